@@ -1,0 +1,196 @@
+//! The command line, as clap sees it. Nothing here decides anything:
+//! `settings` turns these into library configurations.
+
+use std::path::PathBuf;
+
+use aekit::model::Activation;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Train autoencoders on CSV data and use them: encode rows to compact
+/// features, decode codes back to rows, reconstruct rows and measure
+/// their reconstruction error.
+#[derive(Debug, Parser)]
+#[command(name = "aekit", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a dense autoencoder on a CSV file and save it.
+    Train(TrainArgs),
+    /// Print a Keras-style table of the model's layers and its training record.
+    Summary(SummaryArgs),
+    /// Encode rows to bottleneck codes: columns z0..z{K-1}, then label and id columns.
+    Encode(ApplyArgs),
+    /// Decode z* code columns back to rows in original units (the decoder alone).
+    Decode(ApplyArgs),
+    /// Reconstruct rows in original units, with a reconstruction_error column.
+    Reconstruct(ApplyArgs),
+}
+
+/// How the CSV file is read.
+#[derive(Debug, Args)]
+pub struct CsvArgs {
+    /// Field delimiter (default: tab for .tsv files, comma otherwise).
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<char>,
+}
+
+/// `aekit train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Training data: CSV with a header row. Feature columns are every
+    /// numeric column not named by --label, --id or --drop.
+    pub data: PathBuf,
+    /// Where to write the model file.
+    #[arg(long, short)]
+    pub out: PathBuf,
+
+    /// Label column: kept out of the features, copied to encode output.
+    #[arg(long, value_name = "COL", help_heading = "Columns")]
+    pub label: Option<String>,
+    /// Identifier column (repeatable): kept out of the features, copied to outputs.
+    #[arg(long = "id", value_name = "COL", help_heading = "Columns")]
+    pub ids: Vec<String>,
+    /// Column to leave out (repeatable).
+    #[arg(long, value_name = "COL", help_heading = "Columns")]
+    pub drop: Vec<String>,
+    /// Feature scaling, fitted on the training file only and saved with the model.
+    #[arg(long, value_enum, default_value_t = Scale::Minmax, help_heading = "Columns")]
+    pub scale: Scale,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+
+    /// Encoder hidden widths, input side first, e.g. 200,100; "none" for
+    /// input -> bottleneck -> output.
+    #[arg(long, default_value = "none", value_name = "LIST", help_heading = "Model")]
+    pub hidden: String,
+    /// Decoder hidden widths, bottleneck side first (default: mirror --hidden).
+    #[arg(long, value_name = "LIST", help_heading = "Model")]
+    pub decoder_hidden: Option<String>,
+    /// Width of the bottleneck (the code).
+    #[arg(long, default_value_t = 2, help_heading = "Model")]
+    pub bottleneck: usize,
+    /// Hidden-layer activation: relu, leaky_relu[:slope] (slope 0.3 by default), tanh, sigmoid, linear.
+    #[arg(long, default_value = "relu", value_name = "ACT", help_heading = "Model")]
+    pub activation: Activation,
+    /// Bottleneck activation.
+    #[arg(long, default_value = "linear", value_name = "ACT", help_heading = "Model")]
+    pub bottleneck_activation: Activation,
+    /// Output activation (default: sigmoid with --loss bce, linear otherwise).
+    #[arg(long, value_name = "ACT", help_heading = "Model")]
+    pub output_activation: Option<Activation>,
+    /// Batch normalisation after each hidden Dense layer (eps 1e-3, momentum 0.99 as Keras).
+    #[arg(long, help_heading = "Model")]
+    pub batch_norm: bool,
+    /// Dropout probability after each hidden layer.
+    #[arg(long, default_value_t = 0.0, value_name = "P", help_heading = "Model")]
+    pub dropout: f64,
+
+    /// Optimiser.
+    #[arg(long, value_enum, default_value_t = Optimizer::Adam, help_heading = "Training")]
+    pub optimizer: Optimizer,
+    /// Learning rate (default 0.001 for adam and rmsprop, 0.01 for sgd).
+    #[arg(long, help_heading = "Training")]
+    pub lr: Option<f64>,
+    /// Momentum for sgd and rmsprop.
+    #[arg(long, default_value_t = 0.0, help_heading = "Training")]
+    pub momentum: f64,
+    /// Optimiser epsilon (Keras' 1e-7).
+    #[arg(long, default_value_t = 1e-7, help_heading = "Training")]
+    pub epsilon: f64,
+    /// Reconstruction loss.
+    #[arg(long, value_enum, default_value_t = Loss::Mse, help_heading = "Training")]
+    pub loss: Loss,
+    /// Passes over the training data.
+    #[arg(long, default_value_t = 50, help_heading = "Training")]
+    pub epochs: usize,
+    /// Rows per gradient step.
+    #[arg(long, default_value_t = 32, help_heading = "Training")]
+    pub batch_size: usize,
+    /// Keep the file's row order instead of shuffling every epoch.
+    #[arg(long, help_heading = "Training")]
+    pub no_shuffle: bool,
+    /// Validation file, scaled with the training file's scaler; gives val_loss.
+    #[arg(long, value_name = "FILE", conflicts_with = "validation_split", help_heading = "Training")]
+    pub validation: Option<PathBuf>,
+    /// Hold out this last fraction of the training rows for validation.
+    #[arg(long, value_name = "F", help_heading = "Training")]
+    pub validation_split: Option<f64>,
+    /// Stop after N epochs without val_loss improvement and restore the best weights.
+    #[arg(long, value_name = "N", help_heading = "Training")]
+    pub patience: Option<usize>,
+    /// Smallest improvement that resets --patience.
+    #[arg(long, default_value_t = 0.0, help_heading = "Training")]
+    pub min_delta: f64,
+    /// Seed for weights, shuffling and dropout: same seed, machine and threads give the same model.
+    #[arg(long, default_value_t = 42, help_heading = "Training")]
+    pub seed: u64,
+    /// CPU threads (default: all cores).
+    #[arg(long, help_heading = "Training")]
+    pub threads: Option<usize>,
+    /// Print only errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `aekit summary`.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// A model file written by `aekit train`.
+    pub model: PathBuf,
+}
+
+/// `aekit encode`, `decode` and `reconstruct`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A model file written by `aekit train`.
+    pub model: PathBuf,
+    /// Input CSV.
+    pub data: PathBuf,
+    /// Output CSV, written atomically.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+    /// CPU threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// `--scale`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Scale {
+    /// Each column to [0, 1].
+    Minmax,
+    /// Each column to mean 0, variance 1.
+    Standard,
+    /// No scaling.
+    None,
+}
+
+/// `--optimizer`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Optimizer {
+    /// Adam.
+    Adam,
+    /// RMSprop.
+    Rmsprop,
+    /// Stochastic gradient descent.
+    Sgd,
+}
+
+/// `--loss`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Loss {
+    /// Mean squared error.
+    Mse,
+    /// Binary cross-entropy.
+    Bce,
+    /// Mean absolute error.
+    Mae,
+}

@@ -1,0 +1,30 @@
+//! The `aekit` command: parse, run, print the error chain once.
+
+mod cli;
+mod commands;
+mod progress;
+mod settings;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::commands::Apply;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Train(args) => commands::train(args),
+        Command::Summary(args) => commands::summary(args),
+        Command::Encode(args) => commands::apply(args, Apply::Encode),
+        Command::Decode(args) => commands::apply(args, Apply::Decode),
+        Command::Reconstruct(args) => commands::apply(args, Apply::Reconstruct),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
+            eprintln!("error: {}", chain.join(": "));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

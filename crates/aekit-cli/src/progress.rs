@@ -1,0 +1,71 @@
+//! Shows training progress: a bar on a terminal, one plain line per epoch otherwise.
+
+use std::io::IsTerminal;
+
+use aekit::train::{EpochRecord, TrainingObserver};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Prints each epoch's figures to stderr, with a batch bar on terminals.
+pub struct EpochPrinter {
+    bar: Option<ProgressBar>,
+    epochs: usize,
+    quiet: bool,
+    interactive: bool,
+}
+
+impl EpochPrinter {
+    /// A printer; `quiet` prints nothing.
+    pub fn new(quiet: bool) -> EpochPrinter {
+        EpochPrinter {
+            bar: None,
+            epochs: 0,
+            quiet,
+            interactive: std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+/// One epoch as a line.
+pub fn epoch_line(record: &EpochRecord, epochs: usize) -> String {
+    let width = epochs.to_string().len();
+    let val = record
+        .val_loss
+        .map(|v| format!("  val_loss {v:.6}"))
+        .unwrap_or_default();
+    format!(
+        "epoch {:>width$}/{epochs}  loss {:.6}{val}  {:.3}s",
+        record.epoch, record.loss, record.seconds
+    )
+}
+
+impl TrainingObserver for EpochPrinter {
+    fn on_epoch_start(&mut self, epoch: usize, epochs: usize, n_batches: usize) {
+        self.epochs = epochs;
+        if self.quiet || !self.interactive {
+            return;
+        }
+        let bar = ProgressBar::new(n_batches as u64);
+        if let Ok(style) = ProgressStyle::with_template(&format!(
+            "epoch {epoch}/{epochs} [{{bar:30}}] {{pos}}/{{len}} {{msg}}"
+        )) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        self.bar = Some(bar);
+    }
+
+    fn on_batch_end(&mut self, batch: usize, loss: f64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(batch as u64);
+            bar.set_message(format!("loss {loss:.6}"));
+        }
+    }
+
+    fn on_epoch_end(&mut self, record: &EpochRecord) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        if !self.quiet {
+            eprintln!("{}", epoch_line(record, self.epochs));
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The dense autoencoder as users meet it: unfitted params -> `fit` on a
+//! table -> a fitted model that encodes, decodes, reconstructs and saves.
+
+use std::path::Path;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::backend;
+use crate::bundle::{self, FORMAT_VERSION, ModelKind, ModelMeta};
+use crate::data::{ColumnRoles, Matrix, ScaleKind, Scaler, Schema, Table};
+use crate::error::{AekitError, Result};
+use crate::model::{Activation, DenseAutoencoder, DenseAutoencoderConfig, ModelSummary};
+use crate::train::trainer::{self, INFERENCE_CHUNK, Pairs, to_tensor};
+use crate::train::{History, LossKind, TrainingConfig, TrainingObserver};
+
+/// Everything needed to fit an autoencoder to a table.
+#[derive(Debug, Clone, Default)]
+pub struct AutoencoderParams {
+    /// Which columns are label, ids or dropped.
+    pub columns: ColumnRoles,
+    /// Feature scaling, fitted on the training table. Default min-max.
+    pub scale: ScaleKind,
+    /// The architecture.
+    pub model: DenseAutoencoderConfig,
+    /// The training schedule.
+    pub training: TrainingConfig,
+}
+
+/// A trained autoencoder with the column layout and scaler it was fitted with.
+#[derive(Debug)]
+pub struct Autoencoder {
+    meta: ModelMeta,
+    model: DenseAutoencoder,
+}
+
+impl AutoencoderParams {
+    /// Checks the hyper-parameters that need no data.
+    pub fn validate(&self) -> Result<()> {
+        self.model.validate()?;
+        self.training.validate()?;
+        if self.training.loss == LossKind::Bce && self.model.output_activation != Activation::Sigmoid {
+            return Err(AekitError::param(
+                "--loss",
+                "bce needs a sigmoid output layer (--output-activation sigmoid)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Fits on `train`, validating on `validation` (or on the last
+    /// `validation_split` of `train`), reporting progress to `observer`.
+    pub fn fit(
+        &self,
+        train: &Table,
+        validation: Option<&Table>,
+        observer: &mut dyn TrainingObserver,
+    ) -> Result<Autoencoder> {
+        self.validate()?;
+        let schema = self.columns.resolve(train)?.schema;
+        let indices = Schema::locate(train, &schema.features, "a feature")?;
+        let mut rows = Matrix::new(train.numeric_matrix(&indices)?, indices.len());
+        let mut held_out = match validation {
+            Some(v) => {
+                let idx = Schema::locate(v, &schema.features, "needed as a feature (it is in the training file)")?;
+                Some(Matrix::new(v.numeric_matrix(&idx)?, idx.len()))
+            }
+            None => None,
+        };
+        if held_out.is_none()
+            && let Some(split) = self.training.validation_split
+        {
+            let n = rows.n_rows();
+            let n_val = ((n as f64) * split).round() as usize;
+            if n_val == 0 || n_val >= n {
+                return Err(AekitError::param(
+                    "--validation-split",
+                    format!("{split} of {n} rows leaves no rows for training or for validation"),
+                ));
+            }
+            // The last rows, as Keras' validation_split takes them.
+            held_out = Some(rows.slice_rows(n - n_val, n));
+            rows = rows.slice_rows(0, n - n_val);
+        }
+        let scaler = Scaler::fit(self.scale, &rows.values, rows.n_cols);
+        scaler.transform(&mut rows.values);
+        if let Some(v) = held_out.as_mut() {
+            scaler.transform(&mut v.values);
+        }
+        if self.training.loss == LossKind::Bce
+            && rows.values.iter().any(|v| !(0.0..=1.0).contains(v))
+        {
+            return Err(AekitError::param(
+                "--loss",
+                "bce needs features in [0, 1]: use --scale minmax",
+            ));
+        }
+
+        let device = backend::training_device();
+        let mut rng = StdRng::seed_from_u64(self.training.seed);
+        let net = self.model.init(schema.features.len(), &mut rng, &device);
+        let pairs = Pairs {
+            inputs: &rows,
+            targets: &rows,
+        };
+        let val_pairs = held_out.as_ref().map(|v| Pairs {
+            inputs: v,
+            targets: v,
+        });
+        let (model, history) = trainer::train(net, &self.training, pairs, val_pairs, &device, observer);
+        let meta = ModelMeta {
+            format_version: FORMAT_VERSION,
+            aekit_version: crate::VERSION.to_string(),
+            kind: ModelKind::DenseAutoencoder,
+            n_features: schema.features.len(),
+            architecture: self.model.clone(),
+            schema,
+            scaler,
+            training: self.training.clone(),
+            history,
+        };
+        Ok(Autoencoder { meta, model })
+    }
+}
+
+impl Autoencoder {
+    /// Everything stored about the model besides its weights.
+    pub fn meta(&self) -> &ModelMeta {
+        &self.meta
+    }
+
+    /// The columns the model reads.
+    pub fn schema(&self) -> &Schema {
+        &self.meta.schema
+    }
+
+    /// The training history.
+    pub fn history(&self) -> &History {
+        &self.meta.history
+    }
+
+    /// Width of the code.
+    pub fn bottleneck(&self) -> usize {
+        self.meta.architecture.bottleneck
+    }
+
+    /// Input width.
+    pub fn n_features(&self) -> usize {
+        self.meta.n_features
+    }
+
+    /// A Keras-style summary.
+    pub fn summary(&self) -> ModelSummary {
+        ModelSummary::of(&self.meta.architecture, self.meta.n_features)
+    }
+
+    /// The model's feature columns of `table`, scaled as in training.
+    pub fn scaled_features(&self, table: &Table) -> Result<Matrix> {
+        let idx = Schema::locate(table, &self.meta.schema.features, "is a feature of the model but")?;
+        let mut m = Matrix::new(table.numeric_matrix(&idx)?, idx.len());
+        self.meta.scaler.transform(&mut m.values);
+        Ok(m)
+    }
+
+    /// Maps scaled values back to the original units.
+    pub fn unscale(&self, m: &mut Matrix) {
+        self.meta.scaler.inverse_transform(&mut m.values);
+    }
+
+    /// Codes for scaled rows.
+    pub fn encode(&self, scaled: &Matrix) -> Matrix {
+        self.map_chunks(scaled, self.bottleneck(), |x| self.model.encoder.forward(x))
+    }
+
+    /// Scaled reconstructions for codes: the decoder alone.
+    pub fn decode(&self, codes: &Matrix) -> Matrix {
+        self.map_chunks(codes, self.n_features(), |z| self.model.decoder.forward(z))
+    }
+
+    /// Scaled reconstructions of scaled rows.
+    pub fn reconstruct(&self, scaled: &Matrix) -> Matrix {
+        self.map_chunks(scaled, self.n_features(), |x| self.model.forward(x))
+    }
+
+    /// Per-row mean squared error between two scaled matrices.
+    pub fn row_errors(scaled: &Matrix, reconstructed: &Matrix) -> Vec<f32> {
+        (0..scaled.n_rows())
+            .map(|i| {
+                let (a, b) = (scaled.row(i), reconstructed.row(i));
+                let sum: f64 = a.iter().zip(b).map(|(x, y)| f64::from(x - y).powi(2)).sum();
+                (sum / a.len() as f64) as f32
+            })
+            .collect()
+    }
+
+    fn map_chunks(
+        &self,
+        input: &Matrix,
+        out_cols: usize,
+        f: impl Fn(burn::tensor::Tensor<2>) -> burn::tensor::Tensor<2>,
+    ) -> Matrix {
+        let device = trainer::inference_device(&self.model);
+        let mut values = Vec::with_capacity(input.n_rows() * out_cols);
+        let mut start = 0;
+        while start < input.n_rows() {
+            let end = (start + INFERENCE_CHUNK).min(input.n_rows());
+            let out = f(to_tensor(input.slice_rows(start, end), &device));
+            values.extend(out.into_data().try_into_vec::<f32>().expect("model outputs are f32"));
+            start = end;
+        }
+        Matrix::new(values, out_cols)
+    }
+
+    /// Writes the model file atomically.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        bundle::save(path.as_ref(), &self.meta, &self.model.export_tensors())
+    }
+
+    /// Reads a model file, checking it completely.
+    pub fn load(path: impl AsRef<Path>) -> Result<Autoencoder> {
+        let path = path.as_ref();
+        let (meta, tensors) = bundle::load(path)?;
+        if meta.schema.features.len() != meta.n_features || meta.scaler.n_features() != meta.n_features {
+            return Err(AekitError::model(path, "the column list, scaler and input width disagree"));
+        }
+        meta.architecture
+            .validate()
+            .map_err(|e| AekitError::model(path, e.to_string()))?;
+        let model = DenseAutoencoder::from_tensors(
+            &meta.architecture,
+            meta.n_features,
+            &tensors,
+            &backend::inference_device(),
+        )
+        .map_err(|m| AekitError::model(path, m))?;
+        Ok(Autoencoder { meta, model })
+    }
+}

@@ -1,0 +1,122 @@
+//! Feature scaling fitted on training data only and stored with the model.
+
+use serde::{Deserialize, Serialize};
+
+/// Which scaling to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleKind {
+    /// Each column to [0, 1] by its training minimum and maximum (scikit-learn's MinMaxScaler).
+    #[default]
+    MinMax,
+    /// Each column to zero mean and unit variance (scikit-learn's StandardScaler).
+    Standard,
+    /// Values used as they are.
+    None,
+}
+
+/// A fitted per-column affine map: `scaled = (x - offset) / scale`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scaler {
+    /// The kind that was fitted.
+    pub kind: ScaleKind,
+    /// Subtracted from each column.
+    pub offset: Vec<f64>,
+    /// Divides each column after the offset; never zero.
+    pub scale: Vec<f64>,
+}
+
+impl Scaler {
+    /// Fits on a row-major matrix with `n_cols` columns. A constant column
+    /// gets scale 1, so it maps to 0 rather than to NaN.
+    pub fn fit(kind: ScaleKind, values: &[f32], n_cols: usize) -> Scaler {
+        let n_rows = values.len() / n_cols.max(1);
+        let column = |j: usize| values.iter().skip(j).step_by(n_cols).map(|&v| v as f64);
+        let (offset, scale): (Vec<f64>, Vec<f64>) = (0..n_cols)
+            .map(|j| match kind {
+                ScaleKind::None => (0.0, 1.0),
+                ScaleKind::MinMax => {
+                    let (lo, hi) = column(j).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                        (lo.min(v), hi.max(v))
+                    });
+                    (lo, nonzero(hi - lo))
+                }
+                ScaleKind::Standard => {
+                    let mean = column(j).sum::<f64>() / n_rows as f64;
+                    let var = column(j).map(|v| (v - mean).powi(2)).sum::<f64>() / n_rows as f64;
+                    (mean, nonzero(var.sqrt()))
+                }
+            })
+            .unzip();
+        Scaler {
+            kind,
+            offset,
+            scale,
+        }
+    }
+
+    /// Number of columns the scaler was fitted on.
+    pub fn n_features(&self) -> usize {
+        self.offset.len()
+    }
+
+    /// Scales a row-major matrix in place.
+    pub fn transform(&self, values: &mut [f32]) {
+        let n = self.n_features();
+        for (i, v) in values.iter_mut().enumerate() {
+            let j = i % n;
+            *v = ((*v as f64 - self.offset[j]) / self.scale[j]) as f32;
+        }
+    }
+
+    /// Maps a scaled row-major matrix back to original units in place.
+    pub fn inverse_transform(&self, values: &mut [f32]) {
+        let n = self.n_features();
+        for (i, v) in values.iter_mut().enumerate() {
+            let j = i % n;
+            *v = (*v as f64 * self.scale[j] + self.offset[j]) as f32;
+        }
+    }
+}
+
+fn nonzero(spread: f64) -> f64 {
+    if spread > f64::EPSILON * 16.0 { spread } else { 1.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minmax_maps_to_unit_interval_and_back() {
+        let data = [1.0f32, 10.0, 3.0, 20.0, 5.0, 30.0];
+        let s = Scaler::fit(ScaleKind::MinMax, &data, 2);
+        let mut x = data;
+        s.transform(&mut x);
+        assert_eq!(x, [0.0, 0.0, 0.5, 0.5, 1.0, 1.0]);
+        s.inverse_transform(&mut x);
+        for (a, b) in x.iter().zip(data) {
+            assert!((a - b).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn constant_column_scales_to_zero_not_nan() {
+        let data = [7.0f32, 7.0, 7.0];
+        for kind in [ScaleKind::MinMax, ScaleKind::Standard] {
+            let s = Scaler::fit(kind, &data, 1);
+            let mut x = data;
+            s.transform(&mut x);
+            assert_eq!(x, [0.0, 0.0, 0.0], "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn standard_uses_population_variance() {
+        let data = [1.0f32, 3.0];
+        let s = Scaler::fit(ScaleKind::Standard, &data, 1);
+        let mut x = data;
+        s.transform(&mut x);
+        assert_eq!(x, [-1.0, 1.0]);
+    }
+}

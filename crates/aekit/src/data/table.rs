@@ -1,0 +1,302 @@
+//! A CSV file read into memory: its header, its records, and typed access to
+//! columns with errors that name the file, line and column.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{AekitError, Result};
+
+/// How to read a delimited text file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// The field delimiter; `None` picks tab for `.tsv` files and comma otherwise.
+    pub delimiter: Option<u8>,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions { delimiter: None }
+    }
+}
+
+impl CsvOptions {
+    fn delimiter_for(&self, path: &Path) -> u8 {
+        self.delimiter.unwrap_or_else(|| {
+            match path.extension().and_then(|e| e.to_str()) {
+                Some(ext) if ext.eq_ignore_ascii_case("tsv") => b'\t',
+                _ => b',',
+            }
+        })
+    }
+}
+
+/// A whole CSV file: header plus records, each record remembering its line.
+#[derive(Debug, Clone)]
+pub struct Table {
+    path: PathBuf,
+    headers: Vec<String>,
+    records: Vec<csv::StringRecord>,
+    lines: Vec<usize>,
+}
+
+impl Table {
+    /// Reads `path`, checking that it has a header, at least one data row and
+    /// no ragged rows.
+    pub fn read(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Table> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|e| AekitError::io(path, e))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(options.delimiter_for(path))
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(std::io::BufReader::new(file));
+        let data_error = |row: Option<usize>, message: String| AekitError::Data {
+            path: path.to_path_buf(),
+            row,
+            column: None,
+            message,
+        };
+        let header_record = reader
+            .headers()
+            .map_err(|e| data_error(Some(1), csv_message(&e)))?
+            .clone();
+        if header_record.is_empty() || (header_record.len() == 1 && header_record[0].is_empty()) {
+            return Err(data_error(None, "the file is empty (no header row)".into()));
+        }
+        let headers: Vec<String> = header_record.iter().map(str::to_string).collect();
+        check_header_names(path, &headers)?;
+
+        let mut records = Vec::new();
+        let mut lines = Vec::new();
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map(|p| p.line() as usize);
+                    return Err(data_error(line, csv_message(&e)));
+                }
+            }
+            let line = record
+                .position()
+                .map(|p| p.line() as usize)
+                .unwrap_or(records.len() + 2);
+            // A blank line reads as one empty field: skip it as pandas does.
+            if record.len() == 1 && record[0].is_empty() && headers.len() > 1 {
+                continue;
+            }
+            if record.len() != headers.len() {
+                return Err(data_error(
+                    Some(line),
+                    format!(
+                        "has {} fields but the header has {}",
+                        record.len(),
+                        headers.len()
+                    ),
+                ));
+            }
+            records.push(record.clone());
+            lines.push(line);
+        }
+        if records.is_empty() {
+            return Err(data_error(
+                None,
+                "has a header but no data rows".to_string(),
+            ));
+        }
+        Ok(Table {
+            path: path.to_path_buf(),
+            headers,
+            records,
+            lines,
+        })
+    }
+
+    /// The file this table was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Column names, in file order.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// Number of data rows.
+    pub fn n_rows(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Index of the column called `name`, if any.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// Index of the column called `name`, or an error saying `why` it was wanted.
+    pub fn require_column(&self, name: &str, why: &str) -> Result<usize> {
+        self.column_index(name).ok_or_else(|| AekitError::Column {
+            path: self.path.clone(),
+            column: name.to_string(),
+            reason: format!("{why} is not in the file (it has: {})", preview(&self.headers)),
+        })
+    }
+
+    /// The raw text of one cell.
+    pub fn cell(&self, row: usize, column: usize) -> &str {
+        &self.records[row][column]
+    }
+
+    /// The line in the file holding data row `row` (the header is line 1).
+    pub fn line_of(&self, row: usize) -> usize {
+        self.lines[row]
+    }
+
+    /// Whether a column holds numbers: at least as many of its non-empty cells
+    /// parse as numbers as do not. A numeric column's stray text cell is then
+    /// an error to report, not a reason to drop the column silently.
+    pub fn is_numeric(&self, column: usize) -> bool {
+        let (mut numeric, mut text) = (0usize, 0usize);
+        for record in &self.records {
+            let cell = &record[column];
+            if cell.is_empty() {
+                continue;
+            }
+            if cell.parse::<f64>().is_ok() {
+                numeric += 1;
+            } else {
+                text += 1;
+            }
+        }
+        numeric > 0 && numeric >= text
+    }
+
+    /// Parses the given columns into a row-major `f32` matrix, failing on the
+    /// first empty, non-numeric or non-finite cell.
+    pub fn numeric_matrix(&self, columns: &[usize]) -> Result<Vec<f32>> {
+        let mut out = Vec::with_capacity(self.records.len() * columns.len());
+        for (row, record) in self.records.iter().enumerate() {
+            for &column in columns {
+                out.push(parse_cell(&record[column]).map_err(|message| AekitError::Data {
+                    path: self.path.clone(),
+                    row: Some(self.lines[row]),
+                    column: Some(self.headers[column].clone()),
+                    message,
+                })? as f32);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The first few names of a list, for error messages.
+fn preview(names: &[String]) -> String {
+    const SHOWN: usize = 8;
+    if names.len() <= SHOWN {
+        names.join(", ")
+    } else {
+        format!("{}, ... {} more", names[..SHOWN].join(", "), names.len() - SHOWN)
+    }
+}
+
+/// Parses one numeric cell, explaining a refusal.
+pub(crate) fn parse_cell(cell: &str) -> std::result::Result<f64, String> {
+    if cell.is_empty() {
+        return Err("empty cell (missing value)".to_string());
+    }
+    match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() => {
+            if v.abs() > f32::MAX as f64 {
+                Err(format!("value '{cell}' is too large for 32-bit floats"))
+            } else {
+                Ok(v)
+            }
+        }
+        Ok(_) => Err(format!("value '{cell}' is not finite (NaN or infinity)")),
+        Err(_) => Err(format!("value '{cell}' is not a number")),
+    }
+}
+
+fn check_header_names(path: &Path, headers: &[String]) -> Result<()> {
+    for (i, name) in headers.iter().enumerate() {
+        if name.is_empty() {
+            return Err(AekitError::Data {
+                path: path.to_path_buf(),
+                row: Some(1),
+                column: None,
+                message: format!("header field {} is empty", i + 1),
+            });
+        }
+        if headers[..i].contains(name) {
+            return Err(AekitError::Data {
+                path: path.to_path_buf(),
+                row: Some(1),
+                column: Some(name.clone()),
+                message: "column name appears twice in the header".to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn csv_message(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text".to_string(),
+        csv::ErrorKind::Io(e) => e.to_string(),
+        _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(text: &str, ext: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new().suffix(ext).tempfile().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+
+    #[test]
+    fn reads_quoted_fields_and_tsv() {
+        let f = write("a,\"b,c\"\n1,\"x, y\"\n", ".csv");
+        let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
+        assert_eq!(t.headers(), &["a", "b,c"]);
+        assert_eq!(t.cell(0, 1), "x, y");
+        let f = write("a\tb\n1\t2\n", ".tsv");
+        let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
+        assert_eq!(t.numeric_matrix(&[0, 1]).unwrap(), vec![1.0, 2.0]);
+    }
+
+    #[test]
+    fn reports_line_and_column_of_bad_cells() {
+        let f = write("a,b\n1,2\n3,oops\n", ".csv");
+        let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
+        let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
+        assert!(e.contains("row 3") && e.contains("column 'b'"), "{e}");
+        let f = write("a,b\n1,NaN\n", ".csv");
+        let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
+        let e = t.numeric_matrix(&[1]).unwrap_err().to_string();
+        assert!(e.contains("not finite"), "{e}");
+    }
+
+    #[test]
+    fn rejects_empty_header_only_and_ragged() {
+        let e = Table::read(write("", ".csv").path(), &CsvOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("empty"), "{e}");
+        let e = Table::read(write("a,b\n", ".csv").path(), &CsvOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("no data rows"), "{e}");
+        let e = Table::read(write("a,b\n1,2\n3\n", ".csv").path(), &CsvOptions::default())
+            .unwrap_err();
+        assert!(e.to_string().contains("row 3"), "{e}");
+    }
+
+    #[test]
+    fn numeric_detection_uses_the_majority_of_cells() {
+        let f = write("a,b\nx,1\ny,oops\nz,3\n", ".csv");
+        let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
+        assert!(!t.is_numeric(0));
+        assert!(t.is_numeric(1));
+    }
+}

@@ -1,0 +1,88 @@
+//! The library's one error type: every failure a user can cause, with the
+//! file, row and column it concerns.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in aekit, with enough context to act on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AekitError {
+    /// A file could not be opened, read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A data file is malformed: a bad cell, a ragged row, a missing header.
+    #[error("{path}{}{}: {message}", row.map(|r| format!(", row {r}")).unwrap_or_default(), column.as_ref().map(|c| format!(", column '{c}'")).unwrap_or_default())]
+    Data {
+        /// The file concerned.
+        path: PathBuf,
+        /// The 1-based line number in the file (the header is line 1).
+        row: Option<usize>,
+        /// The column's name.
+        column: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A column named by the user or by the model is not in the file.
+    #[error("{path}: column '{column}' {reason}")]
+    Column {
+        /// The file concerned.
+        path: PathBuf,
+        /// The column's name.
+        column: String,
+        /// Why it matters.
+        reason: String,
+    },
+    /// A hyper-parameter is outside its valid range.
+    #[error("invalid parameter {name}: {message}")]
+    InvalidParam {
+        /// The parameter, named as the command line names it.
+        name: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A model file is unreadable, corrupt, or of an unknown version.
+    #[error("{path}: not a usable aekit model: {message}")]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The numerical work failed (for example a solver that did not converge).
+    #[error("{0}")]
+    Compute(String),
+}
+
+/// Shorthand for results carrying an [`AekitError`].
+pub type Result<T> = std::result::Result<T, AekitError>;
+
+impl AekitError {
+    /// An I/O error about `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        AekitError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// An invalid hyper-parameter.
+    pub fn param(name: &'static str, message: impl Into<String>) -> Self {
+        AekitError::InvalidParam {
+            name,
+            message: message.into(),
+        }
+    }
+
+    /// A corrupt or unusable model file.
+    pub fn model(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        AekitError::Model {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}

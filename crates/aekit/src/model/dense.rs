@@ -1,0 +1,377 @@
+//! The dense autoencoder: an encoder stack down to the bottleneck and a
+//! decoder stack back to the input width, each layer Dense -> BatchNorm ->
+//! activation -> Dropout as in Keras tutorials.
+
+use std::collections::HashMap;
+
+use burn::module::{Module, Param, RunningState};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear};
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use super::activation::Activation;
+use super::weights::NamedTensor;
+use crate::error::{AekitError, Result};
+
+/// Architecture of a dense autoencoder; the input width comes from the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DenseAutoencoderConfig {
+    /// Encoder hidden widths, input side first. Empty: input -> bottleneck.
+    pub hidden: Vec<usize>,
+    /// Width of the bottleneck (the code). Default 2.
+    pub bottleneck: usize,
+    /// Decoder hidden widths, bottleneck side first; `None` mirrors `hidden`.
+    pub decoder_hidden: Option<Vec<usize>>,
+    /// Activation after each hidden layer. Default relu.
+    pub activation: Activation,
+    /// Activation of the bottleneck layer. Default linear.
+    pub bottleneck_activation: Activation,
+    /// Activation of the output layer. Default linear.
+    pub output_activation: Activation,
+    /// Batch normalisation after each hidden Dense layer. Default off.
+    pub batch_norm: bool,
+    /// Batch-norm epsilon (Keras default 1e-3).
+    pub batch_norm_epsilon: f64,
+    /// Batch-norm moving-average momentum, Keras convention (0.99: the
+    /// running statistics keep 99 % of their value each step).
+    pub batch_norm_momentum: f64,
+    /// Dropout probability after each hidden layer's activation. Default 0.
+    pub dropout: f64,
+}
+
+impl Default for DenseAutoencoderConfig {
+    fn default() -> Self {
+        DenseAutoencoderConfig {
+            hidden: Vec::new(),
+            bottleneck: 2,
+            decoder_hidden: None,
+            activation: Activation::Relu,
+            bottleneck_activation: Activation::Linear,
+            output_activation: Activation::Linear,
+            batch_norm: false,
+            batch_norm_epsilon: 1e-3,
+            batch_norm_momentum: 0.99,
+            dropout: 0.0,
+        }
+    }
+}
+
+/// One layer's plan: widths and what follows the Dense product.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayerPlan {
+    /// Input width.
+    pub d_in: usize,
+    /// Output width.
+    pub d_out: usize,
+    /// Batch normalisation after the product.
+    pub batch_norm: bool,
+    /// Activation after normalisation.
+    pub activation: Activation,
+    /// Dropout probability after the activation (0: none).
+    pub dropout: f64,
+}
+
+impl DenseAutoencoderConfig {
+    /// Checks every hyper-parameter once, before any work.
+    pub fn validate(&self) -> Result<()> {
+        if self.bottleneck == 0 {
+            return Err(AekitError::param("--bottleneck", "must be at least 1"));
+        }
+        if self.hidden.contains(&0) || self.decoder_widths().contains(&0) {
+            return Err(AekitError::param("--hidden", "layer widths must be at least 1"));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(AekitError::param("--dropout", "must be in [0, 1)"));
+        }
+        if !(self.batch_norm_epsilon > 0.0 && self.batch_norm_epsilon.is_finite()) {
+            return Err(AekitError::param("--batch-norm-epsilon", "must be positive"));
+        }
+        if !(0.0..=1.0).contains(&self.batch_norm_momentum) {
+            return Err(AekitError::param("--batch-norm-momentum", "must be in [0, 1]"));
+        }
+        Ok(())
+    }
+
+    /// The decoder's hidden widths, bottleneck side first.
+    pub fn decoder_widths(&self) -> Vec<usize> {
+        self.decoder_hidden
+            .clone()
+            .unwrap_or_else(|| self.hidden.iter().rev().copied().collect())
+    }
+
+    fn hidden_plan(&self, d_in: usize, d_out: usize) -> LayerPlan {
+        LayerPlan {
+            d_in,
+            d_out,
+            batch_norm: self.batch_norm,
+            activation: self.activation,
+            dropout: self.dropout,
+        }
+    }
+
+    /// The encoder's layers for `n_features` inputs, ending at the bottleneck.
+    pub fn encoder_plan(&self, n_features: usize) -> Vec<LayerPlan> {
+        let mut plan = Vec::new();
+        let mut width = n_features;
+        for &h in &self.hidden {
+            plan.push(self.hidden_plan(width, h));
+            width = h;
+        }
+        plan.push(LayerPlan {
+            d_in: width,
+            d_out: self.bottleneck,
+            batch_norm: false,
+            activation: self.bottleneck_activation,
+            dropout: 0.0,
+        });
+        plan
+    }
+
+    /// The decoder's layers from the bottleneck back to `n_features` outputs.
+    pub fn decoder_plan(&self, n_features: usize) -> Vec<LayerPlan> {
+        let mut plan = Vec::new();
+        let mut width = self.bottleneck;
+        for h in self.decoder_widths() {
+            plan.push(self.hidden_plan(width, h));
+            width = h;
+        }
+        plan.push(LayerPlan {
+            d_in: width,
+            d_out: n_features,
+            batch_norm: false,
+            activation: self.output_activation,
+            dropout: 0.0,
+        });
+        plan
+    }
+
+    /// Builds the model with Glorot-uniform weights and zero biases drawn
+    /// from `rng` (Keras' defaults), on `device`.
+    pub fn init(&self, n_features: usize, rng: &mut impl Rng, device: &Device) -> DenseAutoencoder {
+        let burn_momentum = 1.0 - self.batch_norm_momentum;
+        let mut build = |plan: Vec<LayerPlan>| DenseStack {
+            layers: plan
+                .into_iter()
+                .map(|p| DenseLayer::init(p, self.batch_norm_epsilon, burn_momentum, rng, device))
+                .collect(),
+        };
+        let encoder = build(self.encoder_plan(n_features));
+        let decoder = build(self.decoder_plan(n_features));
+        DenseAutoencoder { encoder, decoder }
+    }
+}
+
+/// Dense -> optional BatchNorm -> activation -> optional Dropout.
+#[derive(Module, Debug)]
+pub struct DenseLayer {
+    /// The affine map, weight `[d_in, d_out]`.
+    pub linear: Linear,
+    /// Batch normalisation of the product, if configured.
+    pub norm: Option<BatchNorm>,
+    /// Dropout after the activation, if configured.
+    pub dropout: Option<Dropout>,
+    /// The activation.
+    #[module(skip)]
+    pub activation: Activation,
+}
+
+impl DenseLayer {
+    fn init(
+        plan: LayerPlan,
+        epsilon: f64,
+        burn_momentum: f64,
+        rng: &mut impl Rng,
+        device: &Device,
+    ) -> DenseLayer {
+        let limit = (6.0 / (plan.d_in + plan.d_out) as f64).sqrt() as f32;
+        let weights: Vec<f32> = (0..plan.d_in * plan.d_out)
+            .map(|_| rng.random_range(-limit..limit))
+            .collect();
+        let linear = Linear {
+            weight: Param::from_tensor(Tensor::from_data(
+                TensorData::new(weights, [plan.d_in, plan.d_out]),
+                device,
+            )),
+            bias: Some(Param::from_tensor(Tensor::zeros([plan.d_out], device))),
+        };
+        let norm = plan.batch_norm.then(|| {
+            BatchNormConfig::new(plan.d_out)
+                .with_epsilon(epsilon)
+                .with_momentum(burn_momentum)
+                .init(device)
+        });
+        let dropout = (plan.dropout > 0.0).then(|| DropoutConfig::new(plan.dropout).init());
+        DenseLayer {
+            linear,
+            norm,
+            dropout,
+            activation: plan.activation,
+        }
+    }
+
+    /// The layer's output before its activation.
+    ///
+    /// # Shapes
+    /// - input: `[batch, d_in]`, output: `[batch, d_out]`
+    pub fn forward_pre_activation(&self, x: Tensor<2>) -> Tensor<2> {
+        let x = self.linear.forward(x);
+        match &self.norm {
+            Some(norm) => norm.forward(x),
+            None => x,
+        }
+    }
+
+    /// The layer's output.
+    ///
+    /// # Shapes
+    /// - input: `[batch, d_in]`, output: `[batch, d_out]`
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let x = self.activation.forward(self.forward_pre_activation(x));
+        match &self.dropout {
+            Some(dropout) => dropout.forward(x),
+            None => x,
+        }
+    }
+}
+
+/// A sequence of dense layers.
+#[derive(Module, Debug)]
+pub struct DenseStack {
+    /// The layers, applied in order.
+    pub layers: Vec<DenseLayer>,
+}
+
+impl DenseStack {
+    /// Applies every layer.
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        self.layers.iter().fold(x, |x, layer| layer.forward(x))
+    }
+
+    /// Applies every layer but stops the last one before its activation,
+    /// returning that activation too (for losses computed from logits).
+    pub fn forward_logits(&self, x: Tensor<2>) -> (Tensor<2>, Activation) {
+        let (last, rest) = self.layers.split_last().expect("a stack has at least one layer");
+        let x = rest.iter().fold(x, |x, layer| layer.forward(x));
+        (last.forward_pre_activation(x), last.activation)
+    }
+}
+
+/// Encoder and decoder.
+#[derive(Module, Debug)]
+pub struct DenseAutoencoder {
+    /// Input -> code.
+    pub encoder: DenseStack,
+    /// Code -> reconstruction.
+    pub decoder: DenseStack,
+}
+
+impl DenseAutoencoder {
+    /// Reconstructs the input.
+    ///
+    /// # Shapes
+    /// - input: `[batch, n_features]`, output: `[batch, n_features]`
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        self.decoder.forward(self.encoder.forward(x))
+    }
+
+    /// The reconstruction before the output activation, and that activation.
+    pub fn forward_logits(&self, x: Tensor<2>) -> (Tensor<2>, Activation) {
+        self.decoder.forward_logits(self.encoder.forward(x))
+    }
+
+    /// Every stored tensor with its name, in a fixed order.
+    pub fn export_tensors(&self) -> Vec<NamedTensor> {
+        let mut out = Vec::new();
+        for (prefix, stack) in [("encoder", &self.encoder), ("decoder", &self.decoder)] {
+            for (i, layer) in stack.layers.iter().enumerate() {
+                let name = |p: &str| format!("{prefix}.{i}.{p}");
+                out.push(NamedTensor::from_tensor(name("weight"), layer.linear.weight.val()));
+                if let Some(bias) = &layer.linear.bias {
+                    out.push(NamedTensor::from_tensor(name("bias"), bias.val()));
+                }
+                if let Some(norm) = &layer.norm {
+                    out.push(NamedTensor::from_tensor(name("bn.gamma"), norm.gamma.val()));
+                    out.push(NamedTensor::from_tensor(name("bn.beta"), norm.beta.val()));
+                    out.push(NamedTensor::from_tensor(
+                        name("bn.running_mean"),
+                        norm.running_mean.value(),
+                    ));
+                    out.push(NamedTensor::from_tensor(
+                        name("bn.running_var"),
+                        norm.running_var.value(),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// Rebuilds a model from `config` and stored tensors, checking that every
+    /// tensor is present with the shape the architecture needs.
+    pub fn from_tensors(
+        config: &DenseAutoencoderConfig,
+        n_features: usize,
+        tensors: &HashMap<String, NamedTensor>,
+        device: &Device,
+    ) -> std::result::Result<DenseAutoencoder, String> {
+        let burn_momentum = 1.0 - config.batch_norm_momentum;
+        let take = |name: String, shape: &[usize]| -> std::result::Result<TensorData, String> {
+            let t = tensors
+                .get(&name)
+                .ok_or_else(|| format!("tensor '{name}' is missing"))?;
+            if t.shape != shape {
+                return Err(format!(
+                    "tensor '{name}' has shape {:?}, the architecture needs {:?}",
+                    t.shape, shape
+                ));
+            }
+            Ok(TensorData::new(t.values.clone(), shape.to_vec()))
+        };
+        let mut stacks = Vec::new();
+        for (prefix, plan) in [
+            ("encoder", config.encoder_plan(n_features)),
+            ("decoder", config.decoder_plan(n_features)),
+        ] {
+            let mut layers = Vec::new();
+            for (i, p) in plan.into_iter().enumerate() {
+                let name = |s: &str| format!("{prefix}.{i}.{s}");
+                let vec1 = |s: &str| -> std::result::Result<Tensor<1>, String> {
+                    Ok(Tensor::from_data(take(name(s), &[p.d_out])?, device))
+                };
+                let linear = Linear {
+                    weight: Param::from_tensor(Tensor::from_data(
+                        take(name("weight"), &[p.d_in, p.d_out])?,
+                        device,
+                    )),
+                    bias: Some(Param::from_tensor(vec1("bias")?)),
+                };
+                let norm = if p.batch_norm {
+                    let mut bn = BatchNormConfig::new(p.d_out)
+                        .with_epsilon(config.batch_norm_epsilon)
+                        .with_momentum(burn_momentum)
+                        .init(device);
+                    bn.gamma = Param::from_tensor(vec1("bn.gamma")?);
+                    bn.beta = Param::from_tensor(vec1("bn.beta")?);
+                    bn.running_mean = RunningState::new(vec1("bn.running_mean")?);
+                    bn.running_var = RunningState::new(vec1("bn.running_var")?);
+                    Some(bn)
+                } else {
+                    None
+                };
+                let dropout = (p.dropout > 0.0).then(|| DropoutConfig::new(p.dropout).init());
+                layers.push(DenseLayer {
+                    linear,
+                    norm,
+                    dropout,
+                    activation: p.activation,
+                });
+            }
+            stacks.push(DenseStack { layers });
+        }
+        let decoder = stacks.pop().expect("two stacks");
+        let encoder = stacks.pop().expect("two stacks");
+        Ok(DenseAutoencoder { encoder, decoder })
+    }
+}

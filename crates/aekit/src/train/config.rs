@@ -1,0 +1,74 @@
+//! Training hyper-parameters.
+
+use serde::{Deserialize, Serialize};
+
+use super::loss::LossKind;
+use super::optimizer::OptimizerConfig;
+use crate::error::{AekitError, Result};
+
+/// How to train: optimiser, loss, schedule, validation and seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainingConfig {
+    /// The optimiser.
+    pub optimizer: OptimizerConfig,
+    /// The reconstruction loss. Default MSE.
+    pub loss: LossKind,
+    /// Passes over the training data. Default 50.
+    pub epochs: usize,
+    /// Rows per gradient step. Default 32 (Keras' default).
+    pub batch_size: usize,
+    /// Shuffle the rows before every epoch. Default true.
+    pub shuffle: bool,
+    /// Hold out this last fraction of the training rows for validation
+    /// (as Keras' `validation_split`) when no validation file is given.
+    pub validation_split: Option<f64>,
+    /// Stop after this many epochs without improvement of the monitored
+    /// loss (val_loss when there is validation data) and restore the best
+    /// weights. Default: no early stopping.
+    pub patience: Option<usize>,
+    /// Smallest decrease of the monitored loss that counts as improvement. Default 0.
+    pub min_delta: f64,
+    /// Seeds weight initialisation, shuffling and dropout. Default 42.
+    pub seed: u64,
+}
+
+impl Default for TrainingConfig {
+    fn default() -> Self {
+        TrainingConfig {
+            optimizer: OptimizerConfig::default(),
+            loss: LossKind::Mse,
+            epochs: 50,
+            batch_size: 32,
+            shuffle: true,
+            validation_split: None,
+            patience: None,
+            min_delta: 0.0,
+            seed: 42,
+        }
+    }
+}
+
+impl TrainingConfig {
+    /// Checks every hyper-parameter once, before any work.
+    pub fn validate(&self) -> Result<()> {
+        if self.epochs == 0 {
+            return Err(AekitError::param("--epochs", "must be at least 1"));
+        }
+        if self.batch_size == 0 {
+            return Err(AekitError::param("--batch-size", "must be at least 1"));
+        }
+        if let Some(split) = self.validation_split
+            && !(split > 0.0 && split < 1.0)
+        {
+            return Err(AekitError::param("--validation-split", "must be in (0, 1)"));
+        }
+        if self.patience == Some(0) {
+            return Err(AekitError::param("--patience", "must be at least 1"));
+        }
+        if !(self.min_delta >= 0.0 && self.min_delta.is_finite()) {
+            return Err(AekitError::param("--min-delta", "must be non-negative"));
+        }
+        self.optimizer.validate()
+    }
+}

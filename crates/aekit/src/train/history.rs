@@ -1,0 +1,57 @@
+//! What training did, epoch by epoch: stored in the model file.
+
+use serde::{Deserialize, Serialize};
+
+/// One epoch's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches (training mode).
+    pub loss: f64,
+    /// Loss on the validation data at the end of the epoch (inference mode).
+    pub val_loss: Option<f64>,
+    /// Wall-clock seconds the epoch took.
+    pub seconds: f64,
+}
+
+/// Why training ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// Every epoch ran.
+    #[default]
+    Completed,
+    /// The monitored loss did not improve for `patience` epochs.
+    EarlyStopped,
+    /// The loss became NaN or infinite; the last finite weights were kept.
+    Diverged,
+}
+
+/// The training history.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct History {
+    /// Per-epoch figures.
+    pub epochs: Vec<EpochRecord>,
+    /// Why training ended.
+    pub stop_reason: StopReason,
+    /// The epoch whose weights the model holds.
+    pub kept_epoch: usize,
+}
+
+impl History {
+    /// The monitored loss of an epoch: val_loss when there is one.
+    pub fn monitored(record: &EpochRecord) -> f64 {
+        record.val_loss.unwrap_or(record.loss)
+    }
+
+    /// The record of the epoch whose weights were kept.
+    pub fn kept(&self) -> Option<&EpochRecord> {
+        self.epochs.iter().find(|r| r.epoch == self.kept_epoch)
+    }
+
+    /// The last epoch's record.
+    pub fn last(&self) -> Option<&EpochRecord> {
+        self.epochs.last()
+    }
+}

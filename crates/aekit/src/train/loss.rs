@@ -1,0 +1,109 @@
+//! Reconstruction losses. Binary cross-entropy takes float targets in
+//! [0, 1] (burn's own wants integer classes) and is computed from logits
+//! when the output layer is a sigmoid, which stays finite where the
+//! probabilities saturate.
+
+use burn::tensor::Tensor;
+use serde::{Deserialize, Serialize};
+
+use crate::model::Activation;
+
+/// Which reconstruction loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LossKind {
+    /// Mean squared error.
+    #[default]
+    Mse,
+    /// Binary cross-entropy (targets and outputs in [0, 1]).
+    Bce,
+    /// Mean absolute error.
+    Mae,
+}
+
+/// Keras clips probabilities to this before taking logarithms.
+const PROBABILITY_EPSILON: f64 = 1e-7;
+
+impl LossKind {
+    /// Mean loss over all elements, from the output layer's pre-activation
+    /// values `logits`, its `activation`, and the `targets`.
+    ///
+    /// # Shapes
+    /// - logits, targets: `[batch, n_features]`; output: `[1]`
+    pub fn from_logits(self, logits: Tensor<2>, activation: Activation, targets: Tensor<2>) -> Tensor<1> {
+        match (self, activation) {
+            (LossKind::Bce, Activation::Sigmoid) => {
+                // max(z, 0) - z t + log(1 + exp(-|z|))
+                let softplus = logits.clone().abs().neg().exp().log1p();
+                (logits.clone().clamp_min(0.0) - logits * targets + softplus).mean()
+            }
+            _ => self.from_outputs(activation.forward(logits), targets),
+        }
+    }
+
+    /// Mean loss over all elements, from outputs.
+    ///
+    /// # Shapes
+    /// - outputs, targets: `[batch, n_features]`; output: `[1]`
+    pub fn from_outputs(self, outputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
+        match self {
+            LossKind::Mse => (outputs - targets).square().mean(),
+            LossKind::Mae => (outputs - targets).abs().mean(),
+            LossKind::Bce => {
+                let p = outputs.clamp(PROBABILITY_EPSILON, 1.0 - PROBABILITY_EPSILON);
+                let one_minus = p.clone().neg().add_scalar(1.0);
+                (targets.clone() * p.log() + targets.neg().add_scalar(1.0) * one_minus.log())
+                    .mean()
+                    .neg()
+            }
+        }
+    }
+
+    /// Per-row loss, for scoring.
+    ///
+    /// # Shapes
+    /// - outputs, targets: `[batch, n_features]`; output: `[batch]`
+    pub fn per_row(self, outputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
+        let elementwise = match self {
+            LossKind::Mse => (outputs - targets).square(),
+            LossKind::Mae => (outputs - targets).abs(),
+            LossKind::Bce => {
+                let p = outputs.clamp(PROBABILITY_EPSILON, 1.0 - PROBABILITY_EPSILON);
+                let one_minus = p.clone().neg().add_scalar(1.0);
+                (targets.clone() * p.log() + targets.neg().add_scalar(1.0) * one_minus.log()).neg()
+            }
+        };
+        elementwise.mean_dim(1).squeeze_dim(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Device, TensorData};
+
+    fn t(v: Vec<f32>) -> Tensor<2> {
+        let n = v.len();
+        Tensor::from_data(TensorData::new(v, [1, n]), &Device::flex())
+    }
+
+    #[test]
+    fn bce_from_logits_matches_bce_from_probabilities() {
+        let logits = vec![-2.0f32, 0.0, 1.5, 3.0];
+        let targets = vec![0.0f32, 0.5, 1.0, 0.2];
+        let a: f32 = LossKind::Bce
+            .from_logits(t(logits.clone()), Activation::Sigmoid, t(targets.clone()))
+            .into_scalar();
+        let probs = Activation::Sigmoid.forward(t(logits));
+        let b: f32 = LossKind::Bce.from_outputs(probs, t(targets)).into_scalar();
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
+
+    #[test]
+    fn mse_and_mae_are_means() {
+        let mse: f32 = LossKind::Mse.from_outputs(t(vec![1.0, 3.0]), t(vec![0.0, 0.0])).into_scalar();
+        assert!((mse - 5.0).abs() < 1e-6);
+        let mae: f32 = LossKind::Mae.from_outputs(t(vec![1.0, -3.0]), t(vec![0.0, 0.0])).into_scalar();
+        assert!((mae - 2.0).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,169 @@
+//! The training loop: mini-batches, validation, early stopping with best
+//! weights, and a stop that keeps the last good weights if the loss diverges.
+//! It reports through an observer and never prints.
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use super::config::TrainingConfig;
+use super::history::{EpochRecord, History, StopReason};
+use super::loss::LossKind;
+use crate::data::Matrix;
+use crate::model::DenseAutoencoder;
+
+/// Rows per forward pass when evaluating without gradients.
+pub const INFERENCE_CHUNK: usize = 4096;
+
+/// Keeps the shuffling stream apart from the initialisation stream drawn from the same seed.
+const SHUFFLE_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Receives progress from the loop; every method has a do-nothing default.
+pub trait TrainingObserver {
+    /// An epoch is starting with `n_batches` batches.
+    fn on_epoch_start(&mut self, _epoch: usize, _epochs: usize, _n_batches: usize) {}
+    /// A batch finished with this mean loss.
+    fn on_batch_end(&mut self, _batch: usize, _loss: f64) {}
+    /// An epoch finished.
+    fn on_epoch_end(&mut self, _record: &EpochRecord) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl TrainingObserver for Silent {}
+
+/// Input rows and the rows the model should produce for them.
+#[derive(Debug, Clone, Copy)]
+pub struct Pairs<'a> {
+    /// What the model sees.
+    pub inputs: &'a Matrix,
+    /// What it should reconstruct (the inputs themselves for a plain autoencoder).
+    pub targets: &'a Matrix,
+}
+
+/// Builds a `[rows, cols]` tensor from a matrix.
+pub fn to_tensor(m: Matrix, device: &Device) -> Tensor<2> {
+    let rows = m.n_rows();
+    Tensor::from_data(TensorData::new(m.values, [rows, m.n_cols]), device)
+}
+
+/// Trains `model` (on an autodiff `device`) and returns it in inference
+/// form with its history.
+pub fn train(
+    mut model: DenseAutoencoder,
+    config: &TrainingConfig,
+    train: Pairs<'_>,
+    validation: Option<Pairs<'_>>,
+    device: &Device,
+    observer: &mut dyn TrainingObserver,
+) -> (DenseAutoencoder, History) {
+    let n_rows = train.inputs.n_rows();
+    let same_targets = std::ptr::eq(train.inputs, train.targets);
+    let mut rng = StdRng::seed_from_u64(config.seed.wrapping_add(SHUFFLE_STREAM));
+    device.seed(config.seed);
+    let mut optim = config.optimizer.init();
+    let lr = config.optimizer.lr();
+    let mut order: Vec<usize> = (0..n_rows).collect();
+    let n_batches = n_rows.div_ceil(config.batch_size);
+
+    let mut history = History::default();
+    let mut last_good = (model.clone(), 0usize);
+    let mut best: Option<(f64, DenseAutoencoder, usize)> = None;
+    let mut since_best = 0usize;
+
+    'epochs: for epoch in 1..=config.epochs {
+        let started = Instant::now();
+        observer.on_epoch_start(epoch, config.epochs, n_batches);
+        if config.shuffle {
+            order.shuffle(&mut rng);
+        }
+        let mut loss_sum = 0.0f64;
+        for (b, rows) in order.chunks(config.batch_size).enumerate() {
+            let x = to_tensor(train.inputs.gather(rows), device);
+            let y = if same_targets {
+                x.clone()
+            } else {
+                to_tensor(train.targets.gather(rows), device)
+            };
+            let (logits, activation) = model.forward_logits(x);
+            let loss = config.loss.from_logits(logits, activation, y);
+            let value = f64::from(loss.clone().into_scalar::<f32>());
+            if !value.is_finite() {
+                history.stop_reason = StopReason::Diverged;
+                break 'epochs;
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(lr, model, grads);
+            loss_sum += value * rows.len() as f64;
+            observer.on_batch_end(b + 1, value);
+        }
+        let val_loss = validation.map(|v| evaluate(&model.valid(), config.loss, v));
+        let record = EpochRecord {
+            epoch,
+            loss: loss_sum / n_rows as f64,
+            val_loss,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        observer.on_epoch_end(&record);
+        let monitored = History::monitored(&record);
+        history.epochs.push(record);
+        if !monitored.is_finite() {
+            history.stop_reason = StopReason::Diverged;
+            break;
+        }
+        last_good = (model.clone(), epoch);
+        if let Some(patience) = config.patience {
+            let improved = best
+                .as_ref()
+                .is_none_or(|(b, _, _)| monitored < b - config.min_delta);
+            if improved {
+                best = Some((monitored, model.clone(), epoch));
+                since_best = 0;
+            } else {
+                since_best += 1;
+                if since_best >= patience {
+                    history.stop_reason = StopReason::EarlyStopped;
+                    break;
+                }
+            }
+        }
+    }
+
+    // With early stopping the best weights come back, as with Keras'
+    // restore_best_weights; best is only ever set from a finite epoch.
+    let (kept, kept_epoch) = match best {
+        Some((_, best_model, best_epoch)) => (best_model, best_epoch),
+        None => last_good,
+    };
+    history.kept_epoch = kept_epoch;
+    (kept.valid(), history)
+}
+
+/// Mean loss of an inference-mode model over `pairs`, computed in chunks.
+pub fn evaluate(model: &DenseAutoencoder, loss: LossKind, pairs: Pairs<'_>) -> f64 {
+    let device = inference_device(model);
+    let n = pairs.inputs.n_rows();
+    let mut sum = 0.0f64;
+    let mut start = 0;
+    while start < n {
+        let end = (start + INFERENCE_CHUNK).min(n);
+        let x = to_tensor(pairs.inputs.slice_rows(start, end), &device);
+        let y = to_tensor(pairs.targets.slice_rows(start, end), &device);
+        let (logits, activation) = model.forward_logits(x);
+        let value: f32 = loss.from_logits(logits, activation, y).into_scalar();
+        sum += f64::from(value) * (end - start) as f64;
+        start = end;
+    }
+    sum / n as f64
+}
+
+/// The (non-autodiff) device an inference model's weights live on.
+pub fn inference_device(model: &DenseAutoencoder) -> Device {
+    model.encoder.layers[0].linear.weight.val().device()
+}

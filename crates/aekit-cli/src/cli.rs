@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train a dense autoencoder on a CSV file and save it.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Print a Keras-style table of the model's layers and its training record.
     Summary(SummaryArgs),
     /// Encode rows to bottleneck codes: columns z0..z{K-1}, then label and id columns.
@@ -30,6 +30,29 @@ pub enum Command {
     Decode(ApplyArgs),
     /// Reconstruct rows in original units, with a reconstruction_error column.
     Reconstruct(ApplyArgs),
+    /// Compare logistic regression on raw features and on the model's codes.
+    Evaluate(EvaluateArgs),
+}
+
+/// `aekit evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// A model file written by `aekit train` with --label.
+    pub model: PathBuf,
+    /// Rows to fit the classifiers on.
+    #[arg(long)]
+    pub train: PathBuf,
+    /// Rows to score them on.
+    #[arg(long)]
+    pub test: PathBuf,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+    /// CPU threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 /// How the CSV file is read.
@@ -67,7 +90,12 @@ pub struct TrainArgs {
 
     /// Encoder hidden widths, input side first, e.g. 200,100; "none" for
     /// input -> bottleneck -> output.
-    #[arg(long, default_value = "none", value_name = "LIST", help_heading = "Model")]
+    #[arg(
+        long,
+        default_value = "none",
+        value_name = "LIST",
+        help_heading = "Model"
+    )]
     pub hidden: String,
     /// Decoder hidden widths, bottleneck side first (default: mirror --hidden).
     #[arg(long, value_name = "LIST", help_heading = "Model")]
@@ -76,10 +104,20 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 2, help_heading = "Model")]
     pub bottleneck: usize,
     /// Hidden-layer activation: relu, leaky_relu[:slope] (slope 0.3 by default), tanh, sigmoid, linear.
-    #[arg(long, default_value = "relu", value_name = "ACT", help_heading = "Model")]
+    #[arg(
+        long,
+        default_value = "relu",
+        value_name = "ACT",
+        help_heading = "Model"
+    )]
     pub activation: Activation,
     /// Bottleneck activation.
-    #[arg(long, default_value = "linear", value_name = "ACT", help_heading = "Model")]
+    #[arg(
+        long,
+        default_value = "linear",
+        value_name = "ACT",
+        help_heading = "Model"
+    )]
     pub bottleneck_activation: Activation,
     /// Output activation (default: sigmoid with --loss bce, linear otherwise).
     #[arg(long, value_name = "ACT", help_heading = "Model")]
@@ -95,7 +133,7 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = Optimizer::Adam, help_heading = "Training")]
     pub optimizer: Optimizer,
     /// Learning rate (default 0.001 for adam and rmsprop, 0.01 for sgd).
-    #[arg(long, help_heading = "Training")]
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub lr: Option<f64>,
     /// Momentum for sgd and rmsprop.
     #[arg(long, default_value_t = 0.0, help_heading = "Training")]
@@ -116,7 +154,12 @@ pub struct TrainArgs {
     #[arg(long, help_heading = "Training")]
     pub no_shuffle: bool,
     /// Validation file, scaled with the training file's scaler; gives val_loss.
-    #[arg(long, value_name = "FILE", conflicts_with = "validation_split", help_heading = "Training")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "validation_split",
+        help_heading = "Training"
+    )]
     pub validation: Option<PathBuf>,
     /// Hold out this last fraction of the training rows for validation.
     #[arg(long, value_name = "F", help_heading = "Training")]

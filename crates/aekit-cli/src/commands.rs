@@ -1,12 +1,13 @@
 //! One function per subcommand: read, call the library, print.
 
+use aekit::data::Table;
 use aekit::data::output::check_writable;
-use aekit::data::{ColumnRoles, Table};
+use aekit::tasks::features;
 use aekit::train::StopReason;
 use aekit::{Autoencoder, apply, backend};
 use anyhow::{Context, Result};
 
-use crate::cli::{ApplyArgs, SummaryArgs, TrainArgs};
+use crate::cli::{ApplyArgs, EvaluateArgs, SummaryArgs, TrainArgs};
 use crate::progress::EpochPrinter;
 use crate::settings;
 
@@ -22,21 +23,6 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         .as_ref()
         .map(|p| Table::read(p, &csv))
         .transpose()?;
-    let resolved = ColumnRoles::resolve(&params.columns, &table)?;
-    if !args.quiet {
-        if !resolved.skipped_text.is_empty() {
-            eprintln!(
-                "note: text columns left out of the features: {}",
-                resolved.skipped_text.join(", ")
-            );
-        }
-        eprintln!(
-            "training on {} rows x {} features from {}",
-            table.n_rows(),
-            resolved.schema.features.len(),
-            args.data.display()
-        );
-    }
     let mut printer = EpochPrinter::new(args.quiet);
     let model = params.fit(&table, validation.as_ref(), &mut printer)?;
     model.save(&args.out)?;
@@ -72,7 +58,11 @@ pub fn summary(args: &SummaryArgs) -> Result<()> {
     let meta = model.meta();
     println!("{}", model.summary());
     println!();
-    println!("features: {} ({})", meta.n_features, preview(&meta.schema.features));
+    println!(
+        "features: {} ({})",
+        meta.n_features,
+        preview(&meta.schema.features)
+    );
     if let Some(label) = &meta.schema.label {
         println!("label: {label}");
     }
@@ -130,6 +120,49 @@ pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
     output
         .write(&args.out)
         .with_context(|| format!("writing {}", args.out.display()))?;
+    Ok(())
+}
+
+/// `aekit evaluate`.
+pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
+    let csv = settings::csv_options(&args.csv)?;
+    backend::set_threads(args.threads)?;
+    let model = Autoencoder::load(&args.model)?;
+    let train = Table::read(&args.train, &csv)?;
+    let test = Table::read(&args.test, &csv)?;
+    let report = features::compare(&model, &train, &test)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "logistic_regression": {
+                    "raw_accuracy": report.raw_accuracy,
+                    "encoded_accuracy": report.encoded_accuracy,
+                },
+                "n_train": report.n_train,
+                "n_test": report.n_test,
+                "classes": report.classes,
+                "bottleneck": model.bottleneck(),
+            })
+        );
+    } else {
+        println!(
+            "logistic regression (L2, C=1), {} train rows, {} test rows, {} classes",
+            report.n_train,
+            report.n_test,
+            report.classes.len()
+        );
+        println!(
+            "  raw features ({:>3}):   accuracy {:.4}",
+            model.n_features(),
+            report.raw_accuracy
+        );
+        println!(
+            "  encoded ({:>3}):        accuracy {:.4}",
+            model.bottleneck(),
+            report.encoded_accuracy
+        );
+    }
     Ok(())
 }
 

@@ -18,12 +18,22 @@ fn main() -> std::process::ExitCode {
         Command::Encode(args) => commands::apply(args, Apply::Encode),
         Command::Decode(args) => commands::apply(args, Apply::Decode),
         Command::Reconstruct(args) => commands::apply(args, Apply::Reconstruct),
+        Command::Evaluate(args) => commands::evaluate(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
-            eprintln!("error: {}", chain.join(": "));
+            // Library errors already show their cause; print each new part once.
+            let mut message = String::new();
+            for cause in error.chain().map(ToString::to_string) {
+                if !message.contains(&cause) {
+                    if !message.is_empty() {
+                        message.push_str(": ");
+                    }
+                    message.push_str(&cause);
+                }
+            }
+            eprintln!("error: {message}");
             std::process::ExitCode::FAILURE
         }
     }

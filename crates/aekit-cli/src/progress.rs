@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use aekit::train::{EpochRecord, TrainingObserver};
+use aekit::train::{EpochRecord, TrainingObserver, TrainingStart};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Prints each epoch's figures to stderr, with a batch bar on terminals.
@@ -39,6 +39,26 @@ pub fn epoch_line(record: &EpochRecord, epochs: usize) -> String {
 }
 
 impl TrainingObserver for EpochPrinter {
+    fn on_train_start(&mut self, start: &TrainingStart) {
+        if self.quiet {
+            return;
+        }
+        if !start.skipped_text.is_empty() {
+            eprintln!(
+                "note: text columns left out of the features: {}",
+                start.skipped_text.join(", ")
+            );
+        }
+        let validation = match start.n_validation_rows {
+            0 => String::new(),
+            n => format!(", validating on {n} rows"),
+        };
+        eprintln!(
+            "training on {} rows x {} features{validation}",
+            start.n_rows, start.n_features
+        );
+    }
+
     fn on_epoch_start(&mut self, epoch: usize, epochs: usize, n_batches: usize) {
         self.epochs = epochs;
         if self.quiet || !self.interactive {

@@ -17,7 +17,9 @@ pub fn widths(flag: &str, text: &str) -> Result<Vec<usize>> {
     text.split(',')
         .map(|w| match w.trim().parse::<usize>() {
             Ok(n) if n > 0 => Ok(n),
-            _ => bail!("invalid {flag} '{text}': expected positive widths separated by commas, or none"),
+            _ => bail!(
+                "invalid {flag} '{text}': expected positive widths separated by commas, or none"
+            ),
         })
         .collect()
 }

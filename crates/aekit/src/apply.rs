@@ -60,7 +60,13 @@ fn assemble(
 pub fn encode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
     let codes = model.encode(&model.scaled_features(table)?);
     let copied = model.schema().passthrough(table);
-    Ok(assemble(table, code_columns(model.bottleneck()), &codes, &copied, None))
+    Ok(assemble(
+        table,
+        code_columns(model.bottleneck()),
+        &codes,
+        &copied,
+        None,
+    ))
 }
 
 /// Rows in original units from the `z*` columns; every other column is copied.
@@ -77,7 +83,13 @@ pub fn decode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
         .filter(|(_, h)| !names.contains(h))
         .map(|(i, h)| (h.clone(), i))
         .collect();
-    Ok(assemble(table, model.schema().features.clone(), &rows, &copied, None))
+    Ok(assemble(
+        table,
+        model.schema().features.clone(),
+        &rows,
+        &copied,
+        None,
+    ))
 }
 
 /// Reconstructed rows in original units, the label and id columns, and

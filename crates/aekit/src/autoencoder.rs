@@ -12,7 +12,7 @@ use crate::data::{ColumnRoles, Matrix, ScaleKind, Scaler, Schema, Table};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, DenseAutoencoder, DenseAutoencoderConfig, ModelSummary};
 use crate::train::trainer::{self, INFERENCE_CHUNK, Pairs, to_tensor};
-use crate::train::{History, LossKind, TrainingConfig, TrainingObserver};
+use crate::train::{History, LossKind, TrainingConfig, TrainingObserver, TrainingStart};
 
 /// Everything needed to fit an autoencoder to a table.
 #[derive(Debug, Clone, Default)]
@@ -39,7 +39,9 @@ impl AutoencoderParams {
     pub fn validate(&self) -> Result<()> {
         self.model.validate()?;
         self.training.validate()?;
-        if self.training.loss == LossKind::Bce && self.model.output_activation != Activation::Sigmoid {
+        if self.training.loss == LossKind::Bce
+            && self.model.output_activation != Activation::Sigmoid
+        {
             return Err(AekitError::param(
                 "--loss",
                 "bce needs a sigmoid output layer (--output-activation sigmoid)",
@@ -57,12 +59,17 @@ impl AutoencoderParams {
         observer: &mut dyn TrainingObserver,
     ) -> Result<Autoencoder> {
         self.validate()?;
-        let schema = self.columns.resolve(train)?.schema;
+        let resolved = self.columns.resolve(train)?;
+        let schema = resolved.schema;
         let indices = Schema::locate(train, &schema.features, "a feature")?;
         let mut rows = Matrix::new(train.numeric_matrix(&indices)?, indices.len());
         let mut held_out = match validation {
             Some(v) => {
-                let idx = Schema::locate(v, &schema.features, "needed as a feature (it is in the training file)")?;
+                let idx = Schema::locate(
+                    v,
+                    &schema.features,
+                    "needed as a feature (it is in the training file)",
+                )?;
                 Some(Matrix::new(v.numeric_matrix(&idx)?, idx.len()))
             }
             None => None,
@@ -96,6 +103,12 @@ impl AutoencoderParams {
             ));
         }
 
+        observer.on_train_start(&TrainingStart {
+            n_rows: rows.n_rows(),
+            n_validation_rows: held_out.as_ref().map_or(0, Matrix::n_rows),
+            n_features: rows.n_cols,
+            skipped_text: resolved.skipped_text,
+        });
         let device = backend::training_device();
         let mut rng = StdRng::seed_from_u64(self.training.seed);
         let net = self.model.init(schema.features.len(), &mut rng, &device);
@@ -107,7 +120,8 @@ impl AutoencoderParams {
             inputs: v,
             targets: v,
         });
-        let (model, history) = trainer::train(net, &self.training, pairs, val_pairs, &device, observer);
+        let (model, history) =
+            trainer::train(net, &self.training, pairs, val_pairs, &device, observer);
         let meta = ModelMeta {
             format_version: FORMAT_VERSION,
             aekit_version: crate::VERSION.to_string(),
@@ -156,7 +170,11 @@ impl Autoencoder {
 
     /// The model's feature columns of `table`, scaled as in training.
     pub fn scaled_features(&self, table: &Table) -> Result<Matrix> {
-        let idx = Schema::locate(table, &self.meta.schema.features, "is a feature of the model but")?;
+        let idx = Schema::locate(
+            table,
+            &self.meta.schema.features,
+            "is a feature of the model but",
+        )?;
         let mut m = Matrix::new(table.numeric_matrix(&idx)?, idx.len());
         self.meta.scaler.transform(&mut m.values);
         Ok(m)
@@ -205,7 +223,11 @@ impl Autoencoder {
         while start < input.n_rows() {
             let end = (start + INFERENCE_CHUNK).min(input.n_rows());
             let out = f(to_tensor(input.slice_rows(start, end), &device));
-            values.extend(out.into_data().try_into_vec::<f32>().expect("model outputs are f32"));
+            values.extend(
+                out.into_data()
+                    .try_into_vec::<f32>()
+                    .expect("model outputs are f32"),
+            );
             start = end;
         }
         Matrix::new(values, out_cols)
@@ -220,8 +242,13 @@ impl Autoencoder {
     pub fn load(path: impl AsRef<Path>) -> Result<Autoencoder> {
         let path = path.as_ref();
         let (meta, tensors) = bundle::load(path)?;
-        if meta.schema.features.len() != meta.n_features || meta.scaler.n_features() != meta.n_features {
-            return Err(AekitError::model(path, "the column list, scaler and input width disagree"));
+        if meta.schema.features.len() != meta.n_features
+            || meta.scaler.n_features() != meta.n_features
+        {
+            return Err(AekitError::model(
+                path,
+                "the column list, scaler and input width disagree",
+            ));
         }
         meta.architecture
             .validate()

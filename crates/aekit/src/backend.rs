@@ -27,6 +27,8 @@ pub fn set_threads(threads: Option<usize>) -> Result<usize> {
             .unwrap_or(1)
     });
     // A second call in one process (tests) finds the pool built: keep it.
-    let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global();
     Ok(rayon::current_num_threads())
 }

@@ -115,7 +115,10 @@ pub fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTensor>)> {
     let mut tensors = HashMap::new();
     for (name, view) in file.tensors() {
         if view.dtype() != Dtype::F32 {
-            return Err(AekitError::model(path, format!("tensor '{name}' is not f32")));
+            return Err(AekitError::model(
+                path,
+                format!("tensor '{name}' is not f32"),
+            ));
         }
         let values: Vec<f32> = view
             .data()
@@ -123,7 +126,10 @@ pub fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTensor>)> {
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
         if values.iter().any(|v| !v.is_finite()) {
-            return Err(AekitError::model(path, format!("tensor '{name}' holds NaN or infinity")));
+            return Err(AekitError::model(
+                path,
+                format!("tensor '{name}' holds NaN or infinity"),
+            ));
         }
         tensors.insert(
             name.clone(),

@@ -12,7 +12,7 @@ pub struct Matrix {
 impl Matrix {
     /// Wraps row-major `values` with `n_cols` columns.
     pub fn new(values: Vec<f32>, n_cols: usize) -> Matrix {
-        debug_assert!(n_cols > 0 && values.len() % n_cols == 0);
+        debug_assert!(n_cols > 0 && values.len().is_multiple_of(n_cols));
         Matrix { values, n_cols }
     }
 
@@ -37,6 +37,9 @@ impl Matrix {
 
     /// Rows `start..end`.
     pub fn slice_rows(&self, start: usize, end: usize) -> Matrix {
-        Matrix::new(self.values[start * self.n_cols..end * self.n_cols].to_vec(), self.n_cols)
+        Matrix::new(
+            self.values[start * self.n_cols..end * self.n_cols].to_vec(),
+            self.n_cols,
+        )
     }
 }

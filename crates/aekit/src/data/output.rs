@@ -43,12 +43,17 @@ where
         fill(&mut buffered).map_err(|e| AekitError::io(path, e))?;
         buffered.flush().map_err(|e| AekitError::io(path, e))?;
     }
-    tmp.persist(path).map_err(|e| AekitError::io(path, e.error))?;
+    tmp.persist(path)
+        .map_err(|e| AekitError::io(path, e.error))?;
     Ok(())
 }
 
 /// Writes a CSV file atomically from a header and rows of cells.
-pub fn write_csv(path: &Path, header: &[String], rows: impl Iterator<Item = Vec<String>>) -> Result<()> {
+pub fn write_csv(
+    path: &Path,
+    header: &[String],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<()> {
     write_atomically(path, |out| {
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(header)?;

@@ -36,9 +36,10 @@ impl Scaler {
             .map(|j| match kind {
                 ScaleKind::None => (0.0, 1.0),
                 ScaleKind::MinMax => {
-                    let (lo, hi) = column(j).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                        (lo.min(v), hi.max(v))
-                    });
+                    let (lo, hi) = column(j)
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                            (lo.min(v), hi.max(v))
+                        });
                     (lo, nonzero(hi - lo))
                 }
                 ScaleKind::Standard => {
@@ -80,7 +81,11 @@ impl Scaler {
 }
 
 fn nonzero(spread: f64) -> f64 {
-    if spread > f64::EPSILON * 16.0 { spread } else { 1.0 }
+    if spread > f64::EPSILON * 16.0 {
+        spread
+    } else {
+        1.0
+    }
 }
 
 #[cfg(test)]

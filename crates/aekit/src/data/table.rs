@@ -6,26 +6,19 @@ use std::path::{Path, PathBuf};
 use crate::error::{AekitError, Result};
 
 /// How to read a delimited text file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CsvOptions {
     /// The field delimiter; `None` picks tab for `.tsv` files and comma otherwise.
     pub delimiter: Option<u8>,
 }
 
-impl Default for CsvOptions {
-    fn default() -> Self {
-        CsvOptions { delimiter: None }
-    }
-}
-
 impl CsvOptions {
     fn delimiter_for(&self, path: &Path) -> u8 {
-        self.delimiter.unwrap_or_else(|| {
-            match path.extension().and_then(|e| e.to_str()) {
+        self.delimiter
+            .unwrap_or_else(|| match path.extension().and_then(|e| e.to_str()) {
                 Some(ext) if ext.eq_ignore_ascii_case("tsv") => b'\t',
                 _ => b',',
-            }
-        })
+            })
     }
 }
 
@@ -138,7 +131,10 @@ impl Table {
         self.column_index(name).ok_or_else(|| AekitError::Column {
             path: self.path.clone(),
             column: name.to_string(),
-            reason: format!("{why} is not in the file (it has: {})", preview(&self.headers)),
+            reason: format!(
+                "{why} is not in the file (it has: {})",
+                preview(&self.headers)
+            ),
         })
     }
 
@@ -177,12 +173,14 @@ impl Table {
         let mut out = Vec::with_capacity(self.records.len() * columns.len());
         for (row, record) in self.records.iter().enumerate() {
             for &column in columns {
-                out.push(parse_cell(&record[column]).map_err(|message| AekitError::Data {
-                    path: self.path.clone(),
-                    row: Some(self.lines[row]),
-                    column: Some(self.headers[column].clone()),
-                    message,
-                })? as f32);
+                out.push(
+                    parse_cell(&record[column]).map_err(|message| AekitError::Data {
+                        path: self.path.clone(),
+                        row: Some(self.lines[row]),
+                        column: Some(self.headers[column].clone()),
+                        message,
+                    })? as f32,
+                );
             }
         }
         Ok(out)
@@ -195,7 +193,11 @@ fn preview(names: &[String]) -> String {
     if names.len() <= SHOWN {
         names.join(", ")
     } else {
-        format!("{}, ... {} more", names[..SHOWN].join(", "), names.len() - SHOWN)
+        format!(
+            "{}, ... {} more",
+            names[..SHOWN].join(", "),
+            names.len() - SHOWN
+        )
     }
 }
 
@@ -287,8 +289,11 @@ mod tests {
         assert!(e.to_string().contains("empty"), "{e}");
         let e = Table::read(write("a,b\n", ".csv").path(), &CsvOptions::default()).unwrap_err();
         assert!(e.to_string().contains("no data rows"), "{e}");
-        let e = Table::read(write("a,b\n1,2\n3\n", ".csv").path(), &CsvOptions::default())
-            .unwrap_err();
+        let e = Table::read(
+            write("a,b\n1,2\n3\n", ".csv").path(),
+            &CsvOptions::default(),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("row 3"), "{e}");
     }
 

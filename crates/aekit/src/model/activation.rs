@@ -89,7 +89,9 @@ impl FromStr for Activation {
                         .parse::<f64>()
                         .ok()
                         .filter(|v| v.is_finite() && *v >= 0.0)
-                        .ok_or_else(|| format!("leaky_relu slope '{a}' is not a non-negative number"))?,
+                        .ok_or_else(|| {
+                            format!("leaky_relu slope '{a}' is not a non-negative number")
+                        })?,
                 };
                 Ok(Activation::LeakyRelu { slope })
             }

@@ -80,16 +80,25 @@ impl DenseAutoencoderConfig {
             return Err(AekitError::param("--bottleneck", "must be at least 1"));
         }
         if self.hidden.contains(&0) || self.decoder_widths().contains(&0) {
-            return Err(AekitError::param("--hidden", "layer widths must be at least 1"));
+            return Err(AekitError::param(
+                "--hidden",
+                "layer widths must be at least 1",
+            ));
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(AekitError::param("--dropout", "must be in [0, 1)"));
         }
         if !(self.batch_norm_epsilon > 0.0 && self.batch_norm_epsilon.is_finite()) {
-            return Err(AekitError::param("--batch-norm-epsilon", "must be positive"));
+            return Err(AekitError::param(
+                "--batch-norm-epsilon",
+                "must be positive",
+            ));
         }
         if !(0.0..=1.0).contains(&self.batch_norm_momentum) {
-            return Err(AekitError::param("--batch-norm-momentum", "must be in [0, 1]"));
+            return Err(AekitError::param(
+                "--batch-norm-momentum",
+                "must be in [0, 1]",
+            ));
         }
         Ok(())
     }
@@ -252,7 +261,10 @@ impl DenseStack {
     /// Applies every layer but stops the last one before its activation,
     /// returning that activation too (for losses computed from logits).
     pub fn forward_logits(&self, x: Tensor<2>) -> (Tensor<2>, Activation) {
-        let (last, rest) = self.layers.split_last().expect("a stack has at least one layer");
+        let (last, rest) = self
+            .layers
+            .split_last()
+            .expect("a stack has at least one layer");
         let x = rest.iter().fold(x, |x, layer| layer.forward(x));
         (last.forward_pre_activation(x), last.activation)
     }
@@ -287,7 +299,10 @@ impl DenseAutoencoder {
         for (prefix, stack) in [("encoder", &self.encoder), ("decoder", &self.decoder)] {
             for (i, layer) in stack.layers.iter().enumerate() {
                 let name = |p: &str| format!("{prefix}.{i}.{p}");
-                out.push(NamedTensor::from_tensor(name("weight"), layer.linear.weight.val()));
+                out.push(NamedTensor::from_tensor(
+                    name("weight"),
+                    layer.linear.weight.val(),
+                ));
                 if let Some(bias) = &layer.linear.bias {
                     out.push(NamedTensor::from_tensor(name("bias"), bias.val()));
                 }

@@ -93,9 +93,19 @@ impl fmt::Display for ModelSummary {
             .unwrap_or(20)
             + 2;
         let rule = "=".repeat(name_width + 30);
-        writeln!(f, "{:<name_width$}{:<18}{:>12}", "Layer (type)", "Output Shape", "Param #")?;
+        writeln!(
+            f,
+            "{:<name_width$}{:<18}{:>12}",
+            "Layer (type)", "Output Shape", "Param #"
+        )?;
         writeln!(f, "{rule}")?;
-        writeln!(f, "{:<name_width$}{:<18}{:>12}", "input (InputLayer)", format!("(None, {})", self.n_features), 0)?;
+        writeln!(
+            f,
+            "{:<name_width$}{:<18}{:>12}",
+            "input (InputLayer)",
+            format!("(None, {})", self.n_features),
+            0
+        )?;
         for r in &self.rows {
             writeln!(
                 f,
@@ -106,7 +116,11 @@ impl fmt::Display for ModelSummary {
             )?;
         }
         writeln!(f, "{rule}")?;
-        writeln!(f, "Total params: {}", self.trainable() + self.non_trainable())?;
+        writeln!(
+            f,
+            "Total params: {}",
+            self.trainable() + self.non_trainable()
+        )?;
         writeln!(f, "Trainable params: {}", self.trainable())?;
         write!(f, "Non-trainable params: {}", self.non_trainable())
     }

@@ -30,7 +30,12 @@ impl LossKind {
     ///
     /// # Shapes
     /// - logits, targets: `[batch, n_features]`; output: `[1]`
-    pub fn from_logits(self, logits: Tensor<2>, activation: Activation, targets: Tensor<2>) -> Tensor<1> {
+    pub fn from_logits(
+        self,
+        logits: Tensor<2>,
+        activation: Activation,
+        targets: Tensor<2>,
+    ) -> Tensor<1> {
         match (self, activation) {
             (LossKind::Bce, Activation::Sigmoid) => {
                 // max(z, 0) - z t + log(1 + exp(-|z|))
@@ -101,9 +106,13 @@ mod tests {
 
     #[test]
     fn mse_and_mae_are_means() {
-        let mse: f32 = LossKind::Mse.from_outputs(t(vec![1.0, 3.0]), t(vec![0.0, 0.0])).into_scalar();
+        let mse: f32 = LossKind::Mse
+            .from_outputs(t(vec![1.0, 3.0]), t(vec![0.0, 0.0]))
+            .into_scalar();
         assert!((mse - 5.0).abs() < 1e-6);
-        let mae: f32 = LossKind::Mae.from_outputs(t(vec![1.0, -3.0]), t(vec![0.0, 0.0])).into_scalar();
+        let mae: f32 = LossKind::Mae
+            .from_outputs(t(vec![1.0, -3.0]), t(vec![0.0, 0.0]))
+            .into_scalar();
         assert!((mae - 2.0).abs() < 1e-6);
     }
 }

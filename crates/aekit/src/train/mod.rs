@@ -10,4 +10,4 @@ pub use config::TrainingConfig;
 pub use history::{EpochRecord, History, StopReason};
 pub use loss::LossKind;
 pub use optimizer::{OptimizerConfig, OptimizerKind};
-pub use trainer::{Pairs, Silent, TrainingObserver};
+pub use trainer::{Pairs, Silent, TrainingObserver, TrainingStart};

@@ -1,6 +1,8 @@
 //! Optimiser choice and hyper-parameters, with Keras' defaults.
 
-use burn::optim::{AdamConfig, ModuleOptimizer, RmsPropConfig, SgdConfig, momentum::MomentumConfig};
+use burn::optim::{
+    AdamConfig, ModuleOptimizer, RmsPropConfig, SgdConfig, momentum::MomentumConfig,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AekitError, Result};
@@ -66,7 +68,10 @@ impl OptimizerConfig {
     pub fn validate(&self) -> Result<()> {
         let lr = self.lr();
         if !(lr > 0.0 && lr.is_finite()) {
-            return Err(AekitError::param("--lr", format!("must be positive, got {lr}")));
+            return Err(AekitError::param(
+                "--lr",
+                format!("must be positive, got {lr}"),
+            ));
         }
         if !(0.0..1.0).contains(&self.momentum) {
             return Err(AekitError::param("--momentum", "must be in [0, 1)"));
@@ -74,7 +79,11 @@ impl OptimizerConfig {
         if !(self.epsilon > 0.0 && self.epsilon.is_finite()) {
             return Err(AekitError::param("--epsilon", "must be positive"));
         }
-        for (name, v) in [("--beta-1", self.beta_1), ("--beta-2", self.beta_2), ("--rho", self.rho)] {
+        for (name, v) in [
+            ("--beta-1", self.beta_1),
+            ("--beta-2", self.beta_2),
+            ("--rho", self.rho),
+        ] {
             if !(0.0..1.0).contains(&v) {
                 return Err(AekitError::param(name, "must be in [0, 1)"));
             }

@@ -23,8 +23,23 @@ pub const INFERENCE_CHUNK: usize = 4096;
 /// Keeps the shuffling stream apart from the initialisation stream drawn from the same seed.
 const SHUFFLE_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
 
+/// What is about to be trained on, once the data has been checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingStart {
+    /// Training rows.
+    pub n_rows: usize,
+    /// Validation rows (0: none).
+    pub n_validation_rows: usize,
+    /// Feature columns.
+    pub n_features: usize,
+    /// Text columns that were not named and so were left out.
+    pub skipped_text: Vec<String>,
+}
+
 /// Receives progress from the loop; every method has a do-nothing default.
 pub trait TrainingObserver {
+    /// The data is checked and training is about to start.
+    fn on_train_start(&mut self, _start: &TrainingStart) {}
     /// An epoch is starting with `n_batches` batches.
     fn on_epoch_start(&mut self, _epoch: usize, _epochs: usize, _n_batches: usize) {}
     /// A batch finished with this mean loss.

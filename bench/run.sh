@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Times workloads W1 and W2 (DESIGN.md "Performance") in aekit and in the
+# PyTorch reference in one run, same thread count, and prints the ratios.
+#
+#   bash bench/run.sh [--threads N] [--quick] [--repeat N] [--rounds N]
+#
+# --threads N  CPU threads for both frameworks (default 2)
+# --quick      3 timed epochs instead of 20 (passed to both)
+# --repeat N   fresh models per workload and framework (default 3, both)
+# --rounds N   alternate aekit, torch, aekit, torch, ... N times (default 1);
+#              the table shows the median over rounds of each median
+#
+# Compare the ratios, never absolute seconds across runs or machines.
+set -euo pipefail
+
+threads=2
+rounds=1
+pass=()
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --threads) threads="${2:?--threads needs a value}"; shift 2 ;;
+        --threads=*) threads="${1#*=}"; shift ;;
+        --quick) pass+=(--quick); shift ;;
+        --repeat) pass+=(--repeat "${2:?--repeat needs a value}"); shift 2 ;;
+        --repeat=*) pass+=(--repeat "${1#*=}"); shift ;;
+        --rounds) rounds="${2:?--rounds needs a value}"; shift 2 ;;
+        --rounds=*) rounds="${1#*=}"; shift ;;
+        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown argument '$1' (expected --threads N, --quick, --repeat N, --rounds N)" >&2; exit 2 ;;
+    esac
+done
+for v in "$threads" "$rounds"; do
+    if ! [[ "$v" =~ ^[1-9][0-9]*$ ]]; then
+        echo "run.sh: --threads and --rounds take a whole number of at least 1, got '$v'" >&2
+        exit 2
+    fi
+done
+
+root="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
+torch_ref="$root/../shared/bench/torch_ref.py"
+if [[ ! -f "$torch_ref" ]]; then
+    echo "run.sh: PyTorch reference not found at $torch_ref" >&2
+    exit 1
+fi
+python="${PYTHON:-python3}"
+if ! "$python" -c "import torch, numpy" >/dev/null 2>&1; then
+    echo "run.sh: PyTorch is not importable by $python; install it with: pip install torch numpy" >&2
+    exit 1
+fi
+
+cd "$root"
+echo "run.sh: building the aekit benchmark (release)..." >&2
+cargo bench -p aekit --bench workloads --no-run >&2
+
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+echo "run.sh: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), threads $threads, rounds $rounds" >&2
+for ((r = 1; r <= rounds; r++)); do
+    echo "run.sh: round $r/$rounds: aekit" >&2
+    cargo bench -q -p aekit --bench workloads -- --threads "$threads" --only W1,W2 "${pass[@]}" \
+        | grep '^{' | tee -a "$results" >&2
+    echo "run.sh: round $r/$rounds: torch" >&2
+    "$python" "$torch_ref" --threads "$threads" --only W1,W2 "${pass[@]}" \
+        | grep '^{' | tee -a "$results" >&2
+done
+
+"$python" - "$results" <<'PY'
+import json
+import statistics
+import sys
+
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+by = {}
+for r in rows:
+    by.setdefault((r["workload"], r["framework"]), []).append(r)
+
+def med(key, field):
+    vals = [r[field] for r in by.get(key, [])]
+    return statistics.median(vals) if vals else None
+
+threads = rows[0]["threads"] if rows else "?"
+torch_version = next((r.get("torch") for r in rows if r["framework"] == "torch"), "?")
+print(f"threads {threads}, torch {torch_version}; seconds per epoch, median "
+      f"(min over repeats in brackets); ratio = torch / aekit, > 1 means aekit is faster")
+head = f"{'workload':<8} {'rows':>5} {'batch':>5} {'aekit s/epoch':>22} {'torch s/epoch':>22} {'torch/aekit':>11}"
+print(head)
+print("-" * len(head))
+ok = True
+for w in ("W1", "W2"):
+    a, t = med((w, "aekit"), "s_per_epoch_median"), med((w, "torch"), "s_per_epoch_median")
+    if a is None or t is None:
+        ok = False
+        print(f"{w:<8} missing result (aekit {a}, torch {t})")
+        continue
+    amin, tmin = med((w, "aekit"), "s_per_epoch_min"), med((w, "torch"), "s_per_epoch_min")
+    r0 = by[(w, "aekit")][0]
+    print(f"{w:<8} {r0['rows']:>5} {r0['batch']:>5} "
+          f"{a:>10.5f} ({amin:.5f}) {t:>10.5f} ({tmin:.5f}) {t / a:>11.2f}")
+sys.exit(0 if ok else 1)
+PY

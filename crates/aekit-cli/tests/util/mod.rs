@@ -1,0 +1,110 @@
+//! Helpers for running the real `aekit` binary on real files.
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A shipped data file.
+pub fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data")
+        .join(name)
+}
+
+/// The result of one run.
+pub struct Run {
+    pub output: Output,
+}
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    pub fn success(&self) -> bool {
+        self.output.status.success()
+    }
+
+    /// Asserts success and returns self.
+    pub fn ok(self) -> Self {
+        assert!(
+            self.success(),
+            "aekit failed:\nstdout: {}\nstderr: {}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    /// Asserts failure with a one-line error mentioning every `needle`.
+    pub fn fails_with(self, needles: &[&str]) -> Self {
+        let err = self.stderr();
+        assert!(
+            !self.success(),
+            "expected failure, got success; stderr: {err}"
+        );
+        let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "expected a one-line error, got: {err}");
+        assert!(lines[0].starts_with("error: "), "{err}");
+        for needle in needles {
+            assert!(err.contains(needle), "error lacks {needle:?}: {err}");
+        }
+        self
+    }
+}
+
+/// Runs `aekit` with `args` and no standard input.
+pub fn aekit<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let output = Command::new(env!("CARGO_BIN_EXE_aekit"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("the aekit binary runs");
+    Run { output }
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Reads a CSV into its header and rows of cells.
+pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+/// A path as a command-line argument.
+pub fn arg(path: &Path) -> String {
+    path.to_str().expect("test paths are UTF-8").to_string()
+}
+
+/// A small model trained on iris (4 features, 2-D codes), for tests that
+/// need any model.
+pub fn iris_model(dir: &Path) -> PathBuf {
+    let out = dir.join("iris.aekit");
+    let iris = arg(&data("iris.csv"));
+    let out_arg = arg(&out);
+    aekit([
+        "train", &iris, "--label", "species", "--drop", "label", "--id", "split", "--hidden",
+        "6,4", "--epochs", "5", "--quiet", "--out", &out_arg,
+    ])
+    .ok();
+    out
+}

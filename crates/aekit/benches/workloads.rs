@@ -1,0 +1,308 @@
+//! Training-speed benchmark: workloads W1 and W2 of DESIGN.md "Performance",
+//! built exactly as `../shared/bench/torch_ref.py` builds them, so that
+//! `bench/run.sh` can print aekit / PyTorch ratios from one run.
+//!
+//! ```text
+//! cargo bench -p aekit --bench workloads -- --threads 2 [--only W1,W2] [--quick] [--repeat N]
+//! ```
+//!
+//! Prints one JSON object per workload on stdout, with the field names
+//! torch_ref.py uses; progress goes to stderr. Not a test: nothing is asserted.
+
+use std::process::ExitCode;
+
+use aekit::backend::{set_threads, training_device};
+use aekit::data::Matrix;
+use aekit::model::{Activation, DenseAutoencoderConfig};
+use aekit::train::trainer::{Pairs, TrainingObserver, train};
+use aekit::train::{LossKind, OptimizerConfig, TrainingConfig};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+/// Command-line options (cargo bench also passes `--bench`, which is ignored).
+struct Options {
+    threads: usize,
+    only: Vec<String>,
+    quick: bool,
+    repeat: usize,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        threads: 2,
+        only: vec!["W1".into(), "W2".into()],
+        quick: false,
+        repeat: 3,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (arg.clone(), None),
+        };
+        let mut value = |what: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{what} needs a value"))
+        };
+        match name.as_str() {
+            "--threads" => {
+                options.threads = value("--threads")?
+                    .parse()
+                    .ok()
+                    .filter(|&n: &usize| n >= 1)
+                    .ok_or("--threads must be a whole number of at least 1")?;
+            }
+            "--repeat" => {
+                options.repeat = value("--repeat")?
+                    .parse()
+                    .ok()
+                    .filter(|&n: &usize| n >= 1)
+                    .ok_or("--repeat must be a whole number of at least 1")?;
+            }
+            "--only" => {
+                options.only = value("--only")?
+                    .split(',')
+                    .map(|s| s.trim().to_ascii_uppercase())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+            }
+            "--quick" => options.quick = true,
+            "--bench" => {}
+            other => {
+                return Err(format!(
+                    "unknown argument '{other}' (expected --threads N, --only W1,W2, --quick, --repeat N)"
+                ));
+            }
+        }
+    }
+    for w in &options.only {
+        if w != "W1" && w != "W2" {
+            return Err(format!(
+                "unknown workload '{w}' (this benchmark has W1 and W2)"
+            ));
+        }
+    }
+    Ok(options)
+}
+
+/// One training workload.
+struct Workload {
+    name: &'static str,
+    model: DenseAutoencoderConfig,
+    loss: LossKind,
+    rows: usize,
+    cols: usize,
+    batch: usize,
+    warm_up: usize,
+    epochs: usize,
+}
+
+fn workloads(quick: bool) -> Vec<Workload> {
+    let timed = if quick { 3 } else { 20 };
+    vec![
+        // 100-200-100-50-100-200-100, Dense -> BatchNorm -> LeakyReLU(0.3)
+        // on hidden layers, linear bottleneck and output, MSE.
+        Workload {
+            name: "W1",
+            model: DenseAutoencoderConfig {
+                hidden: vec![200, 100],
+                bottleneck: 50,
+                decoder_hidden: None,
+                activation: Activation::LeakyRelu { slope: 0.3 },
+                bottleneck_activation: Activation::Linear,
+                output_activation: Activation::Linear,
+                batch_norm: true,
+                // torch_ref: BatchNorm1d(eps=1e-3, momentum=0.01) == Keras 0.99.
+                batch_norm_epsilon: 1e-3,
+                batch_norm_momentum: 0.99,
+                dropout: 0.0,
+            },
+            loss: LossKind::Mse,
+            rows: 670,
+            cols: 100,
+            batch: 16,
+            warm_up: 2,
+            epochs: timed,
+        },
+        // 784-32(relu)-784(sigmoid), binary cross-entropy.
+        Workload {
+            name: "W2",
+            model: DenseAutoencoderConfig {
+                hidden: Vec::new(),
+                bottleneck: 32,
+                decoder_hidden: None,
+                activation: Activation::Relu,
+                bottleneck_activation: Activation::Relu,
+                output_activation: Activation::Sigmoid,
+                batch_norm: false,
+                dropout: 0.0,
+                ..DenseAutoencoderConfig::default()
+            },
+            loss: LossKind::Bce,
+            rows: 1000,
+            cols: 784,
+            batch: 256,
+            warm_up: 2,
+            epochs: timed,
+        },
+    ]
+}
+
+/// One result line, fields in torch_ref.py's order.
+#[derive(Serialize)]
+struct Report {
+    workload: &'static str,
+    framework: &'static str,
+    aekit: &'static str,
+    threads: usize,
+    rows: usize,
+    batch: usize,
+    s_per_epoch_min: f64,
+    s_per_epoch_median: f64,
+    rows_per_s_median: f64,
+    final_loss: f64,
+}
+
+/// Remembers the last mini-batch loss, which is what torch_ref.py reports.
+#[derive(Default)]
+struct LastBatch {
+    loss: f64,
+}
+
+impl TrainingObserver for LastBatch {
+    fn on_batch_end(&mut self, _batch: usize, loss: f64) {
+        self.loss = loss;
+    }
+}
+
+/// Uniform [0, 1) f32 values, as `torch.rand`, from a fixed seed.
+fn random_matrix(rows: usize, cols: usize, seed: u64) -> Matrix {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let values = (0..rows * cols).map(|_| rng.random::<f32>()).collect();
+    Matrix::new(values, cols)
+}
+
+fn median(sorted: &[f64]) -> f64 {
+    sorted[sorted.len() / 2]
+}
+
+fn round_to(x: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (x * scale).round() / scale
+}
+
+fn run(w: &Workload, options: &Options) -> Result<Report, String> {
+    w.model.validate().map_err(|e| e.to_string())?;
+    let data = random_matrix(w.rows, w.cols, 1);
+    let device = training_device();
+    let mut per_epoch = Vec::with_capacity(options.repeat);
+    let mut final_loss = f64::NAN;
+    for r in 0..options.repeat {
+        let seed = 1 + r as u64;
+        let mut init_rng = StdRng::seed_from_u64(seed);
+        let model = w.model.init(w.cols, &mut init_rng, &device);
+        let config = TrainingConfig {
+            optimizer: OptimizerConfig {
+                learning_rate: Some(1e-3),
+                epsilon: 1e-7,
+                ..OptimizerConfig::default()
+            },
+            loss: w.loss,
+            epochs: w.warm_up + w.epochs,
+            batch_size: w.batch,
+            shuffle: true,
+            validation_split: None,
+            patience: None,
+            min_delta: 0.0,
+            seed,
+        };
+        config.validate().map_err(|e| e.to_string())?;
+        let pairs = Pairs {
+            inputs: &data,
+            targets: &data,
+        };
+        let mut observer = LastBatch::default();
+        let (_model, history) = train(model, &config, pairs, None, &device, &mut observer);
+        if history.epochs.len() != config.epochs {
+            return Err(format!(
+                "{}: training stopped after {} of {} epochs ({:?})",
+                w.name,
+                history.epochs.len(),
+                config.epochs,
+                history.stop_reason
+            ));
+        }
+        let timed: f64 = history.epochs[w.warm_up..].iter().map(|e| e.seconds).sum();
+        let s = timed / w.epochs as f64;
+        eprintln!(
+            "{} repeat {}/{}: {:.5} s/epoch, last batch loss {:.6}",
+            w.name,
+            r + 1,
+            options.repeat,
+            s,
+            observer.loss
+        );
+        per_epoch.push(s);
+        final_loss = observer.loss;
+    }
+    per_epoch.sort_by(f64::total_cmp);
+    let med = median(&per_epoch);
+    Ok(Report {
+        workload: w.name,
+        framework: "aekit",
+        aekit: aekit::VERSION,
+        threads: options.threads,
+        rows: w.rows,
+        batch: w.batch,
+        s_per_epoch_min: round_to(per_epoch[0], 5),
+        s_per_epoch_median: round_to(med, 5),
+        rows_per_s_median: round_to(w.rows as f64 / med, 1),
+        final_loss: round_to(final_loss, 6),
+    })
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("workloads: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match set_threads(Some(options.threads)) {
+        Ok(n) if n == options.threads => {}
+        Ok(n) => {
+            eprintln!(
+                "workloads: asked for {} threads, rayon runs {n}",
+                options.threads
+            );
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("workloads: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    for w in workloads(options.quick) {
+        if !options.only.iter().any(|o| o == w.name) {
+            continue;
+        }
+        match run(&w, &options) {
+            Ok(report) => match serde_json::to_string(&report) {
+                Ok(line) => println!("{line}"),
+                Err(e) => {
+                    eprintln!("workloads: {e}");
+                    return ExitCode::FAILURE;
+                }
+            },
+            Err(e) => {
+                eprintln!("workloads: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}

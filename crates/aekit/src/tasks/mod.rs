@@ -1,0 +1,3 @@
+//! Putting a trained model to work on a task.
+
+pub mod features;

@@ -1,0 +1,81 @@
+//! The seed tutorial, "autoencoder feature extraction for classification":
+//! train 100-200-100-50-100-200-100 (batch norm, leaky ReLU, MSE, Adam,
+//! 200 epochs, batch 16, validating on the test file), then compare
+//! logistic regression on the raw features with logistic regression on the
+//! 50-wide codes. The tutorial reports 0.8939 -> 0.9394.
+//!
+//! Run: `cargo run --release --example feature_extraction [-- SEED]`
+
+use std::path::PathBuf;
+
+use aekit::data::{ColumnRoles, CsvOptions, Table};
+use aekit::model::{Activation, DenseAutoencoderConfig};
+use aekit::tasks::features;
+use aekit::train::{EpochRecord, TrainingConfig, TrainingObserver};
+use aekit::{AutoencoderParams, backend};
+
+struct EveryTwenty;
+
+impl TrainingObserver for EveryTwenty {
+    fn on_epoch_end(&mut self, r: &EpochRecord) {
+        if r.epoch == 1 || r.epoch.is_multiple_of(20) {
+            println!(
+                "epoch {:>3}  loss {:.5}  val_loss {:.5}",
+                r.epoch,
+                r.loss,
+                r.val_loss.unwrap_or(f64::NAN)
+            );
+        }
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let seed = std::env::args()
+        .nth(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(1);
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let train = Table::read(data.join("clf_train.csv"), &CsvOptions::default())?;
+    let test = Table::read(data.join("clf_test.csv"), &CsvOptions::default())?;
+    backend::set_threads(None)?;
+
+    let params = AutoencoderParams {
+        columns: ColumnRoles {
+            label: Some("label".into()),
+            ..Default::default()
+        },
+        model: DenseAutoencoderConfig {
+            hidden: vec![200, 100],
+            bottleneck: 50,
+            batch_norm: true,
+            activation: Activation::LeakyRelu { slope: 0.3 },
+            ..Default::default()
+        },
+        training: TrainingConfig {
+            epochs: 200,
+            batch_size: 16,
+            seed,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    let model = params.fit(&train, Some(&test), &mut EveryTwenty)?;
+    println!(
+        "trained in {:.1}s (seed {seed})",
+        started.elapsed().as_secs_f64()
+    );
+
+    let report = features::compare(&model, &train, &test)?;
+    println!("logistic regression accuracy on the test file:");
+    println!(
+        "  raw features (100):   {:.4}   (tutorial: 0.8939)",
+        report.raw_accuracy
+    );
+    println!(
+        "  encoded features (50): {:.4}   (tutorial: 0.9394)",
+        report.encoded_accuracy
+    );
+    Ok(())
+}

@@ -30,8 +30,59 @@ pub enum Command {
     Decode(ApplyArgs),
     /// Reconstruct rows in original units, with a reconstruction_error column.
     Reconstruct(ApplyArgs),
-    /// Compare logistic regression on raw features and on the model's codes.
+    /// Draw PNG plots: learning curves, the latent space, reconstructions.
+    #[command(subcommand)]
+    Plot(PlotCommand),
+    /// Report on the codes: logistic regression on raw vs encoded vs PCA
+    /// features, reconstruction error vs PCA, k-means agreement with the labels.
     Evaluate(EvaluateArgs),
+}
+
+/// `aekit plot ...`.
+#[derive(Debug, Subcommand)]
+pub enum PlotCommand {
+    /// loss and val_loss per epoch, from the history stored in the model.
+    History {
+        /// A model file.
+        model: PathBuf,
+        /// PNG to write.
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// The codes of DATA as a scatter coloured by a column (the first two
+    /// principal components of the codes when the bottleneck is wider than 2).
+    Latent {
+        /// A model file.
+        model: PathBuf,
+        /// Rows to encode.
+        data: PathBuf,
+        /// PNG to write.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Column that colours the points (default: the model's label, if DATA has it).
+        #[arg(long, value_name = "COL")]
+        color: Option<String>,
+        #[command(flatten)]
+        csv: CsvArgs,
+    },
+    /// The first rows of image data drawn above their reconstructions.
+    Reconstructions {
+        /// A model file.
+        model: PathBuf,
+        /// Rows to reconstruct: pixels in row-major order.
+        data: PathBuf,
+        /// PNG to write.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Image height x width, e.g. 8x8.
+        #[arg(long, value_name = "HxW")]
+        image_shape: String,
+        /// How many rows to draw.
+        #[arg(long, default_value_t = 10)]
+        rows: usize,
+        #[command(flatten)]
+        csv: CsvArgs,
+    },
 }
 
 /// `aekit evaluate`.
@@ -45,6 +96,9 @@ pub struct EvaluateArgs {
     /// Rows to score them on.
     #[arg(long)]
     pub test: PathBuf,
+    /// Label column (default: the model's).
+    #[arg(long, value_name = "COL")]
+    pub label: Option<String>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -82,6 +136,10 @@ pub struct TrainArgs {
     /// Column to leave out (repeatable).
     #[arg(long, value_name = "COL", help_heading = "Columns")]
     pub drop: Vec<String>,
+    /// Categorical column to one-hot encode into features (repeatable); its
+    /// categories are stored with the model and decoded back in outputs.
+    #[arg(long = "one-hot", value_name = "COL", help_heading = "Columns")]
+    pub one_hot: Vec<String>,
     /// Feature scaling, fitted on the training file only and saved with the model.
     #[arg(long, value_enum, default_value_t = Scale::Minmax, help_heading = "Columns")]
     pub scale: Scale,
@@ -176,6 +234,9 @@ pub struct TrainArgs {
     /// CPU threads (default: all cores).
     #[arg(long, help_heading = "Training")]
     pub threads: Option<usize>,
+    /// Also draw the learning curves to this PNG at the end of training.
+    #[arg(long, value_name = "PNG")]
+    pub plot: Option<PathBuf>,
     /// Print only errors.
     #[arg(long, short)]
     pub quiet: bool,

@@ -2,12 +2,13 @@
 
 use aekit::data::Table;
 use aekit::data::output::check_writable;
-use aekit::tasks::features;
+use aekit::report::plot;
+use aekit::tasks::{evaluate, latent};
 use aekit::train::StopReason;
 use aekit::{Autoencoder, apply, backend};
 use anyhow::{Context, Result};
 
-use crate::cli::{ApplyArgs, EvaluateArgs, SummaryArgs, TrainArgs};
+use crate::cli::{ApplyArgs, EvaluateArgs, PlotCommand, SummaryArgs, TrainArgs};
 use crate::progress::EpochPrinter;
 use crate::settings;
 
@@ -16,6 +17,9 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let params = settings::train_params(args)?;
     let csv = settings::csv_options(&args.csv)?;
     check_writable(&args.out)?;
+    if let Some(png) = &args.plot {
+        check_writable(png)?;
+    }
     backend::set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let validation = args
@@ -27,6 +31,9 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let model = params.fit(&table, validation.as_ref(), &mut printer)?;
     model.save(&args.out)?;
     let history = model.history();
+    if let Some(png) = &args.plot {
+        plot::history(history, &history_title(&args.out), png)?;
+    }
     match history.stop_reason {
         StopReason::Diverged => eprintln!(
             "warning: the loss became NaN or infinite; stopped and kept the weights of epoch {}",
@@ -130,40 +137,100 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let model = Autoencoder::load(&args.model)?;
     let train = Table::read(&args.train, &csv)?;
     let test = Table::read(&args.test, &csv)?;
-    let report = features::compare(&model, &train, &test)?;
+    let report = evaluate::evaluate(&model, &train, &test, args.label.as_deref())?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "logistic_regression": {
-                    "raw_accuracy": report.raw_accuracy,
-                    "encoded_accuracy": report.encoded_accuracy,
-                },
-                "n_train": report.n_train,
-                "n_test": report.n_test,
-                "classes": report.classes,
-                "bottleneck": model.bottleneck(),
-            })
-        );
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
-            "logistic regression (L2, C=1), {} train rows, {} test rows, {} classes",
-            report.n_train,
-            report.n_test,
-            report.classes.len()
-        );
-        println!(
-            "  raw features ({:>3}):   accuracy {:.4}",
-            model.n_features(),
-            report.raw_accuracy
-        );
-        println!(
-            "  encoded ({:>3}):        accuracy {:.4}",
-            model.bottleneck(),
-            report.encoded_accuracy
-        );
+        print!("{}", crate::report::evaluation_table(&report));
     }
     Ok(())
+}
+
+/// `aekit plot ...`.
+pub fn plot(command: &PlotCommand) -> Result<()> {
+    match command {
+        PlotCommand::History { model, out } => {
+            check_writable(out)?;
+            let m = Autoencoder::load(model)?;
+            plot::history(m.history(), &history_title(model), out)?;
+        }
+        PlotCommand::Latent {
+            model,
+            data,
+            out,
+            color,
+            csv,
+        } => {
+            check_writable(out)?;
+            let m = Autoencoder::load(model)?;
+            let table = Table::read(data, &settings::csv_options(csv)?)?;
+            let codes = m.encode(&m.scaled_features(&table)?);
+            let map = latent::latent_map(&codes)?;
+            let colour_column = match color {
+                Some(c) => Some(table.require_column(c, "named by --color")?),
+                None => m
+                    .schema()
+                    .label
+                    .as_deref()
+                    .and_then(|l| table.column_index(l)),
+            };
+            let labels: Option<Vec<String>> = colour_column.map(|c| {
+                (0..table.n_rows())
+                    .map(|r| table.cell(r, c).to_string())
+                    .collect()
+            });
+            let title = if map.projected {
+                format!(
+                    "{}-D codes of {}, first two principal components",
+                    m.bottleneck(),
+                    file_name(data)
+                )
+            } else {
+                format!("{}-D codes of {}", m.bottleneck(), file_name(data))
+            };
+            plot::scatter(
+                &map.points,
+                labels.as_deref(),
+                &title,
+                (&map.axes.0, &map.axes.1),
+                out,
+            )?;
+        }
+        PlotCommand::Reconstructions {
+            model,
+            data,
+            out,
+            image_shape,
+            rows,
+            csv,
+        } => {
+            let shape = settings::image_shape(image_shape)?;
+            check_writable(out)?;
+            let m = Autoencoder::load(model)?;
+            let table = Table::read(data, &settings::csv_options(csv)?)?;
+            let mut originals = m.scaled_features(&table)?;
+            let mut rebuilt = m.reconstruct(&originals);
+            m.unscale(&mut originals);
+            m.unscale(&mut rebuilt);
+            let title = format!(
+                "{} and its reconstructions by {}",
+                file_name(data),
+                file_name(model)
+            );
+            plot::image_grid(&originals, &rebuilt, shape, *rows, &title, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn history_title(model: &std::path::Path) -> String {
+    format!("Learning curves of {}", file_name(model))
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 fn preview(names: &[String]) -> String {

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod progress;
+mod report;
 mod settings;
 
 use clap::Parser;
@@ -19,6 +20,7 @@ fn main() -> std::process::ExitCode {
         Command::Decode(args) => commands::apply(args, Apply::Decode),
         Command::Reconstruct(args) => commands::apply(args, Apply::Reconstruct),
         Command::Evaluate(args) => commands::evaluate(args),
+        Command::Plot(plot) => commands::plot(plot),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

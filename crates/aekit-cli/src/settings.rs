@@ -24,6 +24,23 @@ pub fn widths(flag: &str, text: &str) -> Result<Vec<usize>> {
         .collect()
 }
 
+/// Parses an image shape such as `8x8` into (height, width).
+pub fn image_shape(text: &str) -> Result<(usize, usize)> {
+    let parsed = text
+        .split_once(['x', 'X'])
+        .and_then(|(h, w)| {
+            Some((
+                h.trim().parse::<usize>().ok()?,
+                w.trim().parse::<usize>().ok()?,
+            ))
+        })
+        .filter(|&(h, w)| h > 0 && w > 0);
+    match parsed {
+        Some(shape) => Ok(shape),
+        None => bail!("invalid --image-shape '{text}': expected HEIGHTxWIDTH, e.g. 8x8"),
+    }
+}
+
 /// CSV reading options.
 pub fn csv_options(args: &CsvArgs) -> Result<CsvOptions> {
     let delimiter = match args.delimiter {
@@ -87,6 +104,7 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
             label: args.label.clone(),
             ids: args.ids.clone(),
             drop: args.drop.clone(),
+            one_hot: args.one_hot.clone(),
         },
         scale: match args.scale {
             Scale::Minmax => ScaleKind::MinMax,

@@ -46,9 +46,17 @@ fn tutorial_recipe_learns_useful_codes() {
     ])
     .ok();
     let json: serde_json::Value = serde_json::from_str(&report.stdout()).unwrap();
-    let lr = &json["logistic_regression"];
-    let raw = lr["raw_accuracy"].as_f64().unwrap();
-    let encoded = lr["encoded_accuracy"].as_f64().unwrap();
+    let accuracy = |name: &str| {
+        json["classification"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["features"] == name)
+            .unwrap()["accuracy"]
+            .as_f64()
+            .unwrap()
+    };
+    let (raw, encoded) = (accuracy("raw"), accuracy("encoded"));
     assert!((raw - 0.8939).abs() < 0.005, "raw accuracy {raw}");
     assert!(encoded >= 0.90, "encoded accuracy {encoded}");
 

@@ -30,22 +30,36 @@ pub fn code_columns(k: usize) -> Vec<String> {
     (0..k).map(|i| format!("z{i}")).collect()
 }
 
-/// Builds rows from a numeric block followed by copied columns.
+/// How the leading block of values becomes cells.
+enum Leading<'a> {
+    /// Each value as a number.
+    Numbers(Vec<String>),
+    /// Rows in the model's feature layout, one-hot blocks decoded.
+    Features(&'a Schema),
+}
+
+/// Builds rows from a block of values followed by copied columns.
 fn assemble(
     table: &Table,
-    names: Vec<String>,
+    leading: Leading<'_>,
     values: &Matrix,
     copied: &[(String, usize)],
     trailing: Option<(&str, &[f32])>,
 ) -> OutputTable {
-    let mut header = names;
+    let mut header = match &leading {
+        Leading::Numbers(names) => names.clone(),
+        Leading::Features(schema) => schema.output_columns(),
+    };
     header.extend(copied.iter().map(|(n, _)| n.clone()));
     if let Some((name, _)) = trailing {
         header.push(name.to_string());
     }
     let rows = (0..table.n_rows())
         .map(|r| {
-            let mut row: Vec<String> = values.row(r).iter().map(|&v| format_value(v)).collect();
+            let mut row: Vec<String> = match &leading {
+                Leading::Numbers(_) => values.row(r).iter().map(|&v| format_value(v)).collect(),
+                Leading::Features(schema) => schema.output_cells(values, r),
+            };
             row.extend(copied.iter().map(|&(_, c)| table.cell(r, c).to_string()));
             if let Some((_, extra)) = trailing {
                 row.push(format_value(extra[r]));
@@ -62,7 +76,7 @@ pub fn encode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
     let copied = model.schema().passthrough(table);
     Ok(assemble(
         table,
-        code_columns(model.bottleneck()),
+        Leading::Numbers(code_columns(model.bottleneck())),
         &codes,
         &copied,
         None,
@@ -85,7 +99,7 @@ pub fn decode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
         .collect();
     Ok(assemble(
         table,
-        model.schema().features.clone(),
+        Leading::Features(model.schema()),
         &rows,
         &copied,
         None,
@@ -102,7 +116,7 @@ pub fn reconstruct(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
     let copied = model.schema().passthrough(table);
     Ok(assemble(
         table,
-        model.schema().features.clone(),
+        Leading::Features(model.schema()),
         &rows,
         &copied,
         Some(("reconstruction_error", &errors)),

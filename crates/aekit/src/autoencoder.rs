@@ -61,19 +61,8 @@ impl AutoencoderParams {
         self.validate()?;
         let resolved = self.columns.resolve(train)?;
         let schema = resolved.schema;
-        let indices = Schema::locate(train, &schema.features, "a feature")?;
-        let mut rows = Matrix::new(train.numeric_matrix(&indices)?, indices.len());
-        let mut held_out = match validation {
-            Some(v) => {
-                let idx = Schema::locate(
-                    v,
-                    &schema.features,
-                    "needed as a feature (it is in the training file)",
-                )?;
-                Some(Matrix::new(v.numeric_matrix(&idx)?, idx.len()))
-            }
-            None => None,
-        };
+        let mut rows = schema.input_matrix(train)?;
+        let mut held_out = validation.map(|v| schema.input_matrix(v)).transpose()?;
         if held_out.is_none()
             && let Some(split) = self.training.validation_split
         {
@@ -170,12 +159,7 @@ impl Autoencoder {
 
     /// The model's feature columns of `table`, scaled as in training.
     pub fn scaled_features(&self, table: &Table) -> Result<Matrix> {
-        let idx = Schema::locate(
-            table,
-            &self.meta.schema.features,
-            "is a feature of the model but",
-        )?;
-        let mut m = Matrix::new(table.numeric_matrix(&idx)?, idx.len());
+        let mut m = self.meta.schema.input_matrix(table)?;
         self.meta.scaler.transform(&mut m.values);
         Ok(m)
     }

@@ -13,6 +13,7 @@ pub mod bundle;
 pub mod data;
 pub mod error;
 pub mod model;
+pub mod report;
 pub mod tasks;
 pub mod train;
 

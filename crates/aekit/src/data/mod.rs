@@ -1,11 +1,13 @@
 //! Data in and out: CSV tables, column roles, scaling and atomic output.
 
+pub mod encoding;
 pub mod matrix;
 pub mod output;
 pub mod scaler;
 pub mod schema;
 pub mod table;
 
+pub use encoding::LabelEncoder;
 pub use matrix::Matrix;
 pub use scaler::{ScaleKind, Scaler};
 pub use schema::{ColumnRoles, ResolvedColumns, Schema};

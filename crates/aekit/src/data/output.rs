@@ -43,9 +43,30 @@ where
         fill(&mut buffered).map_err(|e| AekitError::io(path, e))?;
         buffered.flush().map_err(|e| AekitError::io(path, e))?;
     }
+    persist(tmp, path)
+}
+
+/// Renames a finished temporary file over `path`, with the permissions an
+/// ordinary new file gets (temporary files are created private).
+pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| AekitError::io(path, e))?;
+    }
     tmp.persist(path)
         .map_err(|e| AekitError::io(path, e.error))?;
     Ok(())
+}
+
+/// The directory a file is written into.
+pub fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// Writes a CSV file atomically from a header and rows of cells.
@@ -62,13 +83,6 @@ pub fn write_csv(
         }
         writer.flush()
     })
-}
-
-fn parent_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }
 
 /// Formats a float the shortest way that reads back to the same value.

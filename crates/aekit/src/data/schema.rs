@@ -1,9 +1,14 @@
 //! Which columns of a file are features, label, ids or ignored, and the
-//! stored description of them that travels with a model.
+//! stored description of them that travels with a model: how to turn a
+//! table into the model's input matrix (numbers as they are, categories
+//! one-hot) and the model's output back into columns.
 
 use serde::{Deserialize, Serialize};
 
-use super::table::Table;
+use super::encoding::LabelEncoder;
+use super::matrix::Matrix;
+use super::output::format_value;
+use super::table::{Table, parse_cell};
 use crate::error::{AekitError, Result};
 
 /// The columns the user names; everything numeric and unnamed is a feature.
@@ -15,15 +20,33 @@ pub struct ColumnRoles {
     pub ids: Vec<String>,
     /// Columns to leave out entirely.
     pub drop: Vec<String>,
+    /// Categorical columns to one-hot encode into features.
+    pub one_hot: Vec<String>,
+}
+
+/// A categorical column and its categories, sorted; each becomes one 0/1 input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneHotColumn {
+    /// The column's name.
+    pub column: String,
+    /// Its categories, sorted; the input for category `c` is named `column=c`.
+    pub categories: Vec<String>,
 }
 
 /// The resolved layout of a training file, stored in the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
-    /// Feature columns, in the order the model sees them.
+    /// Model inputs, in order: numeric columns, then one `column=category`
+    /// input per category of each one-hot column.
     pub features: Vec<String>,
+    /// One-hot encoded columns, in the order their inputs follow the numeric ones.
+    #[serde(default)]
+    pub one_hot: Vec<OneHotColumn>,
     /// The label column, if any.
     pub label: Option<String>,
+    /// The training file's label classes, sorted (scikit-learn's LabelEncoder).
+    #[serde(default)]
+    pub label_classes: Vec<String>,
     /// Identifier columns.
     pub ids: Vec<String>,
 }
@@ -38,19 +61,37 @@ pub struct ResolvedColumns {
 }
 
 impl ColumnRoles {
-    /// Checks every named column exists and picks the numeric features.
+    /// Checks every named column exists, picks the numeric features and
+    /// learns the categories of one-hot columns.
     pub fn resolve(&self, table: &Table) -> Result<ResolvedColumns> {
         if let Some(label) = &self.label {
             table.require_column(label, "named by --label")?;
         }
-        for id in &self.ids {
-            table.require_column(id, "named by --id")?;
+        for (names, flag) in [
+            (&self.ids, "named by --id"),
+            (&self.drop, "named by --drop"),
+            (&self.one_hot, "named by --one-hot"),
+        ] {
+            for name in names {
+                table.require_column(name, flag)?;
+            }
         }
-        for drop in &self.drop {
-            table.require_column(drop, "named by --drop")?;
+        for name in &self.one_hot {
+            if self.label.as_ref() == Some(name)
+                || self.ids.contains(name)
+                || self.drop.contains(name)
+            {
+                return Err(AekitError::param(
+                    "--one-hot",
+                    format!("column '{name}' is also named as label, id or dropped"),
+                ));
+            }
         }
         let named = |h: &String| {
-            self.label.as_ref() == Some(h) || self.ids.contains(h) || self.drop.contains(h)
+            self.label.as_ref() == Some(h)
+                || self.ids.contains(h)
+                || self.drop.contains(h)
+                || self.one_hot.contains(h)
         };
         let mut features = Vec::new();
         let mut skipped_text = Vec::new();
@@ -64,6 +105,25 @@ impl ColumnRoles {
                 skipped_text.push(header.clone());
             }
         }
+        let mut one_hot = Vec::new();
+        for name in &self.one_hot {
+            let col = table.require_column(name, "named by --one-hot")?;
+            let cells: Vec<&str> = (0..table.n_rows()).map(|r| table.cell(r, col)).collect();
+            if let Some(r) = cells.iter().position(|c| c.is_empty()) {
+                return Err(AekitError::Data {
+                    path: table.path().to_path_buf(),
+                    row: Some(table.line_of(r)),
+                    column: Some(name.clone()),
+                    message: "empty cell (missing value)".into(),
+                });
+            }
+            let categories = LabelEncoder::fit(&cells).classes;
+            features.extend(categories.iter().map(|c| format!("{name}={c}")));
+            one_hot.push(OneHotColumn {
+                column: name.clone(),
+                categories,
+            });
+        }
         if features.is_empty() {
             return Err(AekitError::Data {
                 path: table.path().to_path_buf(),
@@ -72,10 +132,20 @@ impl ColumnRoles {
                 message: "no numeric feature columns are left to train on".into(),
             });
         }
+        let label_classes = match &self.label {
+            Some(label) => {
+                let col = table.require_column(label, "named by --label")?;
+                let cells: Vec<&str> = (0..table.n_rows()).map(|r| table.cell(r, col)).collect();
+                LabelEncoder::fit(&cells).classes
+            }
+            None => Vec::new(),
+        };
         Ok(ResolvedColumns {
             schema: Schema {
                 features,
+                one_hot,
                 label: self.label.clone(),
+                label_classes,
                 ids: self.ids.clone(),
             },
             skipped_text,
@@ -84,9 +154,91 @@ impl ColumnRoles {
 }
 
 impl Schema {
-    /// Indices in `table` of the model's columns called `names`; every one must be there.
+    /// Indices in `table` of the columns called `names`; every one must be there.
     pub fn locate(table: &Table, names: &[String], why: &str) -> Result<Vec<usize>> {
         names.iter().map(|n| table.require_column(n, why)).collect()
+    }
+
+    /// The numeric feature columns (the inputs before the one-hot blocks).
+    pub fn numeric_features(&self) -> &[String] {
+        let encoded: usize = self.one_hot.iter().map(|c| c.categories.len()).sum();
+        &self.features[..self.features.len() - encoded]
+    }
+
+    /// The columns a decoded row has: numeric features, then each one-hot column.
+    pub fn output_columns(&self) -> Vec<String> {
+        let mut names = self.numeric_features().to_vec();
+        names.extend(self.one_hot.iter().map(|c| c.column.clone()));
+        names
+    }
+
+    /// The model's input matrix for `table`, unscaled: numeric columns
+    /// parsed, categorical columns one-hot encoded. A category unseen in
+    /// training is an error naming its row and column.
+    pub fn input_matrix(&self, table: &Table) -> Result<Matrix> {
+        let numeric = Self::locate(
+            table,
+            self.numeric_features(),
+            "is a feature of the model but",
+        )?;
+        let categorical = Self::locate(
+            table,
+            &self
+                .one_hot
+                .iter()
+                .map(|c| c.column.clone())
+                .collect::<Vec<_>>(),
+            "is a one-hot feature of the model but",
+        )?;
+        let width = self.features.len();
+        let mut values = Vec::with_capacity(table.n_rows() * width);
+        for r in 0..table.n_rows() {
+            for &c in &numeric {
+                let v = parse_cell(table.cell(r, c))
+                    .map_err(|message| self.cell_error(table, r, c, message))?;
+                values.push(v as f32);
+            }
+            for (spec, &c) in self.one_hot.iter().zip(&categorical) {
+                let cell = table.cell(r, c);
+                let hit = spec
+                    .categories
+                    .iter()
+                    .position(|k| k == cell)
+                    .ok_or_else(|| {
+                        self.cell_error(
+                            table,
+                            r,
+                            c,
+                            format!("category '{cell}' was not seen in training"),
+                        )
+                    })?;
+                values.extend((0..spec.categories.len()).map(|k| if k == hit { 1.0 } else { 0.0 }));
+            }
+        }
+        Ok(Matrix::new(values, width))
+    }
+
+    /// Formats model outputs (in original units) as cells of
+    /// [`output_columns`](Self::output_columns): numbers as they are, each
+    /// one-hot block as its most likely category.
+    pub fn output_cells(&self, m: &Matrix, row: usize) -> Vec<String> {
+        let values = m.row(row);
+        let n_numeric = self.numeric_features().len();
+        let mut cells: Vec<String> = values[..n_numeric]
+            .iter()
+            .map(|&v| format_value(v))
+            .collect();
+        let mut start = n_numeric;
+        for spec in &self.one_hot {
+            let block = &values[start..start + spec.categories.len()];
+            let best = block
+                .iter()
+                .enumerate()
+                .fold(0, |best, (k, &v)| if v > block[best] { k } else { best });
+            cells.push(spec.categories[best].clone());
+            start += spec.categories.len();
+        }
+        cells
     }
 
     /// The label and id columns that `table` has, as (name, index) pairs,
@@ -97,5 +249,14 @@ impl Schema {
             .chain(self.ids.iter())
             .filter_map(|name| table.column_index(name).map(|i| (name.clone(), i)))
             .collect()
+    }
+
+    fn cell_error(&self, table: &Table, row: usize, column: usize, message: String) -> AekitError {
+        AekitError::Data {
+            path: table.path().to_path_buf(),
+            row: Some(table.line_of(row)),
+            column: Some(table.headers()[column].clone()),
+            message,
+        }
     }
 }

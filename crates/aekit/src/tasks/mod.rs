@@ -1,3 +1,5 @@
 //! Putting a trained model to work on a task.
 
-pub mod features;
+pub mod evaluate;
+pub mod latent;
+pub mod metrics;

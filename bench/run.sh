@@ -50,14 +50,29 @@ fi
 
 cd "$root"
 echo "run.sh: building the aekit benchmark (release)..." >&2
-cargo bench -p aekit --bench workloads --no-run >&2
+# Build once and run the executable itself, so no compilation (and no
+# source edited meanwhile) lands between or inside the timed runs.
+aekit_bench="$(cargo bench -p aekit --bench workloads --no-run --message-format=json-render-diagnostics \
+    | "$python" -c '
+import json, sys
+exe = None
+for line in sys.stdin:
+    msg = json.loads(line)
+    if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "workloads" and msg.get("executable"):
+        exe = msg["executable"]
+print(exe or "")
+')" || aekit_bench=""
+if [[ -z "$aekit_bench" || ! -x "$aekit_bench" ]]; then
+    echo "run.sh: could not build the aekit benchmark (cargo bench -p aekit --bench workloads --no-run)" >&2
+    exit 1
+fi
 
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
 echo "run.sh: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), threads $threads, rounds $rounds" >&2
 for ((r = 1; r <= rounds; r++)); do
     echo "run.sh: round $r/$rounds: aekit" >&2
-    cargo bench -q -p aekit --bench workloads -- --threads "$threads" --only W1,W2 "${pass[@]}" \
+    "$aekit_bench" --bench --threads "$threads" --only W1,W2 "${pass[@]}" \
         | grep '^{' | tee -a "$results" >&2
     echo "run.sh: round $r/$rounds: torch" >&2
     "$python" "$torch_ref" --threads "$threads" --only W1,W2 "${pass[@]}" \

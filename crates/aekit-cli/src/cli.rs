@@ -22,6 +22,12 @@ pub struct Cli {
 pub enum Command {
     /// Train a dense autoencoder on a CSV file and save it.
     Train(Box<TrainArgs>),
+    /// Train an anomaly detector: an autoencoder plus a threshold on its
+    /// reconstruction error, with defaults chosen for the task.
+    Detect(Box<DetectArgs>),
+    /// Score rows by reconstruction error, flag anomalies, explain them and,
+    /// given labels, measure the detector. Streams files larger than memory.
+    Score(ScoreArgs),
     /// Print a Keras-style table of the model's layers and its training record.
     Summary(SummaryArgs),
     /// Encode rows to bottleneck codes: columns z0..z{K-1}, then label and id columns.
@@ -117,17 +123,10 @@ pub struct CsvArgs {
     pub delimiter: Option<char>,
 }
 
-/// `aekit train`.
+/// Which columns are features and how they are scaled.
 #[derive(Debug, Args)]
-pub struct TrainArgs {
-    /// Training data: CSV with a header row. Feature columns are every
-    /// numeric column not named by --label, --id or --drop.
-    pub data: PathBuf,
-    /// Where to write the model file.
-    #[arg(long, short)]
-    pub out: PathBuf,
-
-    /// Label column: kept out of the features, copied to encode output.
+pub struct ColumnArgs {
+    /// Label column: kept out of the features, copied to outputs.
     #[arg(long, value_name = "COL", help_heading = "Columns")]
     pub label: Option<String>,
     /// Identifier column (repeatable): kept out of the features, copied to outputs.
@@ -140,77 +139,122 @@ pub struct TrainArgs {
     /// categories are stored with the model and decoded back in outputs.
     #[arg(long = "one-hot", value_name = "COL", help_heading = "Columns")]
     pub one_hot: Vec<String>,
-    /// Feature scaling, fitted on the training file only and saved with the model.
-    #[arg(long, value_enum, default_value_t = Scale::Minmax, help_heading = "Columns")]
-    pub scale: Scale,
+    /// Feature scaling, fitted on the training file only and saved with the
+    /// model [default: minmax for train, standard for detect].
+    #[arg(long, value_enum, help_heading = "Columns")]
+    pub scale: Option<Scale>,
     #[command(flatten)]
     pub csv: CsvArgs,
+}
 
+/// The architecture.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
     /// Encoder hidden widths, input side first, e.g. 200,100; "none" for
-    /// input -> bottleneck -> output.
-    #[arg(
-        long,
-        default_value = "none",
-        value_name = "LIST",
-        help_heading = "Model"
-    )]
-    pub hidden: String,
-    /// Decoder hidden widths, bottleneck side first (default: mirror --hidden).
+    /// input -> bottleneck -> output [default: none for train; for detect
+    /// the architecture is sized from the d features: hidden d/2, bottleneck d/4].
+    #[arg(long, value_name = "LIST", help_heading = "Model")]
+    pub hidden: Option<String>,
+    /// Decoder hidden widths, bottleneck side first [default: mirror --hidden].
     #[arg(long, value_name = "LIST", help_heading = "Model")]
     pub decoder_hidden: Option<String>,
-    /// Width of the bottleneck (the code).
-    #[arg(long, default_value_t = 2, help_heading = "Model")]
-    pub bottleneck: usize,
-    /// Hidden-layer activation: relu, leaky_relu[:slope] (slope 0.3 by default), tanh, sigmoid, linear.
-    #[arg(
-        long,
-        default_value = "relu",
-        value_name = "ACT",
-        help_heading = "Model"
-    )]
-    pub activation: Activation,
-    /// Bottleneck activation.
-    #[arg(
-        long,
-        default_value = "linear",
-        value_name = "ACT",
-        help_heading = "Model"
-    )]
-    pub bottleneck_activation: Activation,
-    /// Output activation (default: sigmoid with --loss bce, linear otherwise).
+    /// Width of the bottleneck (the code) [default: 2].
+    #[arg(long, help_heading = "Model")]
+    pub bottleneck: Option<usize>,
+    /// Hidden-layer activation: relu, leaky_relu[:slope] (slope 0.3 by
+    /// default), tanh, sigmoid, linear [default: relu].
+    #[arg(long, value_name = "ACT", help_heading = "Model")]
+    pub activation: Option<Activation>,
+    /// Bottleneck activation [default: linear].
+    #[arg(long, value_name = "ACT", help_heading = "Model")]
+    pub bottleneck_activation: Option<Activation>,
+    /// Output activation [default: sigmoid with --loss bce, linear otherwise].
     #[arg(long, value_name = "ACT", help_heading = "Model")]
     pub output_activation: Option<Activation>,
     /// Batch normalisation after each hidden Dense layer (eps 1e-3, momentum 0.99 as Keras).
     #[arg(long, help_heading = "Model")]
     pub batch_norm: bool,
-    /// Dropout probability after each hidden layer.
-    #[arg(long, default_value_t = 0.0, value_name = "P", help_heading = "Model")]
-    pub dropout: f64,
+    /// Dropout probability after each hidden layer [default: 0].
+    #[arg(long, value_name = "P", help_heading = "Model")]
+    pub dropout: Option<f64>,
+}
 
-    /// Optimiser.
-    #[arg(long, value_enum, default_value_t = Optimizer::Adam, help_heading = "Training")]
-    pub optimizer: Optimizer,
-    /// Learning rate (default 0.001 for adam and rmsprop, 0.01 for sgd).
+impl ModelArgs {
+    /// Whether any architecture flag was given.
+    pub fn any(&self) -> bool {
+        self.hidden.is_some()
+            || self.decoder_hidden.is_some()
+            || self.bottleneck.is_some()
+            || self.activation.is_some()
+            || self.bottleneck_activation.is_some()
+            || self.output_activation.is_some()
+            || self.batch_norm
+            || self.dropout.is_some()
+    }
+}
+
+/// How to train.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Optimiser [default: adam].
+    #[arg(long, value_enum, help_heading = "Training")]
+    pub optimizer: Option<Optimizer>,
+    /// Learning rate [default: 0.001 for adam and rmsprop, 0.01 for sgd].
     #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub lr: Option<f64>,
-    /// Momentum for sgd and rmsprop.
-    #[arg(long, default_value_t = 0.0, help_heading = "Training")]
-    pub momentum: f64,
-    /// Optimiser epsilon (Keras' 1e-7).
-    #[arg(long, default_value_t = 1e-7, help_heading = "Training")]
-    pub epsilon: f64,
-    /// Reconstruction loss.
-    #[arg(long, value_enum, default_value_t = Loss::Mse, help_heading = "Training")]
-    pub loss: Loss,
-    /// Passes over the training data.
-    #[arg(long, default_value_t = 50, help_heading = "Training")]
-    pub epochs: usize,
-    /// Rows per gradient step.
-    #[arg(long, default_value_t = 32, help_heading = "Training")]
-    pub batch_size: usize,
+    /// Momentum for sgd and rmsprop [default: 0].
+    #[arg(long, help_heading = "Training")]
+    pub momentum: Option<f64>,
+    /// Optimiser epsilon [default: 1e-7, as Keras].
+    #[arg(long, help_heading = "Training")]
+    pub epsilon: Option<f64>,
+    /// Reconstruction loss [default: mse].
+    #[arg(long, value_enum, help_heading = "Training")]
+    pub loss: Option<Loss>,
+    /// Passes over the training data [default: 50 for train, 100 for detect].
+    #[arg(long, help_heading = "Training")]
+    pub epochs: Option<usize>,
+    /// Rows per gradient step [default: 32].
+    #[arg(long, help_heading = "Training")]
+    pub batch_size: Option<usize>,
     /// Keep the file's row order instead of shuffling every epoch.
     #[arg(long, help_heading = "Training")]
     pub no_shuffle: bool,
+    /// Hold out this fraction of the training rows for validation (train:
+    /// the last rows, as Keras; detect: a seeded random 0.1 by default).
+    #[arg(long, value_name = "F", help_heading = "Training")]
+    pub validation_split: Option<f64>,
+    /// Stop after N epochs without val_loss improvement and restore the best
+    /// weights [default: off for train, 10 for detect].
+    #[arg(long, value_name = "N", help_heading = "Training")]
+    pub patience: Option<usize>,
+    /// Smallest improvement that resets --patience [default: 0].
+    #[arg(long, help_heading = "Training")]
+    pub min_delta: Option<f64>,
+    /// Seed for weights, shuffling and dropout: same seed, machine and
+    /// threads give the same model [default: 42].
+    #[arg(long, help_heading = "Training")]
+    pub seed: Option<u64>,
+    /// CPU threads [default: all cores].
+    #[arg(long, help_heading = "Training")]
+    pub threads: Option<usize>,
+}
+
+/// `aekit train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Training data: CSV with a header row. Feature columns are every
+    /// numeric column not named by --label, --id or --drop.
+    pub data: PathBuf,
+    /// Where to write the model file.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub fit: FitArgs,
     /// Validation file, scaled with the training file's scaler; gives val_loss.
     #[arg(
         long,
@@ -219,25 +263,75 @@ pub struct TrainArgs {
         help_heading = "Training"
     )]
     pub validation: Option<PathBuf>,
-    /// Hold out this last fraction of the training rows for validation.
-    #[arg(long, value_name = "F", help_heading = "Training")]
-    pub validation_split: Option<f64>,
-    /// Stop after N epochs without val_loss improvement and restore the best weights.
-    #[arg(long, value_name = "N", help_heading = "Training")]
-    pub patience: Option<usize>,
-    /// Smallest improvement that resets --patience.
-    #[arg(long, default_value_t = 0.0, help_heading = "Training")]
-    pub min_delta: f64,
-    /// Seed for weights, shuffling and dropout: same seed, machine and threads give the same model.
-    #[arg(long, default_value_t = 42, help_heading = "Training")]
-    pub seed: u64,
-    /// CPU threads (default: all cores).
-    #[arg(long, help_heading = "Training")]
-    pub threads: Option<usize>,
     /// Also draw the learning curves to this PNG at the end of training.
     #[arg(long, value_name = "PNG")]
     pub plot: Option<PathBuf>,
     /// Print only errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `aekit detect`.
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Training data: (mostly) normal rows, no labels needed.
+    pub data: PathBuf,
+    /// Where to write the detector (a model file with its threshold).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Expected share of anomalies in the training data, in (0, 0.5]: the
+    /// threshold is the (1 - P) quantile of the training scores [default: 0.1].
+    #[arg(long, value_name = "P", conflicts_with = "threshold_percentile")]
+    pub contamination: Option<f64>,
+    /// The threshold is this percentile (0-100) of the training scores.
+    #[arg(long, value_name = "Q")]
+    pub threshold_percentile: Option<f64>,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub fit: FitArgs,
+    /// Also draw the learning curves to this PNG at the end of training.
+    #[arg(long, value_name = "PNG")]
+    pub plot: Option<PathBuf>,
+    /// Print only errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `aekit score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// A detector from `aekit detect` (or any model, with --threshold).
+    pub model: PathBuf,
+    /// Rows to score; read and written in chunks, so it may be larger than memory.
+    pub data: PathBuf,
+    /// Output CSV: id and label columns, score, is_anomaly (and explanations).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Flag rows scoring above this instead of the model's threshold.
+    #[arg(long, allow_negative_numbers = true)]
+    pub threshold: Option<f64>,
+    /// Name the N features contributing most to each row's error, with their shares.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub explain: usize,
+    /// A 0/1 column (1 = anomaly): print ROC AUC, average precision,
+    /// precision, recall, F1 and the confusion matrix.
+    #[arg(long, value_name = "COL")]
+    pub label: Option<String>,
+    /// Print the summary and metrics as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Rows per chunk.
+    #[arg(long, default_value_t = 8192, hide = true)]
+    pub chunk_rows: usize,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+    /// CPU threads [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
 }

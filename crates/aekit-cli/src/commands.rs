@@ -3,24 +3,26 @@
 use aekit::data::Table;
 use aekit::data::output::check_writable;
 use aekit::report::plot;
+use aekit::tasks::anomaly::{self, ScoreOptions, ThresholdRule};
 use aekit::tasks::{evaluate, latent};
 use aekit::train::StopReason;
 use aekit::{Autoencoder, apply, backend};
 use anyhow::{Context, Result};
 
-use crate::cli::{ApplyArgs, EvaluateArgs, PlotCommand, SummaryArgs, TrainArgs};
-use crate::progress::EpochPrinter;
+use std::path::Path;
+
+use crate::cli::{
+    ApplyArgs, DetectArgs, EvaluateArgs, PlotCommand, ScoreArgs, SummaryArgs, TrainArgs,
+};
+use crate::progress::{EpochPrinter, RowMeter};
 use crate::settings;
 
 /// `aekit train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
     let params = settings::train_params(args)?;
-    let csv = settings::csv_options(&args.csv)?;
-    check_writable(&args.out)?;
-    if let Some(png) = &args.plot {
-        check_writable(png)?;
-    }
-    backend::set_threads(args.threads)?;
+    let csv = settings::csv_options(&args.columns.csv)?;
+    check_outputs(&args.out, args.plot.as_deref())?;
+    backend::set_threads(args.fit.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let validation = args
         .validation
@@ -29,24 +31,98 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         .transpose()?;
     let mut printer = EpochPrinter::new(args.quiet);
     let model = params.fit(&table, validation.as_ref(), &mut printer)?;
-    model.save(&args.out)?;
+    finish_training(&model, &args.out, args.plot.as_deref(), args.quiet)
+}
+
+/// `aekit detect`.
+pub fn detect(args: &DetectArgs) -> Result<()> {
+    let params = settings::detector_params(args)?;
+    let csv = settings::csv_options(&args.columns.csv)?;
+    check_outputs(&args.out, args.plot.as_deref())?;
+    backend::set_threads(args.fit.threads)?;
+    let table = Table::read(&args.data, &csv)?;
+    let mut printer = EpochPrinter::new(args.quiet);
+    let detector = params.fit(&table, &mut printer)?;
+    finish_training(
+        &detector.autoencoder,
+        &args.out,
+        args.plot.as_deref(),
+        args.quiet,
+    )?;
+    if !args.quiet
+        && let Some(a) = &detector.autoencoder.meta().anomaly
+    {
+        eprintln!(
+            "threshold {:.6} ({}): flags {:.1} % of the training rows",
+            a.threshold,
+            match a.rule {
+                ThresholdRule::Contamination(p) => format!("contamination {p}"),
+                ThresholdRule::Percentile(q) => format!("percentile {q}"),
+            },
+            100.0 * a.training_flagged
+        );
+    }
+    Ok(())
+}
+
+/// `aekit score`.
+pub fn score(args: &ScoreArgs) -> Result<()> {
+    let csv = settings::csv_options(&args.csv)?;
+    check_writable(&args.out)?;
+    backend::set_threads(args.threads)?;
+    let model = Autoencoder::load(&args.model)?;
+    let options = ScoreOptions {
+        threshold: args.threshold,
+        explain: args.explain,
+        label: args.label.clone(),
+        chunk_rows: args.chunk_rows,
+    };
+    let mut meter = RowMeter::new(args.quiet);
+    let report = anomaly::score_file(&model, &args.data, &csv, &args.out, &options, &mut |n| {
+        meter.update(n)
+    })?;
+    meter.finish();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", crate::report::score_summary(&report));
+    }
+    Ok(())
+}
+
+fn check_outputs(model: &Path, plot: Option<&Path>) -> Result<()> {
+    check_writable(model)?;
+    if let Some(png) = plot {
+        check_writable(png)?;
+    }
+    Ok(())
+}
+
+/// Saves a freshly trained model, draws its curves, and reports how training ended.
+fn finish_training(
+    model: &Autoencoder,
+    out: &Path,
+    plot: Option<&Path>,
+    quiet: bool,
+) -> Result<()> {
+    model.save(out)?;
     let history = model.history();
-    if let Some(png) = &args.plot {
-        plot::history(history, &history_title(&args.out), png)?;
+    if let Some(png) = plot {
+        plot::history(history, &history_title(out), png)?;
     }
     match history.stop_reason {
         StopReason::Diverged => eprintln!(
             "warning: the loss became NaN or infinite; stopped and kept the weights of epoch {}",
             history.kept_epoch
         ),
-        StopReason::EarlyStopped if !args.quiet => eprintln!(
+        StopReason::EarlyStopped if !quiet => eprintln!(
             "early stop: no improvement for {} epochs; kept the best weights (epoch {})",
-            params.training.patience.unwrap_or_default(),
+            model.meta().training.patience.unwrap_or_default(),
             history.kept_epoch
         ),
         _ => {}
     }
-    if !args.quiet {
+    if !quiet {
         if let Some(kept) = history.kept() {
             let val = kept
                 .val_loss
@@ -54,7 +130,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
                 .unwrap_or_default();
             eprintln!("kept epoch {}: loss {:.6}{val}", kept.epoch, kept.loss);
         }
-        eprintln!("saved {}", args.out.display());
+        eprintln!("saved {}", out.display());
     }
     Ok(())
 }

@@ -15,6 +15,8 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Train(args) => commands::train(args),
+        Command::Detect(args) => commands::detect(args),
+        Command::Score(args) => commands::score(args),
         Command::Summary(args) => commands::summary(args),
         Command::Encode(args) => commands::apply(args, Apply::Encode),
         Command::Decode(args) => commands::apply(args, Apply::Decode),

@@ -89,3 +89,38 @@ impl TrainingObserver for EpochPrinter {
         }
     }
 }
+
+/// Shows rows processed and rows per second on a terminal.
+pub struct RowMeter {
+    bar: Option<ProgressBar>,
+}
+
+impl RowMeter {
+    /// A meter; `quiet` or a non-terminal stderr shows nothing.
+    pub fn new(quiet: bool) -> RowMeter {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new_spinner();
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} {human_pos} rows  {per_sec}  {elapsed}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+        RowMeter { bar }
+    }
+
+    /// `rows` rows are done.
+    pub fn update(&mut self, rows: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(rows as u64);
+        }
+    }
+
+    /// Clears the meter.
+    pub fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use aekit::tasks::anomaly::ScoreReport;
 use aekit::tasks::evaluate::EvaluationReport;
 
 /// The evaluation report as aligned text.
@@ -82,4 +83,39 @@ fn truncate(s: &str, n: usize) -> String {
     } else {
         s.chars().take(n - 1).chain(['~']).collect()
     }
+}
+
+/// The scoring summary and, with labels, the detection metrics.
+pub fn score_summary(r: &ScoreReport) -> String {
+    let mut out = String::new();
+    let share = 100.0 * r.anomalies as f64 / r.rows.max(1) as f64;
+    let _ = writeln!(
+        out,
+        "scored {} rows: {} anomalies ({share:.2} %) above threshold {:.6}",
+        r.rows, r.anomalies, r.threshold
+    );
+    if let Some(m) = &r.metrics {
+        let show =
+            |v: Option<f64>| v.map_or("n/a (one class only)".to_string(), |v| format!("{v:.4}"));
+        let _ = writeln!(out, "ROC AUC            {}", show(m.roc_auc));
+        let _ = writeln!(out, "average precision  {}", show(m.average_precision));
+        let _ = writeln!(
+            out,
+            "at the threshold:  precision {:.4}  recall {:.4}  F1 {:.4}",
+            m.precision, m.recall, m.f1
+        );
+        let c = &m.confusion;
+        let _ = writeln!(out, "confusion matrix   predicted 0  predicted 1");
+        let _ = writeln!(
+            out,
+            "  actual 0         {:>11}  {:>11}",
+            c.true_negatives, c.false_positives
+        );
+        let _ = writeln!(
+            out,
+            "  actual 1         {:>11}  {:>11}",
+            c.false_negatives, c.true_positives
+        );
+    }
+    out
 }

@@ -3,10 +3,13 @@
 use aekit::AutoencoderParams;
 use aekit::data::{ColumnRoles, CsvOptions, ScaleKind};
 use aekit::model::{Activation, DenseAutoencoderConfig};
+use aekit::tasks::anomaly::{DetectorParams, ThresholdRule};
 use aekit::train::{LossKind, OptimizerConfig, OptimizerKind, TrainingConfig};
 use anyhow::{Result, bail};
 
-use crate::cli::{CsvArgs, Loss, Optimizer, Scale, TrainArgs};
+use crate::cli::{
+    ColumnArgs, CsvArgs, DetectArgs, FitArgs, Loss, ModelArgs, Optimizer, Scale, TrainArgs,
+};
 
 /// Parses a width list such as `200,100`; `none` or an empty string is no layers.
 pub fn widths(flag: &str, text: &str) -> Result<Vec<usize>> {
@@ -51,68 +54,131 @@ pub fn csv_options(args: &CsvArgs) -> Result<CsvOptions> {
     Ok(CsvOptions { delimiter })
 }
 
-/// Everything `aekit train` needs to fit.
-pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
-    let loss = match args.loss {
-        Loss::Mse => LossKind::Mse,
-        Loss::Bce => LossKind::Bce,
-        Loss::Mae => LossKind::Mae,
+/// Column roles and scaling from the column flags.
+fn columns(args: &ColumnArgs, default_scale: ScaleKind) -> (ColumnRoles, ScaleKind) {
+    let roles = ColumnRoles {
+        label: args.label.clone(),
+        ids: args.ids.clone(),
+        drop: args.drop.clone(),
+        one_hot: args.one_hot.clone(),
     };
+    let scale = match args.scale {
+        None => default_scale,
+        Some(Scale::Minmax) => ScaleKind::MinMax,
+        Some(Scale::Standard) => ScaleKind::Standard,
+        Some(Scale::None) => ScaleKind::None,
+    };
+    (roles, scale)
+}
+
+/// The architecture flags applied over `base`.
+fn model_config(
+    args: &ModelArgs,
+    loss: LossKind,
+    base: DenseAutoencoderConfig,
+) -> Result<DenseAutoencoderConfig> {
     let output_activation = args.output_activation.unwrap_or(match loss {
         LossKind::Bce => Activation::Sigmoid,
-        _ => Activation::Linear,
+        _ => base.output_activation,
     });
-    let model = DenseAutoencoderConfig {
-        hidden: widths("--hidden", &args.hidden)?,
-        bottleneck: args.bottleneck,
-        decoder_hidden: args
-            .decoder_hidden
-            .as_deref()
-            .map(|t| widths("--decoder-hidden", t))
-            .transpose()?,
-        activation: args.activation,
-        bottleneck_activation: args.bottleneck_activation,
+    Ok(DenseAutoencoderConfig {
+        hidden: match &args.hidden {
+            Some(h) => widths("--hidden", h)?,
+            None => base.hidden.clone(),
+        },
+        bottleneck: args.bottleneck.unwrap_or(base.bottleneck),
+        decoder_hidden: match &args.decoder_hidden {
+            Some(h) => Some(widths("--decoder-hidden", h)?),
+            None => base.decoder_hidden.clone(),
+        },
+        activation: args.activation.unwrap_or(base.activation),
+        bottleneck_activation: args
+            .bottleneck_activation
+            .unwrap_or(base.bottleneck_activation),
         output_activation,
-        batch_norm: args.batch_norm,
-        dropout: args.dropout,
-        ..DenseAutoencoderConfig::default()
-    };
+        batch_norm: args.batch_norm || base.batch_norm,
+        dropout: args.dropout.unwrap_or(base.dropout),
+        ..base
+    })
+}
+
+/// The training flags applied over `base`.
+fn training_config(args: &FitArgs, base: TrainingConfig) -> TrainingConfig {
     let optimizer = OptimizerConfig {
         kind: match args.optimizer {
-            Optimizer::Adam => OptimizerKind::Adam,
-            Optimizer::Rmsprop => OptimizerKind::RmsProp,
-            Optimizer::Sgd => OptimizerKind::Sgd,
+            None => base.optimizer.kind,
+            Some(Optimizer::Adam) => OptimizerKind::Adam,
+            Some(Optimizer::Rmsprop) => OptimizerKind::RmsProp,
+            Some(Optimizer::Sgd) => OptimizerKind::Sgd,
         },
-        learning_rate: args.lr,
-        momentum: args.momentum,
-        epsilon: args.epsilon,
-        ..OptimizerConfig::default()
+        learning_rate: args.lr.or(base.optimizer.learning_rate),
+        momentum: args.momentum.unwrap_or(base.optimizer.momentum),
+        epsilon: args.epsilon.unwrap_or(base.optimizer.epsilon),
+        ..base.optimizer
     };
-    let training = TrainingConfig {
+    TrainingConfig {
         optimizer,
-        loss,
-        epochs: args.epochs,
-        batch_size: args.batch_size,
-        shuffle: !args.no_shuffle,
-        validation_split: args.validation_split,
-        patience: args.patience,
-        min_delta: args.min_delta,
-        seed: args.seed,
-    };
+        loss: match args.loss {
+            None => base.loss,
+            Some(Loss::Mse) => LossKind::Mse,
+            Some(Loss::Bce) => LossKind::Bce,
+            Some(Loss::Mae) => LossKind::Mae,
+        },
+        epochs: args.epochs.unwrap_or(base.epochs),
+        batch_size: args.batch_size.unwrap_or(base.batch_size),
+        shuffle: !args.no_shuffle && base.shuffle,
+        validation_split: args.validation_split.or(base.validation_split),
+        patience: args.patience.or(base.patience),
+        min_delta: args.min_delta.unwrap_or(base.min_delta),
+        seed: args.seed.unwrap_or(base.seed),
+        ..base
+    }
+}
+
+/// Everything `aekit train` needs to fit.
+pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
+    let training = training_config(&args.fit, TrainingConfig::default());
+    let model = model_config(
+        &args.model,
+        training.loss,
+        DenseAutoencoderConfig::default(),
+    )?;
+    let (columns, scale) = columns(&args.columns, ScaleKind::MinMax);
     let params = AutoencoderParams {
-        columns: ColumnRoles {
-            label: args.label.clone(),
-            ids: args.ids.clone(),
-            drop: args.drop.clone(),
-            one_hot: args.one_hot.clone(),
-        },
-        scale: match args.scale {
-            Scale::Minmax => ScaleKind::MinMax,
-            Scale::Standard => ScaleKind::Standard,
-            Scale::None => ScaleKind::None,
-        },
+        columns,
+        scale,
         model,
         training,
+    };
+    params.validate()?;
+    Ok(params)
+}
+
+/// Everything `aekit detect` needs to fit.
+pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
+    let base = DetectorParams::default();
+    let training = training_config(&args.fit, base.training.clone());
+    let model = if args.model.any() {
+        Some(model_config(
+            &args.model,
+            training.loss,
+            DenseAutoencoderConfig::default(),
+        )?)
+    } else {
+        None
+    };
+    let (columns, scale) = columns(&args.columns, base.scale);
+    let rule = match (args.contamination, args.threshold_percentile) {
+        (_, Some(q)) => ThresholdRule::Percentile(q),
+        (Some(p), None) => ThresholdRule::Contamination(p),
+        (None, None) => base.rule,
+    };
+    let params = DetectorParams {
+        columns,
+        scale,
+        model,
+        training,
+        rule,
     };
     params.validate()?;
     Ok(params)

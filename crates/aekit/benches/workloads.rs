@@ -110,6 +110,7 @@ fn workloads(quick: bool) -> Vec<Workload> {
             model: DenseAutoencoderConfig {
                 hidden: vec![200, 100],
                 bottleneck: 50,
+                // None mirrors hidden: 50 -> 100 -> 200 -> 100.
                 decoder_hidden: None,
                 activation: Activation::LeakyRelu { slope: 0.3 },
                 bottleneck_activation: Activation::Linear,
@@ -118,7 +119,8 @@ fn workloads(quick: bool) -> Vec<Workload> {
                 // torch_ref: BatchNorm1d(eps=1e-3, momentum=0.01) == Keras 0.99.
                 batch_norm_epsilon: 1e-3,
                 batch_norm_momentum: 0.99,
-                dropout: 0.0,
+                // No dropout (the default).
+                ..DenseAutoencoderConfig::default()
             },
             loss: LossKind::Mse,
             rows: 670,
@@ -216,8 +218,8 @@ fn run(w: &Workload, options: &Options) -> Result<Report, String> {
             shuffle: true,
             validation_split: None,
             patience: None,
-            min_delta: 0.0,
             seed,
+            ..TrainingConfig::default()
         };
         config.validate().map_err(|e| e.to_string())?;
         let pairs = Pairs {

@@ -5,14 +5,19 @@ use std::path::Path;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 
 use crate::backend;
 use crate::bundle::{self, FORMAT_VERSION, ModelKind, ModelMeta};
 use crate::data::{ColumnRoles, Matrix, ScaleKind, Scaler, Schema, Table};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, DenseAutoencoder, DenseAutoencoderConfig, ModelSummary};
+use crate::tasks::anomaly::AnomalyThreshold;
 use crate::train::trainer::{self, INFERENCE_CHUNK, Pairs, to_tensor};
 use crate::train::{History, LossKind, TrainingConfig, TrainingObserver, TrainingStart};
+
+/// Keeps the validation draw apart from other streams drawn from the seed.
+const SPLIT_STREAM: u64 = 0xA5A5_5A5A_0F0F_F0F0;
 
 /// Everything needed to fit an autoencoder to a table.
 #[derive(Debug, Clone, Default)]
@@ -74,9 +79,15 @@ impl AutoencoderParams {
                     format!("{split} of {n} rows leaves no rows for training or for validation"),
                 ));
             }
-            // The last rows, as Keras' validation_split takes them.
-            held_out = Some(rows.slice_rows(n - n_val, n));
-            rows = rows.slice_rows(0, n - n_val);
+            let mut order: Vec<usize> = (0..n).collect();
+            if self.training.shuffle_before_split {
+                order.shuffle(&mut StdRng::seed_from_u64(
+                    self.training.seed ^ SPLIT_STREAM,
+                ));
+            }
+            // Without shuffling: the last rows, as Keras' validation_split takes them.
+            held_out = Some(rows.gather(&order[n - n_val..]));
+            rows = rows.gather(&order[..n - n_val]);
         }
         let scaler = Scaler::fit(self.scale, &rows.values, rows.n_cols);
         scaler.transform(&mut rows.values);
@@ -121,6 +132,7 @@ impl AutoencoderParams {
             scaler,
             training: self.training.clone(),
             history,
+            anomaly: None,
         };
         Ok(Autoencoder { meta, model })
     }
@@ -130,6 +142,11 @@ impl Autoencoder {
     /// Everything stored about the model besides its weights.
     pub fn meta(&self) -> &ModelMeta {
         &self.meta
+    }
+
+    /// Stores (or clears) the anomaly threshold saved with the model.
+    pub fn set_anomaly_threshold(&mut self, threshold: Option<AnomalyThreshold>) {
+        self.meta.anomaly = threshold;
     }
 
     /// The columns the model reads.

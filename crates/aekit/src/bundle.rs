@@ -13,6 +13,7 @@ use crate::data::output::write_atomically;
 use crate::data::{Scaler, Schema};
 use crate::error::{AekitError, Result};
 use crate::model::{DenseAutoencoderConfig, NamedTensor};
+use crate::tasks::anomaly::AnomalyThreshold;
 use crate::train::{History, TrainingConfig};
 
 /// Metadata key holding the JSON description.
@@ -53,6 +54,9 @@ pub struct ModelMeta {
     pub training: TrainingConfig,
     /// What training did.
     pub history: History,
+    /// The anomaly threshold, for models fitted as detectors.
+    #[serde(default)]
+    pub anomaly: Option<AnomalyThreshold>,
 }
 
 /// Writes `meta` and `tensors` to `path` atomically.

@@ -11,4 +11,4 @@ pub use encoding::LabelEncoder;
 pub use matrix::Matrix;
 pub use scaler::{ScaleKind, Scaler};
 pub use schema::{ColumnRoles, ResolvedColumns, Schema};
-pub use table::{CsvOptions, Table};
+pub use table::{CsvChunks, CsvOptions, Table};

@@ -31,10 +31,19 @@ pub struct Table {
     lines: Vec<usize>,
 }
 
-impl Table {
-    /// Reads `path`, checking that it has a header, at least one data row and
-    /// no ragged rows.
-    pub fn read(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Table> {
+/// Reads a CSV file a chunk of rows at a time, so files larger than memory
+/// can be processed; each chunk is a [`Table`] sharing the file's header.
+pub struct CsvChunks {
+    path: PathBuf,
+    headers: Vec<String>,
+    reader: csv::Reader<std::io::BufReader<std::fs::File>>,
+    record: csv::StringRecord,
+    rows_read: usize,
+}
+
+impl CsvChunks {
+    /// Opens `path` and checks its header.
+    pub fn open(path: impl AsRef<Path>, options: &CsvOptions) -> Result<CsvChunks> {
         let path = path.as_ref();
         let file = std::fs::File::open(path).map_err(|e| AekitError::io(path, e))?;
         let mut reader = csv::ReaderBuilder::new()
@@ -42,68 +51,106 @@ impl Table {
             .has_headers(true)
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(std::io::BufReader::new(file));
-        let data_error = |row: Option<usize>, message: String| AekitError::Data {
-            path: path.to_path_buf(),
-            row,
-            column: None,
-            message,
-        };
+            .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
         let header_record = reader
             .headers()
-            .map_err(|e| data_error(Some(1), csv_message(&e)))?
+            .map_err(|e| data_error(path, Some(1), csv_message(&e)))?
             .clone();
         if header_record.is_empty() || (header_record.len() == 1 && header_record[0].is_empty()) {
-            return Err(data_error(None, "the file is empty (no header row)".into()));
+            return Err(data_error(
+                path,
+                None,
+                "the file is empty (no header row)".into(),
+            ));
         }
         let headers: Vec<String> = header_record.iter().map(str::to_string).collect();
         check_header_names(path, &headers)?;
+        Ok(CsvChunks {
+            path: path.to_path_buf(),
+            headers,
+            reader,
+            record: csv::StringRecord::new(),
+            rows_read: 0,
+        })
+    }
 
+    /// Column names, in file order.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// Data rows read so far.
+    pub fn rows_read(&self) -> usize {
+        self.rows_read
+    }
+
+    /// The next up to `max_rows` rows, or `None` at the end of the file.
+    pub fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>> {
         let mut records = Vec::new();
         let mut lines = Vec::new();
-        let mut record = csv::StringRecord::new();
-        loop {
-            match reader.read_record(&mut record) {
+        while records.len() < max_rows {
+            match self.reader.read_record(&mut self.record) {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
                     let line = e.position().map(|p| p.line() as usize);
-                    return Err(data_error(line, csv_message(&e)));
+                    return Err(data_error(&self.path, line, csv_message(&e)));
                 }
             }
-            let line = record
+            let line = self
+                .record
                 .position()
                 .map(|p| p.line() as usize)
-                .unwrap_or(records.len() + 2);
+                .unwrap_or(self.rows_read + 2);
             // A blank line reads as one empty field: skip it as pandas does.
-            if record.len() == 1 && record[0].is_empty() && headers.len() > 1 {
+            if self.record.len() == 1 && self.record[0].is_empty() && self.headers.len() > 1 {
                 continue;
             }
-            if record.len() != headers.len() {
+            if self.record.len() != self.headers.len() {
                 return Err(data_error(
+                    &self.path,
                     Some(line),
                     format!(
                         "has {} fields but the header has {}",
-                        record.len(),
-                        headers.len()
+                        self.record.len(),
+                        self.headers.len()
                     ),
                 ));
             }
-            records.push(record.clone());
+            records.push(self.record.clone());
             lines.push(line);
+            self.rows_read += 1;
         }
         if records.is_empty() {
-            return Err(data_error(
-                None,
-                "has a header but no data rows".to_string(),
-            ));
+            return Ok(None);
         }
-        Ok(Table {
-            path: path.to_path_buf(),
-            headers,
+        Ok(Some(Table {
+            path: self.path.clone(),
+            headers: self.headers.clone(),
             records,
             lines,
-        })
+        }))
+    }
+}
+
+fn data_error(path: &Path, row: Option<usize>, message: String) -> AekitError {
+    AekitError::Data {
+        path: path.to_path_buf(),
+        row,
+        column: None,
+        message,
+    }
+}
+
+impl Table {
+    /// Reads `path`, checking that it has a header, at least one data row and
+    /// no ragged rows.
+    pub fn read(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Table> {
+        let path = path.as_ref();
+        let mut chunks = CsvChunks::open(path, options)?;
+        chunks
+            .next_chunk(usize::MAX)?
+            .ok_or_else(|| data_error(path, None, "has a header but no data rows".to_string()))
     }
 
     /// The file this table was read from.

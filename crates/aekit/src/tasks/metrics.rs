@@ -90,6 +90,123 @@ pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> f64 {
     (sum_cells - expected) / (max - expected)
 }
 
+/// Area under the ROC curve of `scores` for binary `truth` (true = positive),
+/// ties counted half, as scikit-learn's `roc_auc_score`. `None` when only
+/// one class is present.
+pub fn roc_auc(truth: &[bool], scores: &[f64]) -> Option<f64> {
+    let positives = truth.iter().filter(|&&t| t).count();
+    let negatives = truth.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    // Mann-Whitney U from average ranks.
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let mut rank_sum = 0.0;
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && scores[order[j + 1]] == scores[order[i]] {
+            j += 1;
+        }
+        let average_rank = (i + j) as f64 / 2.0 + 1.0;
+        rank_sum += (i..=j).filter(|&k| truth[order[k]]).count() as f64 * average_rank;
+        i = j + 1;
+    }
+    let p = positives as f64;
+    Some((rank_sum - p * (p + 1.0) / 2.0) / (p * negatives as f64))
+}
+
+/// Average precision as scikit-learn's `average_precision_score`:
+/// the sum over score thresholds of (recall step) x precision.
+pub fn average_precision(truth: &[bool], scores: &[f64]) -> Option<f64> {
+    let positives = truth.iter().filter(|&&t| t).count();
+    if positives == 0 {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let (mut tp, mut fp, mut ap, mut last_recall) = (0usize, 0usize, 0.0, 0.0);
+    let mut i = 0;
+    while i < order.len() {
+        // All rows sharing a score cross the threshold together.
+        let mut j = i;
+        while j < order.len() && scores[order[j]] == scores[order[i]] {
+            if truth[order[j]] {
+                tp += 1;
+            } else {
+                fp += 1;
+            }
+            j += 1;
+        }
+        let recall = tp as f64 / positives as f64;
+        let precision = tp as f64 / (tp + fp) as f64;
+        ap += (recall - last_recall) * precision;
+        last_recall = recall;
+        i = j;
+    }
+    Some(ap)
+}
+
+/// Counts of a binary decision against the truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Confusion {
+    /// Flagged and positive.
+    pub true_positives: usize,
+    /// Flagged but negative.
+    pub false_positives: usize,
+    /// Not flagged and negative.
+    pub true_negatives: usize,
+    /// Not flagged but positive.
+    pub false_negatives: usize,
+}
+
+impl Confusion {
+    /// Tallies `flags` against `truth`.
+    pub fn of(truth: &[bool], flags: &[bool]) -> Confusion {
+        let mut c = Confusion::default();
+        for (&t, &f) in truth.iter().zip(flags) {
+            match (t, f) {
+                (true, true) => c.true_positives += 1,
+                (false, true) => c.false_positives += 1,
+                (false, false) => c.true_negatives += 1,
+                (true, false) => c.false_negatives += 1,
+            }
+        }
+        c
+    }
+
+    /// Share of flagged rows that are positive (0 when nothing is flagged).
+    pub fn precision(&self) -> f64 {
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_positives,
+        )
+    }
+
+    /// Share of positive rows that are flagged (0 when there are none).
+    pub fn recall(&self) -> f64 {
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_negatives,
+        )
+    }
+
+    /// Harmonic mean of precision and recall.
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        }
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +221,24 @@ mod tests {
         // sklearn: adjusted_rand_score([0,0,0,1,1,1],[0,1,2,0,1,2]) = -0.36363636363636365
         let v = adjusted_rand_index(&[0, 0, 0, 1, 1, 1], &[0, 1, 2, 0, 1, 2]);
         assert!((v + 0.363_636_363_636_363_65).abs() < 1e-12, "{v}");
+    }
+
+    #[test]
+    fn ranking_metrics_match_scikit_learn() {
+        let truth = [false, false, true, true, false, true];
+        let scores = [0.1, 0.4, 0.35, 0.8, 0.4, 0.9];
+        // roc_auc_score -> 0.7777777777777778, average_precision_score -> 0.8666666666666667
+        let auc = roc_auc(&truth, &scores).unwrap();
+        assert!((auc - 0.777_777_777_777_777_8).abs() < 1e-12, "{auc}");
+        let ap = average_precision(&truth, &scores).unwrap();
+        assert!((ap - 0.866_666_666_666_666_7).abs() < 1e-12, "{ap}");
+        assert!(roc_auc(&[true, true], &[0.1, 0.2]).is_none());
+        let c = Confusion::of(&truth, &[false, true, false, true, false, true]);
+        assert_eq!(
+            (c.true_positives, c.false_positives, c.false_negatives),
+            (2, 1, 1)
+        );
+        assert!((c.f1() - 2.0 / 3.0).abs() < 1e-12);
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub struct TrainingConfig {
     /// Hold out this last fraction of the training rows for validation
     /// (as Keras' `validation_split`) when no validation file is given.
     pub validation_split: Option<f64>,
+    /// Draw the `validation_split` rows at random (seeded) instead of
+    /// taking the last ones. Default false (Keras' behaviour).
+    pub shuffle_before_split: bool,
     /// Stop after this many epochs without improvement of the monitored
     /// loss (val_loss when there is validation data) and restore the best
     /// weights. Default: no early stopping.
@@ -42,6 +45,7 @@ impl Default for TrainingConfig {
             batch_size: 32,
             shuffle: true,
             validation_split: None,
+            shuffle_before_split: false,
             patience: None,
             min_delta: 0.0,
             seed: 42,

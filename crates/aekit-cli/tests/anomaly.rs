@@ -1,0 +1,207 @@
+//! Anomaly detection end to end: detect, score, explain, metrics, streaming.
+
+#![allow(clippy::unwrap_used)]
+
+mod util;
+
+use std::path::{Path, PathBuf};
+
+use util::{aekit, arg, data, read_csv, write};
+
+/// Wine with the label dropped: a clean training file.
+fn detector(dir: &Path) -> PathBuf {
+    let model = dir.join("wine.aekit");
+    aekit([
+        "detect",
+        &arg(&data("wine.csv")),
+        "--drop",
+        "label",
+        "--seed",
+        "3",
+        "--quiet",
+        "--out",
+        &arg(&model),
+    ])
+    .ok();
+    model
+}
+
+/// Wine rows with `column` of rows `rows` multiplied by `factor`, plus an
+/// `is_outlier` column marking them.
+fn corrupted_wine(dir: &Path, column: &str, rows: &[usize], factor: f64) -> PathBuf {
+    let (header, body) = read_csv(&data("wine.csv"));
+    let col = header.iter().position(|h| h == column).unwrap();
+    let mut text = header.join(",") + ",is_outlier\n";
+    for (i, row) in body.iter().enumerate() {
+        let mut row = row.clone();
+        let hit = rows.contains(&i);
+        if hit {
+            let v: f64 = row[col].parse().unwrap();
+            row[col] = (v * factor).to_string();
+        }
+        text += &format!("{},{}\n", row.join(","), u8::from(hit));
+    }
+    write(dir, "corrupted.csv", &text)
+}
+
+#[test]
+fn explain_names_the_planted_feature_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = arg(&detector(dir.path()));
+    let planted = [5, 60, 120];
+    let file = corrupted_wine(dir.path(), "magnesium", &planted, 3.0);
+    let scores = dir.path().join("scores.csv");
+    let run = aekit([
+        "score",
+        &model,
+        &arg(&file),
+        "--explain",
+        "3",
+        "--label",
+        "is_outlier",
+        "--json",
+        "--out",
+        &arg(&scores),
+    ])
+    .ok();
+    let (header, rows) = read_csv(&scores);
+    assert_eq!(rows.len(), 178);
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for &r in &planted {
+        assert_eq!(rows[r][at("is_anomaly")], "1", "row {r} not flagged");
+        assert_eq!(
+            rows[r][at("top1_feature")],
+            "magnesium",
+            "row {r}: {:?}",
+            rows[r]
+        );
+        let share: f64 = rows[r][at("top1_share")].parse().unwrap();
+        assert!(share > 0.5, "row {r}: share {share}");
+    }
+    let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let m = &report["metrics"];
+    assert_eq!(m["roc_auc"].as_f64().unwrap(), 1.0, "{report}");
+    assert_eq!(m["confusion"]["true_positives"], 3);
+    assert_eq!(report["rows"], 178);
+}
+
+#[test]
+fn threshold_follows_the_contamination() {
+    let dir = tempfile::tempdir().unwrap();
+    let wine = arg(&data("wine.csv"));
+    for (p, expected) in [("0.05", 9usize), ("0.2", 36)] {
+        let model = arg(&dir.path().join(format!("m{p}.aekit")));
+        aekit([
+            "detect",
+            &wine,
+            "--drop",
+            "label",
+            "--contamination",
+            p,
+            "--epochs",
+            "20",
+            "--quiet",
+            "--out",
+            &model,
+        ])
+        .ok();
+        let scores = dir.path().join("s.csv");
+        let run = aekit(["score", &model, &wine, "--json", "--out", &arg(&scores)]).ok();
+        let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+        let flagged = report["anomalies"].as_u64().unwrap() as usize;
+        // The (1 - p) quantile of 178 training scores leaves about p * 178 above it.
+        assert!(flagged.abs_diff(expected) <= 1, "p={p}: {flagged} flagged");
+    }
+}
+
+#[test]
+fn streaming_in_small_chunks_gives_the_same_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = arg(&detector(dir.path()));
+    let wine = arg(&data("wine.csv"));
+    let whole = dir.path().join("whole.csv");
+    let chunked = dir.path().join("chunked.csv");
+    aekit(["score", &model, &wine, "--quiet", "--out", &arg(&whole)]).ok();
+    aekit([
+        "score",
+        &model,
+        &wine,
+        "--quiet",
+        "--chunk-rows",
+        "7",
+        "--out",
+        &arg(&chunked),
+    ])
+    .ok();
+    assert_eq!(
+        std::fs::read(&whole).unwrap(),
+        std::fs::read(&chunked).unwrap()
+    );
+}
+
+#[test]
+fn bad_anomaly_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let wine = arg(&data("wine.csv"));
+    let out = dir.path().join("m.aekit");
+    for p in ["0", "0.6", "-0.1"] {
+        aekit([
+            "detect",
+            &wine,
+            &format!("--contamination={p}"),
+            "--out",
+            &arg(&out),
+        ])
+        .fails_with(&["--contamination"]);
+        assert!(!out.exists());
+    }
+    let model = arg(&detector(dir.path()));
+    let scores = dir.path().join("scores.csv");
+    // The label column holds classes 0, 1 and 2, not 0/1.
+    aekit([
+        "score",
+        &model,
+        &wine,
+        "--label",
+        "label",
+        "--out",
+        &arg(&scores),
+    ])
+    .fails_with(&["wine.csv", "column 'label'", "not 0 or 1"]);
+    assert!(!scores.exists());
+    aekit([
+        "score",
+        &model,
+        &arg(&data("iris.csv")),
+        "--out",
+        &arg(&scores),
+    ])
+    .fails_with(&["iris.csv", "alcohol"]);
+    assert!(!scores.exists());
+    // A plain autoencoder has no threshold unless one is given.
+    let plain = dir.path().join("plain.aekit");
+    aekit([
+        "train",
+        &wine,
+        "--drop",
+        "label",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--out",
+        &arg(&plain),
+    ])
+    .ok();
+    aekit(["score", &arg(&plain), &wine, "--out", &arg(&scores)]).fails_with(&["--threshold"]);
+    aekit([
+        "score",
+        &arg(&plain),
+        &wine,
+        "--threshold",
+        "0.5",
+        "--quiet",
+        "--out",
+        &arg(&scores),
+    ])
+    .ok();
+}

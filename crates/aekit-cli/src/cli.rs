@@ -151,8 +151,8 @@ pub struct ColumnArgs {
 #[derive(Debug, Args)]
 pub struct ModelArgs {
     /// Encoder hidden widths, input side first, e.g. 200,100; "none" for
-    /// input -> bottleneck -> output [default: none for train; for detect
-    /// the architecture is sized from the d features: hidden d/2, bottleneck d/4].
+    /// input -> bottleneck -> output [default: none; detect's default model
+    /// is the inputs straight to a 2-wide linear code and back].
     #[arg(long, value_name = "LIST", help_heading = "Model")]
     pub hidden: Option<String>,
     /// Decoder hidden widths, bottleneck side first [default: mirror --hidden].

@@ -205,3 +205,55 @@ fn bad_anomaly_inputs() {
     ])
     .ok();
 }
+
+#[test]
+fn readme_walk_through_finds_the_other_cultivar() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = arg(&data("wine_anomalies.csv"));
+    let model = arg(&dir.path().join("wine.aekit"));
+    aekit([
+        "detect",
+        &file,
+        "--id",
+        "id",
+        "--drop",
+        "is_outlier",
+        "--quiet",
+        "--out",
+        &model,
+    ])
+    .ok();
+    let scores = dir.path().join("scores.csv");
+    let run = aekit([
+        "score",
+        &model,
+        &file,
+        "--label",
+        "is_outlier",
+        "--explain",
+        "2",
+        "--json",
+        "--out",
+        &arg(&scores),
+    ])
+    .ok();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let auc = report["metrics"]["roc_auc"].as_f64().unwrap();
+    assert!(auc > 0.75, "ROC AUC {auc}");
+    let (header, rows) = read_csv(&scores);
+    assert_eq!(
+        header,
+        [
+            "id",
+            "is_outlier",
+            "score",
+            "is_anomaly",
+            "top1_feature",
+            "top1_share",
+            "top2_feature",
+            "top2_share"
+        ]
+    );
+    assert_eq!(rows.len(), 129);
+    assert_eq!(rows[0][0], "w001");
+}

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Times workloads W1 and W2 (DESIGN.md "Performance") in aekit and in the
+# Times workloads W1, W2, W3 and S1 (DESIGN.md "Performance") in aekit and in the
 # PyTorch reference in one run, same thread count, and prints the ratios.
 #
-#   bash bench/run.sh [--threads N] [--quick] [--repeat N] [--rounds N]
+#   bash bench/run.sh [--threads N] [--only W1,W2,W3,S1] [--quick] [--repeat N] [--rounds N]
 #
+# --only LIST  workloads to run (default all four)
 # --threads N  CPU threads for both frameworks (default 2)
 # --quick      3 timed epochs instead of 20 (passed to both)
 # --repeat N   fresh models per workload and framework (default 3, both)
@@ -15,6 +16,7 @@ set -euo pipefail
 
 threads=2
 rounds=1
+only=W1,W2,W3,S1
 pass=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -23,10 +25,12 @@ while [[ $# -gt 0 ]]; do
         --quick) pass+=(--quick); shift ;;
         --repeat) pass+=(--repeat "${2:?--repeat needs a value}"); shift 2 ;;
         --repeat=*) pass+=(--repeat "${1#*=}"); shift ;;
+        --only) only="${2:?--only needs a value}"; shift 2 ;;
+        --only=*) only="${1#*=}"; shift ;;
         --rounds) rounds="${2:?--rounds needs a value}"; shift 2 ;;
         --rounds=*) rounds="${1#*=}"; shift ;;
         -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "run.sh: unknown argument '$1' (expected --threads N, --quick, --repeat N, --rounds N)" >&2; exit 2 ;;
+        *) echo "run.sh: unknown argument '$1' (expected --threads N, --only LIST, --quick, --repeat N, --rounds N)" >&2; exit 2 ;;
     esac
 done
 for v in "$threads" "$rounds"; do
@@ -72,10 +76,10 @@ trap 'rm -f "$results"' EXIT
 echo "run.sh: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), threads $threads, rounds $rounds" >&2
 for ((r = 1; r <= rounds; r++)); do
     echo "run.sh: round $r/$rounds: aekit" >&2
-    "$aekit_bench" --bench --threads "$threads" --only W1,W2 "${pass[@]}" \
+    "$aekit_bench" --bench --threads "$threads" --only "$only" "${pass[@]}" \
         | grep '^{' | tee -a "$results" >&2
     echo "run.sh: round $r/$rounds: torch" >&2
-    "$python" "$torch_ref" --threads "$threads" --only W1,W2 "${pass[@]}" \
+    "$python" "$torch_ref" --threads "$threads" --only "$only" "${pass[@]}" \
         | grep '^{' | tee -a "$results" >&2
 done
 
@@ -101,7 +105,9 @@ head = f"{'workload':<8} {'rows':>5} {'batch':>5} {'aekit s/epoch':>22} {'torch 
 print(head)
 print("-" * len(head))
 ok = True
-for w in ("W1", "W2"):
+for w in ("W1", "W2", "W3"):
+    if not by.get((w, "aekit")) and not by.get((w, "torch")):
+        continue
     a, t = med((w, "aekit"), "s_per_epoch_median"), med((w, "torch"), "s_per_epoch_median")
     if a is None or t is None:
         ok = False
@@ -111,5 +117,13 @@ for w in ("W1", "W2"):
     r0 = by[(w, "aekit")][0]
     print(f"{w:<8} {r0['rows']:>5} {r0['batch']:>5} "
           f"{a:>10.5f} ({amin:.5f}) {t:>10.5f} ({tmin:.5f}) {t / a:>11.2f}")
+a, t = med(("S1", "aekit"), "rows_per_s_median"), med(("S1", "torch"), "rows_per_s_median")
+if a is not None and t is not None:
+    r0 = by[("S1", "aekit")][0]
+    print(f"{'S1':<8} {r0['rows']:>7} rows scored: aekit {a:,.0f} rows/s, torch {t:,.0f} rows/s, "
+          f"aekit/torch {a / t:.2f}")
+elif by.get(("S1", "aekit")) or by.get(("S1", "torch")):
+    ok = False
+    print(f"S1 missing result (aekit {a}, torch {t})")
 sys.exit(0 if ok else 1)
 PY

@@ -1,9 +1,10 @@
-//! Training-speed benchmark: workloads W1 and W2 of DESIGN.md "Performance",
+//! Speed benchmark: workloads W1, W2, W3 (training) and S1 (scoring) of
+//! DESIGN.md "Performance",
 //! built exactly as `../shared/bench/torch_ref.py` builds them, so that
 //! `bench/run.sh` can print aekit / PyTorch ratios from one run.
 //!
 //! ```text
-//! cargo bench -p aekit --bench workloads -- --threads 2 [--only W1,W2] [--quick] [--repeat N]
+//! cargo bench -p aekit --bench workloads -- --threads 2 [--only W1,W2,W3,S1] [--quick] [--repeat N]
 //! ```
 //!
 //! Prints one JSON object per workload on stdout, with the field names
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 use aekit::backend::{set_threads, training_device};
 use aekit::data::Matrix;
 use aekit::model::{Activation, DenseAutoencoderConfig};
-use aekit::train::trainer::{Pairs, TrainingObserver, train};
+use aekit::train::trainer::{Pairs, TrainingObserver, to_tensor, train};
 use aekit::train::{LossKind, OptimizerConfig, TrainingConfig};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -31,7 +32,7 @@ struct Options {
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
         threads: 2,
-        only: vec!["W1".into(), "W2".into()],
+        only: ["W1", "W2", "W3", "S1"].map(String::from).to_vec(),
         quick: false,
         repeat: 3,
     };
@@ -73,15 +74,15 @@ fn parse_args() -> Result<Options, String> {
             "--bench" => {}
             other => {
                 return Err(format!(
-                    "unknown argument '{other}' (expected --threads N, --only W1,W2, --quick, --repeat N)"
+                    "unknown argument '{other}' (expected --threads N, --only W1,W2,W3,S1, --quick, --repeat N)"
                 ));
             }
         }
     }
     for w in &options.only {
-        if w != "W1" && w != "W2" {
+        if !["W1", "W2", "W3", "S1"].contains(&w.as_str()) {
             return Err(format!(
-                "unknown workload '{w}' (this benchmark has W1 and W2)"
+                "unknown workload '{w}' (this benchmark has W1, W2, W3 and S1)"
             ));
         }
     }
@@ -150,7 +151,87 @@ fn workloads(quick: bool) -> Vec<Workload> {
             warm_up: 2,
             epochs: timed,
         },
+        // 784 -> 256 relu -> 64 relu -> 256 relu -> 784 sigmoid, MSE, one epoch.
+        Workload {
+            name: "W3",
+            model: w3_model(),
+            loss: LossKind::Mse,
+            rows: if quick { 6000 } else { 60_000 },
+            cols: 784,
+            batch: 256,
+            warm_up: 0,
+            epochs: 1,
+        },
     ]
+}
+
+/// W3's architecture, also the model S1 scores with.
+fn w3_model() -> DenseAutoencoderConfig {
+    DenseAutoencoderConfig {
+        hidden: vec![256],
+        bottleneck: 64,
+        decoder_hidden: None,
+        activation: Activation::Relu,
+        bottleneck_activation: Activation::Relu,
+        output_activation: Activation::Sigmoid,
+        ..DenseAutoencoderConfig::default()
+    }
+}
+
+/// S1's result line, fields in torch_ref.py's order.
+#[derive(Serialize)]
+struct ScoringReport {
+    workload: &'static str,
+    framework: &'static str,
+    aekit: &'static str,
+    threads: usize,
+    rows: usize,
+    rows_per_s_median: f64,
+    check: f64,
+}
+
+/// S1: per-row reconstruction MSE of W3's model over 1 000 000 rows in
+/// chunks of 4096, through the same inference path `aekit score` uses
+/// (forward on the plain device, errors summed per row).
+fn run_scoring(options: &Options) -> ScoringReport {
+    let rows = if options.quick { 100_000 } else { 1_000_000 };
+    let chunk = random_matrix(4096, 784, 2);
+    let device = aekit::backend::inference_device();
+    let model = w3_model().init(784, &mut StdRng::seed_from_u64(1), &device);
+    let mut times = Vec::with_capacity(options.repeat);
+    let mut check = 0.0;
+    for r in 0..options.repeat {
+        let started = std::time::Instant::now();
+        let mut done = 0;
+        while done < rows {
+            let out = model.forward(to_tensor(chunk.clone(), &device));
+            let rebuilt = Matrix::new(
+                out.into_data().try_into_vec::<f32>().unwrap_or_default(),
+                784,
+            );
+            let errors = aekit::Autoencoder::row_errors(&chunk, &rebuilt);
+            check = errors.iter().map(|&e| f64::from(e)).sum::<f64>() / errors.len() as f64;
+            done += chunk.n_rows();
+        }
+        let s = started.elapsed().as_secs_f64();
+        eprintln!(
+            "S1 repeat {}/{}: {:.0} rows/s",
+            r + 1,
+            options.repeat,
+            rows as f64 / s
+        );
+        times.push(s);
+    }
+    times.sort_by(f64::total_cmp);
+    ScoringReport {
+        workload: "S1",
+        framework: "aekit",
+        aekit: aekit::VERSION,
+        threads: options.threads,
+        rows,
+        rows_per_s_median: round_to(rows as f64 / median(&times), 1),
+        check: round_to(check, 6),
+    }
 }
 
 /// One result line, fields in torch_ref.py's order.
@@ -300,6 +381,15 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             },
+            Err(e) => {
+                eprintln!("workloads: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if options.only.iter().any(|o| o == "S1") {
+        match serde_json::to_string(&run_scoring(&options)) {
+            Ok(line) => println!("{line}"),
             Err(e) => {
                 eprintln!("workloads: {e}");
                 return ExitCode::FAILURE;

@@ -4,7 +4,8 @@
 #
 #   bash bench/run.sh [--threads N] [--only W1,W2,W3,S1] [--quick] [--repeat N] [--rounds N]
 #
-# --only LIST  workloads to run (default all four)
+# --only LIST  workloads to run (default W1,W2,W3,S1,PEAK; PEAK is aekit's
+#              matrix-product rate and W3's share of it, the roofline)
 # --threads N  CPU threads for both frameworks (default 2)
 # --quick      3 timed epochs instead of 20 (passed to both)
 # --repeat N   fresh models per workload and framework (default 3, both)
@@ -16,7 +17,7 @@ set -euo pipefail
 
 threads=2
 rounds=1
-only=W1,W2,W3,S1
+only=W1,W2,W3,S1,PEAK
 pass=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -79,7 +80,7 @@ for ((r = 1; r <= rounds; r++)); do
     "$aekit_bench" --bench --threads "$threads" --only "$only" "${pass[@]}" \
         | grep '^{' | tee -a "$results" >&2
     echo "run.sh: round $r/$rounds: torch" >&2
-    "$python" "$torch_ref" --threads "$threads" --only "$only" "${pass[@]}" \
+    "$python" "$torch_ref" --threads "$threads" --only "${only//,PEAK/}" "${pass[@]}" \
         | grep '^{' | tee -a "$results" >&2
 done
 
@@ -125,5 +126,11 @@ if a is not None and t is not None:
 elif by.get(("S1", "aekit")) or by.get(("S1", "torch")):
     ok = False
     print(f"S1 missing result (aekit {a}, torch {t})")
+peak = by.get(("PEAK", "aekit"))
+if peak:
+    p = peak[-1]
+    share = f", {100 * p['w3_share_of_peak']:.0f} % of peak" if p.get("w3_share_of_peak") else ""
+    rate = f"; W3 runs {p['w3_gflop_per_epoch']} GFLOP per epoch at {p['w3_gflops']} GFLOP/s{share}" if p.get("w3_gflops") else ""
+    print(f"roofline: f32 matrix product {p['gemm_n']}^3 through flex's gemm: {p['gemm_gflops']} GFLOP/s{rate}")
 sys.exit(0 if ok else 1)
 PY

@@ -240,6 +240,17 @@ pub struct FitArgs {
     pub threads: Option<usize>,
 }
 
+/// What training shows and draws.
+#[derive(Debug, Args)]
+pub struct TrainingReportArgs {
+    /// Also draw the learning curves to this PNG at the end of training.
+    #[arg(long, value_name = "PNG")]
+    pub plot: Option<PathBuf>,
+    /// Print only errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// `aekit train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -263,12 +274,8 @@ pub struct TrainArgs {
         help_heading = "Training"
     )]
     pub validation: Option<PathBuf>,
-    /// Also draw the learning curves to this PNG at the end of training.
-    #[arg(long, value_name = "PNG")]
-    pub plot: Option<PathBuf>,
-    /// Print only errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub report: TrainingReportArgs,
 }
 
 /// `aekit detect`.
@@ -292,12 +299,8 @@ pub struct DetectArgs {
     pub model: ModelArgs,
     #[command(flatten)]
     pub fit: FitArgs,
-    /// Also draw the learning curves to this PNG at the end of training.
-    #[arg(long, value_name = "PNG")]
-    pub plot: Option<PathBuf>,
-    /// Print only errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub report: TrainingReportArgs,
 }
 
 /// `aekit score`.

@@ -21,7 +21,7 @@ use crate::settings;
 pub fn train(args: &TrainArgs) -> Result<()> {
     let params = settings::train_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
-    check_outputs(&args.out, args.plot.as_deref())?;
+    check_outputs(&args.out, args.report.plot.as_deref())?;
     backend::set_threads(args.fit.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let validation = args
@@ -29,27 +29,32 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         .as_ref()
         .map(|p| Table::read(p, &csv))
         .transpose()?;
-    let mut printer = EpochPrinter::new(args.quiet);
+    let mut printer = EpochPrinter::new(args.report.quiet);
     let model = params.fit(&table, validation.as_ref(), &mut printer)?;
-    finish_training(&model, &args.out, args.plot.as_deref(), args.quiet)
+    finish_training(
+        &model,
+        &args.out,
+        args.report.plot.as_deref(),
+        args.report.quiet,
+    )
 }
 
 /// `aekit detect`.
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let params = settings::detector_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
-    check_outputs(&args.out, args.plot.as_deref())?;
+    check_outputs(&args.out, args.report.plot.as_deref())?;
     backend::set_threads(args.fit.threads)?;
     let table = Table::read(&args.data, &csv)?;
-    let mut printer = EpochPrinter::new(args.quiet);
+    let mut printer = EpochPrinter::new(args.report.quiet);
     let detector = params.fit(&table, &mut printer)?;
     finish_training(
         &detector.autoencoder,
         &args.out,
-        args.plot.as_deref(),
-        args.quiet,
+        args.report.plot.as_deref(),
+        args.report.quiet,
     )?;
-    if !args.quiet
+    if !args.report.quiet
         && let Some(a) = &detector.autoencoder.meta().anomaly
     {
         eprintln!(

@@ -32,7 +32,7 @@ struct Options {
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
         threads: 2,
-        only: ["W1", "W2", "W3", "S1"].map(String::from).to_vec(),
+        only: ["W1", "W2", "W3", "S1", "PEAK"].map(String::from).to_vec(),
         quick: false,
         repeat: 3,
     };
@@ -80,9 +80,9 @@ fn parse_args() -> Result<Options, String> {
         }
     }
     for w in &options.only {
-        if !["W1", "W2", "W3", "S1"].contains(&w.as_str()) {
+        if !["W1", "W2", "W3", "S1", "PEAK"].contains(&w.as_str()) {
             return Err(format!(
-                "unknown workload '{w}' (this benchmark has W1, W2, W3 and S1)"
+                "unknown workload '{w}' (this benchmark has W1, W2, W3, S1 and PEAK)"
             ));
         }
     }
@@ -176,6 +176,46 @@ fn w3_model() -> DenseAutoencoderConfig {
         output_activation: Activation::Sigmoid,
         ..DenseAutoencoderConfig::default()
     }
+}
+
+/// Floating-point operations of one W3 training epoch: forward, plus twice
+/// that for the backward pass (gradients of inputs and of weights).
+fn w3_flops_per_epoch(rows: usize) -> f64 {
+    let widths = [784usize, 256, 64, 256, 784];
+    let forward: usize = widths.windows(2).map(|w| 2 * w[0] * w[1]).sum();
+    3.0 * forward as f64 * rows as f64
+}
+
+/// The machine's sustained f32 matrix-product rate through the same kernel
+/// aekit trains with (burn flex's `gemm`), from square products of `n`.
+fn gemm_peak(n: usize, repeat: usize) -> f64 {
+    use burn::tensor::{Tensor, TensorData};
+    let device = aekit::backend::inference_device();
+    let a = random_matrix(n, n, 3);
+    let b = random_matrix(n, n, 4);
+    let a: Tensor<2> = Tensor::from_data(TensorData::new(a.values, [n, n]), &device);
+    let b: Tensor<2> = Tensor::from_data(TensorData::new(b.values, [n, n]), &device);
+    let _ = a.clone().matmul(b.clone()).into_data(); // warm-up
+    let mut best = 0.0f64;
+    for _ in 0..repeat {
+        let started = std::time::Instant::now();
+        let _ = a.clone().matmul(b.clone()).into_data();
+        best = best.max(2.0 * (n as f64).powi(3) / started.elapsed().as_secs_f64());
+    }
+    best
+}
+
+/// The roofline line: peak rate and W3's share of it.
+#[derive(Serialize)]
+struct RooflineReport {
+    workload: &'static str,
+    framework: &'static str,
+    threads: usize,
+    gemm_n: usize,
+    gemm_gflops: f64,
+    w3_gflop_per_epoch: f64,
+    w3_gflops: Option<f64>,
+    w3_share_of_peak: Option<f64>,
 }
 
 /// S1's result line, fields in torch_ref.py's order.
@@ -369,13 +409,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    let mut w3_seconds = None;
     for w in workloads(options.quick) {
         if !options.only.iter().any(|o| o == w.name) {
             continue;
         }
         match run(&w, &options) {
             Ok(report) => match serde_json::to_string(&report) {
-                Ok(line) => println!("{line}"),
+                Ok(line) => {
+                    if w.name == "W3" {
+                        w3_seconds = Some((report.s_per_epoch_median, report.rows));
+                    }
+                    println!("{line}")
+                }
                 Err(e) => {
                     eprintln!("workloads: {e}");
                     return ExitCode::FAILURE;
@@ -387,8 +433,30 @@ fn main() -> ExitCode {
             }
         }
     }
+    let mut lines = Vec::new();
     if options.only.iter().any(|o| o == "S1") {
-        match serde_json::to_string(&run_scoring(&options)) {
+        lines.push(serde_json::to_string(&run_scoring(&options)));
+    }
+    if options.only.iter().any(|o| o == "PEAK") {
+        let n = if options.quick { 1024 } else { 2048 };
+        let peak = gemm_peak(n, options.repeat.max(3));
+        let w3 = w3_seconds.map(|(s, rows)| w3_flops_per_epoch(rows) / s);
+        lines.push(serde_json::to_string(&RooflineReport {
+            workload: "PEAK",
+            framework: "aekit",
+            threads: options.threads,
+            gemm_n: n,
+            gemm_gflops: round_to(peak / 1e9, 1),
+            w3_gflop_per_epoch: round_to(
+                w3_flops_per_epoch(if options.quick { 6000 } else { 60_000 }) / 1e9,
+                1,
+            ),
+            w3_gflops: w3.map(|r| round_to(r / 1e9, 1)),
+            w3_share_of_peak: w3.map(|r| round_to(r / peak, 3)),
+        }));
+    }
+    for line in lines {
+        match line {
             Ok(line) => println!("{line}"),
             Err(e) => {
                 eprintln!("workloads: {e}");

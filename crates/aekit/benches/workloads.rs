@@ -27,6 +27,8 @@ struct Options {
     only: Vec<String>,
     quick: bool,
     repeat: usize,
+    /// burn's chain of tensor operations for activation + loss instead of the fused pass.
+    unfused: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -35,6 +37,7 @@ fn parse_args() -> Result<Options, String> {
         only: ["W1", "W2", "W3", "S1", "PEAK"].map(String::from).to_vec(),
         quick: false,
         repeat: 3,
+        unfused: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -71,10 +74,11 @@ fn parse_args() -> Result<Options, String> {
                     .collect();
             }
             "--quick" => options.quick = true,
+            "--unfused" => options.unfused = true,
             "--bench" => {}
             other => {
                 return Err(format!(
-                    "unknown argument '{other}' (expected --threads N, --only W1,W2,W3,S1, --quick, --repeat N)"
+                    "unknown argument '{other}' (expected --threads N, --only W1,W2,W3,S1,PEAK, --quick, --repeat N, --unfused)"
                 ));
             }
         }
@@ -340,6 +344,7 @@ fn run(w: &Workload, options: &Options) -> Result<Report, String> {
             validation_split: None,
             patience: None,
             seed,
+            fused_loss: !options.unfused,
             ..TrainingConfig::default()
         };
         config.validate().map_err(|e| e.to_string())?;

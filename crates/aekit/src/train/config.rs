@@ -34,6 +34,10 @@ pub struct TrainingConfig {
     pub min_delta: f64,
     /// Seeds weight initialisation, shuffling and dropout. Default 42.
     pub seed: u64,
+    /// Compute the output activation and the loss in one fused pass
+    /// ([`super::fused`]) instead of burn's chain of tensor operations.
+    /// Same values and gradients; default true.
+    pub fused_loss: bool,
 }
 
 impl Default for TrainingConfig {
@@ -49,6 +53,7 @@ impl Default for TrainingConfig {
             patience: None,
             min_delta: 0.0,
             seed: 42,
+            fused_loss: true,
         }
     }
 }

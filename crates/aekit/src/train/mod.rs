@@ -1,6 +1,7 @@
 //! Training: optimisers, losses, the loop and its history.
 
 pub mod config;
+pub mod fused;
 pub mod history;
 pub mod loss;
 pub mod optimizer;

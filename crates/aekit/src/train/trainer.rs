@@ -12,6 +12,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use super::config::TrainingConfig;
+use super::fused;
 use super::history::{EpochRecord, History, StopReason};
 use super::loss::LossKind;
 use crate::data::Matrix;
@@ -100,15 +101,29 @@ pub fn train(
         }
         let mut loss_sum = 0.0f64;
         for (b, rows) in order.chunks(config.batch_size).enumerate() {
-            let x = to_tensor(train.inputs.gather(rows), device);
-            let y = if same_targets {
-                x.clone()
+            let inputs = train.inputs.gather(rows);
+            let targets = if same_targets {
+                inputs.clone()
             } else {
-                to_tensor(train.targets.gather(rows), device)
+                train.targets.gather(rows)
             };
-            let (logits, activation) = model.forward_logits(x);
-            let loss = config.loss.from_logits(logits, activation, y);
-            let value = f64::from(loss.clone().into_scalar::<f32>());
+            let (logits, activation) = model.forward_logits(to_tensor(inputs, device));
+            let (value, loss) = if config.fused_loss {
+                let z = logits
+                    .to_data()
+                    .try_into_vec::<f32>()
+                    .expect("model outputs are f32");
+                let (value, g) =
+                    fused::loss_and_gradient(config.loss, activation, &z, &targets.values);
+                let g: Tensor<2> = Tensor::from_data(TensorData::new(g, logits.dims()), device);
+                // d/dz sum(z * g) = g: the fused gradient flows back through the model.
+                (value, (logits * g).sum())
+            } else {
+                let loss = config
+                    .loss
+                    .from_logits(logits, activation, to_tensor(targets, device));
+                (f64::from(loss.clone().into_scalar::<f32>()), loss)
+            };
             if !value.is_finite() {
                 history.stop_reason = StopReason::Diverged;
                 break 'epochs;

@@ -1,0 +1,242 @@
+//! The output activation and the loss in one pass over plain slices.
+//!
+//! burn evaluates `activation -> loss` as a chain of element-wise tensor
+//! operations, each a pass with its own allocation and backward node; on
+//! wide outputs (784 pixels x 256 rows) that chain, not the matrix
+//! products, dominated training time (BENCHMARKS.md). Here the loss value
+//! and its gradient with respect to the output layer's pre-activation `z`
+//! come from one loop; training then back-propagates the surrogate
+//! `sum(z * g)`, whose gradient is exactly `g`. burn's own path
+//! ([`LossKind::from_logits`]) stays for evaluation and for the tests that
+//! hold the two equal.
+
+use super::loss::LossKind;
+use crate::model::Activation;
+
+/// Elements per parallel task: large enough to amortise scheduling.
+const CHUNK: usize = 16 * 1024;
+
+/// Mean loss over all elements and its gradient with respect to each
+/// pre-activation value, for outputs `activation(z)` against `targets`.
+/// Chunks run in parallel; the sum is taken in chunk order, so the result
+/// does not depend on the thread count's timing.
+pub fn loss_and_gradient(
+    loss: LossKind,
+    activation: Activation,
+    z: &[f32],
+    targets: &[f32],
+) -> (f64, Vec<f32>) {
+    use rayon::prelude::*;
+    debug_assert_eq!(z.len(), targets.len());
+    let inv_n = 1.0 / z.len().max(1) as f32;
+    let mut grad = vec![0.0f32; z.len()];
+    let partial: Vec<f64> = grad
+        .par_chunks_mut(CHUNK)
+        .zip(z.par_chunks(CHUNK).zip(targets.par_chunks(CHUNK)))
+        .map(|(g, (z, t))| chunk(loss, activation, z, t, g, inv_n))
+        .collect();
+    (partial.iter().sum::<f64>() * f64::from(inv_n), grad)
+}
+
+/// One chunk: writes the gradients and returns the sum of the losses.
+fn chunk(
+    loss: LossKind,
+    activation: Activation,
+    z: &[f32],
+    t: &[f32],
+    grad: &mut [f32],
+    inv_n: f32,
+) -> f64 {
+    let mut losses = vec![0.0f32; z.len()];
+    match (loss, activation) {
+        (LossKind::Bce, Activation::Sigmoid) => {
+            // l = softplus(z) - z t; dl/dz = sigmoid(z) - t. Branch-free so it vectorises.
+            for i in 0..z.len() {
+                let (z, t) = (z[i], t[i]);
+                let e = fast_exp(-z.abs());
+                losses[i] = z.max(0.0) + ln_1p_unit(e) - z * t;
+                let r = 1.0 / (1.0 + e);
+                let sigmoid = if z >= 0.0 { r } else { e * r };
+                grad[i] = (sigmoid - t) * inv_n;
+            }
+        }
+        _ => {
+            for i in 0..z.len() {
+                let (y, dy_dz) = activate(activation, z[i]);
+                let t = t[i];
+                let (l, dl_dy) = match loss {
+                    LossKind::Mse => ((y - t) * (y - t), 2.0 * (y - t)),
+                    LossKind::Mae => (
+                        (y - t).abs(),
+                        if y > t {
+                            1.0
+                        } else if y < t {
+                            -1.0
+                        } else {
+                            0.0
+                        },
+                    ),
+                    LossKind::Bce => {
+                        // Only reached with a non-sigmoid output, which
+                        // validation refuses; clipped as Keras does.
+                        let p = y.clamp(1e-7, 1.0 - 1e-7);
+                        (
+                            -(t * p.ln() + (1.0 - t) * (1.0 - p).ln()),
+                            (p - t) / (p * (1.0 - p)),
+                        )
+                    }
+                };
+                losses[i] = l;
+                grad[i] = dl_dy * dy_dz * inv_n;
+            }
+        }
+    }
+    losses.iter().map(|&l| f64::from(l)).sum()
+}
+
+/// `exp(x)` for `x <= 0` (Cephes' polynomial, within 2 ulp), written
+/// without calls so the loop around it vectorises.
+#[inline(always)]
+fn fast_exp(x: f32) -> f32 {
+    let x = x.max(-87.0);
+    // Round to nearest by adding and removing 1.5 * 2^23: no call to floor,
+    // which plain x86-64 (SSE2) lacks as an instruction.
+    const ROUND: f32 = 12_582_912.0;
+    let n = (x * std::f32::consts::LOG2_E + ROUND) - ROUND;
+    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
+    let p = 1.987_569_1e-4;
+    let p = p * r + 1.398_199_9e-3;
+    let p = p * r + 8.333_452e-3;
+    let p = p * r + 4.166_579_6e-2;
+    let p = p * r + 1.666_666_5e-1;
+    let p = p * r + 0.5;
+    let y = p * r * r + r + 1.0;
+    y * f32::from_bits(((n as i32 + 127) as u32) << 23)
+}
+
+/// `ln(1 + e)` for `e` in [0, 1], as `2 atanh(e / (2 + e))`: accurate for
+/// small `e` (where `ln(1 + e)` itself would lose digits) and call-free.
+#[inline(always)]
+fn ln_1p_unit(e: f32) -> f32 {
+    let s = e / (2.0 + e);
+    let s2 = s * s;
+    let p = 1.0 / 13.0;
+    let p = p * s2 + 1.0 / 11.0;
+    let p = p * s2 + 1.0 / 9.0;
+    let p = p * s2 + 1.0 / 7.0;
+    let p = p * s2 + 1.0 / 5.0;
+    let p = p * s2 + 1.0 / 3.0;
+    let p = p * s2 + 1.0;
+    2.0 * s * p
+}
+
+/// The activation's value and derivative at `z`.
+fn activate(activation: Activation, z: f32) -> (f32, f32) {
+    match activation {
+        Activation::Linear => (z, 1.0),
+        Activation::Relu => {
+            if z > 0.0 {
+                (z, 1.0)
+            } else {
+                (0.0, 0.0)
+            }
+        }
+        Activation::LeakyRelu { slope } => {
+            if z > 0.0 {
+                (z, 1.0)
+            } else {
+                (slope as f32 * z, slope as f32)
+            }
+        }
+        Activation::Sigmoid => {
+            let y = if z >= 0.0 {
+                1.0 / (1.0 + (-z).exp())
+            } else {
+                let e = z.exp();
+                e / (1.0 + e)
+            };
+            (y, y * (1.0 - y))
+        }
+        Activation::Tanh => {
+            let y = z.tanh();
+            (y, 1.0 - y * y)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Device, Tensor, TensorData};
+
+    /// burn's loss and its autodiff gradient for the same inputs.
+    fn burn_reference(
+        loss: LossKind,
+        activation: Activation,
+        z: &[f32],
+        t: &[f32],
+    ) -> (f64, Vec<f32>) {
+        let device = Device::flex().autodiff();
+        let n = z.len();
+        let zt: Tensor<2> =
+            Tensor::from_data(TensorData::new(z.to_vec(), [1, n]), &device).require_grad();
+        let tt: Tensor<2> = Tensor::from_data(TensorData::new(t.to_vec(), [1, n]), &device);
+        let l = loss.from_logits(zt.clone(), activation, tt);
+        let value = f64::from(l.clone().into_scalar::<f32>());
+        let grads = l.backward();
+        let g = zt.grad(&grads).expect("z has a gradient");
+        (value, g.into_data().try_into_vec::<f32>().expect("f32"))
+    }
+
+    #[test]
+    fn fast_exp_and_ln_1p_are_accurate() {
+        for i in 0..=4000 {
+            let x = -(i as f32) * 0.02;
+            let (a, b) = (fast_exp(x), x.exp());
+            assert!(
+                (a - b).abs() <= 4.0 * f32::EPSILON * b.max(f32::MIN_POSITIVE),
+                "exp({x}): {a} vs {b}"
+            );
+            let e = b;
+            let (c, d) = (ln_1p_unit(e), e.ln_1p());
+            assert!(
+                (c - d).abs() <= 4.0 * f32::EPSILON * d.max(f32::MIN_POSITIVE),
+                "ln_1p({e}): {c} vs {d}"
+            );
+        }
+    }
+
+    #[test]
+    fn matches_burns_loss_and_gradient() {
+        let z: Vec<f32> = (0..40).map(|i| (i as f32 - 19.5) * 0.37).collect();
+        let t: Vec<f32> = (0..40).map(|i| ((i * 7) % 11) as f32 / 10.0).collect();
+        let activations = [
+            Activation::Linear,
+            Activation::Relu,
+            Activation::LeakyRelu { slope: 0.3 },
+            Activation::Sigmoid,
+            Activation::Tanh,
+        ];
+        for loss in [LossKind::Mse, LossKind::Mae] {
+            for activation in activations {
+                check(loss, activation, &z, &t);
+            }
+        }
+        check(LossKind::Bce, Activation::Sigmoid, &z, &t);
+    }
+
+    fn check(loss: LossKind, activation: Activation, z: &[f32], t: &[f32]) {
+        let (value, grad) = loss_and_gradient(loss, activation, z, t);
+        let (expected, expected_grad) = burn_reference(loss, activation, z, t);
+        assert!(
+            (value - expected).abs() <= 1e-5 * expected.abs().max(1.0),
+            "{loss:?} {activation:?}: {value} vs {expected}"
+        );
+        for (i, (a, b)) in grad.iter().zip(&expected_grad).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-6 + 1e-4 * b.abs(),
+                "{loss:?} {activation:?} [{i}]: {a} vs {b}"
+            );
+        }
+    }
+}

@@ -8,6 +8,12 @@ mod settings;
 
 use clap::Parser;
 
+/// mimalloc keeps freed blocks for reuse: with the system allocator every
+/// training step's large tensors went back to the kernel and came back as
+/// page faults (W2 ran 2.6x slower).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use crate::cli::{Cli, Command};
 use crate::commands::Apply;
 

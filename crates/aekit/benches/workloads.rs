@@ -12,6 +12,10 @@
 
 use std::process::ExitCode;
 
+/// The allocator the `aekit` binary uses, so the benchmark measures the same thing.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use aekit::backend::{set_threads, training_device};
 use aekit::data::Matrix;
 use aekit::model::{Activation, DenseAutoencoderConfig};

@@ -33,6 +33,8 @@ struct Options {
     repeat: usize,
     /// burn's chain of tensor operations for activation + loss instead of the fused pass.
     unfused: bool,
+    /// burn's path for training and scoring instead of aekit's kernels.
+    burn: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -42,6 +44,7 @@ fn parse_args() -> Result<Options, String> {
         quick: false,
         repeat: 3,
         unfused: false,
+        burn: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -79,10 +82,11 @@ fn parse_args() -> Result<Options, String> {
             }
             "--quick" => options.quick = true,
             "--unfused" => options.unfused = true,
+            "--burn" => options.burn = true,
             "--bench" => {}
             other => {
                 return Err(format!(
-                    "unknown argument '{other}' (expected --threads N, --only W1,W2,W3,S1,PEAK, --quick, --repeat N, --unfused)"
+                    "unknown argument '{other}' (expected --threads N, --only W1,W2,W3,S1,PEAK, --quick, --repeat N, --unfused, --burn)"
                 ));
             }
         }
@@ -240,24 +244,29 @@ struct ScoringReport {
 
 /// S1: per-row reconstruction MSE of W3's model over 1 000 000 rows in
 /// chunks of 4096, through the same inference path `aekit score` uses
-/// (forward on the plain device, errors summed per row).
+/// (aekit's kernels; with `--burn`, burn's forward then the errors).
 fn run_scoring(options: &Options) -> ScoringReport {
     let rows = if options.quick { 100_000 } else { 1_000_000 };
     let chunk = random_matrix(4096, 784, 2);
     let device = aekit::backend::inference_device();
     let model = w3_model().init(784, &mut StdRng::seed_from_u64(1), &device);
+    let net = aekit::kernel::DenseNet::inference(&model);
     let mut times = Vec::with_capacity(options.repeat);
     let mut check = 0.0;
     for r in 0..options.repeat {
         let started = std::time::Instant::now();
         let mut done = 0;
         while done < rows {
-            let out = model.forward(to_tensor(chunk.clone(), &device));
-            let rebuilt = Matrix::new(
-                out.into_data().try_into_vec::<f32>().unwrap_or_default(),
-                784,
-            );
-            let errors = aekit::Autoencoder::row_errors(&chunk, &rebuilt);
+            let errors = if options.burn {
+                let out = model.forward(to_tensor(chunk.clone(), &device));
+                let rebuilt = Matrix::new(
+                    out.into_data().try_into_vec::<f32>().unwrap_or_default(),
+                    784,
+                );
+                aekit::Autoencoder::row_errors(&chunk, &rebuilt)
+            } else {
+                net.row_errors(&chunk)
+            };
             check = errors.iter().map(|&e| f64::from(e)).sum::<f64>() / errors.len() as f64;
             done += chunk.n_rows();
         }
@@ -349,6 +358,7 @@ fn run(w: &Workload, options: &Options) -> Result<Report, String> {
             patience: None,
             seed,
             fused_loss: !options.unfused,
+            native_kernels: !options.burn,
             ..TrainingConfig::default()
         };
         config.validate().map_err(|e| e.to_string())?;

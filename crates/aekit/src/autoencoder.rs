@@ -11,9 +11,10 @@ use crate::backend;
 use crate::bundle::{self, FORMAT_VERSION, ModelKind, ModelMeta};
 use crate::data::{ColumnRoles, Matrix, ScaleKind, Scaler, Schema, Table};
 use crate::error::{AekitError, Result};
+use crate::kernel::DenseNet;
 use crate::model::{Activation, DenseAutoencoder, DenseAutoencoderConfig, ModelSummary};
 use crate::tasks::anomaly::AnomalyThreshold;
-use crate::train::trainer::{self, INFERENCE_CHUNK, Pairs, to_tensor};
+use crate::train::trainer::{self, Pairs};
 use crate::train::{History, LossKind, TrainingConfig, TrainingObserver, TrainingStart};
 
 /// Keeps the validation draw apart from other streams drawn from the seed.
@@ -37,6 +38,15 @@ pub struct AutoencoderParams {
 pub struct Autoencoder {
     meta: ModelMeta,
     model: DenseAutoencoder,
+    /// The same weights in the kernels' form, which every forward pass uses.
+    net: DenseNet,
+}
+
+impl Autoencoder {
+    fn new(meta: ModelMeta, model: DenseAutoencoder) -> Autoencoder {
+        let net = DenseNet::inference(&model);
+        Autoencoder { meta, model, net }
+    }
 }
 
 impl AutoencoderParams {
@@ -134,7 +144,7 @@ impl AutoencoderParams {
             history,
             anomaly: None,
         };
-        Ok(Autoencoder { meta, model })
+        Ok(Autoencoder::new(meta, model))
     }
 }
 
@@ -188,17 +198,24 @@ impl Autoencoder {
 
     /// Codes for scaled rows.
     pub fn encode(&self, scaled: &Matrix) -> Matrix {
-        self.map_chunks(scaled, self.bottleneck(), |x| self.model.encoder.forward(x))
+        self.net.map_rows(self.net.encoder(), scaled)
     }
 
     /// Scaled reconstructions for codes: the decoder alone.
     pub fn decode(&self, codes: &Matrix) -> Matrix {
-        self.map_chunks(codes, self.n_features(), |z| self.model.decoder.forward(z))
+        self.net.map_rows(self.net.decoder(), codes)
     }
 
     /// Scaled reconstructions of scaled rows.
     pub fn reconstruct(&self, scaled: &Matrix) -> Matrix {
-        self.map_chunks(scaled, self.n_features(), |x| self.model.forward(x))
+        self.net.map_rows(self.net.all(), scaled)
+    }
+
+    /// Per-row mean squared reconstruction error of scaled rows, as
+    /// [`Autoencoder::row_errors`] of [`Autoencoder::reconstruct`] but
+    /// without keeping the reconstructions.
+    pub fn reconstruction_errors(&self, scaled: &Matrix) -> Vec<f32> {
+        self.net.row_errors(scaled)
     }
 
     /// Per-row mean squared error between two scaled matrices.
@@ -210,28 +227,6 @@ impl Autoencoder {
                 (sum / a.len() as f64) as f32
             })
             .collect()
-    }
-
-    fn map_chunks(
-        &self,
-        input: &Matrix,
-        out_cols: usize,
-        f: impl Fn(burn::tensor::Tensor<2>) -> burn::tensor::Tensor<2>,
-    ) -> Matrix {
-        let device = trainer::inference_device(&self.model);
-        let mut values = Vec::with_capacity(input.n_rows() * out_cols);
-        let mut start = 0;
-        while start < input.n_rows() {
-            let end = (start + INFERENCE_CHUNK).min(input.n_rows());
-            let out = f(to_tensor(input.slice_rows(start, end), &device));
-            values.extend(
-                out.into_data()
-                    .try_into_vec::<f32>()
-                    .expect("model outputs are f32"),
-            );
-            start = end;
-        }
-        Matrix::new(values, out_cols)
     }
 
     /// Writes the model file atomically.
@@ -261,6 +256,6 @@ impl Autoencoder {
             &backend::inference_device(),
         )
         .map_err(|m| AekitError::model(path, m))?;
-        Ok(Autoencoder { meta, model })
+        Ok(Autoencoder::new(meta, model))
     }
 }

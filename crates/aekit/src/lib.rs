@@ -12,6 +12,7 @@ pub mod backend;
 pub mod bundle;
 pub mod data;
 pub mod error;
+pub mod kernel;
 pub mod model;
 pub mod report;
 pub mod tasks;

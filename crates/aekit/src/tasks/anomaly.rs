@@ -214,8 +214,8 @@ impl Detector {
 
 /// Reconstruction MSE of each scaled row.
 pub fn scores(model: &Autoencoder, scaled: &Matrix) -> Vec<f64> {
-    let rebuilt = model.reconstruct(scaled);
-    Autoencoder::row_errors(scaled, &rebuilt)
+    model
+        .reconstruction_errors(scaled)
         .into_iter()
         .map(f64::from)
         .collect()

@@ -38,6 +38,10 @@ pub struct TrainingConfig {
     /// ([`super::fused`]) instead of burn's chain of tensor operations.
     /// Same values and gradients; default true.
     pub fused_loss: bool,
+    /// Train on aekit's own kernels ([`crate::kernel`]) when the model has
+    /// no batch norm and no dropout; burn's path otherwise, or when false.
+    /// Same results within float tolerance; default true.
+    pub native_kernels: bool,
 }
 
 impl Default for TrainingConfig {
@@ -54,6 +58,7 @@ impl Default for TrainingConfig {
             min_delta: 0.0,
             seed: 42,
             fused_loss: true,
+            native_kernels: true,
         }
     }
 }

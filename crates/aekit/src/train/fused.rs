@@ -38,6 +38,25 @@ pub fn loss_and_gradient(
     (partial.iter().sum::<f64>() * f64::from(inv_n), grad)
 }
 
+/// [`loss_and_gradient`] on the calling thread, for a share of a batch:
+/// writes the gradient into `grad` scaled by `inv_n` (one over the whole
+/// batch's element count) and returns the sum of the share's losses.
+pub(crate) fn loss_sum_into(
+    loss: LossKind,
+    activation: Activation,
+    z: &[f32],
+    targets: &[f32],
+    grad: &mut [f32],
+    inv_n: f32,
+) -> f64 {
+    debug_assert!(z.len() == targets.len() && z.len() == grad.len());
+    z.chunks(CHUNK)
+        .zip(targets.chunks(CHUNK))
+        .zip(grad.chunks_mut(CHUNK))
+        .map(|((z, t), g)| chunk(loss, activation, z, t, g, inv_n))
+        .sum()
+}
+
 /// One chunk: writes the gradients and returns the sum of the losses.
 fn chunk(
     loss: LossKind,
@@ -61,33 +80,41 @@ fn chunk(
             }
         }
         _ => {
-            for i in 0..z.len() {
-                let (y, dy_dz) = activate(activation, z[i]);
-                let t = t[i];
-                let (l, dl_dy) = match loss {
-                    LossKind::Mse => ((y - t) * (y - t), 2.0 * (y - t)),
-                    LossKind::Mae => (
-                        (y - t).abs(),
-                        if y > t {
+            // The activation's value and slope first (into `losses` and
+            // `grad`), then the loss: each loop has no call and no
+            // loop-invariant branch inside, so both vectorise.
+            activate(activation, z, &mut losses, grad);
+            match loss {
+                LossKind::Mse => {
+                    for i in 0..z.len() {
+                        let d = losses[i] - t[i];
+                        losses[i] = d * d;
+                        grad[i] *= 2.0 * d * inv_n;
+                    }
+                }
+                LossKind::Mae => {
+                    for i in 0..z.len() {
+                        let d = losses[i] - t[i];
+                        losses[i] = d.abs();
+                        let sign = if d > 0.0 {
                             1.0
-                        } else if y < t {
+                        } else if d < 0.0 {
                             -1.0
                         } else {
                             0.0
-                        },
-                    ),
-                    LossKind::Bce => {
-                        // Only reached with a non-sigmoid output, which
-                        // validation refuses; clipped as Keras does.
-                        let p = y.clamp(1e-7, 1.0 - 1e-7);
-                        (
-                            -(t * p.ln() + (1.0 - t) * (1.0 - p).ln()),
-                            (p - t) / (p * (1.0 - p)),
-                        )
+                        };
+                        grad[i] *= sign * inv_n;
                     }
-                };
-                losses[i] = l;
-                grad[i] = dl_dy * dy_dz * inv_n;
+                }
+                LossKind::Bce => {
+                    // Only reached with a non-sigmoid output, which
+                    // validation refuses; clipped as Keras does.
+                    for i in 0..z.len() {
+                        let (p, t) = (losses[i].clamp(1e-7, 1.0 - 1e-7), t[i]);
+                        losses[i] = -(t * p.ln() + (1.0 - t) * (1.0 - p).ln());
+                        grad[i] *= (p - t) / (p * (1.0 - p)) * inv_n;
+                    }
+                }
             }
         }
     }
@@ -97,7 +124,7 @@ fn chunk(
 /// `exp(x)` for `x <= 0` (Cephes' polynomial, within 2 ulp), written
 /// without calls so the loop around it vectorises.
 #[inline(always)]
-fn fast_exp(x: f32) -> f32 {
+pub(crate) fn fast_exp(x: f32) -> f32 {
     let x = x.max(-87.0);
     // Round to nearest by adding and removing 1.5 * 2^23: no call to floor,
     // which plain x86-64 (SSE2) lacks as an instruction.
@@ -130,37 +157,26 @@ fn ln_1p_unit(e: f32) -> f32 {
     2.0 * s * p
 }
 
-/// The activation's value and derivative at `z`.
-fn activate(activation: Activation, z: f32) -> (f32, f32) {
+/// The activation's values (into `values`) and derivatives (into `slopes`) at `z`.
+fn activate(activation: Activation, z: &[f32], values: &mut [f32], slopes: &mut [f32]) {
+    let all = z.iter().zip(values.iter_mut().zip(slopes.iter_mut()));
     match activation {
-        Activation::Linear => (z, 1.0),
+        Activation::Linear => all.for_each(|(&z, (y, s))| (*y, *s) = (z, 1.0)),
         Activation::Relu => {
-            if z > 0.0 {
-                (z, 1.0)
-            } else {
-                (0.0, 0.0)
-            }
+            all.for_each(|(&z, (y, s))| (*y, *s) = if z > 0.0 { (z, 1.0) } else { (0.0, 0.0) })
         }
         Activation::LeakyRelu { slope } => {
-            if z > 0.0 {
-                (z, 1.0)
-            } else {
-                (slope as f32 * z, slope as f32)
-            }
+            let a = slope as f32;
+            all.for_each(|(&z, (y, s))| (*y, *s) = if z > 0.0 { (z, 1.0) } else { (a * z, a) })
         }
-        Activation::Sigmoid => {
-            let y = if z >= 0.0 {
-                1.0 / (1.0 + (-z).exp())
-            } else {
-                let e = z.exp();
-                e / (1.0 + e)
-            };
-            (y, y * (1.0 - y))
-        }
-        Activation::Tanh => {
-            let y = z.tanh();
-            (y, 1.0 - y * y)
-        }
+        Activation::Sigmoid => all.for_each(|(&z, (y, s))| {
+            let v = crate::kernel::activate::sigmoid(z);
+            (*y, *s) = (v, v * (1.0 - v));
+        }),
+        Activation::Tanh => all.for_each(|(&z, (y, s))| {
+            let v = z.tanh();
+            (*y, *s) = (v, 1.0 - v * v);
+        }),
     }
 }
 

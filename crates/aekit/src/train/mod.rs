@@ -4,6 +4,7 @@ pub mod config;
 pub mod fused;
 pub mod history;
 pub mod loss;
+pub mod native;
 pub mod optimizer;
 pub mod trainer;
 

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::GradientsParams;
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -15,7 +15,9 @@ use super::config::TrainingConfig;
 use super::fused;
 use super::history::{EpochRecord, History, StopReason};
 use super::loss::LossKind;
+use super::native::NativeTrainer;
 use crate::data::Matrix;
+use crate::kernel::DenseNet;
 use crate::model::DenseAutoencoder;
 
 /// Rows per forward pass when evaluating without gradients.
@@ -70,27 +72,174 @@ pub fn to_tensor(m: Matrix, device: &Device) -> Tensor<2> {
 }
 
 /// Trains `model` (on an autodiff `device`) and returns it in inference
-/// form with its history.
+/// form with its history. Models without batch norm or dropout train on
+/// aekit's kernels unless `config.native_kernels` is off; the rest on burn.
 pub fn train(
-    mut model: DenseAutoencoder,
+    model: DenseAutoencoder,
     config: &TrainingConfig,
     train: Pairs<'_>,
     validation: Option<Pairs<'_>>,
     device: &Device,
     observer: &mut dyn TrainingObserver,
 ) -> (DenseAutoencoder, History) {
+    let net = config
+        .native_kernels
+        .then(|| DenseNet::trainable(&model))
+        .flatten();
+    match net {
+        Some(net) => {
+            let engine = NativeEngine {
+                trainer: NativeTrainer::new(net, &config.optimizer, config.loss),
+                model,
+            };
+            run(engine, config, train, validation, observer)
+        }
+        None => {
+            device.seed(config.seed);
+            let engine = BurnEngine {
+                model: Some(model),
+                optim: config.optimizer.init(),
+                lr: config.optimizer.lr(),
+                loss: config.loss,
+                fused_loss: config.fused_loss,
+                device: device.clone(),
+            };
+            run(engine, config, train, validation, observer)
+        }
+    }
+}
+
+/// What carries out the steps of the loop: burn's autodiff or the kernels.
+trait Engine {
+    /// The weights at a point of training, to go back to.
+    type Snapshot;
+    /// One optimiser step on `rows` of `train`; returns the batch's mean
+    /// loss, and updates nothing when that is not finite.
+    fn step(&mut self, train: Pairs<'_>, rows: &[usize], same_targets: bool) -> f64;
+    /// Mean loss over `pairs` in inference mode.
+    fn validation_loss(&self, pairs: Pairs<'_>) -> f64;
+    /// The current weights.
+    fn snapshot(&self) -> Self::Snapshot;
+    /// `kept` as an inference-mode model.
+    fn into_model(self, kept: Self::Snapshot) -> DenseAutoencoder;
+}
+
+/// burn's path: autodiff and burn's optimisers.
+struct BurnEngine {
+    /// Always present between steps; taken while the optimiser consumes it.
+    model: Option<DenseAutoencoder>,
+    optim: ModuleOptimizer,
+    lr: f64,
+    loss: LossKind,
+    fused_loss: bool,
+    device: Device,
+}
+
+impl BurnEngine {
+    fn model(&self) -> &DenseAutoencoder {
+        self.model
+            .as_ref()
+            .expect("the model is back after every step")
+    }
+}
+
+impl Engine for BurnEngine {
+    type Snapshot = DenseAutoencoder;
+
+    fn step(&mut self, train: Pairs<'_>, rows: &[usize], same_targets: bool) -> f64 {
+        let device = &self.device;
+        let inputs = train.inputs.gather(rows);
+        let targets = if same_targets {
+            inputs.clone()
+        } else {
+            train.targets.gather(rows)
+        };
+        let model = self
+            .model
+            .take()
+            .expect("the model is back after every step");
+        let (logits, activation) = model.forward_logits(to_tensor(inputs, device));
+        let (value, loss) = if self.fused_loss {
+            let z = logits
+                .to_data()
+                .try_into_vec::<f32>()
+                .expect("model outputs are f32");
+            let (value, g) = fused::loss_and_gradient(self.loss, activation, &z, &targets.values);
+            let g: Tensor<2> = Tensor::from_data(TensorData::new(g, logits.dims()), device);
+            // d/dz sum(z * g) = g: the fused gradient flows back through the model.
+            (value, (logits * g).sum())
+        } else {
+            let loss = self
+                .loss
+                .from_logits(logits, activation, to_tensor(targets, device));
+            (f64::from(loss.clone().into_scalar::<f32>()), loss)
+        };
+        if !value.is_finite() {
+            self.model = Some(model);
+            return value;
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.optim.step(self.lr, model, grads));
+        value
+    }
+
+    fn validation_loss(&self, pairs: Pairs<'_>) -> f64 {
+        evaluate(&self.model().valid(), self.loss, pairs)
+    }
+
+    fn snapshot(&self) -> DenseAutoencoder {
+        self.model().clone()
+    }
+
+    fn into_model(self, kept: DenseAutoencoder) -> DenseAutoencoder {
+        kept.valid()
+    }
+}
+
+/// aekit's kernels ([`NativeTrainer`]); `model` only gives the weights a home at the end.
+struct NativeEngine {
+    trainer: NativeTrainer,
+    model: DenseAutoencoder,
+}
+
+impl Engine for NativeEngine {
+    type Snapshot = DenseNet;
+
+    fn step(&mut self, train: Pairs<'_>, rows: &[usize], same_targets: bool) -> f64 {
+        self.trainer.step(train, rows, same_targets)
+    }
+
+    fn validation_loss(&self, pairs: Pairs<'_>) -> f64 {
+        self.trainer.net().mean_loss(self.trainer.loss(), pairs)
+    }
+
+    fn snapshot(&self) -> DenseNet {
+        self.trainer.net().clone()
+    }
+
+    fn into_model(self, kept: DenseNet) -> DenseAutoencoder {
+        kept.write_into(self.model)
+    }
+}
+
+/// The loop itself: epochs, shuffling, validation, early stopping and the
+/// stop on divergence, whatever carries out the steps.
+fn run<E: Engine>(
+    mut engine: E,
+    config: &TrainingConfig,
+    train: Pairs<'_>,
+    validation: Option<Pairs<'_>>,
+    observer: &mut dyn TrainingObserver,
+) -> (DenseAutoencoder, History) {
     let n_rows = train.inputs.n_rows();
     let same_targets = std::ptr::eq(train.inputs, train.targets);
     let mut rng = StdRng::seed_from_u64(config.seed.wrapping_add(SHUFFLE_STREAM));
-    device.seed(config.seed);
-    let mut optim = config.optimizer.init();
-    let lr = config.optimizer.lr();
     let mut order: Vec<usize> = (0..n_rows).collect();
     let n_batches = n_rows.div_ceil(config.batch_size);
 
     let mut history = History::default();
-    let mut last_good = (model.clone(), 0usize);
-    let mut best: Option<(f64, DenseAutoencoder, usize)> = None;
+    let mut last_good = (engine.snapshot(), 0usize);
+    let mut best: Option<(f64, E::Snapshot, usize)> = None;
     let mut since_best = 0usize;
 
     'epochs: for epoch in 1..=config.epochs {
@@ -101,39 +250,15 @@ pub fn train(
         }
         let mut loss_sum = 0.0f64;
         for (b, rows) in order.chunks(config.batch_size).enumerate() {
-            let inputs = train.inputs.gather(rows);
-            let targets = if same_targets {
-                inputs.clone()
-            } else {
-                train.targets.gather(rows)
-            };
-            let (logits, activation) = model.forward_logits(to_tensor(inputs, device));
-            let (value, loss) = if config.fused_loss {
-                let z = logits
-                    .to_data()
-                    .try_into_vec::<f32>()
-                    .expect("model outputs are f32");
-                let (value, g) =
-                    fused::loss_and_gradient(config.loss, activation, &z, &targets.values);
-                let g: Tensor<2> = Tensor::from_data(TensorData::new(g, logits.dims()), device);
-                // d/dz sum(z * g) = g: the fused gradient flows back through the model.
-                (value, (logits * g).sum())
-            } else {
-                let loss = config
-                    .loss
-                    .from_logits(logits, activation, to_tensor(targets, device));
-                (f64::from(loss.clone().into_scalar::<f32>()), loss)
-            };
+            let value = engine.step(train, rows, same_targets);
             if !value.is_finite() {
                 history.stop_reason = StopReason::Diverged;
                 break 'epochs;
             }
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, model, grads);
             loss_sum += value * rows.len() as f64;
             observer.on_batch_end(b + 1, value);
         }
-        let val_loss = validation.map(|v| evaluate(&model.valid(), config.loss, v));
+        let val_loss = validation.map(|v| engine.validation_loss(v));
         let record = EpochRecord {
             epoch,
             loss: loss_sum / n_rows as f64,
@@ -147,13 +272,13 @@ pub fn train(
             history.stop_reason = StopReason::Diverged;
             break;
         }
-        last_good = (model.clone(), epoch);
+        last_good = (engine.snapshot(), epoch);
         if let Some(patience) = config.patience {
             let improved = best
                 .as_ref()
                 .is_none_or(|(b, _, _)| monitored < b - config.min_delta);
             if improved {
-                best = Some((monitored, model.clone(), epoch));
+                best = Some((monitored, engine.snapshot(), epoch));
                 since_best = 0;
             } else {
                 since_best += 1;
@@ -168,11 +293,11 @@ pub fn train(
     // With early stopping the best weights come back, as with Keras'
     // restore_best_weights; best is only ever set from a finite epoch.
     let (kept, kept_epoch) = match best {
-        Some((_, best_model, best_epoch)) => (best_model, best_epoch),
+        Some((_, snapshot, best_epoch)) => (snapshot, best_epoch),
         None => last_good,
     };
     history.kept_epoch = kept_epoch;
-    (kept.valid(), history)
+    (engine.into_model(kept), history)
 }
 
 /// Mean loss of an inference-mode model over `pairs`, computed in chunks.

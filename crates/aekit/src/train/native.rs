@@ -1,0 +1,599 @@
+//! Training steps on the plain-slice kernels ([`crate::kernel`]) for dense
+//! models without batch norm or dropout.
+//!
+//! A step runs in two parallel phases, each one task per thread:
+//! 1. the batch's rows are split across threads and each thread takes its
+//!    rows through the forward pass, the fused loss ([`super::fused`]) and
+//!    the backward pass down to every layer's pre-activation gradient —
+//!    rows never meet until the weight gradients, so no thread waits;
+//! 2. the weight matrices are split by rows across threads and each thread
+//!    forms its slice of every weight gradient (one product over the whole
+//!    batch) and updates those weights and their optimiser state at once,
+//!    while the slice is still in cache.
+//!
+//! The optimiser rules are burn's, written out element by element
+//! ([`UpdateRule`]); the tests hold the results equal to burn's path.
+
+use rayon::prelude::*;
+
+use super::fused;
+use super::loss::LossKind;
+use super::optimizer::{OptimizerConfig, OptimizerKind};
+use super::trainer::Pairs;
+use crate::kernel::{DenseNet, MatRef, activate, matmul};
+
+/// An optimiser's element-wise rule and hyper-parameters (burn's formulas).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UpdateRule {
+    /// Adam: `p -= lr * m_hat / (sqrt(v_hat) + eps)`.
+    Adam {
+        /// Learning rate.
+        lr: f32,
+        /// First-moment decay.
+        beta_1: f32,
+        /// Second-moment decay.
+        beta_2: f32,
+        /// Added to the root of the second moment.
+        epsilon: f32,
+    },
+    /// RMSprop without centring: `p -= lr * g / (sqrt(s) + eps)`, with momentum if set.
+    RmsProp {
+        /// Learning rate.
+        lr: f32,
+        /// Decay of the squared-gradient average.
+        alpha: f32,
+        /// Added to the root of the average.
+        epsilon: f32,
+        /// Momentum (0: none).
+        momentum: f32,
+    },
+    /// SGD: `p -= lr * v`, `v = g + momentum * v` (no dampening).
+    Sgd {
+        /// Learning rate.
+        lr: f32,
+        /// Momentum (0: none).
+        momentum: f32,
+    },
+}
+
+impl UpdateRule {
+    /// The rule of an optimiser configuration.
+    pub fn new(config: &OptimizerConfig) -> UpdateRule {
+        let lr = config.lr() as f32;
+        match config.kind {
+            OptimizerKind::Adam => UpdateRule::Adam {
+                lr,
+                beta_1: config.beta_1 as f32,
+                beta_2: config.beta_2 as f32,
+                epsilon: config.epsilon as f32,
+            },
+            OptimizerKind::RmsProp => UpdateRule::RmsProp {
+                lr,
+                alpha: config.rho as f32,
+                epsilon: config.epsilon as f32,
+                momentum: config.momentum as f32,
+            },
+            OptimizerKind::Sgd => UpdateRule::Sgd {
+                lr,
+                momentum: config.momentum as f32,
+            },
+        }
+    }
+
+    /// Updates `params` from `grads` at step `time` (1 for the first), with
+    /// the state slices `first` and `second` (zero before the first step).
+    pub fn apply(
+        self,
+        time: i32,
+        params: &mut [f32],
+        grads: &[f32],
+        first: &mut [f32],
+        second: &mut [f32],
+    ) {
+        match self {
+            UpdateRule::Adam {
+                lr,
+                beta_1,
+                beta_2,
+                epsilon,
+            } => {
+                // As burn: m * (sqrt(1 - b2^t) / (1 - b1^t)) / (sqrt(v) + eps * sqrt(1 - b2^t)).
+                let correction_2 = (1.0 - beta_2.powi(time)).sqrt();
+                let factor = correction_2 / (1.0 - beta_1.powi(time));
+                let eps = epsilon * correction_2;
+                for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(first).zip(second) {
+                    *m = beta_1 * *m + (1.0 - beta_1) * g;
+                    *v = beta_2 * *v + (1.0 - beta_2) * g * g;
+                    *p -= lr * (*m * factor / (v.sqrt() + eps));
+                }
+            }
+            UpdateRule::RmsProp {
+                lr,
+                alpha,
+                epsilon,
+                momentum,
+            } => {
+                for (((p, &g), buf), s) in params.iter_mut().zip(grads).zip(first).zip(second) {
+                    *s = alpha * *s + (1.0 - alpha) * g * g;
+                    let mut step = g / (s.sqrt() + epsilon);
+                    if momentum > 0.0 {
+                        *buf = momentum * *buf + step;
+                        step = *buf;
+                    }
+                    *p -= lr * step;
+                }
+            }
+            UpdateRule::Sgd { lr, momentum } => {
+                for ((p, &g), velocity) in params.iter_mut().zip(grads).zip(first) {
+                    let step = if momentum > 0.0 {
+                        *velocity = g + momentum * *velocity;
+                        *velocity
+                    } else {
+                        g
+                    };
+                    *p -= lr * step;
+                }
+            }
+        }
+    }
+}
+
+/// Optimiser state of one layer: two slots per weight and per bias.
+#[derive(Debug, Clone)]
+struct LayerState {
+    weight: [Vec<f32>; 2],
+    bias: [Vec<f32>; 2],
+}
+
+/// A network being trained on the kernels, with its optimiser state and
+/// per-step buffers (sized for the largest batch seen).
+#[derive(Debug)]
+pub struct NativeTrainer {
+    net: DenseNet,
+    rule: UpdateRule,
+    loss: LossKind,
+    time: i32,
+    state: Vec<LayerState>,
+    /// `acts[0]`: the batch's inputs; `acts[l + 1]`: layer `l`'s output
+    /// (before its activation for the last layer).
+    acts: Vec<Vec<f32>>,
+    /// `grads[l]`: the loss gradient at layer `l`'s pre-activation.
+    grads: Vec<Vec<f32>>,
+    targets: Vec<f32>,
+    weight_grads: Vec<Vec<f32>>,
+    bias_grads: Vec<Vec<f32>>,
+}
+
+/// One thread's rows of every per-step buffer.
+struct RowShare<'a> {
+    rows: &'a [usize],
+    acts: Vec<&'a mut [f32]>,
+    grads: Vec<&'a mut [f32]>,
+    targets: &'a mut [f32],
+}
+
+/// One task of the second phase: a block of weight rows, or a bias.
+enum UpdateJob<'a> {
+    Weights {
+        layer: usize,
+        rows: (usize, usize),
+        params: &'a mut [f32],
+        grads: &'a mut [f32],
+        first: &'a mut [f32],
+        second: &'a mut [f32],
+    },
+    Bias {
+        layer: usize,
+        params: &'a mut [f32],
+        grads: &'a mut [f32],
+        first: &'a mut [f32],
+        second: &'a mut [f32],
+    },
+}
+
+impl NativeTrainer {
+    /// A trainer for `net` (see [`DenseNet::trainable`]).
+    pub fn new(net: DenseNet, optimizer: &OptimizerConfig, loss: LossKind) -> NativeTrainer {
+        let state = net
+            .layers()
+            .iter()
+            .map(|l| LayerState {
+                weight: [vec![0.0; l.weight.len()], vec![0.0; l.weight.len()]],
+                bias: [vec![0.0; l.d_out], vec![0.0; l.d_out]],
+            })
+            .collect();
+        let n_layers = net.layers().len();
+        let weight_grads = net
+            .layers()
+            .iter()
+            .map(|l| vec![0.0; l.weight.len()])
+            .collect();
+        let bias_grads = net.layers().iter().map(|l| vec![0.0; l.d_out]).collect();
+        NativeTrainer {
+            net,
+            rule: UpdateRule::new(optimizer),
+            loss,
+            time: 0,
+            state,
+            acts: vec![Vec::new(); n_layers + 1],
+            grads: vec![Vec::new(); n_layers],
+            targets: Vec::new(),
+            weight_grads,
+            bias_grads,
+        }
+    }
+
+    /// The loss being minimised.
+    pub fn loss(&self) -> LossKind {
+        self.loss
+    }
+
+    /// The network as trained so far.
+    pub fn net(&self) -> &DenseNet {
+        &self.net
+    }
+
+    /// Widths of the activations: input, then each layer's output.
+    fn widths(&self) -> Vec<usize> {
+        let layers = self.net.layers();
+        std::iter::once(layers[0].d_in)
+            .chain(layers.iter().map(|l| l.d_out))
+            .collect()
+    }
+
+    /// One optimiser step on the rows `rows` of `pairs`; returns the batch's
+    /// mean loss. A loss that is not finite is returned without updating.
+    pub fn step(&mut self, pairs: Pairs<'_>, rows: &[usize], same_targets: bool) -> f64 {
+        let b = rows.len();
+        if b == 0 {
+            return f64::NAN;
+        }
+        let widths = self.widths();
+        for (buf, &w) in self.acts.iter_mut().zip(&widths) {
+            buf.resize(b * w, 0.0);
+        }
+        for (buf, &w) in self.grads.iter_mut().zip(&widths[1..]) {
+            buf.resize(b * w, 0.0);
+        }
+        let d_out = widths[widths.len() - 1];
+        self.targets
+            .resize(if same_targets { 0 } else { b * d_out }, 0.0);
+
+        let threads = rayon::current_num_threads().max(1);
+        // Whole multiples of 8 rows per share keep the products' tiles full.
+        let share = b.div_ceil(threads).next_multiple_of(8).min(b);
+        let mut shares: Vec<RowShare<'_>> = rows
+            .chunks(share)
+            .map(|rows| RowShare {
+                rows,
+                acts: Vec::new(),
+                grads: Vec::new(),
+                targets: &mut [],
+            })
+            .collect();
+        for (buf, &w) in self.acts.iter_mut().zip(&widths) {
+            for (s, chunk) in shares.iter_mut().zip(buf.chunks_mut(share * w)) {
+                s.acts.push(chunk);
+            }
+        }
+        for (buf, &w) in self.grads.iter_mut().zip(&widths[1..]) {
+            for (s, chunk) in shares.iter_mut().zip(buf.chunks_mut(share * w)) {
+                s.grads.push(chunk);
+            }
+        }
+        if !same_targets {
+            for (s, chunk) in shares
+                .iter_mut()
+                .zip(self.targets.chunks_mut(share * d_out))
+            {
+                s.targets = chunk;
+            }
+        }
+        let inv_n = 1.0 / (b * d_out) as f32;
+        let (net, loss) = (&self.net, self.loss);
+        let sums: Vec<f64> = shares
+            .into_par_iter()
+            .map(|share| forward_backward(net, loss, pairs, share, same_targets, inv_n))
+            .collect();
+        let value = sums.iter().sum::<f64>() * f64::from(inv_n);
+        if !value.is_finite() {
+            return value;
+        }
+        self.time += 1;
+        self.update(b, threads);
+        value
+    }
+
+    /// The second phase: weight gradients and updates, rows split across threads.
+    fn update(&mut self, b: usize, threads: usize) {
+        let mut jobs = Vec::new();
+        let layers = self.net.layers_mut();
+        for (l, ((layer, state), (weight_grads, bias_grads))) in layers
+            .iter_mut()
+            .zip(self.state.iter_mut())
+            .zip(self.weight_grads.iter_mut().zip(self.bias_grads.iter_mut()))
+            .enumerate()
+        {
+            let d_out = layer.d_out;
+            // Two blocks per thread per layer lets work-stealing even out the sizes.
+            let block = layer.d_in.div_ceil(2 * threads).max(8);
+            let [first, second] = &mut state.weight;
+            for (i, (((params, grads), first), second)) in layer
+                .weight
+                .chunks_mut(block * d_out)
+                .zip(weight_grads.chunks_mut(block * d_out))
+                .zip(first.chunks_mut(block * d_out))
+                .zip(second.chunks_mut(block * d_out))
+                .enumerate()
+            {
+                let start = i * block;
+                jobs.push(UpdateJob::Weights {
+                    layer: l,
+                    rows: (start, start + params.len() / d_out),
+                    params,
+                    grads,
+                    first,
+                    second,
+                });
+            }
+            let [first, second] = &mut state.bias;
+            jobs.push(UpdateJob::Bias {
+                layer: l,
+                params: &mut layer.bias,
+                grads: bias_grads,
+                first,
+                second,
+            });
+        }
+        let (acts, grads, rule, time) = (&self.acts, &self.grads, self.rule, self.time);
+        jobs.into_par_iter().for_each(|job| match job {
+            UpdateJob::Weights {
+                layer,
+                rows: (start, end),
+                params,
+                grads: weight_grads,
+                first,
+                second,
+            } => {
+                let (d_in, d_out) = (acts[layer].len() / b, grads[layer].len() / b);
+                // dW[start..end] = X[:, start..end]^T dZ over the whole batch.
+                matmul(
+                    weight_grads,
+                    false,
+                    MatRef::new(&acts[layer], b, d_in).t().rows(start, end),
+                    MatRef::new(&grads[layer], b, d_out),
+                );
+                rule.apply(time, params, weight_grads, first, second);
+            }
+            UpdateJob::Bias {
+                layer,
+                params,
+                grads: bias_grads,
+                first,
+                second,
+            } => {
+                bias_grads.fill(0.0);
+                for row in grads[layer].chunks_exact(bias_grads.len()) {
+                    bias_grads.iter_mut().zip(row).for_each(|(s, g)| *s += g);
+                }
+                rule.apply(time, params, bias_grads, first, second);
+            }
+        });
+    }
+}
+
+/// The first phase for one thread's rows: forward, loss gradient, and
+/// backward to every layer's pre-activation. Returns the rows' loss sum.
+fn forward_backward(
+    net: &DenseNet,
+    loss: LossKind,
+    pairs: Pairs<'_>,
+    share: RowShare<'_>,
+    same_targets: bool,
+    inv_n: f32,
+) -> f64 {
+    let RowShare {
+        rows,
+        mut acts,
+        mut grads,
+        targets,
+    } = share;
+    let n = rows.len();
+    let layers = net.layers();
+    let d_in = layers[0].d_in;
+    for (dst, &r) in acts[0].chunks_exact_mut(d_in).zip(rows) {
+        dst.copy_from_slice(pairs.inputs.row(r));
+    }
+    if !same_targets {
+        let d = pairs.targets.n_cols;
+        for (dst, &r) in targets.chunks_exact_mut(d).zip(rows) {
+            dst.copy_from_slice(pairs.targets.row(r));
+        }
+    }
+    let last = layers.len() - 1;
+    for (l, layer) in layers.iter().enumerate() {
+        let (inputs, outputs) = acts.split_at_mut(l + 1);
+        let out = &mut *outputs[0];
+        for row in out.chunks_exact_mut(layer.d_out) {
+            row.copy_from_slice(&layer.bias);
+        }
+        matmul(
+            out,
+            true,
+            MatRef::new(inputs[l], n, layer.d_in),
+            MatRef::new(&layer.weight, layer.d_in, layer.d_out),
+        );
+        if l < last {
+            activate::apply(layer.activation, out);
+        }
+    }
+    let t: &[f32] = if same_targets { acts[0] } else { targets };
+    let sum = fused::loss_sum_into(
+        loss,
+        layers[last].activation,
+        acts[last + 1],
+        t,
+        grads[last],
+        inv_n,
+    );
+    for l in (1..layers.len()).rev() {
+        let layer = &layers[l];
+        let (below, above) = grads.split_at_mut(l);
+        // dX = dZ W^T, then through the activation of the layer below.
+        matmul(
+            below[l - 1],
+            false,
+            MatRef::new(above[0], n, layer.d_out),
+            MatRef::new(&layer.weight, layer.d_in, layer.d_out).t(),
+        );
+        activate::backprop(layers[l - 1].activation, acts[l], below[l - 1]);
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::training_device;
+    use crate::data::Matrix;
+    use crate::model::{Activation, DenseAutoencoder, DenseAutoencoderConfig};
+    use crate::train::TrainingConfig;
+    use crate::train::trainer::{Silent, train};
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    fn data(rows: usize, cols: usize) -> Matrix {
+        let mut rng = StdRng::seed_from_u64(11);
+        Matrix::new(
+            (0..rows * cols).map(|_| rng.random::<f32>()).collect(),
+            cols,
+        )
+    }
+
+    fn model(config: &DenseAutoencoderConfig, cols: usize) -> DenseAutoencoder {
+        config.init(cols, &mut StdRng::seed_from_u64(4), &training_device())
+    }
+
+    fn weights(model: &DenseAutoencoder) -> Vec<f32> {
+        model
+            .export_tensors()
+            .into_iter()
+            .flat_map(|t| t.values)
+            .collect()
+    }
+
+    /// Trains the same model on both paths and compares histories and weights.
+    fn compare(model_config: DenseAutoencoderConfig, training: TrainingConfig, cols: usize) {
+        let x = data(203, cols);
+        let v = data(50, cols);
+        let pairs = Pairs {
+            inputs: &x,
+            targets: &x,
+        };
+        let val = Pairs {
+            inputs: &v,
+            targets: &v,
+        };
+        let device = training_device();
+        let run = |native: bool| {
+            let config = TrainingConfig {
+                native_kernels: native,
+                ..training.clone()
+            };
+            train(
+                model(&model_config, cols),
+                &config,
+                pairs,
+                Some(val),
+                &device,
+                &mut Silent,
+            )
+        };
+        let (native, native_history) = run(true);
+        let (burn, burn_history) = run(false);
+        assert_eq!(native_history.epochs.len(), burn_history.epochs.len());
+        for (a, b) in native_history.epochs.iter().zip(&burn_history.epochs) {
+            let tol = 1e-4 * b.loss.abs().max(1e-3);
+            assert!(
+                (a.loss - b.loss).abs() <= tol,
+                "epoch {}: loss {} vs {}",
+                a.epoch,
+                a.loss,
+                b.loss
+            );
+            let (va, vb) = (
+                a.val_loss.unwrap_or(f64::NAN),
+                b.val_loss.unwrap_or(f64::NAN),
+            );
+            assert!(
+                (va - vb).abs() <= 1e-4 * vb.abs().max(1e-3),
+                "epoch {}: val {va} vs {vb}",
+                a.epoch
+            );
+        }
+        for (a, b) in weights(&native).iter().zip(&weights(&burn)) {
+            assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "weight {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn native_training_matches_burn_for_each_optimiser_and_loss() {
+        let base = TrainingConfig {
+            epochs: 4,
+            batch_size: 37,
+            seed: 5,
+            ..TrainingConfig::default()
+        };
+        let relu_sigmoid = DenseAutoencoderConfig {
+            hidden: vec![16, 8],
+            bottleneck: 3,
+            activation: Activation::Relu,
+            output_activation: Activation::Sigmoid,
+            ..DenseAutoencoderConfig::default()
+        };
+        let tanh_linear = DenseAutoencoderConfig {
+            hidden: vec![10],
+            bottleneck: 4,
+            activation: Activation::Tanh,
+            bottleneck_activation: Activation::LeakyRelu { slope: 0.3 },
+            ..DenseAutoencoderConfig::default()
+        };
+        compare(relu_sigmoid.clone(), base.clone(), 12);
+        compare(
+            relu_sigmoid,
+            TrainingConfig {
+                loss: LossKind::Bce,
+                ..base.clone()
+            },
+            12,
+        );
+        for (kind, momentum) in [
+            (OptimizerKind::RmsProp, 0.0),
+            (OptimizerKind::RmsProp, 0.5),
+            (OptimizerKind::Sgd, 0.0),
+            (OptimizerKind::Sgd, 0.9),
+        ] {
+            let training = TrainingConfig {
+                optimizer: OptimizerConfig {
+                    kind,
+                    momentum,
+                    ..OptimizerConfig::default()
+                },
+                loss: LossKind::Mae,
+                ..base.clone()
+            };
+            compare(tanh_linear.clone(), training, 7);
+        }
+    }
+
+    #[test]
+    fn models_with_batch_norm_or_dropout_stay_on_burn() {
+        let config = DenseAutoencoderConfig {
+            hidden: vec![6],
+            bottleneck: 2,
+            batch_norm: true,
+            ..DenseAutoencoderConfig::default()
+        };
+        assert!(DenseNet::trainable(&model(&config, 5)).is_none());
+    }
+}

@@ -131,6 +131,6 @@ if peak:
     p = peak[-1]
     share = f", {100 * p['w3_share_of_peak']:.0f} % of peak" if p.get("w3_share_of_peak") else ""
     rate = f"; W3 runs {p['w3_gflop_per_epoch']} GFLOP per epoch at {p['w3_gflops']} GFLOP/s{share}" if p.get("w3_gflops") else ""
-    print(f"roofline: f32 matrix product {p['gemm_n']}^3 through flex's gemm: {p['gemm_gflops']} GFLOP/s{rate}")
+    print(f"roofline: f32 matrix product {p['gemm_n']}^3 through aekit's kernel (gemm crate, rows split per thread): {p['gemm_gflops']} GFLOP/s{rate}")
 sys.exit(0 if ok else 1)
 PY

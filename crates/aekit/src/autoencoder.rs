@@ -12,6 +12,7 @@ use crate::bundle::{self, FORMAT_VERSION, ModelKind, ModelMeta};
 use crate::data::{ColumnRoles, Matrix, ScaleKind, Scaler, Schema, Table};
 use crate::error::{AekitError, Result};
 use crate::kernel::DenseNet;
+use crate::kernel::net::mean_squared_error;
 use crate::model::{Activation, DenseAutoencoder, DenseAutoencoderConfig, ModelSummary};
 use crate::tasks::anomaly::AnomalyThreshold;
 use crate::train::trainer::{self, Pairs};
@@ -221,11 +222,7 @@ impl Autoencoder {
     /// Per-row mean squared error between two scaled matrices.
     pub fn row_errors(scaled: &Matrix, reconstructed: &Matrix) -> Vec<f32> {
         (0..scaled.n_rows())
-            .map(|i| {
-                let (a, b) = (scaled.row(i), reconstructed.row(i));
-                let sum: f64 = a.iter().zip(b).map(|(x, y)| f64::from(x - y).powi(2)).sum();
-                (sum / a.len() as f64) as f32
-            })
+            .map(|i| mean_squared_error(scaled.row(i), reconstructed.row(i)))
             .collect()
     }
 

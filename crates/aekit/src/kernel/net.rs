@@ -55,6 +55,25 @@ fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
         .expect("model tensors are f32")
 }
 
+/// Mean of `(a - b)^2`: sixteen f32 lanes, added up in f64.
+pub fn mean_squared_error(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    const LANES: usize = 16;
+    let mut lanes = [0.0f32; LANES];
+    let (mut xs, mut ys) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    for (x, y) in (&mut xs).zip(&mut ys) {
+        for i in 0..LANES {
+            let d = x[i] - y[i];
+            lanes[i] += d * d;
+        }
+    }
+    let mut sum: f64 = lanes.iter().map(|&v| f64::from(v)).sum();
+    for (x, y) in xs.remainder().iter().zip(ys.remainder()) {
+        sum += f64::from(x - y).powi(2);
+    }
+    (sum / a.len().max(1) as f64) as f32
+}
+
 impl DenseNet {
     /// The inference form of `model`: batch norm folded into the affine map
     /// with its running statistics, dropout left out (as in burn's `valid()`).
@@ -243,8 +262,7 @@ impl DenseNet {
                     .zip(x.chunks_exact(d))
                     .zip(out.chunks_exact(d))
                 {
-                    let sum: f64 = a.iter().zip(b).map(|(x, y)| f64::from(x - y).powi(2)).sum();
-                    *e = (sum / d as f64) as f32;
+                    *e = mean_squared_error(a, b);
                 }
             });
         errors

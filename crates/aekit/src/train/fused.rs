@@ -129,7 +129,8 @@ pub(crate) fn fast_exp(x: f32) -> f32 {
     // Round to nearest by adding and removing 1.5 * 2^23: no call to floor,
     // which plain x86-64 (SSE2) lacks as an instruction.
     const ROUND: f32 = 12_582_912.0;
-    let n = (x * std::f32::consts::LOG2_E + ROUND) - ROUND;
+    let rounded = x * std::f32::consts::LOG2_E + ROUND;
+    let n = rounded - ROUND;
     let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
     let p = 1.987_569_1e-4;
     let p = p * r + 1.398_199_9e-3;
@@ -138,7 +139,10 @@ pub(crate) fn fast_exp(x: f32) -> f32 {
     let p = p * r + 1.666_666_5e-1;
     let p = p * r + 0.5;
     let y = p * r * r + r + 1.0;
-    y * f32::from_bits(((n as i32 + 127) as u32) << 23)
+    // 2^n from the bits of `rounded`, whose low mantissa bits hold 2^22 + n:
+    // adding 127 and shifting leaves (n + 127) << 23. An `as i32` would
+    // saturate and so stay scalar.
+    y * f32::from_bits((rounded.to_bits() + 127) << 23)
 }
 
 /// `ln(1 + e)` for `e` in [0, 1], as `2 atanh(e / (2 + e))`: accurate for

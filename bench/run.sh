@@ -4,8 +4,9 @@
 #
 #   bash bench/run.sh [--threads N] [--only W1,W2,W3,S1] [--quick] [--repeat N] [--rounds N]
 #
-# --only LIST  workloads to run (default W1,W2,W3,S1,PEAK; PEAK is aekit's
-#              matrix-product rate and W3's share of it, the roofline)
+# --only LIST  workloads to run (default W1,W2,W3,S1,PEAK,MEM; PEAK is aekit's
+#              matrix-product rate and W3's share of it, the roofline; MEM is
+#              the peak resident memory of one W3 epoch on each side)
 # --threads N  CPU threads for both frameworks (default 2)
 # --quick      3 timed epochs instead of 20 (passed to both)
 # --repeat N   fresh models per workload and framework (default 3, both)
@@ -17,7 +18,7 @@ set -euo pipefail
 
 threads=2
 rounds=1
-only=W1,W2,W3,S1,PEAK
+only=W1,W2,W3,S1,PEAK,MEM
 pass=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -30,7 +31,7 @@ while [[ $# -gt 0 ]]; do
         --only=*) only="${1#*=}"; shift ;;
         --rounds) rounds="${2:?--rounds needs a value}"; shift 2 ;;
         --rounds=*) rounds="${1#*=}"; shift ;;
-        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (expected --threads N, --only LIST, --quick, --repeat N, --rounds N)" >&2; exit 2 ;;
     esac
 done
@@ -72,17 +73,51 @@ if [[ -z "$aekit_bench" || ! -x "$aekit_bench" ]]; then
     exit 1
 fi
 
+# Comma list minus some items: the programs know neither MEM nor (torch) PEAK.
+without() {
+    local list=",$1," item
+    shift
+    for item in "$@"; do list="${list//,$item,/,}"; done
+    list="${list#,}"
+    echo "${list%,}"
+}
+aekit_only="$(without "$only" MEM)"
+torch_only="$(without "$only" MEM PEAK)"
+
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
 echo "run.sh: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), threads $threads, rounds $rounds" >&2
 for ((r = 1; r <= rounds; r++)); do
     echo "run.sh: round $r/$rounds: aekit" >&2
-    "$aekit_bench" --bench --threads "$threads" --only "$only" "${pass[@]}" \
-        | grep '^{' | tee -a "$results" >&2
+    if [[ -n "$aekit_only" ]]; then
+        "$aekit_bench" --bench --threads "$threads" --only "$aekit_only" "${pass[@]}" \
+            | grep '^{' | tee -a "$results" >&2
+    fi
     echo "run.sh: round $r/$rounds: torch" >&2
-    "$python" "$torch_ref" --threads "$threads" --only "${only//,PEAK/}" "${pass[@]}" \
-        | grep '^{' | tee -a "$results" >&2
+    if [[ -n "$torch_only" ]]; then
+        "$python" "$torch_ref" --threads "$threads" --only "$torch_only" "${pass[@]}" \
+            | grep '^{' | tee -a "$results" >&2
+    fi
 done
+
+if [[ ",$only," == *,MEM,* ]]; then
+    if [[ -x /usr/bin/time ]]; then
+        # Peak resident set of one W3 epoch, each side in a process of its own.
+        mem="$(mktemp)"
+        quick=()
+        for p in "${pass[@]}"; do [[ "$p" == --quick ]] && quick=(--quick); done
+        echo "run.sh: peak memory of W3 (/usr/bin/time)" >&2
+        /usr/bin/time -f '%M' -o "$mem" "$aekit_bench" --bench --threads "$threads" --only W3 --repeat 1 "${quick[@]}" >/dev/null 2>&1
+        a_kb="$(tail -n 1 "$mem")"
+        /usr/bin/time -f '%M' -o "$mem" "$python" "$torch_ref" --threads "$threads" --only W3 --repeat 1 "${quick[@]}" >/dev/null 2>&1
+        t_kb="$(tail -n 1 "$mem")"
+        rm -f "$mem"
+        echo "{\"workload\": \"MEM\", \"framework\": \"both\", \"threads\": $threads, \"aekit_kb\": $a_kb, \"torch_kb\": $t_kb}" \
+            | tee -a "$results" >&2
+    else
+        echo "run.sh: /usr/bin/time not found (Debian package 'time'): no MEM line" >&2
+    fi
+fi
 
 "$python" - "$results" <<'PY'
 import json
@@ -132,5 +167,10 @@ if peak:
     share = f", {100 * p['w3_share_of_peak']:.0f} % of peak" if p.get("w3_share_of_peak") else ""
     rate = f"; W3 runs {p['w3_gflop_per_epoch']} GFLOP per epoch at {p['w3_gflops']} GFLOP/s{share}" if p.get("w3_gflops") else ""
     print(f"roofline: f32 matrix product {p['gemm_n']}^3 through aekit's kernel (gemm crate, rows split per thread): {p['gemm_gflops']} GFLOP/s{rate}")
+mem = by.get(("MEM", "both"))
+if mem:
+    m = mem[-1]
+    print(f"peak memory, one W3 epoch: aekit {m['aekit_kb'] / 1024:,.0f} MB, torch {m['torch_kb'] / 1024:,.0f} MB, "
+          f"aekit/torch {m['aekit_kb'] / m['torch_kb']:.2f}")
 sys.exit(0 if ok else 1)
 PY

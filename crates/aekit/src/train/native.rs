@@ -586,6 +586,53 @@ mod tests {
         }
     }
 
+    /// Rows are split by thread count, and the products' blocking follows
+    /// the split, so only the same seed *and* thread count promise the same
+    /// bits; other thread counts agree to float rounding.
+    #[test]
+    fn same_seed_and_threads_give_the_same_weights() {
+        let config = DenseAutoencoderConfig {
+            hidden: vec![24],
+            bottleneck: 5,
+            output_activation: Activation::Sigmoid,
+            ..DenseAutoencoderConfig::default()
+        };
+        let training = TrainingConfig {
+            epochs: 3,
+            batch_size: 64,
+            ..TrainingConfig::default()
+        };
+        let x = data(300, 20);
+        let pairs = Pairs {
+            inputs: &x,
+            targets: &x,
+        };
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let (model, _) = train(
+                    model(&config, 20),
+                    &training,
+                    pairs,
+                    None,
+                    &training_device(),
+                    &mut Silent,
+                );
+                weights(&model)
+            })
+        };
+        let two = run(2);
+        assert_eq!(two, run(2));
+        for other in [run(1), run(3)] {
+            for (a, b) in other.iter().zip(&two) {
+                assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} vs {b}");
+            }
+        }
+    }
+
     #[test]
     fn models_with_batch_norm_or_dropout_stay_on_burn() {
         let config = DenseAutoencoderConfig {

@@ -5,7 +5,7 @@
 //! a pass over memory and a parallel region of its own; on the benchmark
 //! workloads that left the two cores half used (BENCHMARKS.md). These
 //! kernels serve inference for every dense model and training for models
-//! without batch norm or dropout ([`crate::train::native`]); burn's path
+//! without dropout ([`crate::train::native`]); burn's path
 //! stays, selected by [`crate::train::TrainingConfig::native_kernels`], and
 //! the tests hold the two equal within float tolerance.
 

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use burn::module::{Module, Param};
+use burn::module::{Module, Param, RunningState};
 use burn::tensor::{Tensor, TensorData};
 use rayon::prelude::*;
 
@@ -31,8 +31,28 @@ pub struct NetLayer {
     pub weight: Vec<f32>,
     /// `[d_out]`.
     pub bias: Vec<f32>,
+    /// Batch normalisation between the affine map and the activation, in
+    /// training form; [`DenseNet::folded`] merges it into the weights.
+    pub norm: Option<NormParams>,
     /// Applied after the affine map.
     pub activation: Activation,
+}
+
+/// A batch-norm layer's parameters and running statistics, as burn keeps them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NormParams {
+    /// Scale, `[d_out]`.
+    pub gamma: Vec<f32>,
+    /// Shift, `[d_out]`.
+    pub beta: Vec<f32>,
+    /// Running mean, `[d_out]`.
+    pub running_mean: Vec<f32>,
+    /// Running (biased) variance, `[d_out]`.
+    pub running_var: Vec<f32>,
+    /// Added to the variance.
+    pub epsilon: f32,
+    /// burn's convention: the weight of each new batch statistic in the running ones.
+    pub momentum: f32,
 }
 
 /// Encoder layers followed by decoder layers.
@@ -78,66 +98,90 @@ impl DenseNet {
     /// The inference form of `model`: batch norm folded into the affine map
     /// with its running statistics, dropout left out (as in burn's `valid()`).
     pub fn inference(model: &DenseAutoencoder) -> DenseNet {
-        let convert = |layer: &DenseLayer| {
-            let mut net_layer = Self::affine(layer);
-            if let Some(norm) = &layer.norm {
-                // y = (x - mean) / sqrt(var + eps) * gamma + beta = x * scale + shift.
-                let gamma = values(norm.gamma.val());
-                let beta = values(norm.beta.val());
-                let mean = values(norm.running_mean.value());
-                let var = values(norm.running_var.value());
-                let d_out = net_layer.d_out;
-                let scale: Vec<f32> = (0..d_out)
-                    .map(|j| gamma[j] / (var[j] + norm.epsilon as f32).sqrt())
-                    .collect();
-                for row in net_layer.weight.chunks_mut(d_out) {
-                    row.iter_mut().zip(&scale).for_each(|(w, s)| *w *= s);
-                }
-                for j in 0..d_out {
-                    net_layer.bias[j] = (net_layer.bias[j] - mean[j]) * scale[j] + beta[j];
-                }
-            }
-            net_layer
-        };
         DenseNet {
-            layers: Self::all_layers(model).map(convert).collect(),
+            layers: Self::all_layers(model).map(Self::convert).collect(),
             n_encoder: model.encoder.layers.len(),
         }
+        .folded()
     }
 
-    /// The training form of `model`, when the kernels can train it: no batch
-    /// norm and no dropout anywhere.
+    /// The training form of `model`, when the kernels can train it: no dropout anywhere.
     pub fn trainable(model: &DenseAutoencoder) -> Option<DenseNet> {
-        if Self::all_layers(model).any(|l| l.norm.is_some() || l.dropout.is_some()) {
+        if Self::all_layers(model).any(|l| l.dropout.is_some()) {
             return None;
         }
         Some(DenseNet {
-            layers: Self::all_layers(model).map(Self::affine).collect(),
+            layers: Self::all_layers(model).map(Self::convert).collect(),
             n_encoder: model.encoder.layers.len(),
         })
+    }
+
+    /// This net with every batch norm merged into its affine map, using the
+    /// running statistics: `(x w + b - mean) / sqrt(var + eps) * gamma + beta`.
+    pub fn folded(&self) -> DenseNet {
+        let fold = |layer: &NetLayer| {
+            let mut layer = layer.clone();
+            if let Some(norm) = layer.norm.take() {
+                let d_out = layer.d_out;
+                let scale: Vec<f32> = (0..d_out)
+                    .map(|j| norm.gamma[j] / (norm.running_var[j] + norm.epsilon).sqrt())
+                    .collect();
+                for row in layer.weight.chunks_mut(d_out) {
+                    row.iter_mut().zip(&scale).for_each(|(w, s)| *w *= s);
+                }
+                for (((b, m), s), beta) in layer
+                    .bias
+                    .iter_mut()
+                    .zip(&norm.running_mean)
+                    .zip(&scale)
+                    .zip(&norm.beta)
+                {
+                    *b = (*b - m) * s + beta;
+                }
+            }
+            layer
+        };
+        DenseNet {
+            layers: self.layers.iter().map(fold).collect(),
+            n_encoder: self.n_encoder,
+        }
+    }
+
+    /// Whether any layer has batch norm (which needs every row of a batch at once).
+    pub fn has_norm(&self) -> bool {
+        self.layers.iter().any(|l| l.norm.is_some())
     }
 
     fn all_layers(model: &DenseAutoencoder) -> impl Iterator<Item = &DenseLayer> {
         model.encoder.layers.iter().chain(&model.decoder.layers)
     }
 
-    fn affine(layer: &DenseLayer) -> NetLayer {
+    fn convert(layer: &DenseLayer) -> NetLayer {
         let [d_in, d_out] = layer.linear.weight.val().dims();
         let bias = match &layer.linear.bias {
             Some(b) => values(b.val()),
             None => vec![0.0; d_out],
         };
+        let norm = layer.norm.as_ref().map(|norm| NormParams {
+            gamma: values(norm.gamma.val()),
+            beta: values(norm.beta.val()),
+            running_mean: values(norm.running_mean.value()),
+            running_var: values(norm.running_var.value()),
+            epsilon: norm.epsilon as f32,
+            momentum: norm.momentum as f32,
+        });
         NetLayer {
             d_in,
             d_out,
             weight: values(layer.linear.weight.val()),
             bias,
+            norm,
             activation: layer.activation,
         }
     }
 
-    /// Copies this net's weights and biases into `model`, which must have
-    /// the same architecture and no batch norm; the result is in inference form.
+    /// Copies this net's parameters and running statistics into `model`,
+    /// which must have the same architecture; the result is in inference form.
     pub fn write_into(&self, model: DenseAutoencoder) -> DenseAutoencoder {
         let mut model = model.valid();
         let device = model.encoder.layers[0].linear.weight.val().device();
@@ -151,10 +195,16 @@ impl DenseNet {
                 TensorData::new(net_layer.weight.clone(), [net_layer.d_in, net_layer.d_out]),
                 &device,
             ));
-            layer.linear.bias = Some(Param::from_tensor(Tensor::from_data(
-                TensorData::new(net_layer.bias.clone(), [net_layer.d_out]),
-                &device,
-            )));
+            let vector = |v: &[f32]| -> Tensor<1> {
+                Tensor::from_data(TensorData::new(v.to_vec(), [v.len()]), &device)
+            };
+            layer.linear.bias = Some(Param::from_tensor(vector(&net_layer.bias)));
+            if let (Some(norm), Some(params)) = (&mut layer.norm, &net_layer.norm) {
+                norm.gamma = Param::from_tensor(vector(&params.gamma));
+                norm.beta = Param::from_tensor(vector(&params.beta));
+                norm.running_mean = RunningState::new(vector(&params.running_mean));
+                norm.running_var = RunningState::new(vector(&params.running_var));
+            }
         }
         model
     }
@@ -185,7 +235,8 @@ impl DenseNet {
     }
 
     /// Runs `layers` on the `n` rows of `input` on this thread. With
-    /// `logits`, the last layer's activation is left out.
+    /// `logits`, the last layer's activation is left out. Batch norm must
+    /// have been folded ([`DenseNet::folded`]).
     pub fn forward_tile<'s>(
         &self,
         layers: Range<usize>,
@@ -198,6 +249,7 @@ impl DenseNet {
         let mut current = 0;
         for (step, index) in layers.clone().enumerate() {
             let layer = &self.layers[index];
+            debug_assert!(layer.norm.is_none(), "inference on an unfolded batch norm");
             let [a, b] = &mut scratch.buffers;
             let (source, target) = if current == 0 { (&*b, a) } else { (&*a, b) };
             let x = if step == 0 {
@@ -391,10 +443,11 @@ mod tests {
             let decoded = net.map_rows(net.decoder(), &codes);
             let expected = values(model.decoder.forward(to_tensor(codes.clone(), &device)));
             assert_close(&decoded.values, &expected, 1e-5);
-            assert_eq!(
-                DenseNet::trainable(&model).is_some(),
-                !batch_norm && dropout == 0.0
-            );
+            assert_eq!(DenseNet::trainable(&model).is_some(), dropout == 0.0);
+            if let Some(trainable) = DenseNet::trainable(&model) {
+                assert_eq!(trainable.has_norm(), batch_norm);
+                assert_eq!(trainable.folded(), net);
+            }
         }
     }
 
@@ -433,13 +486,20 @@ mod tests {
         let config = DenseAutoencoderConfig {
             hidden: vec![5],
             bottleneck: 2,
+            batch_norm: true,
             ..DenseAutoencoderConfig::default()
         };
         let model = config.init(4, &mut StdRng::seed_from_u64(1), &device);
-        let mut net = DenseNet::trainable(&model).expect("plain model");
+        let mut net = DenseNet::trainable(&model).expect("no dropout");
         for layer in net.layers_mut() {
             layer.weight.iter_mut().for_each(|w| *w += 0.5);
             layer.bias.iter_mut().for_each(|b| *b -= 0.25);
+            if let Some(norm) = &mut layer.norm {
+                norm.gamma.iter_mut().for_each(|g| *g *= 1.5);
+                norm.beta.iter_mut().for_each(|b| *b += 0.1);
+                norm.running_mean.iter_mut().for_each(|m| *m -= 0.3);
+                norm.running_var.iter_mut().for_each(|v| *v *= 2.0);
+            }
         }
         let back = net.write_into(model);
         assert_eq!(DenseNet::trainable(&back), Some(net));

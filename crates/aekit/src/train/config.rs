@@ -39,7 +39,7 @@ pub struct TrainingConfig {
     /// Same values and gradients; default true.
     pub fused_loss: bool,
     /// Train on aekit's own kernels ([`crate::kernel`]) when the model has
-    /// no batch norm and no dropout; burn's path otherwise, or when false.
+    /// no dropout; burn's path otherwise, or when false.
     /// Same results within float tolerance; default true.
     pub native_kernels: bool,
 }

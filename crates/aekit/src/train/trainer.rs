@@ -72,8 +72,8 @@ pub fn to_tensor(m: Matrix, device: &Device) -> Tensor<2> {
 }
 
 /// Trains `model` (on an autodiff `device`) and returns it in inference
-/// form with its history. Models without batch norm or dropout train on
-/// aekit's kernels unless `config.native_kernels` is off; the rest on burn.
+/// form with its history. Models without dropout train on aekit's kernels
+/// unless `config.native_kernels` is off; the rest on burn.
 pub fn train(
     model: DenseAutoencoder,
     config: &TrainingConfig,
@@ -210,7 +210,11 @@ impl Engine for NativeEngine {
     }
 
     fn validation_loss(&self, pairs: Pairs<'_>) -> f64 {
-        self.trainer.net().mean_loss(self.trainer.loss(), pairs)
+        // Inference mode: batch norm with its running statistics, folded in.
+        self.trainer
+            .net()
+            .folded()
+            .mean_loss(self.trainer.loss(), pairs)
     }
 
     fn snapshot(&self) -> DenseNet {

@@ -10,6 +10,7 @@
 //! the tests hold the two equal within float tolerance.
 
 pub mod activate;
+pub mod batch_norm;
 pub mod matmul;
 pub mod net;
 

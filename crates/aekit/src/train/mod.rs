@@ -7,6 +7,7 @@ pub mod loss;
 pub mod native;
 pub mod optimizer;
 pub mod trainer;
+pub mod update_rule;
 
 pub use config::TrainingConfig;
 pub use history::{EpochRecord, History, StopReason};

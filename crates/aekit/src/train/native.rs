@@ -14,136 +14,21 @@
 //!    while the slice is still in cache.
 //!
 //! The optimiser rules are burn's, written out element by element
-//! ([`UpdateRule`]); the tests hold the results equal to burn's path.
+//! ([`super::update_rule`]); the tests hold the results equal to burn's path.
 
 use rayon::prelude::*;
 
 use super::fused;
 use super::loss::LossKind;
-use super::optimizer::{OptimizerConfig, OptimizerKind};
+use super::optimizer::OptimizerConfig;
 use super::trainer::Pairs;
-use crate::kernel::net::NormParams;
+use super::update_rule::UpdateRule;
+use crate::kernel::batch_norm::{self, NormStep};
 
 /// Below this many multiply-adds in a step's weight gradients (about 40 µs
 /// of products on one core), the second phase runs on the calling thread.
 const SERIAL_MULTIPLY_ADDS: usize = 1 << 22;
 use crate::kernel::{DenseNet, MatRef, activate, matmul};
-
-/// An optimiser's element-wise rule and hyper-parameters (burn's formulas).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum UpdateRule {
-    /// Adam: `p -= lr * m_hat / (sqrt(v_hat) + eps)`.
-    Adam {
-        /// Learning rate.
-        lr: f32,
-        /// First-moment decay.
-        beta_1: f32,
-        /// Second-moment decay.
-        beta_2: f32,
-        /// Added to the root of the second moment.
-        epsilon: f32,
-    },
-    /// RMSprop without centring: `p -= lr * g / (sqrt(s) + eps)`, with momentum if set.
-    RmsProp {
-        /// Learning rate.
-        lr: f32,
-        /// Decay of the squared-gradient average.
-        alpha: f32,
-        /// Added to the root of the average.
-        epsilon: f32,
-        /// Momentum (0: none).
-        momentum: f32,
-    },
-    /// SGD: `p -= lr * v`, `v = g + momentum * v` (no dampening).
-    Sgd {
-        /// Learning rate.
-        lr: f32,
-        /// Momentum (0: none).
-        momentum: f32,
-    },
-}
-
-impl UpdateRule {
-    /// The rule of an optimiser configuration.
-    pub fn new(config: &OptimizerConfig) -> UpdateRule {
-        let lr = config.lr() as f32;
-        match config.kind {
-            OptimizerKind::Adam => UpdateRule::Adam {
-                lr,
-                beta_1: config.beta_1 as f32,
-                beta_2: config.beta_2 as f32,
-                epsilon: config.epsilon as f32,
-            },
-            OptimizerKind::RmsProp => UpdateRule::RmsProp {
-                lr,
-                alpha: config.rho as f32,
-                epsilon: config.epsilon as f32,
-                momentum: config.momentum as f32,
-            },
-            OptimizerKind::Sgd => UpdateRule::Sgd {
-                lr,
-                momentum: config.momentum as f32,
-            },
-        }
-    }
-
-    /// Updates `params` from `grads` at step `time` (1 for the first), with
-    /// the state slices `first` and `second` (zero before the first step).
-    pub fn apply(
-        self,
-        time: i32,
-        params: &mut [f32],
-        grads: &[f32],
-        first: &mut [f32],
-        second: &mut [f32],
-    ) {
-        match self {
-            UpdateRule::Adam {
-                lr,
-                beta_1,
-                beta_2,
-                epsilon,
-            } => {
-                // As burn: m * (sqrt(1 - b2^t) / (1 - b1^t)) / (sqrt(v) + eps * sqrt(1 - b2^t)).
-                let correction_2 = (1.0 - beta_2.powi(time)).sqrt();
-                let factor = correction_2 / (1.0 - beta_1.powi(time));
-                let eps = epsilon * correction_2;
-                for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(first).zip(second) {
-                    *m = beta_1 * *m + (1.0 - beta_1) * g;
-                    *v = beta_2 * *v + (1.0 - beta_2) * g * g;
-                    *p -= lr * (*m * factor / (v.sqrt() + eps));
-                }
-            }
-            UpdateRule::RmsProp {
-                lr,
-                alpha,
-                epsilon,
-                momentum,
-            } => {
-                for (((p, &g), buf), s) in params.iter_mut().zip(grads).zip(first).zip(second) {
-                    *s = alpha * *s + (1.0 - alpha) * g * g;
-                    let mut step = g / (s.sqrt() + epsilon);
-                    if momentum > 0.0 {
-                        *buf = momentum * *buf + step;
-                        step = *buf;
-                    }
-                    *p -= lr * step;
-                }
-            }
-            UpdateRule::Sgd { lr, momentum } => {
-                for ((p, &g), velocity) in params.iter_mut().zip(grads).zip(first) {
-                    let step = if momentum > 0.0 {
-                        *velocity = g + momentum * *velocity;
-                        *velocity
-                    } else {
-                        g
-                    };
-                    *p -= lr * step;
-                }
-            }
-        }
-    }
-}
 
 /// Optimiser state of one layer: two slots per weight and per bias.
 #[derive(Debug, Clone)]
@@ -152,19 +37,6 @@ struct LayerState {
     bias: [Vec<f32>; 2],
     /// Batch norm's gamma and beta, when the layer has it.
     norm: Option<[[Vec<f32>; 2]; 2]>,
-}
-
-/// A batch-norm layer's per-step values: the batch statistics, the
-/// normalised pre-activations and the gradients of gamma and beta.
-#[derive(Debug, Clone, Default)]
-struct NormStep {
-    mean: Vec<f32>,
-    var: Vec<f32>,
-    inv_std: Vec<f32>,
-    /// `[batch, d_out]`.
-    normalized: Vec<f32>,
-    grad_gamma: Vec<f32>,
-    grad_beta: Vec<f32>,
 }
 
 /// A network being trained on the kernels, with its optimiser state and
@@ -537,7 +409,7 @@ fn forward_backward(
             MatRef::new(&layer.weight, layer.d_in, layer.d_out),
         );
         if let Some(norm) = &layer.norm {
-            batch_norm_forward(out, layer.d_out, norm, &mut norm_steps[l]);
+            batch_norm::forward(out, layer.d_out, norm, &mut norm_steps[l]);
         }
         if l < last {
             activate::apply(layer.activation, out);
@@ -555,7 +427,7 @@ fn forward_backward(
     for l in (0..layers.len()).rev() {
         let layer = &layers[l];
         if let Some(norm) = &layer.norm {
-            batch_norm_backward(grads[l], layer.d_out, &norm.gamma, &mut norm_steps[l]);
+            batch_norm::backward(grads[l], layer.d_out, &norm.gamma, &mut norm_steps[l]);
         }
         if l == 0 {
             break;
@@ -573,73 +445,14 @@ fn forward_backward(
     sum
 }
 
-/// Batch norm in training mode over the rows of `values` (`[n, d]`, the
-/// affine map's output), in place: `gamma * (x - mean) / sqrt(var + eps) + beta`
-/// with the batch's mean and biased variance, which `step` keeps.
-fn batch_norm_forward(values: &mut [f32], d: usize, norm: &NormParams, step: &mut NormStep) {
-    let n = values.len() / d;
-    let inv_n = 1.0 / n as f32;
-    step.mean.fill(0.0);
-    for row in values.chunks_exact(d) {
-        step.mean.iter_mut().zip(row).for_each(|(m, &x)| *m += x);
-    }
-    step.mean.iter_mut().for_each(|m| *m *= inv_n);
-    step.var.fill(0.0);
-    for row in values.chunks_exact(d) {
-        for ((v, &x), &m) in step.var.iter_mut().zip(row).zip(&step.mean) {
-            *v += (x - m) * (x - m);
-        }
-    }
-    for ((v, s), _) in step.var.iter_mut().zip(step.inv_std.iter_mut()).zip(0..d) {
-        *v *= inv_n;
-        *s = 1.0 / (*v + norm.epsilon).sqrt();
-    }
-    for (row, hat) in values
-        .chunks_exact_mut(d)
-        .zip(step.normalized.chunks_exact_mut(d))
-    {
-        for j in 0..d {
-            let h = (row[j] - step.mean[j]) * step.inv_std[j];
-            hat[j] = h;
-            row[j] = norm.gamma[j] * h + norm.beta[j];
-        }
-    }
-}
-
-/// Turns the gradient at batch norm's output (`[n, d]`) into the gradient
-/// at its input, in place, and leaves gamma's and beta's gradients in `step`:
-/// `dx = gamma / std * (dy - mean(dy) - x_hat * mean(dy * x_hat))`.
-fn batch_norm_backward(grads: &mut [f32], d: usize, gamma: &[f32], step: &mut NormStep) {
-    let n = grads.len() / d;
-    let inv_n = 1.0 / n as f32;
-    step.grad_gamma.fill(0.0);
-    step.grad_beta.fill(0.0);
-    for (g, hat) in grads.chunks_exact(d).zip(step.normalized.chunks_exact(d)) {
-        for j in 0..d {
-            step.grad_beta[j] += g[j];
-            step.grad_gamma[j] += g[j] * hat[j];
-        }
-    }
-    for (g, hat) in grads
-        .chunks_exact_mut(d)
-        .zip(step.normalized.chunks_exact(d))
-    {
-        for j in 0..d {
-            g[j] = gamma[j]
-                * step.inv_std[j]
-                * (g[j] - step.grad_beta[j] * inv_n - hat[j] * step.grad_gamma[j] * inv_n);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::backend::training_device;
     use crate::data::Matrix;
     use crate::model::{Activation, DenseAutoencoder, DenseAutoencoderConfig};
-    use crate::train::TrainingConfig;
     use crate::train::trainer::{Silent, train};
+    use crate::train::{OptimizerKind, TrainingConfig};
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 

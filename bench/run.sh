@@ -3,6 +3,7 @@
 # PyTorch reference in one run, same thread count, and prints the ratios.
 #
 #   bash bench/run.sh [--threads N] [--only W1,W2,W3,S1] [--quick] [--repeat N] [--rounds N]
+#                     [--update BENCHMARKS.md]
 #
 # --only LIST  workloads to run (default W1,W2,W3,S1,PEAK,MEM; PEAK is aekit's
 #              matrix-product rate and W3's share of it, the roofline; MEM is
@@ -12,12 +13,16 @@
 # --repeat N   fresh models per workload and framework (default 3, both)
 # --rounds N   alternate aekit, torch, aekit, torch, ... N times (default 1);
 #              the table shows the median over rounds of each median
+# --update F   also write the figures, with date, CPU and versions, into the
+#              "bench/run.sh threads=N" block of F (bench/summary.py)
 #
 # Compare the ratios, never absolute seconds across runs or machines.
 set -euo pipefail
 
+invocation="bash bench/run.sh $*"
 threads=2
 rounds=1
+update=""
 only=W1,W2,W3,S1,PEAK,MEM
 pass=()
 while [[ $# -gt 0 ]]; do
@@ -31,8 +36,10 @@ while [[ $# -gt 0 ]]; do
         --only=*) only="${1#*=}"; shift ;;
         --rounds) rounds="${2:?--rounds needs a value}"; shift 2 ;;
         --rounds=*) rounds="${1#*=}"; shift ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "run.sh: unknown argument '$1' (expected --threads N, --only LIST, --quick, --repeat N, --rounds N)" >&2; exit 2 ;;
+        --update) update="${2:?--update needs a file}"; shift 2 ;;
+        --update=*) update="${1#*=}"; shift ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown argument '$1' (expected --threads N, --only LIST, --quick, --repeat N, --rounds N, --update FILE)" >&2; exit 2 ;;
     esac
 done
 for v in "$threads" "$rounds"; do
@@ -42,6 +49,13 @@ for v in "$threads" "$rounds"; do
     fi
 done
 
+if [[ -n "$update" ]]; then
+    if [[ ! -f "$update" ]]; then
+        echo "run.sh: --update: no file '$update'" >&2
+        exit 2
+    fi
+    update="$(realpath "$update")"
+fi
 root="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
 torch_ref="$root/../shared/bench/torch_ref.py"
 if [[ ! -f "$torch_ref" ]]; then
@@ -119,64 +133,8 @@ if [[ ",$only," == *,MEM,* ]]; then
     fi
 fi
 
-"$python" - "$results" <<'PY'
-import json
-import statistics
-import sys
-
-rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-by = {}
-for r in rows:
-    by.setdefault((r["workload"], r["framework"]), []).append(r)
-
-def med(key, field):
-    vals = [r[field] for r in by.get(key, [])]
-    return statistics.median(vals) if vals else None
-
-threads = rows[0]["threads"] if rows else "?"
-torch_version = next((r.get("torch") for r in rows if r["framework"] == "torch"), "?")
-print(f"threads {threads}, torch {torch_version}; seconds per epoch, median "
-      f"(min over repeats in brackets); ratio = torch / aekit, > 1 means aekit is faster")
-head = f"{'workload':<8} {'rows':>5} {'batch':>5} {'aekit s/epoch':>22} {'torch s/epoch':>22} {'torch/aekit':>11}"
-print(head)
-print("-" * len(head))
-ok = True
-for w in ("W1", "W2", "W3"):
-    if not by.get((w, "aekit")) and not by.get((w, "torch")):
-        continue
-    a, t = med((w, "aekit"), "s_per_epoch_median"), med((w, "torch"), "s_per_epoch_median")
-    if a is None or t is None:
-        ok = False
-        print(f"{w:<8} missing result (aekit {a}, torch {t})")
-        continue
-    amin, tmin = med((w, "aekit"), "s_per_epoch_min"), med((w, "torch"), "s_per_epoch_min")
-    r0 = by[(w, "aekit")][0]
-    print(f"{w:<8} {r0['rows']:>5} {r0['batch']:>5} "
-          f"{a:>10.5f} ({amin:.5f}) {t:>10.5f} ({tmin:.5f}) {t / a:>11.2f}")
-a, t = med(("S1", "aekit"), "rows_per_s_median"), med(("S1", "torch"), "rows_per_s_median")
-if a is not None and t is not None:
-    r0 = by[("S1", "aekit")][0]
-    print(f"{'S1':<8} {r0['rows']:>7} rows scored: aekit {a:,.0f} rows/s, torch {t:,.0f} rows/s, "
-          f"aekit/torch {a / t:.2f}")
-elif by.get(("S1", "aekit")) or by.get(("S1", "torch")):
-    ok = False
-    print(f"S1 missing result (aekit {a}, torch {t})")
-peak = by.get(("PEAK", "aekit"))
-if peak:
-    # The best product rate of any round, and W3 at its median epoch time.
-    best = max(p["gemm_gflops"] for p in peak)
-    line = (f"roofline: f32 matrix product {peak[0]['gemm_n']}^3 through aekit's kernel "
-            f"(gemm crate, rows split per thread): {best} GFLOP/s")
-    w3 = med(("W3", "aekit"), "s_per_epoch_median")
-    if w3:
-        gflop = peak[0]["w3_gflop_per_epoch"]
-        line += (f"; W3 does {gflop} GFLOP per epoch, at the median epoch "
-                 f"{gflop / w3:.1f} GFLOP/s = {100 * gflop / w3 / best:.0f} % of peak")
-    print(line)
-mem = by.get(("MEM", "both"))
-if mem:
-    m = mem[-1]
-    print(f"peak memory, one W3 epoch: aekit {m['aekit_kb'] / 1024:,.0f} MB, torch {m['torch_kb'] / 1024:,.0f} MB, "
-          f"aekit/torch {m['aekit_kb'] / m['torch_kb']:.2f}")
-sys.exit(0 if ok else 1)
-PY
+args=(--rounds "$rounds" --command "$invocation")
+if [[ -n "$update" ]]; then
+    args+=(--update "$update")
+fi
+"$python" "$root/bench/summary.py" "$results" "${args[@]}"

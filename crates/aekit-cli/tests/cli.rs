@@ -4,7 +4,7 @@
 
 mod util;
 
-use util::{aekit, arg, data, iris_model, read_csv, write};
+use util::{aekit, arg, data, iris_model, iris_recipe, read_csv, with, write};
 
 /// The tutorial recipe, shortened to 25 epochs: it must already beat raw
 /// features, and a model that does not learn would not.
@@ -112,32 +112,10 @@ fn iris_trains_to_two_dimensional_codes() {
     let dir = tempfile::tempdir().unwrap();
     let iris = arg(&data("iris.csv"));
     let model = arg(&dir.path().join("iris.aekit"));
-    let run = aekit([
-        "train",
-        &iris,
-        "--label",
-        "species",
-        "--drop",
-        "label",
-        "--id",
-        "split",
-        "--hidden",
-        "6,4",
-        "--bottleneck",
-        "2",
-        "--activation",
-        "linear",
-        "--optimizer",
-        "rmsprop",
-        "--lr",
-        "0.001",
-        "--epochs",
-        "100",
-        "--batch-size",
-        "16",
-        "--out",
-        &model,
-    ])
+    let run = aekit(with(
+        iris_recipe(&iris),
+        ["--lr", "0.001", "--epochs", "100", "--out", &model],
+    ))
     .ok();
     assert!(run.stderr().contains("epoch 100/100"), "{}", run.stderr());
     let codes = dir.path().join("codes.csv");

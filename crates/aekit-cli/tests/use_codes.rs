@@ -6,7 +6,7 @@ mod util;
 
 use std::path::Path;
 
-use util::{aekit, arg, data, read_csv, write};
+use util::{aekit, arg, data, iris_recipe, read_csv, with, write};
 
 fn evaluate_json(model: &str, train: &str, test: &str) -> serde_json::Value {
     let out = aekit([
@@ -89,35 +89,20 @@ fn iris_latent_plot_and_cluster_agreement() {
     let iris = arg(&data("iris.csv"));
     let model = arg(&dir.path().join("iris.aekit"));
     let curves = dir.path().join("curves.png");
-    aekit([
-        "train",
-        &iris,
-        "--label",
-        "species",
-        "--drop",
-        "label",
-        "--id",
-        "split",
-        "--hidden",
-        "6,4",
-        "--bottleneck",
-        "2",
-        "--activation",
-        "linear",
-        "--optimizer",
-        "rmsprop",
-        "--epochs",
-        "150",
-        "--batch-size",
-        "16",
-        "--seed",
-        "1",
-        "--quiet",
-        "--plot",
-        &arg(&curves),
-        "--out",
-        &model,
-    ])
+    aekit(with(
+        iris_recipe(&iris),
+        [
+            "--epochs",
+            "150",
+            "--seed",
+            "1",
+            "--quiet",
+            "--plot",
+            &arg(&curves),
+            "--out",
+            &model,
+        ],
+    ))
     .ok();
     let (w, h) = png_size(&curves);
     assert!(w >= 600 && h >= 400, "{w}x{h}");

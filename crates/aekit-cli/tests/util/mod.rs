@@ -95,6 +95,39 @@ pub fn arg(path: &Path) -> String {
     path.to_str().expect("test paths are UTF-8").to_string()
 }
 
+/// `aekit train` on iris as the README's example trains it (4-6-4-2-4-6-4,
+/// linear, RMSprop, batch 16); callers add the schedule and the output.
+pub fn iris_recipe(iris: &str) -> Vec<String> {
+    [
+        "train",
+        iris,
+        "--label",
+        "species",
+        "--drop",
+        "label",
+        "--id",
+        "split",
+        "--hidden",
+        "6,4",
+        "--bottleneck",
+        "2",
+        "--activation",
+        "linear",
+        "--optimizer",
+        "rmsprop",
+        "--batch-size",
+        "16",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// `args` followed by `more`.
+pub fn with<const N: usize>(mut args: Vec<String>, more: [&str; N]) -> Vec<String> {
+    args.extend(more.map(String::from));
+    args
+}
+
 /// A small model trained on iris (4 features, 2-D codes), for tests that
 /// need any model.
 pub fn iris_model(dir: &Path) -> PathBuf {

@@ -198,16 +198,26 @@ impl Autoencoder {
     }
 
     /// Codes for scaled rows.
+    ///
+    /// # Panics
+    /// If `scaled` does not have [`Autoencoder::n_features`] columns
+    /// ([`Autoencoder::scaled_features`] always does).
     pub fn encode(&self, scaled: &Matrix) -> Matrix {
         self.net.map_rows(self.net.encoder(), scaled)
     }
 
     /// Scaled reconstructions for codes: the decoder alone.
+    ///
+    /// # Panics
+    /// If `codes` does not have [`Autoencoder::bottleneck`] columns.
     pub fn decode(&self, codes: &Matrix) -> Matrix {
         self.net.map_rows(self.net.decoder(), codes)
     }
 
     /// Scaled reconstructions of scaled rows.
+    ///
+    /// # Panics
+    /// If `scaled` does not have [`Autoencoder::n_features`] columns.
     pub fn reconstruct(&self, scaled: &Matrix) -> Matrix {
         self.net.map_rows(self.net.all(), scaled)
     }

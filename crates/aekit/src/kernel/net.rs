@@ -282,12 +282,18 @@ impl DenseNet {
         &scratch.buffers[1 - current][..n * width]
     }
 
-    /// Runs `layers` on every row of `input` (whose width must be the first
-    /// layer's input width), tiles in parallel.
+    /// Runs `layers` on every row of `input`, tiles in parallel.
+    ///
+    /// # Panics
+    /// If `input`'s width is not the first layer's input width.
     pub fn map_rows(&self, layers: Range<usize>, input: &Matrix) -> Matrix {
         let d_in = self.layers[layers.start].d_in;
         let d_out = self.layers[layers.end - 1].d_out;
-        debug_assert_eq!(input.n_cols, d_in);
+        assert_eq!(
+            input.n_cols, d_in,
+            "rows of {} values for layers taking {d_in}",
+            input.n_cols
+        );
         let mut out = vec![0.0f32; input.n_rows() * d_out];
         out.par_chunks_mut(TILE * d_out)
             .zip(input.values.par_chunks(TILE * d_in))
@@ -300,8 +306,16 @@ impl DenseNet {
 
     /// Per-row mean squared reconstruction error of `input`, without
     /// keeping the reconstructions.
+    ///
+    /// # Panics
+    /// If `input`'s width is not the net's input width.
     pub fn row_errors(&self, input: &Matrix) -> Vec<f32> {
         let d = input.n_cols;
+        assert_eq!(
+            d, self.layers[0].d_in,
+            "rows of {d} values for a net taking {}",
+            self.layers[0].d_in
+        );
         let mut errors = vec![0.0f32; input.n_rows()];
         errors
             .par_chunks_mut(TILE)

@@ -24,11 +24,11 @@ use super::optimizer::OptimizerConfig;
 use super::trainer::Pairs;
 use super::update_rule::UpdateRule;
 use crate::kernel::batch_norm::{self, NormStep};
+use crate::kernel::{DenseNet, MatRef, activate, matmul};
 
 /// Below this many multiply-adds in a step's weight gradients (about 40 µs
 /// of products on one core), the second phase runs on the calling thread.
 const SERIAL_MULTIPLY_ADDS: usize = 1 << 22;
-use crate::kernel::{DenseNet, MatRef, activate, matmul};
 
 /// Optimiser state of one layer: two slots per weight and per bias.
 #[derive(Debug, Clone)]

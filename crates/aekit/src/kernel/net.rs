@@ -36,6 +36,8 @@ pub struct NetLayer {
     pub norm: Option<NormParams>,
     /// Applied after the affine map.
     pub activation: Activation,
+    /// Dropout rate after the activation in training (0: none); inference ignores it.
+    pub dropout: f32,
 }
 
 /// A batch-norm layer's parameters and running statistics, as burn keeps them.
@@ -105,15 +107,13 @@ impl DenseNet {
         .folded()
     }
 
-    /// The training form of `model`, when the kernels can train it: no dropout anywhere.
-    pub fn trainable(model: &DenseAutoencoder) -> Option<DenseNet> {
-        if Self::all_layers(model).any(|l| l.dropout.is_some()) {
-            return None;
-        }
-        Some(DenseNet {
+    /// The training form of `model`: batch norm as its own parameters and
+    /// statistics, dropout rates kept.
+    pub fn trainable(model: &DenseAutoencoder) -> DenseNet {
+        DenseNet {
             layers: Self::all_layers(model).map(Self::convert).collect(),
             n_encoder: model.encoder.layers.len(),
-        })
+        }
     }
 
     /// This net with every batch norm merged into its affine map, using the
@@ -177,6 +177,7 @@ impl DenseNet {
             bias,
             norm,
             activation: layer.activation,
+            dropout: layer.dropout.as_ref().map_or(0.0, |d| d.prob as f32),
         }
     }
 
@@ -457,11 +458,9 @@ mod tests {
             let decoded = net.map_rows(net.decoder(), &codes);
             let expected = values(model.decoder.forward(to_tensor(codes.clone(), &device)));
             assert_close(&decoded.values, &expected, 1e-5);
-            assert_eq!(DenseNet::trainable(&model).is_some(), dropout == 0.0);
-            if let Some(trainable) = DenseNet::trainable(&model) {
-                assert_eq!(trainable.has_norm(), batch_norm);
-                assert_eq!(trainable.folded(), net);
-            }
+            let trainable = DenseNet::trainable(&model);
+            assert_eq!(trainable.has_norm(), batch_norm);
+            assert_eq!(trainable.folded(), net);
         }
     }
 
@@ -504,7 +503,7 @@ mod tests {
             ..DenseAutoencoderConfig::default()
         };
         let model = config.init(4, &mut StdRng::seed_from_u64(1), &device);
-        let mut net = DenseNet::trainable(&model).expect("no dropout");
+        let mut net = DenseNet::trainable(&model);
         for layer in net.layers_mut() {
             layer.weight.iter_mut().for_each(|w| *w += 0.5);
             layer.bias.iter_mut().for_each(|b| *b -= 0.25);
@@ -516,6 +515,6 @@ mod tests {
             }
         }
         let back = net.write_into(model);
-        assert_eq!(DenseNet::trainable(&back), Some(net));
+        assert_eq!(DenseNet::trainable(&back), net);
     }
 }

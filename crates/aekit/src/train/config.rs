@@ -34,13 +34,14 @@ pub struct TrainingConfig {
     pub min_delta: f64,
     /// Seeds weight initialisation, shuffling and dropout. Default 42.
     pub seed: u64,
-    /// Compute the output activation and the loss in one fused pass
-    /// ([`super::fused`]) instead of burn's chain of tensor operations.
-    /// Same values and gradients; default true.
+    /// On burn's path (`native_kernels` false), compute the output
+    /// activation and the loss in one fused pass ([`super::fused`]) instead
+    /// of burn's chain of tensor operations. Same values and gradients;
+    /// default true. The kernels always fuse.
     pub fused_loss: bool,
-    /// Train on aekit's own kernels ([`crate::kernel`]) when the model has
-    /// no dropout; burn's path otherwise, or when false.
-    /// Same results within float tolerance; default true.
+    /// Train on aekit's own kernels ([`crate::kernel`]) rather than burn's
+    /// autodiff. Same results within float tolerance (dropout draws its own
+    /// masks, so there the same in distribution); default true.
     pub native_kernels: bool,
 }
 

@@ -72,8 +72,8 @@ pub fn to_tensor(m: Matrix, device: &Device) -> Tensor<2> {
 }
 
 /// Trains `model` (on an autodiff `device`) and returns it in inference
-/// form with its history. Models without dropout train on aekit's kernels
-/// unless `config.native_kernels` is off; the rest on burn.
+/// form with its history, on aekit's kernels unless `config.native_kernels`
+/// is off (then on burn's autodiff and optimisers).
 pub fn train(
     model: DenseAutoencoder,
     config: &TrainingConfig,
@@ -82,30 +82,28 @@ pub fn train(
     device: &Device,
     observer: &mut dyn TrainingObserver,
 ) -> (DenseAutoencoder, History) {
-    let net = config
-        .native_kernels
-        .then(|| DenseNet::trainable(&model))
-        .flatten();
-    match net {
-        Some(net) => {
-            let engine = NativeEngine {
-                trainer: NativeTrainer::new(net, &config.optimizer, config.loss),
-                model,
-            };
-            run(engine, config, train, validation, observer)
-        }
-        None => {
-            device.seed(config.seed);
-            let engine = BurnEngine {
-                model: Some(model),
-                optim: config.optimizer.init(),
-                lr: config.optimizer.lr(),
-                loss: config.loss,
-                fused_loss: config.fused_loss,
-                device: device.clone(),
-            };
-            run(engine, config, train, validation, observer)
-        }
+    if config.native_kernels {
+        let engine = NativeEngine {
+            trainer: NativeTrainer::new(
+                DenseNet::trainable(&model),
+                &config.optimizer,
+                config.loss,
+                config.seed,
+            ),
+            model,
+        };
+        run(engine, config, train, validation, observer)
+    } else {
+        device.seed(config.seed);
+        let engine = BurnEngine {
+            model: Some(model),
+            optim: config.optimizer.init(),
+            lr: config.optimizer.lr(),
+            loss: config.loss,
+            fused_loss: config.fused_loss,
+            device: device.clone(),
+        };
+        run(engine, config, train, validation, observer)
     }
 }
 

@@ -11,6 +11,7 @@
 //! hold the two equal.
 
 use super::loss::LossKind;
+use crate::kernel::activate;
 use crate::model::Activation;
 
 /// Elements per parallel task: large enough to amortise scheduling.
@@ -83,7 +84,7 @@ fn chunk(
             // The activation's value and slope first (into `losses` and
             // `grad`), then the loss: each loop has no call and no
             // loop-invariant branch inside, so both vectorise.
-            activate(activation, z, &mut losses, grad);
+            activate_with_slopes(activation, z, &mut losses, grad);
             match loss {
                 LossKind::Mse => {
                     for i in 0..z.len() {
@@ -161,27 +162,14 @@ fn ln_1p_unit(e: f32) -> f32 {
     2.0 * s * p
 }
 
-/// The activation's values (into `values`) and derivatives (into `slopes`) at `z`.
-fn activate(activation: Activation, z: &[f32], values: &mut [f32], slopes: &mut [f32]) {
-    let all = z.iter().zip(values.iter_mut().zip(slopes.iter_mut()));
-    match activation {
-        Activation::Linear => all.for_each(|(&z, (y, s))| (*y, *s) = (z, 1.0)),
-        Activation::Relu => {
-            all.for_each(|(&z, (y, s))| (*y, *s) = if z > 0.0 { (z, 1.0) } else { (0.0, 0.0) })
-        }
-        Activation::LeakyRelu { slope } => {
-            let a = slope as f32;
-            all.for_each(|(&z, (y, s))| (*y, *s) = if z > 0.0 { (z, 1.0) } else { (a * z, a) })
-        }
-        Activation::Sigmoid => all.for_each(|(&z, (y, s))| {
-            let v = crate::kernel::activate::sigmoid(z);
-            (*y, *s) = (v, v * (1.0 - v));
-        }),
-        Activation::Tanh => all.for_each(|(&z, (y, s))| {
-            let v = z.tanh();
-            (*y, *s) = (v, 1.0 - v * v);
-        }),
-    }
+/// The activation's values (into `values`) and derivatives (into `slopes`)
+/// at `z`, through the kernels' own in-place passes ([`activate`]), which
+/// take the derivative from the activation's output.
+fn activate_with_slopes(activation: Activation, z: &[f32], values: &mut [f32], slopes: &mut [f32]) {
+    values.copy_from_slice(z);
+    activate::apply(activation, values);
+    slopes.fill(1.0);
+    activate::backprop(activation, values, slopes);
 }
 
 #[cfg(test)]

@@ -51,7 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             batch_norm: true,
             activation: Activation::LeakyRelu { slope: 0.3 },
             ..Default::default()
-        },
+        }
+        .into(),
         training: TrainingConfig {
             epochs: 200,
             batch_size: 16,

@@ -26,7 +26,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             bottleneck: 2,
             activation: Activation::Linear,
             ..Default::default()
-        },
+        }
+        .into(),
         training: TrainingConfig {
             optimizer: OptimizerConfig {
                 kind: OptimizerKind::RmsProp,
@@ -47,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         last.loss
     );
 
-    let codes = model.encode(&model.scaled_features(&iris)?);
+    let codes = model.encode(&model.scaled_features(&iris)?)?;
     let species = iris.column_index("species").expect("iris has species");
     let mut centres: BTreeMap<&str, (f64, f64, usize)> = BTreeMap::new();
     for row in 0..iris.n_rows() {

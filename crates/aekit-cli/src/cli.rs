@@ -36,6 +36,12 @@ pub enum Command {
     Decode(ApplyArgs),
     /// Reconstruct rows in original units, with a reconstruction_error column.
     Reconstruct(ApplyArgs),
+    /// Denoise rows with a denoising autoencoder (trained with --noise):
+    /// the model's output in original units, label and id columns kept.
+    Denoise(Box<DenoiseArgs>),
+    /// Predict the target columns of a paired model (trained with --target),
+    /// in the target's units.
+    Predict(PredictArgs),
     /// Draw PNG plots: learning curves, the latent space, reconstructions.
     #[command(subcommand)]
     Plot(PlotCommand),
@@ -231,8 +237,15 @@ pub struct FitArgs {
     /// Smallest improvement that resets --patience [default: 0].
     #[arg(long, help_heading = "Training")]
     pub min_delta: Option<f64>,
-    /// Seed for weights, shuffling and dropout: same seed, machine and
-    /// threads give the same model [default: 42].
+    /// Corrupt the training inputs afresh each epoch, the targets staying
+    /// clean (a denoising autoencoder): gaussian:SIGMA adds N(0, SIGMA^2)
+    /// to the scaled inputs (clipped to [0, 1] under a sigmoid output),
+    /// mask:P zeroes each input value with probability P. Validation uses
+    /// clean inputs.
+    #[arg(long, value_name = "SPEC", help_heading = "Training")]
+    pub noise: Option<String>,
+    /// Seed for weights, shuffling, dropout and noise: same seed, machine
+    /// and threads give the same model [default: 42].
     #[arg(long, help_heading = "Training")]
     pub seed: Option<u64>,
     /// CPU threads [default: all cores].
@@ -274,8 +287,89 @@ pub struct TrainArgs {
         help_heading = "Training"
     )]
     pub validation: Option<PathBuf>,
+    /// Paired training: row i of DATA maps to row i of this file (same row
+    /// count). Its columns and scaling are resolved on their own (the
+    /// --label/--id/--drop names it has apply to it too) and stored; the
+    /// decoder ends at its width. Use with `aekit predict`.
+    #[arg(long, value_name = "FILE", help_heading = "Paired training")]
+    pub target: Option<PathBuf>,
+    /// The targets of the --validation rows, for a paired model.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires_all = ["target", "validation"],
+        help_heading = "Paired training"
+    )]
+    pub validation_target: Option<PathBuf>,
     #[command(flatten)]
     pub report: TrainingReportArgs,
+}
+
+/// `aekit denoise`.
+#[derive(Debug, Args)]
+pub struct DenoiseArgs {
+    /// A denoising autoencoder (any autoencoder works; one trained with
+    /// --noise works best).
+    pub model: PathBuf,
+    /// Noisy rows to clean (or clean rows with --add-noise).
+    pub data: PathBuf,
+    /// Output CSV: the model's feature columns in original units, then the
+    /// label and id columns.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// The clean version of each DATA row: report how much denoising
+    /// lowered the error, and draw clean rows in --plot.
+    #[arg(long, value_name = "FILE", conflicts_with = "add_noise")]
+    pub clean: Option<PathBuf>,
+    /// DATA is clean: corrupt it first with this noise (gaussian:SIGMA or
+    /// mask:P, as train --noise), then denoise and report.
+    #[arg(long, value_name = "SPEC")]
+    pub add_noise: Option<String>,
+    /// Seed of --add-noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Draw noisy / denoised (/ clean) rows to this PNG; needs --image-shape.
+    #[arg(long, value_name = "PNG", requires = "image_shape")]
+    pub plot: Option<PathBuf>,
+    /// Image height x width for --plot, e.g. 8x8.
+    #[arg(long, value_name = "HxW")]
+    pub image_shape: Option<String>,
+    /// How many rows --plot draws.
+    #[arg(long, default_value_t = 10)]
+    pub rows: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+    /// CPU threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// `aekit predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// A paired model from `aekit train ... --target`.
+    pub model: PathBuf,
+    /// Input rows.
+    pub data: PathBuf,
+    /// Output CSV: the target columns in the target's units, then the
+    /// input's label and id columns.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// The true targets of DATA's rows: report the prediction error (and
+    /// the inputs' own error to the targets, when they share columns).
+    #[arg(long, value_name = "FILE")]
+    pub target: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+    /// CPU threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 /// `aekit detect`.

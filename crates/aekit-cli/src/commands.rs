@@ -12,7 +12,8 @@ use anyhow::{Context, Result};
 use std::path::Path;
 
 use crate::cli::{
-    ApplyArgs, DetectArgs, EvaluateArgs, PlotCommand, ScoreArgs, SummaryArgs, TrainArgs,
+    ApplyArgs, DenoiseArgs, DetectArgs, EvaluateArgs, PlotCommand, PredictArgs, ScoreArgs,
+    SummaryArgs, TrainArgs,
 };
 use crate::progress::{EpochPrinter, RowMeter};
 use crate::settings;
@@ -23,14 +24,27 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let csv = settings::csv_options(&args.columns.csv)?;
     check_outputs(&args.out, args.report.plot.as_deref())?;
     backend::set_threads(args.fit.threads)?;
+    let read =
+        |path: &Option<std::path::PathBuf>| path.as_ref().map(|p| Table::read(p, &csv)).transpose();
     let table = Table::read(&args.data, &csv)?;
-    let validation = args
-        .validation
-        .as_ref()
-        .map(|p| Table::read(p, &csv))
-        .transpose()?;
+    let target = read(&args.target)?;
+    let validation = read(&args.validation)?;
+    let validation_target = read(&args.validation_target)?;
     let mut printer = EpochPrinter::new(args.report.quiet);
-    let model = params.fit(&table, validation.as_ref(), &mut printer)?;
+    let model = match &target {
+        Some(target) => params.fit_paired(
+            &table,
+            target,
+            validation.as_ref().zip(validation_target.as_ref()).or(match &validation {
+                Some(_) => anyhow::bail!(
+                    "a paired model validates on input and target files: give --validation-target with --validation"
+                ),
+                None => None,
+            }),
+            &mut printer,
+        )?,
+        None => params.fit(&table, validation.as_ref(), &mut printer)?,
+    };
     finish_training(
         &model,
         &args.out,
@@ -55,7 +69,7 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
         args.report.quiet,
     )?;
     if !args.report.quiet
-        && let Some(a) = &detector.autoencoder.meta().anomaly
+        && let Some(a) = detector.autoencoder.anomaly_threshold()
     {
         eprintln!(
             "threshold {:.6} ({}): flags {:.1} % of the training rows",
@@ -146,18 +160,28 @@ pub fn summary(args: &SummaryArgs) -> Result<()> {
     let meta = model.meta();
     println!("{}", model.summary());
     println!();
+    println!("kind: {}", model.kind());
+    let input = &meta.input;
     println!(
         "features: {} ({})",
-        meta.n_features,
-        preview(&meta.schema.features)
+        input.width(),
+        preview(&input.schema.features)
     );
-    if let Some(label) = &meta.schema.label {
+    if let Some(label) = &input.schema.label {
         println!("label: {label}");
     }
-    if !meta.schema.ids.is_empty() {
-        println!("ids: {}", meta.schema.ids.join(", "));
+    if !input.schema.ids.is_empty() {
+        println!("ids: {}", input.schema.ids.join(", "));
     }
-    println!("scaling: {:?}", meta.scaler.kind);
+    println!("scaling: {:?}", input.scaler.kind);
+    if let Some(target) = &meta.target {
+        println!(
+            "paired: predicts {} target columns ({}), scaling {:?}",
+            target.width(),
+            preview(&target.schema.features),
+            target.scaler.kind
+        );
+    }
     let t = &meta.training;
     println!(
         "training: {:?} lr {} on {:?}, batch {}, seed {}",
@@ -167,6 +191,12 @@ pub fn summary(args: &SummaryArgs) -> Result<()> {
         t.batch_size,
         t.seed
     );
+    if let Some(noise) = t.noise {
+        println!("denoising: inputs corrupted with {noise} each epoch");
+    }
+    if let Some(a) = model.anomaly_threshold() {
+        println!("anomaly threshold: {:.6} ({:?})", a.threshold, a.rule);
+    }
     let h = &meta.history;
     if let Some(last) = h.last() {
         println!(
@@ -179,7 +209,10 @@ pub fn summary(args: &SummaryArgs) -> Result<()> {
     if let Some(kept) = h.kept() {
         println!("weights from epoch {}", kept.epoch);
     }
-    println!("written by aekit {}", meta.aekit_version);
+    println!(
+        "written by aekit {} (model file format {})",
+        meta.aekit_version, meta.format_version
+    );
     Ok(())
 }
 
@@ -208,6 +241,91 @@ pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
     output
         .write(&args.out)
         .with_context(|| format!("writing {}", args.out.display()))?;
+    Ok(())
+}
+
+/// `aekit denoise`.
+pub fn denoise(args: &DenoiseArgs) -> Result<()> {
+    let csv = settings::csv_options(&args.csv)?;
+    let add_noise = args
+        .add_noise
+        .as_deref()
+        .map(|spec| settings::noise("--add-noise", spec))
+        .transpose()?;
+    let shape = args
+        .image_shape
+        .as_deref()
+        .map(settings::image_shape)
+        .transpose()?;
+    check_writable(&args.out)?;
+    if let Some(png) = &args.plot {
+        check_writable(png)?;
+    }
+    backend::set_threads(args.threads)?;
+    let model = Autoencoder::load(&args.model)?;
+    let table = Table::read(&args.data, &csv)?;
+    let clean_table = args
+        .clean
+        .as_ref()
+        .map(|p| Table::read(p, &csv))
+        .transpose()?;
+    let reference = match (&clean_table, add_noise) {
+        (Some(t), _) => apply::CleanReference::Table(t),
+        (None, Some(noise)) => apply::CleanReference::AddNoise(noise, args.seed),
+        (None, None) => apply::CleanReference::Unknown,
+    };
+    let result = apply::denoise(&model, &table, reference)?;
+    if let (Some(png), Some(shape)) = (&args.plot, shape) {
+        let mut strips = vec![
+            ("noisy", result.noisy.clone()),
+            ("denoised", result.denoised.clone()),
+        ];
+        if let Some(clean) = &result.clean {
+            strips.push(("clean", clean.clone()));
+        }
+        for (_, m) in strips.iter_mut() {
+            model.unscale(m);
+        }
+        let named: Vec<(&str, &aekit::data::Matrix)> =
+            strips.iter().map(|(n, m)| (*n, m)).collect();
+        let title = format!(
+            "{} denoised by {}",
+            file_name(&args.data),
+            file_name(&args.model)
+        );
+        plot::image_strips(&named, shape, args.rows, &title, png)?;
+    }
+    result
+        .output
+        .write(&args.out)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    print!("{}", crate::report::denoise_summary(&result, args.json)?);
+    Ok(())
+}
+
+/// `aekit predict`.
+pub fn predict(args: &PredictArgs) -> Result<()> {
+    let csv = settings::csv_options(&args.csv)?;
+    check_writable(&args.out)?;
+    backend::set_threads(args.threads)?;
+    let model = Autoencoder::load(&args.model)?;
+    let table = Table::read(&args.data, &csv)?;
+    let targets = args
+        .target
+        .as_ref()
+        .map(|p| Table::read(p, &csv))
+        .transpose()?;
+    let output = apply::predict(&model, &table)?;
+    let score = targets
+        .as_ref()
+        .map(|t| apply::score_predictions(&model, &table, t))
+        .transpose()?;
+    output
+        .write(&args.out)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    if let Some(score) = score {
+        print!("{}", crate::report::prediction_summary(&score, args.json)?);
+    }
     Ok(())
 }
 
@@ -245,7 +363,7 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
             check_writable(out)?;
             let m = Autoencoder::load(model)?;
             let table = Table::read(data, &settings::csv_options(csv)?)?;
-            let codes = m.encode(&m.scaled_features(&table)?);
+            let codes = m.encode(&m.scaled_features(&table)?)?;
             let map = latent::latent_map(&codes)?;
             let colour_column = match color {
                 Some(c) => Some(table.require_column(c, "named by --color")?),
@@ -290,7 +408,7 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
             let m = Autoencoder::load(model)?;
             let table = Table::read(data, &settings::csv_options(csv)?)?;
             let mut originals = m.scaled_features(&table)?;
-            let mut rebuilt = m.reconstruct(&originals);
+            let mut rebuilt = m.reconstruct(&originals)?;
             m.unscale(&mut originals);
             m.unscale(&mut rebuilt);
             let title = format!(

@@ -27,6 +27,8 @@ fn main() -> std::process::ExitCode {
         Command::Encode(args) => commands::apply(args, Apply::Encode),
         Command::Decode(args) => commands::apply(args, Apply::Decode),
         Command::Reconstruct(args) => commands::apply(args, Apply::Reconstruct),
+        Command::Denoise(args) => commands::denoise(args),
+        Command::Predict(args) => commands::predict(args),
         Command::Evaluate(args) => commands::evaluate(args),
         Command::Plot(plot) => commands::plot(plot),
     };
@@ -35,7 +37,14 @@ fn main() -> std::process::ExitCode {
         Err(error) => {
             // Library errors already show their cause; print each new part once.
             let mut message = String::new();
-            for cause in error.chain().map(ToString::to_string) {
+            // Library errors name parameters; say them as the flags that set them.
+            let causes = error.chain().map(|cause| {
+                cause
+                    .downcast_ref::<aekit::error::AekitError>()
+                    .and_then(settings::in_flag_terms)
+                    .unwrap_or_else(|| cause.to_string())
+            });
+            for cause in causes {
                 if !message.contains(&cause) {
                     if !message.is_empty() {
                         message.push_str(": ");

@@ -119,3 +119,41 @@ pub fn score_summary(r: &ScoreReport) -> String {
     }
     out
 }
+
+/// What denoising did, as text or JSON.
+pub fn denoise_summary(result: &aekit::apply::Denoised, json: bool) -> anyhow::Result<String> {
+    let rows = result.noisy.n_rows();
+    if json {
+        let value = serde_json::json!({
+            "rows": rows,
+            "noisy_mse": result.noisy_mse,
+            "denoised_mse": result.denoised_mse,
+        });
+        return Ok(format!("{}\n", serde_json::to_string_pretty(&value)?));
+    }
+    Ok(match (result.noisy_mse, result.denoised_mse) {
+        (Some(noisy), Some(denoised)) => format!(
+            "denoised {rows} rows; MSE to the clean rows (scaled): noisy {noisy:.6}, denoised {denoised:.6} ({:+.1} %)\n",
+            100.0 * (denoised - noisy) / noisy
+        ),
+        _ => format!("denoised {rows} rows\n"),
+    })
+}
+
+/// A paired model's error on known targets, as text or JSON.
+pub fn prediction_summary(
+    score: &aekit::apply::PredictionScore,
+    json: bool,
+) -> anyhow::Result<String> {
+    if json {
+        return Ok(format!("{}\n", serde_json::to_string_pretty(score)?));
+    }
+    let mut text = format!("MSE to the targets (scaled): {:.6}\n", score.mse);
+    if let Some(identity) = score.identity_mse {
+        text.push_str(&format!(
+            "inputs themselves to the targets:  {identity:.6} (predictions {:+.1} %)\n",
+            100.0 * (score.mse - identity) / identity
+        ));
+    }
+    Ok(text)
+}

@@ -2,9 +2,10 @@
 
 use aekit::AutoencoderParams;
 use aekit::data::{ColumnRoles, CsvOptions, ScaleKind};
+use aekit::error::AekitError;
 use aekit::model::{Activation, DenseAutoencoderConfig};
 use aekit::tasks::anomaly::{DetectorParams, ThresholdRule};
-use aekit::train::{LossKind, OptimizerConfig, OptimizerKind, TrainingConfig};
+use aekit::train::{LossKind, Noise, OptimizerConfig, OptimizerKind, TrainingConfig};
 use anyhow::{Result, bail};
 
 use crate::cli::{
@@ -25,6 +26,52 @@ pub fn widths(flag: &str, text: &str) -> Result<Vec<usize>> {
             ),
         })
         .collect()
+}
+
+/// The flag that sets a library parameter (named as its config field).
+pub fn flag_for(param: &str) -> String {
+    match param {
+        "learning_rate" => "--lr".into(),
+        "ids" => "--id".into(),
+        "validation_target" => "--validation-target".into(),
+        other => format!("--{}", other.replace('_', "-")),
+    }
+}
+
+/// A library error in the command line's words: parameters named by their
+/// flags, columns by the flag that named them.
+pub fn in_flag_terms(error: &AekitError) -> Option<String> {
+    match error {
+        AekitError::InvalidParam { name, message } => Some(format!(
+            "invalid {}: {}",
+            flag_for(name),
+            message
+                .replace("output_activation sigmoid", "--output-activation sigmoid")
+                .replace("scale min-max", "--scale minmax")
+        )),
+        AekitError::Column {
+            path,
+            column,
+            reason,
+        } => {
+            let reason = [
+                ("named as the label", "named by --label"),
+                ("named as an id", "named by --id"),
+                ("named to drop", "named by --drop"),
+                ("named to one-hot encode", "named by --one-hot"),
+            ]
+            .iter()
+            .fold(reason.clone(), |r, (from, to)| r.replace(from, to));
+            Some(format!("{}: column '{column}' {reason}", path.display()))
+        }
+        _ => None,
+    }
+}
+
+/// Parses a noise spec such as `gaussian:0.3` or `mask:0.2`.
+pub fn noise(flag: &str, text: &str) -> Result<Noise> {
+    text.parse::<Noise>()
+        .map_err(|message| anyhow::anyhow!("invalid {flag} {message}"))
 }
 
 /// Parses an image shape such as `8x8` into (height, width).
@@ -103,7 +150,7 @@ fn model_config(
 }
 
 /// The training flags applied over `base`.
-fn training_config(args: &FitArgs, base: TrainingConfig) -> TrainingConfig {
+fn training_config(args: &FitArgs, base: TrainingConfig) -> Result<TrainingConfig> {
     let optimizer = OptimizerConfig {
         kind: match args.optimizer {
             None => base.optimizer.kind,
@@ -116,8 +163,12 @@ fn training_config(args: &FitArgs, base: TrainingConfig) -> TrainingConfig {
         epsilon: args.epsilon.unwrap_or(base.optimizer.epsilon),
         ..base.optimizer
     };
-    TrainingConfig {
+    Ok(TrainingConfig {
         optimizer,
+        noise: match &args.noise {
+            Some(spec) => Some(noise("--noise", spec)?),
+            None => base.noise,
+        },
         loss: match args.loss {
             None => base.loss,
             Some(Loss::Mse) => LossKind::Mse,
@@ -132,12 +183,12 @@ fn training_config(args: &FitArgs, base: TrainingConfig) -> TrainingConfig {
         min_delta: args.min_delta.unwrap_or(base.min_delta),
         seed: args.seed.unwrap_or(base.seed),
         ..base
-    }
+    })
 }
 
 /// Everything `aekit train` needs to fit.
 pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
-    let training = training_config(&args.fit, TrainingConfig::default());
+    let training = training_config(&args.fit, TrainingConfig::default())?;
     let model = model_config(
         &args.model,
         training.loss,
@@ -147,7 +198,7 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
     let params = AutoencoderParams {
         columns,
         scale,
-        model,
+        model: model.into(),
         training,
     };
     params.validate()?;
@@ -157,7 +208,7 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
 /// Everything `aekit detect` needs to fit.
 pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
     let base = DetectorParams::default();
-    let training = training_config(&args.fit, base.training.clone());
+    let training = training_config(&args.fit, base.training.clone())?;
     let model = if args.model.any() {
         Some(model_config(
             &args.model,
@@ -194,5 +245,17 @@ mod tests {
         assert!(widths("--hidden", "none").unwrap().is_empty());
         assert!(widths("--hidden", "10,0").is_err());
         assert!(widths("--hidden", "a").is_err());
+    }
+
+    #[test]
+    fn parameters_map_to_their_flags() {
+        assert_eq!(flag_for("learning_rate"), "--lr");
+        assert_eq!(flag_for("batch_size"), "--batch-size");
+        assert_eq!(flag_for("bottleneck"), "--bottleneck");
+        let e = AekitError::param("validation_split", "must be in (0, 1)");
+        assert_eq!(
+            in_flag_terms(&e).unwrap(),
+            "invalid --validation-split: must be in (0, 1)"
+        );
     }
 }

@@ -18,9 +18,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use aekit::backend::{set_threads, training_device};
 use aekit::data::Matrix;
+use aekit::model::dense::kernel_bridge::inference_net;
+use aekit::model::dense::training::train;
 use aekit::model::{Activation, DenseAutoencoderConfig};
-use aekit::train::trainer::{Pairs, TrainingObserver, to_tensor, train};
+use aekit::train::batches::to_tensor;
 use aekit::train::{LossKind, OptimizerConfig, TrainingConfig};
+use aekit::train::{TrainingData, TrainingObserver};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -261,8 +264,8 @@ fn run_scoring(options: &Options) -> ScoringReport {
     let rows = if options.quick { 100_000 } else { 1_000_000 };
     let chunk = random_matrix(4096, 784, 2);
     let device = aekit::backend::inference_device();
-    let model = w3_model().init(784, &mut StdRng::seed_from_u64(1), &device);
-    let net = aekit::kernel::DenseNet::inference(&model);
+    let model = w3_model().init(784, 784, &mut StdRng::seed_from_u64(1), &device);
+    let net = inference_net(&model);
     let mut times = Vec::with_capacity(options.repeat);
     let mut check = 0.0;
     for r in 0..options.repeat {
@@ -275,9 +278,9 @@ fn run_scoring(options: &Options) -> ScoringReport {
                     out.into_data().try_into_vec::<f32>().unwrap_or_default(),
                     784,
                 );
-                aekit::Autoencoder::row_errors(&chunk, &rebuilt)
+                aekit::model::row_errors(&chunk, &rebuilt)
             } else {
-                net.row_errors(&chunk)
+                net.row_errors(&chunk.values, &chunk.values)
             };
             check = errors.iter().map(|&e| f64::from(e)).sum::<f64>() / errors.len() as f64;
             done += chunk.n_rows();
@@ -355,7 +358,7 @@ fn run(w: &Workload, options: &Options) -> Result<Report, String> {
     for r in 0..options.repeat {
         let seed = 1 + r as u64;
         let mut init_rng = StdRng::seed_from_u64(seed);
-        let model = w.model.init(w.cols, &mut init_rng, &device);
+        let model = w.model.init(w.cols, w.cols, &mut init_rng, &device);
         let config = TrainingConfig {
             optimizer: OptimizerConfig {
                 learning_rate: Some(1e-3),
@@ -374,12 +377,9 @@ fn run(w: &Workload, options: &Options) -> Result<Report, String> {
             ..TrainingConfig::default()
         };
         config.validate().map_err(|e| e.to_string())?;
-        let pairs = Pairs {
-            inputs: &data,
-            targets: &data,
-        };
+        let data = TrainingData::new(&data, None);
         let mut observer = LastBatch::default();
-        let (_model, history) = train(model, &config, pairs, None, &device, &mut observer);
+        let (_model, history) = train(model, &config, &data, None, &device, &mut observer);
         if history.epochs.len() != config.epochs {
             return Err(format!(
                 "{}: training stopped after {} of {} epochs ({:?})",

@@ -1,13 +1,18 @@
-//! Using a fitted model on files: encode rows to codes, decode codes to
-//! rows, reconstruct rows with their errors. Outputs keep the input's row
-//! order and carry the model's label and id columns where the input has them.
+//! Using a fitted model on tables: encode rows to codes, decode codes to
+//! rows, reconstruct rows with their errors, denoise rows, predict a paired
+//! model's targets. Outputs keep the input's row order and carry the
+//! model's label and id columns where the input has them.
 
 use std::path::Path;
+
+use serde::Serialize;
 
 use crate::Autoencoder;
 use crate::data::output::{format_value, write_csv};
 use crate::data::{Matrix, Schema, Table};
-use crate::error::Result;
+use crate::error::{AekitError, Result};
+use crate::model::row_errors;
+use crate::train::Noise;
 
 /// A result table ready to be written.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +77,7 @@ fn assemble(
 
 /// Codes `z0..` for every row, then the label and id columns.
 pub fn encode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
-    let codes = model.encode(&model.scaled_features(table)?);
+    let codes = model.encode(&model.scaled_features(table)?)?;
     let copied = model.schema().passthrough(table);
     Ok(assemble(
         table,
@@ -83,13 +88,14 @@ pub fn encode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
     ))
 }
 
-/// Rows in original units from the `z*` columns; every other column is copied.
+/// Rows in the original units of the model's output columns from the `z*`
+/// columns; every other column is copied.
 pub fn decode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
     let names = code_columns(model.bottleneck());
     let idx = Schema::locate(table, &names, "is a code column the decoder needs but")?;
     let codes = Matrix::new(table.numeric_matrix(&idx)?, idx.len());
-    let mut rows = model.decode(&codes);
-    model.unscale(&mut rows);
+    let mut rows = model.decode(&codes)?;
+    model.unscale_outputs(&mut rows);
     let copied: Vec<(String, usize)> = table
         .headers()
         .iter()
@@ -99,7 +105,7 @@ pub fn decode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
         .collect();
     Ok(assemble(
         table,
-        Leading::Features(model.schema()),
+        Leading::Features(model.output_schema()),
         &rows,
         &copied,
         None,
@@ -110,8 +116,8 @@ pub fn decode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
 /// `reconstruction_error` (per-row MSE in the scaled space).
 pub fn reconstruct(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
     let scaled = model.scaled_features(table)?;
-    let mut rows = model.reconstruct(&scaled);
-    let errors = Autoencoder::row_errors(&scaled, &rows);
+    let mut rows = model.reconstruct(&scaled)?;
+    let errors = row_errors(&scaled, &rows);
     model.unscale(&mut rows);
     let copied = model.schema().passthrough(table);
     Ok(assemble(
@@ -121,4 +127,154 @@ pub fn reconstruct(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
         &copied,
         Some(("reconstruction_error", &errors)),
     ))
+}
+
+/// A paired model's predicted target rows in the target's units, then the
+/// input's label and id columns.
+pub fn predict(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
+    if !model.is_paired() {
+        return Err(AekitError::Unsupported {
+            operation: "predict",
+            needs: "a paired (input -> target) model".into(),
+            has: "rebuilds its own input: use reconstruct, or denoise".into(),
+        });
+    }
+    let mut rows = model.predict(&model.scaled_features(table)?)?;
+    model.unscale_outputs(&mut rows);
+    let copied = model.schema().passthrough(table);
+    Ok(assemble(
+        table,
+        Leading::Features(model.output_schema()),
+        &rows,
+        &copied,
+        None,
+    ))
+}
+
+/// How far a paired model's predictions are from known targets, in the
+/// targets' scaled space.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PredictionScore {
+    /// Mean squared error of the predictions against the targets.
+    pub mse: f64,
+    /// Mean squared error of the inputs themselves against the targets
+    /// (the do-nothing baseline), when inputs and targets have the same
+    /// columns.
+    pub identity_mse: Option<f64>,
+}
+
+/// Scores a paired model's predictions for `inputs` against `targets`.
+pub fn score_predictions(
+    model: &Autoencoder,
+    inputs: &Table,
+    targets: &Table,
+) -> Result<PredictionScore> {
+    let x = model.scaled_features(inputs)?;
+    let y = model.scaled_targets(targets)?;
+    same_rows(inputs, x.n_rows(), targets, y.n_rows())?;
+    let mse = mean(&model.prediction_errors(&x, &y)?);
+    let identity_mse = if model.schema().features == model.output_schema().features {
+        // The inputs in the targets' scaling, so both figures are in the same units.
+        let mut m = model.meta().input.schema.input_matrix(inputs)?;
+        model.meta().output().scaler.transform(&mut m.values);
+        Some(mean(&row_errors(&m, &y)))
+    } else {
+        None
+    };
+    Ok(PredictionScore { mse, identity_mse })
+}
+
+/// What denoising did to a table.
+#[derive(Debug, Clone)]
+pub struct Denoised {
+    /// The denoised rows in original units, label and id columns after them.
+    pub output: OutputTable,
+    /// The rows the model saw (after any added noise), scaled.
+    pub noisy: Matrix,
+    /// The model's output, scaled.
+    pub denoised: Matrix,
+    /// The clean rows, scaled, when known.
+    pub clean: Option<Matrix>,
+    /// Mean squared error of the noisy rows to the clean ones (scaled).
+    pub noisy_mse: Option<f64>,
+    /// Mean squared error of the denoised rows to the clean ones (scaled).
+    pub denoised_mse: Option<f64>,
+}
+
+/// Where the clean rows come from when measuring a denoiser.
+#[derive(Debug, Clone, Copy)]
+pub enum CleanReference<'a> {
+    /// Not known: just denoise.
+    Unknown,
+    /// Another table holds the clean version of each row.
+    Table(&'a Table),
+    /// The table is clean: corrupt it with this noise (from this seed) first.
+    AddNoise(Noise, u64),
+}
+
+/// The model's output for each (noisy) row of `table`, in original units,
+/// with the model's feature columns and the label and id columns; measured
+/// against the clean rows when `clean` says where they are.
+pub fn denoise(model: &Autoencoder, table: &Table, clean: CleanReference<'_>) -> Result<Denoised> {
+    let scaled = model.scaled_features(table)?;
+    let (noisy, clean) = match clean {
+        CleanReference::Unknown => (scaled, None),
+        CleanReference::Table(c) => {
+            let clean = model.scaled_features(c)?;
+            same_rows(table, scaled.n_rows(), c, clean.n_rows())?;
+            (scaled, Some(clean))
+        }
+        CleanReference::AddNoise(noise, seed) => {
+            noise.validate()?;
+            let clip = (model.meta().model.output_activation()
+                == crate::model::Activation::Sigmoid)
+                .then_some((0.0, 1.0));
+            (noise.corrupt(&scaled, seed, 0, clip), Some(scaled))
+        }
+    };
+    let denoised = model.reconstruct(&noisy)?;
+    let mut rows = denoised.clone();
+    model.unscale(&mut rows);
+    let copied = model.schema().passthrough(table);
+    let output = assemble(
+        table,
+        Leading::Features(model.schema()),
+        &rows,
+        &copied,
+        None,
+    );
+    let (noisy_mse, denoised_mse) = match &clean {
+        Some(c) => (
+            Some(mean(&row_errors(&noisy, c))),
+            Some(mean(&row_errors(&denoised, c))),
+        ),
+        None => (None, None),
+    };
+    Ok(Denoised {
+        output,
+        noisy,
+        denoised,
+        clean,
+        noisy_mse,
+        denoised_mse,
+    })
+}
+
+fn same_rows(a: &Table, a_rows: usize, b: &Table, b_rows: usize) -> Result<()> {
+    if a_rows == b_rows {
+        return Ok(());
+    }
+    Err(AekitError::Data {
+        path: b.path().to_path_buf(),
+        row: None,
+        column: None,
+        message: format!(
+            "has {b_rows} rows, but {} has {a_rows}: rows pair up one to one",
+            a.path().display()
+        ),
+    })
+}
+
+fn mean(values: &[f32]) -> f64 {
+    values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len().max(1) as f64
 }

@@ -1,5 +1,7 @@
-//! The dense autoencoder as users meet it: unfitted params -> `fit` on a
-//! table -> a fitted model that encodes, decodes, reconstructs and saves.
+//! Models as users meet them: unfitted params -> `fit` on a table (or on
+//! an input table and a target table) -> a fitted model that encodes,
+//! decodes, reconstructs or predicts, and saves. Which of those a model
+//! can do depends on its kind's capabilities.
 
 use std::path::Path;
 
@@ -7,46 +9,59 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::backend;
-use crate::bundle::{self, FORMAT_VERSION, ModelKind, ModelMeta};
 use crate::data::{ColumnRoles, Matrix, ScaleKind, Scaler, Schema, Table};
 use crate::error::{AekitError, Result};
-use crate::kernel::DenseNet;
-use crate::kernel::net::mean_squared_error;
-use crate::model::{Activation, DenseAutoencoder, DenseAutoencoderConfig, ModelSummary};
-use crate::tasks::anomaly::AnomalyThreshold;
-use crate::train::trainer::{self, Pairs};
-use crate::train::{History, LossKind, TrainingConfig, TrainingObserver, TrainingStart};
+use crate::model::{Activation, Decode, Encode, FittedNetwork, ModelConfig, ModelSummary, Predict};
+use crate::model_file::{self, FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
+use crate::threshold::AnomalyThreshold;
+use crate::train::{
+    History, LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingStart,
+};
 
 /// Keeps the validation draw apart from other streams drawn from the seed.
 const SPLIT_STREAM: u64 = 0xA5A5_5A5A_0F0F_F0F0;
 
-/// Everything needed to fit an autoencoder to a table.
+/// Everything needed to fit a model to a table.
 #[derive(Debug, Clone, Default)]
 pub struct AutoencoderParams {
-    /// Which columns are label, ids or dropped.
+    /// Which columns are label, ids or dropped; for paired training the
+    /// same roles apply to the target table, where its columns have them.
     pub columns: ColumnRoles,
-    /// Feature scaling, fitted on the training table. Default min-max.
+    /// Feature scaling, fitted on the training table (and, for paired
+    /// training, separately on the target table). Default min-max.
     pub scale: ScaleKind,
-    /// The architecture.
-    pub model: DenseAutoencoderConfig,
-    /// The training schedule.
+    /// The model's kind and architecture.
+    pub model: ModelConfig,
+    /// The training schedule, including input noise for denoising.
     pub training: TrainingConfig,
 }
 
-/// A trained autoencoder with the column layout and scaler it was fitted with.
+/// A trained model with the column layout and scalers it was fitted with.
 #[derive(Debug)]
 pub struct Autoencoder {
     meta: ModelMeta,
-    model: DenseAutoencoder,
-    /// The same weights in the kernels' form, which every forward pass uses.
-    net: DenseNet,
+    network: Box<dyn FittedNetwork>,
 }
 
-impl Autoencoder {
-    fn new(meta: ModelMeta, model: DenseAutoencoder) -> Autoencoder {
-        let net = DenseNet::inference(&model);
-        Autoencoder { meta, model, net }
+/// Input and target rows of one side of training (train or validation).
+struct Sides {
+    inputs: Matrix,
+    targets: Option<Matrix>,
+}
+
+impl Sides {
+    fn split(self, rows: &[usize]) -> Sides {
+        Sides {
+            inputs: self.inputs.gather(rows),
+            targets: self.targets.as_ref().map(|t| t.gather(rows)),
+        }
+    }
+
+    fn pairs(&self) -> Pairs<'_> {
+        Pairs {
+            inputs: &self.inputs,
+            targets: self.targets.as_ref().unwrap_or(&self.inputs),
+        }
     }
 }
 
@@ -56,37 +71,106 @@ impl AutoencoderParams {
         self.model.validate()?;
         self.training.validate()?;
         if self.training.loss == LossKind::Bce
-            && self.model.output_activation != Activation::Sigmoid
+            && self.model.output_activation() != Activation::Sigmoid
         {
             return Err(AekitError::param(
-                "--loss",
-                "bce needs a sigmoid output layer (--output-activation sigmoid)",
+                "loss",
+                "bce needs a sigmoid output layer (output_activation sigmoid)",
             ));
         }
         Ok(())
     }
 
-    /// Fits on `train`, validating on `validation` (or on the last
-    /// `validation_split` of `train`), reporting progress to `observer`.
+    /// Fits an autoencoder on `train`, validating on `validation` (or on the
+    /// last `validation_split` of `train`), reporting progress to `observer`.
+    /// With `training.noise`, it learns to rebuild clean rows from corrupted
+    /// ones (a denoising autoencoder).
     pub fn fit(
         &self,
         train: &Table,
         validation: Option<&Table>,
         observer: &mut dyn TrainingObserver,
     ) -> Result<Autoencoder> {
+        self.fit_tables(train, None, validation.map(|v| (v, None)), observer)
+    }
+
+    /// Fits a paired model: row i of `inputs` maps to row i of `targets`.
+    /// The decoder ends at the target width; each table's columns are
+    /// resolved and scaled on their own, and both layouts are stored.
+    pub fn fit_paired(
+        &self,
+        inputs: &Table,
+        targets: &Table,
+        validation: Option<(&Table, &Table)>,
+        observer: &mut dyn TrainingObserver,
+    ) -> Result<Autoencoder> {
+        self.fit_tables(
+            inputs,
+            Some(targets),
+            validation.map(|(i, t)| (i, Some(t))),
+            observer,
+        )
+    }
+
+    fn fit_tables(
+        &self,
+        train: &Table,
+        target: Option<&Table>,
+        validation: Option<(&Table, Option<&Table>)>,
+        observer: &mut dyn TrainingObserver,
+    ) -> Result<Autoencoder> {
         self.validate()?;
         let resolved = self.columns.resolve(train)?;
         let schema = resolved.schema;
-        let mut rows = schema.input_matrix(train)?;
-        let mut held_out = validation.map(|v| schema.input_matrix(v)).transpose()?;
+        let target_schema = target
+            .map(|t| Ok::<_, AekitError>(self.columns.present_in(t).resolve(t)?.schema))
+            .transpose()?;
+        let read = |inputs: &Table, targets: Option<&Table>| -> Result<Sides> {
+            let sides = Sides {
+                inputs: schema.input_matrix(inputs)?,
+                targets: match (&target_schema, targets) {
+                    (Some(s), Some(t)) => Some(s.input_matrix(t)?),
+                    _ => None,
+                },
+            };
+            if let (Some(t), Some(table)) = (&sides.targets, targets)
+                && t.n_rows() != sides.inputs.n_rows()
+            {
+                return Err(AekitError::Data {
+                    path: table.path().to_path_buf(),
+                    row: None,
+                    column: None,
+                    message: format!(
+                        "has {} rows, but the inputs {} have {}: row i of the target pairs with row i of the input",
+                        t.n_rows(),
+                        inputs.path().display(),
+                        sides.inputs.n_rows()
+                    ),
+                });
+            }
+            Ok(sides)
+        };
+        let mut rows = read(train, target)?;
+        let mut held_out = match validation {
+            Some((v, vt)) => {
+                if target.is_some() && vt.is_none() {
+                    return Err(AekitError::param(
+                        "validation_target",
+                        "a paired model validates on input and target tables: give both",
+                    ));
+                }
+                Some(read(v, vt)?)
+            }
+            None => None,
+        };
         if held_out.is_none()
             && let Some(split) = self.training.validation_split
         {
-            let n = rows.n_rows();
+            let n = rows.inputs.n_rows();
             let n_val = ((n as f64) * split).round() as usize;
             if n_val == 0 || n_val >= n {
                 return Err(AekitError::param(
-                    "--validation-split",
+                    "validation_split",
                     format!("{split} of {n} rows leaves no rows for training or for validation"),
                 ));
             }
@@ -97,55 +181,82 @@ impl AutoencoderParams {
                 ));
             }
             // Without shuffling: the last rows, as Keras' validation_split takes them.
-            held_out = Some(rows.gather(&order[n - n_val..]));
-            rows = rows.gather(&order[..n - n_val]);
+            let all = rows;
+            held_out = Some(Sides {
+                inputs: all.inputs.gather(&order[n - n_val..]),
+                targets: all.targets.as_ref().map(|t| t.gather(&order[n - n_val..])),
+            });
+            rows = all.split(&order[..n - n_val]);
         }
-        let scaler = Scaler::fit(self.scale, &rows.values, rows.n_cols);
-        scaler.transform(&mut rows.values);
-        if let Some(v) = held_out.as_mut() {
-            scaler.transform(&mut v.values);
+        let scaler = Scaler::fit(self.scale, &rows.inputs.values, rows.inputs.n_cols);
+        let target_scaler = rows
+            .targets
+            .as_ref()
+            .map(|t| Scaler::fit(self.scale, &t.values, t.n_cols));
+        for sides in std::iter::once(&mut rows).chain(held_out.as_mut()) {
+            scaler.transform(&mut sides.inputs.values);
+            if let (Some(s), Some(t)) = (&target_scaler, sides.targets.as_mut()) {
+                s.transform(&mut t.values);
+            }
         }
         if self.training.loss == LossKind::Bce
-            && rows.values.iter().any(|v| !(0.0..=1.0).contains(v))
+            && rows
+                .pairs()
+                .targets
+                .values
+                .iter()
+                .any(|v| !(0.0..=1.0).contains(v))
         {
             return Err(AekitError::param(
-                "--loss",
-                "bce needs features in [0, 1]: use --scale minmax",
+                "loss",
+                "bce needs targets in [0, 1]: scale min-max",
             ));
         }
 
         observer.on_train_start(&TrainingStart {
-            n_rows: rows.n_rows(),
-            n_validation_rows: held_out.as_ref().map_or(0, Matrix::n_rows),
-            n_features: rows.n_cols,
+            n_rows: rows.inputs.n_rows(),
+            n_validation_rows: held_out.as_ref().map_or(0, |v| v.inputs.n_rows()),
+            n_features: rows.inputs.n_cols,
             skipped_text: resolved.skipped_text,
         });
-        let device = backend::training_device();
-        let mut rng = StdRng::seed_from_u64(self.training.seed);
-        let net = self.model.init(schema.features.len(), &mut rng, &device);
-        let pairs = Pairs {
-            inputs: &rows,
-            targets: &rows,
-        };
-        let val_pairs = held_out.as_ref().map(|v| Pairs {
-            inputs: v,
-            targets: v,
-        });
-        let (model, history) =
-            trainer::train(net, &self.training, pairs, val_pairs, &device, observer);
+        let clip = (self.model.output_activation() == Activation::Sigmoid).then_some((0.0, 1.0));
+        let data = TrainingData::new(&rows.inputs, rows.targets.as_ref()).with_noise(
+            self.training.noise,
+            clip,
+            self.training.seed,
+        );
+        let n_inputs = rows.inputs.n_cols;
+        let n_outputs = rows.pairs().targets.n_cols;
+        let (network, history) = self.model.fit(
+            n_inputs,
+            n_outputs,
+            &data,
+            held_out.as_ref().map(Sides::pairs),
+            &self.training,
+            observer,
+        );
         let meta = ModelMeta {
             format_version: FORMAT_VERSION,
             aekit_version: crate::VERSION.to_string(),
-            kind: ModelKind::DenseAutoencoder,
-            n_features: schema.features.len(),
-            architecture: self.model.clone(),
-            schema,
-            scaler,
+            model: self.model.clone(),
+            input: Preprocessing {
+                shape: vec![n_inputs],
+                schema,
+                scaler,
+            },
+            target: match (target_schema, target_scaler) {
+                (Some(schema), Some(scaler)) => Some(Preprocessing {
+                    shape: vec![n_outputs],
+                    schema,
+                    scaler,
+                }),
+                _ => None,
+            },
             training: self.training.clone(),
             history,
-            anomaly: None,
+            tasks: TaskData::default(),
         };
-        Ok(Autoencoder::new(meta, model))
+        Ok(Autoencoder { meta, network })
     }
 }
 
@@ -155,14 +266,35 @@ impl Autoencoder {
         &self.meta
     }
 
+    /// The model's kind, as the model file names it.
+    pub fn kind(&self) -> &'static str {
+        self.meta.model.kind()
+    }
+
     /// Stores (or clears) the anomaly threshold saved with the model.
     pub fn set_anomaly_threshold(&mut self, threshold: Option<AnomalyThreshold>) {
-        self.meta.anomaly = threshold;
+        self.meta.tasks.anomaly = threshold;
+    }
+
+    /// The anomaly threshold saved with the model, if it was fitted as a detector.
+    pub fn anomaly_threshold(&self) -> Option<&AnomalyThreshold> {
+        self.meta.tasks.anomaly.as_ref()
     }
 
     /// The columns the model reads.
     pub fn schema(&self) -> &Schema {
-        &self.meta.schema
+        &self.meta.input.schema
+    }
+
+    /// Whether the model maps inputs to a separate target table.
+    pub fn is_paired(&self) -> bool {
+        self.meta.target.is_some()
+    }
+
+    /// The columns the model writes: the target's for a paired model, the
+    /// input's otherwise.
+    pub fn output_schema(&self) -> &Schema {
+        &self.meta.output().schema
     }
 
     /// The training history.
@@ -172,97 +304,130 @@ impl Autoencoder {
 
     /// Width of the code.
     pub fn bottleneck(&self) -> usize {
-        self.meta.architecture.bottleneck
+        self.network.encoder().map_or(0, |e| e.code_width())
     }
 
     /// Input width.
     pub fn n_features(&self) -> usize {
-        self.meta.n_features
+        self.meta.input.width()
     }
 
     /// A Keras-style summary.
     pub fn summary(&self) -> ModelSummary {
-        ModelSummary::of(&self.meta.architecture, self.meta.n_features)
+        self.network.summary()
     }
 
     /// The model's feature columns of `table`, scaled as in training.
     pub fn scaled_features(&self, table: &Table) -> Result<Matrix> {
-        let mut m = self.meta.schema.input_matrix(table)?;
-        self.meta.scaler.transform(&mut m.values);
+        let mut m = self.meta.input.schema.input_matrix(table)?;
+        self.meta.input.scaler.transform(&mut m.values);
         Ok(m)
     }
 
-    /// Maps scaled values back to the original units.
+    /// The target columns of `table`, scaled as the model's outputs are
+    /// (the input's columns and scaler when the model is not paired).
+    pub fn scaled_targets(&self, table: &Table) -> Result<Matrix> {
+        let output = self.meta.output();
+        let mut m = output.schema.input_matrix(table)?;
+        output.scaler.transform(&mut m.values);
+        Ok(m)
+    }
+
+    /// Maps scaled input values back to the original units.
     pub fn unscale(&self, m: &mut Matrix) {
-        self.meta.scaler.inverse_transform(&mut m.values);
+        self.meta.input.scaler.inverse_transform(&mut m.values);
+    }
+
+    /// Maps scaled outputs back to the original units of the output columns.
+    pub fn unscale_outputs(&self, m: &mut Matrix) {
+        self.meta.output().scaler.inverse_transform(&mut m.values);
+    }
+
+    fn encoder(&self, operation: &'static str) -> Result<&dyn Encode> {
+        self.network
+            .encoder()
+            .ok_or_else(|| self.unsupported(operation, "a code (encoder)"))
+    }
+
+    fn predictor(&self, operation: &'static str) -> Result<&dyn Predict> {
+        self.network
+            .predictor()
+            .ok_or_else(|| self.unsupported(operation, "output rows"))
+    }
+
+    fn unsupported(&self, operation: &'static str, needs: &str) -> AekitError {
+        AekitError::Unsupported {
+            operation,
+            needs: needs.to_string(),
+            has: format!("is of kind '{}', which has none", self.kind()),
+        }
+    }
+
+    /// A paired model's outputs are targets, not reconstructions.
+    fn refuse_paired(&self, operation: &'static str) -> Result<()> {
+        if self.is_paired() {
+            return Err(AekitError::Unsupported {
+                operation,
+                needs: "a model whose output rebuilds its input".into(),
+                has: "maps inputs to a separate target table (use predict)".into(),
+            });
+        }
+        Ok(())
     }
 
     /// Codes for scaled rows.
-    ///
-    /// # Panics
-    /// If `scaled` does not have [`Autoencoder::n_features`] columns
-    /// ([`Autoencoder::scaled_features`] always does).
-    pub fn encode(&self, scaled: &Matrix) -> Matrix {
-        self.net.map_rows(self.net.encoder(), scaled)
+    pub fn encode(&self, scaled: &Matrix) -> Result<Matrix> {
+        self.encoder("encode")?.encode(scaled)
     }
 
-    /// Scaled reconstructions for codes: the decoder alone.
-    ///
-    /// # Panics
-    /// If `codes` does not have [`Autoencoder::bottleneck`] columns.
-    pub fn decode(&self, codes: &Matrix) -> Matrix {
-        self.net.map_rows(self.net.decoder(), codes)
+    /// Scaled outputs for codes: the decoder alone.
+    pub fn decode(&self, codes: &Matrix) -> Result<Matrix> {
+        let decoder: &dyn Decode = self
+            .network
+            .decoder()
+            .ok_or_else(|| self.unsupported("decode", "a decoder"))?;
+        decoder.decode(codes)
     }
 
-    /// Scaled reconstructions of scaled rows.
-    ///
-    /// # Panics
-    /// If `scaled` does not have [`Autoencoder::n_features`] columns.
-    pub fn reconstruct(&self, scaled: &Matrix) -> Matrix {
-        self.net.map_rows(self.net.all(), scaled)
+    /// Scaled reconstructions of scaled rows (an autoencoder's output; a
+    /// denoising autoencoder's clean rows).
+    pub fn reconstruct(&self, scaled: &Matrix) -> Result<Matrix> {
+        self.refuse_paired("reconstruct")?;
+        self.predictor("reconstruct")?.predict(scaled)
     }
 
-    /// Per-row mean squared reconstruction error of scaled rows, as
-    /// [`Autoencoder::row_errors`] of [`Autoencoder::reconstruct`] but
-    /// without keeping the reconstructions.
-    pub fn reconstruction_errors(&self, scaled: &Matrix) -> Vec<f32> {
-        self.net.row_errors(scaled)
+    /// Scaled outputs of a model for scaled inputs: for a paired model, its
+    /// predicted targets.
+    pub fn predict(&self, scaled: &Matrix) -> Result<Matrix> {
+        self.predictor("predict")?.predict(scaled)
     }
 
-    /// Per-row mean squared error between two scaled matrices.
-    pub fn row_errors(scaled: &Matrix, reconstructed: &Matrix) -> Vec<f32> {
-        (0..scaled.n_rows())
-            .map(|i| mean_squared_error(scaled.row(i), reconstructed.row(i)))
-            .collect()
+    /// Per-row mean squared reconstruction error of scaled rows, without
+    /// keeping the reconstructions.
+    pub fn reconstruction_errors(&self, scaled: &Matrix) -> Result<Vec<f32>> {
+        self.refuse_paired("score")?;
+        self.predictor("score")?.prediction_errors(scaled, scaled)
+    }
+
+    /// Per-row mean squared error of the outputs for scaled `inputs`
+    /// against scaled `targets`.
+    pub fn prediction_errors(&self, inputs: &Matrix, targets: &Matrix) -> Result<Vec<f32>> {
+        self.predictor("score")?.prediction_errors(inputs, targets)
     }
 
     /// Writes the model file atomically.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        bundle::save(path.as_ref(), &self.meta, &self.model.export_tensors())
+        model_file::save(path.as_ref(), &self.meta, &self.network.tensors())
     }
 
-    /// Reads a model file, checking it completely.
+    /// Reads a model file of any format version, checking it completely.
     pub fn load(path: impl AsRef<Path>) -> Result<Autoencoder> {
         let path = path.as_ref();
-        let (meta, tensors) = bundle::load(path)?;
-        if meta.schema.features.len() != meta.n_features
-            || meta.scaler.n_features() != meta.n_features
-        {
-            return Err(AekitError::model(
-                path,
-                "the column list, scaler and input width disagree",
-            ));
-        }
-        meta.architecture
-            .validate()
-            .map_err(|e| AekitError::model(path, e.to_string()))?;
-        let model = DenseAutoencoder::from_tensors(
-            &meta.architecture,
-            meta.n_features,
-            &tensors,
-            &backend::inference_device(),
-        )
-        .map_err(|m| AekitError::model(path, m))?;
-        Ok(Autoencoder::new(meta, model))
+        let (meta, tensors) = model_file::load(path)?;
+        let network = meta
+            .model
+            .load(meta.input.width(), meta.output().width(), &tensors)
+            .map_err(|m| AekitError::model(path, m))?;
+        Ok(Autoencoder { meta, network })
     }
 }

@@ -19,7 +19,7 @@ pub fn training_device() -> Device {
 /// every core. Call once, before any tensor work.
 pub fn set_threads(threads: Option<usize>) -> Result<usize> {
     if threads == Some(0) {
-        return Err(AekitError::param("--threads", "must be at least 1"));
+        return Err(AekitError::param("threads", "must be at least 1"));
     }
     let n = threads.unwrap_or_else(|| {
         std::thread::available_parallelism()

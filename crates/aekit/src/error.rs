@@ -40,7 +40,8 @@ pub enum AekitError {
     /// A hyper-parameter is outside its valid range.
     #[error("invalid parameter {name}: {message}")]
     InvalidParam {
-        /// The parameter, named as the command line names it.
+        /// The parameter, named as its config field is (`bottleneck`,
+        /// `learning_rate`, ...); the command line maps it to its flag.
         name: &'static str,
         /// What is wrong with it.
         message: String,
@@ -52,6 +53,26 @@ pub enum AekitError {
         path: PathBuf,
         /// What is wrong with it.
         message: String,
+    },
+    /// Rows handed to a model are not as wide as the model needs.
+    #[error("{operation}: the model takes {expected} columns, got {got}")]
+    Width {
+        /// What was being done.
+        operation: &'static str,
+        /// The width the model needs.
+        expected: usize,
+        /// The width it got.
+        got: usize,
+    },
+    /// The model's kind cannot do what was asked.
+    #[error("{operation} needs {needs}; this model {has}")]
+    Unsupported {
+        /// What was asked.
+        operation: &'static str,
+        /// What it needs (and which kinds or models have it).
+        needs: String,
+        /// What this model is.
+        has: String,
     },
     /// The numerical work failed (for example a solver that did not converge).
     #[error("{0}")]

@@ -9,13 +9,14 @@
 pub mod apply;
 pub mod autoencoder;
 pub mod backend;
-pub mod bundle;
 pub mod data;
 pub mod error;
 pub mod kernel;
 pub mod model;
+pub mod model_file;
 pub mod report;
 pub mod tasks;
+pub mod threshold;
 pub mod train;
 
 pub use autoencoder::{Autoencoder, AutoencoderParams};

@@ -141,3 +141,23 @@ pub fn iris_model(dir: &Path) -> PathBuf {
     .ok();
     out
 }
+
+/// The JSON metadata of a model file.
+pub fn model_metadata(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let json = &header.metadata().as_ref().unwrap()["aekit"];
+    serde_json::from_str(json).unwrap()
+}
+
+/// Copies the model file `from` to `to` with its metadata changed by `edit`.
+pub fn rewrite_metadata(from: &Path, to: &Path, edit: fn(&mut serde_json::Value)) {
+    let bytes = std::fs::read(from).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let mut info = header.metadata().clone().unwrap();
+    let mut meta: serde_json::Value = serde_json::from_str(&info["aekit"]).unwrap();
+    edit(&mut meta);
+    info.insert("aekit".into(), meta.to_string());
+    safetensors::serialize_to_file(file.tensors(), Some(info), to).unwrap();
+}

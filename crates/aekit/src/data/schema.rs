@@ -61,16 +61,37 @@ pub struct ResolvedColumns {
 }
 
 impl ColumnRoles {
+    /// These roles restricted to the columns `table` has: for a second
+    /// table (a paired model's targets) that need not repeat every column.
+    pub fn present_in(&self, table: &Table) -> ColumnRoles {
+        let keep = |names: &[String]| -> Vec<String> {
+            names
+                .iter()
+                .filter(|n| table.column_index(n).is_some())
+                .cloned()
+                .collect()
+        };
+        ColumnRoles {
+            label: self
+                .label
+                .clone()
+                .filter(|l| table.column_index(l).is_some()),
+            ids: keep(&self.ids),
+            drop: keep(&self.drop),
+            one_hot: keep(&self.one_hot),
+        }
+    }
+
     /// Checks every named column exists, picks the numeric features and
     /// learns the categories of one-hot columns.
     pub fn resolve(&self, table: &Table) -> Result<ResolvedColumns> {
         if let Some(label) = &self.label {
-            table.require_column(label, "named by --label")?;
+            table.require_column(label, "named as the label")?;
         }
         for (names, flag) in [
-            (&self.ids, "named by --id"),
-            (&self.drop, "named by --drop"),
-            (&self.one_hot, "named by --one-hot"),
+            (&self.ids, "named as an id"),
+            (&self.drop, "named to drop"),
+            (&self.one_hot, "named to one-hot encode"),
         ] {
             for name in names {
                 table.require_column(name, flag)?;
@@ -82,7 +103,7 @@ impl ColumnRoles {
                 || self.drop.contains(name)
             {
                 return Err(AekitError::param(
-                    "--one-hot",
+                    "one_hot",
                     format!("column '{name}' is also named as label, id or dropped"),
                 ));
             }
@@ -107,7 +128,7 @@ impl ColumnRoles {
         }
         let mut one_hot = Vec::new();
         for name in &self.one_hot {
-            let col = table.require_column(name, "named by --one-hot")?;
+            let col = table.require_column(name, "named to one-hot encode")?;
             let cells: Vec<&str> = (0..table.n_rows()).map(|r| table.cell(r, col)).collect();
             if let Some(r) = cells.iter().position(|c| c.is_empty()) {
                 return Err(AekitError::Data {
@@ -134,7 +155,7 @@ impl ColumnRoles {
         }
         let label_classes = match &self.label {
             Some(label) => {
-                let col = table.require_column(label, "named by --label")?;
+                let col = table.require_column(label, "named as the label")?;
                 let cells: Vec<&str> = (0..table.n_rows()).map(|r| table.cell(r, col)).collect();
                 LabelEncoder::fit(&cells).classes
             }

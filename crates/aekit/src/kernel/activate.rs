@@ -1,8 +1,29 @@
 //! Activations applied in place, and their derivatives taken from the
 //! activation's output (so the pre-activation need not be kept).
 
-use crate::model::Activation;
-use crate::train::fused::fast_exp;
+use serde::{Deserialize, Serialize};
+
+use super::loss::fast_exp;
+
+/// An element-wise activation function. Parsing, display and burn's
+/// tensor form live with the model ([`crate::model::activation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Activation {
+    /// The identity.
+    Linear,
+    /// `max(0, x)`.
+    Relu,
+    /// `x` for positive inputs, `slope * x` otherwise (Keras' default slope is 0.3).
+    LeakyRelu {
+        /// Slope for negative inputs.
+        slope: f64,
+    },
+    /// The logistic function.
+    Sigmoid,
+    /// Hyperbolic tangent.
+    Tanh,
+}
 
 /// Replaces each value `z` by `activation(z)`.
 pub fn apply(activation: Activation, values: &mut [f32]) {

@@ -1,7 +1,7 @@
 //! Batch normalisation in training mode over a batch's rows, forward and
 //! backward, with burn's statistics (mean and biased variance).
 
-use super::net::NormParams;
+use super::dense_net::NormParams;
 
 /// A batch-norm layer's per-step values: the batch statistics, the
 /// normalised pre-activations and the gradients of gamma and beta.

@@ -13,9 +13,10 @@ pub struct DropoutMask {
     scale: f32,
 }
 
-/// SplitMix64's finaliser: a well-mixed 64-bit hash of `x`.
+/// SplitMix64's finaliser: a well-mixed 64-bit hash of `x`. Counter-based
+/// draws (dropout here, input noise in `train::noise`) hash a key plus a position.
 #[inline(always)]
-fn mix(x: u64) -> u64 {
+pub fn mix(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

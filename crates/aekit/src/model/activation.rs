@@ -1,45 +1,16 @@
-//! Element-wise activations, parsed from the names the command line uses.
+//! Element-wise activations: parsed from the names the command line uses
+//! and shown in summaries. (The plain enum lives with the kernels, its
+//! burn tensor form with the losses in [`crate::train::loss`].)
 
 use std::fmt;
 use std::str::FromStr;
 
-use burn::tensor::{Tensor, activation};
-use serde::{Deserialize, Serialize};
-
-/// An element-wise activation function.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Activation {
-    /// The identity.
-    Linear,
-    /// `max(0, x)`.
-    Relu,
-    /// `x` for positive inputs, `slope * x` otherwise (Keras' default slope is 0.3).
-    LeakyRelu {
-        /// Slope for negative inputs.
-        slope: f64,
-    },
-    /// The logistic function.
-    Sigmoid,
-    /// Hyperbolic tangent.
-    Tanh,
-}
+pub use crate::kernel::activate::Activation;
 
 /// Keras' `LeakyReLU()` default, which the seed tutorial relies on.
 pub const DEFAULT_LEAKY_SLOPE: f64 = 0.3;
 
 impl Activation {
-    /// Applies the activation.
-    pub fn forward<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
-        match self {
-            Activation::Linear => x,
-            Activation::Relu => activation::relu(x),
-            Activation::LeakyRelu { slope } => activation::leaky_relu(x, slope),
-            Activation::Sigmoid => activation::sigmoid(x),
-            Activation::Tanh => activation::tanh(x),
-        }
-    }
-
     /// The Keras layer name shown in model summaries.
     pub fn layer_name(self) -> String {
         match self {

@@ -249,24 +249,51 @@ pub fn image_grid(
     title: &str,
     path: &Path,
 ) -> Result<()> {
+    image_strips(
+        &[("original", originals), ("reconstructed", reconstructions)],
+        shape,
+        n,
+        title,
+        path,
+    )
+}
+
+/// The first `n` rows of each named matrix drawn as a strip of
+/// `height x width` grey images, one strip under the other (noisy /
+/// denoised / clean, say). All share one grey scale, set by the first
+/// matrix's range.
+pub fn image_strips(
+    strips: &[(&str, &Matrix)],
+    shape: (usize, usize),
+    n: usize,
+    title: &str,
+    path: &Path,
+) -> Result<()> {
     let (h, w) = shape;
-    if h * w != originals.n_cols {
-        return Err(AekitError::param(
-            "--image-shape",
-            format!(
-                "{h}x{w} = {} pixels, but the model has {} features",
-                h * w,
-                originals.n_cols
-            ),
-        ));
+    let Some(&(_, first)) = strips.first() else {
+        return Ok(());
+    };
+    for (_, m) in strips {
+        if h * w != m.n_cols {
+            return Err(AekitError::param(
+                "image_shape",
+                format!(
+                    "{h}x{w} = {} pixels, but the model has {} features",
+                    h * w,
+                    m.n_cols
+                ),
+            ));
+        }
     }
-    let n = n.min(originals.n_rows()).max(1);
-    let lo = originals
-        .values
+    let n = strips
         .iter()
-        .copied()
-        .fold(f32::INFINITY, f32::min);
-    let hi = originals
+        .map(|(_, m)| m.n_rows())
+        .min()
+        .unwrap_or(0)
+        .min(n)
+        .max(1);
+    let lo = first.values.iter().copied().fold(f32::INFINITY, f32::min);
+    let hi = first
         .values
         .iter()
         .copied()
@@ -277,7 +304,7 @@ pub fn image_grid(
     let label_w = 150u32;
     let top = 50u32;
     let width = label_w + n as u32 * (w as u32 * cell + gap) + gap;
-    let height = top + 2 * (h as u32 * cell + gap) + gap;
+    let height = top + strips.len() as u32 * (h as u32 * cell + gap) + gap;
     render(path, (width, height), |root| {
         root.draw(&Text::new(
             title.to_string(),
@@ -285,10 +312,7 @@ pub fn image_grid(
             ("sans-serif", 22).into_font(),
         ))
         .map_err(|e| e.to_string())?;
-        for (row, (name, m)) in [("original", originals), ("reconstructed", reconstructions)]
-            .into_iter()
-            .enumerate()
-        {
+        for (row, &(name, m)) in strips.iter().enumerate() {
             let y0 = top + row as u32 * (h as u32 * cell + gap);
             root.draw(&Text::new(
                 name.to_string(),
@@ -296,7 +320,7 @@ pub fn image_grid(
                 ("sans-serif", 17).into_font(),
             ))
             .map_err(|e| e.to_string())?;
-            for i in 0..n {
+            for i in 0..n.min(m.n_rows()) {
                 let x0 = label_w + i as u32 * (w as u32 * cell + gap);
                 for (p, &v) in m.row(i).iter().enumerate() {
                     let shade = (((v - lo) / range).clamp(0.0, 1.0) * 255.0) as u8;

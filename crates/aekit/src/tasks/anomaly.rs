@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::metrics::{Confusion, average_precision, roc_auc};
 use crate::Autoencoder;
@@ -18,61 +18,7 @@ use crate::error::{AekitError, Result};
 use crate::model::{Activation, DenseAutoencoderConfig};
 use crate::train::{TrainingConfig, TrainingObserver};
 
-/// How the threshold is set from the training scores.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
-pub enum ThresholdRule {
-    /// Expected share of anomalies in the training data, in (0, 0.5]: the
-    /// threshold is the (1 - P) quantile of the training scores (PyOD's rule).
-    Contamination(f64),
-    /// The threshold is this percentile (0-100) of the training scores.
-    Percentile(f64),
-}
-
-impl Default for ThresholdRule {
-    fn default() -> Self {
-        ThresholdRule::Contamination(DEFAULT_CONTAMINATION)
-    }
-}
-
-/// PyOD's default contamination.
-pub const DEFAULT_CONTAMINATION: f64 = 0.1;
-
-impl ThresholdRule {
-    /// Checks the rule's value.
-    pub fn validate(self) -> Result<()> {
-        match self {
-            ThresholdRule::Contamination(p) if !(p > 0.0 && p <= 0.5) => Err(AekitError::param(
-                "--contamination",
-                format!("must be in (0, 0.5], got {p}"),
-            )),
-            ThresholdRule::Percentile(q) if !(0.0..=100.0).contains(&q) => Err(AekitError::param(
-                "--threshold-percentile",
-                format!("must be in [0, 100], got {q}"),
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    /// The quantile (0-1) of the training scores this rule takes.
-    pub fn quantile(self) -> f64 {
-        match self {
-            ThresholdRule::Contamination(p) => 1.0 - p,
-            ThresholdRule::Percentile(q) => q / 100.0,
-        }
-    }
-}
-
-/// The threshold stored with a detector, and how it came about.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AnomalyThreshold {
-    /// Rows scoring above this are anomalies.
-    pub threshold: f64,
-    /// The rule that set it.
-    pub rule: ThresholdRule,
-    /// Share of training rows above the threshold.
-    pub training_flagged: f64,
-}
+pub use crate::threshold::{AnomalyThreshold, DEFAULT_CONTAMINATION, ThresholdRule};
 
 /// An unfitted detector: a dense autoencoder with defaults chosen for
 /// anomaly detection.
@@ -156,11 +102,11 @@ impl DetectorParams {
         let params = AutoencoderParams {
             columns: self.columns.clone(),
             scale: self.scale,
-            model,
+            model: model.into(),
             training: self.training.clone(),
         };
         let mut autoencoder = params.fit(train, None, observer)?;
-        let scores = scores(&autoencoder, &autoencoder.scaled_features(train)?);
+        let scores = scores(&autoencoder, &autoencoder.scaled_features(train)?)?;
         let threshold = quantile(&scores, self.rule.quantile());
         let flagged = scores.iter().filter(|&&s| s > threshold).count();
         autoencoder.set_anomaly_threshold(Some(AnomalyThreshold {
@@ -175,7 +121,7 @@ impl DetectorParams {
 impl Detector {
     /// Wraps a loaded model that has a threshold.
     pub fn from_autoencoder(autoencoder: Autoencoder, path: &Path) -> Result<Detector> {
-        if autoencoder.meta().anomaly.is_none() {
+        if autoencoder.anomaly_threshold().is_none() {
             return Err(AekitError::model(
                 path,
                 "has no anomaly threshold (train it with `aekit detect`)",
@@ -187,18 +133,13 @@ impl Detector {
     /// The fitted threshold.
     pub fn threshold(&self) -> f64 {
         self.autoencoder
-            .meta()
-            .anomaly
-            .as_ref()
+            .anomaly_threshold()
             .map_or(f64::INFINITY, |a| a.threshold)
     }
 
     /// Each row's anomaly score: higher is more anomalous.
     pub fn decision_function(&self, table: &Table) -> Result<Vec<f64>> {
-        Ok(scores(
-            &self.autoencoder,
-            &self.autoencoder.scaled_features(table)?,
-        ))
+        scores(&self.autoencoder, &self.autoencoder.scaled_features(table)?)
     }
 
     /// 1 for rows above the threshold, 0 otherwise.
@@ -213,12 +154,12 @@ impl Detector {
 }
 
 /// Reconstruction MSE of each scaled row.
-pub fn scores(model: &Autoencoder, scaled: &Matrix) -> Vec<f64> {
-    model
-        .reconstruction_errors(scaled)
+pub fn scores(model: &Autoencoder, scaled: &Matrix) -> Result<Vec<f64>> {
+    Ok(model
+        .reconstruction_errors(scaled)?
         .into_iter()
         .map(f64::from)
-        .collect()
+        .collect())
 }
 
 /// The `q` quantile (0-1) with linear interpolation, as numpy's default.
@@ -330,19 +271,19 @@ pub fn score_file(
     options: &ScoreOptions,
     progress: &mut dyn FnMut(usize),
 ) -> Result<ScoreReport> {
-    let threshold = match (options.threshold, &model.meta().anomaly) {
+    let threshold = match (options.threshold, model.anomaly_threshold()) {
         (Some(t), _) if t.is_finite() => t,
         (Some(t), _) => {
             return Err(AekitError::param(
-                "--threshold",
+                "threshold",
                 format!("must be a finite number, got {t}"),
             ));
         }
         (None, Some(a)) => a.threshold,
         (None, None) => {
             return Err(AekitError::param(
-                "--threshold",
-                "the model has no stored threshold (train it with `aekit detect`): give --threshold",
+                "threshold",
+                "the model has no stored threshold (train it with `aekit detect`) and none was given",
             ));
         }
     };
@@ -409,8 +350,8 @@ pub fn score_file(
         writer.write_record(&header).map_err(|e| io(e.into()))?;
         while let Some(chunk) = chunks.next_chunk(options.chunk_rows.max(1))? {
             let scaled = model.scaled_features(&chunk)?;
-            let rebuilt = model.reconstruct(&scaled);
-            let errors = Autoencoder::row_errors(&scaled, &rebuilt);
+            let rebuilt = model.reconstruct(&scaled)?;
+            let errors = crate::model::row_errors(&scaled, &rebuilt);
             for (r, &error) in errors.iter().enumerate() {
                 let score = f64::from(error);
                 let flag = score > threshold;

@@ -146,8 +146,8 @@ pub fn evaluate(
         .or_else(|| model.schema().label.clone())
         .ok_or_else(|| {
             AekitError::param(
-                "--label",
-                "the model has no label column: name one with --label",
+                "label",
+                "the model has no label column: name the column that holds the classes",
             )
         })?;
     let encoder = LabelEncoder::fit(&labels_of(train, &label)?);
@@ -162,8 +162,8 @@ pub fn evaluate(
     let train_scaled = model.scaled_features(train)?;
     let test_scaled = model.scaled_features(test)?;
     let (train_raw, test_raw) = (to_array(&train_scaled), to_array(&test_scaled));
-    let train_codes = to_array(&model.encode(&train_scaled));
-    let test_codes = to_array(&model.encode(&test_scaled));
+    let train_codes = to_array(&model.encode(&train_scaled)?);
+    let test_codes = to_array(&model.encode(&test_scaled)?);
 
     let mut classification = Vec::new();
     let mut classify = |name: &str, tr: &Array2<f64>, te: &Array2<f64>| -> Result<()> {
@@ -180,8 +180,8 @@ pub fn evaluate(
     classify("encoded", &train_codes, &test_codes)?;
 
     let k = model.bottleneck();
-    let reconstructed = model.reconstruct(&test_scaled);
-    let autoencoder_mse = mean(&Autoencoder::row_errors(&test_scaled, &reconstructed));
+    let reconstructed = model.reconstruct(&test_scaled)?;
+    let autoencoder_mse = mean(&crate::model::row_errors(&test_scaled, &reconstructed));
     let mut reconstruction = ReconstructionComparison {
         components: k,
         autoencoder_mse,

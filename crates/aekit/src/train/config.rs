@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::loss::LossKind;
+use super::noise::Noise;
 use super::optimizer::OptimizerConfig;
 use crate::error::{AekitError, Result};
 
@@ -32,16 +33,21 @@ pub struct TrainingConfig {
     pub patience: Option<usize>,
     /// Smallest decrease of the monitored loss that counts as improvement. Default 0.
     pub min_delta: f64,
-    /// Seeds weight initialisation, shuffling and dropout. Default 42.
+    /// Seeds weight initialisation, shuffling, dropout and input noise. Default 42.
     pub seed: u64,
+    /// Corrupts the training inputs afresh each epoch (a denoising
+    /// autoencoder); the targets stay clean, and so does validation.
+    /// Default none.
+    pub noise: Option<Noise>,
     /// On burn's path (`native_kernels` false), compute the output
-    /// activation and the loss in one fused pass ([`super::fused`]) instead
+    /// activation and the loss in one fused pass ([`crate::kernel::loss`]) instead
     /// of burn's chain of tensor operations. Same values and gradients;
     /// default true. The kernels always fuse.
     pub fused_loss: bool,
-    /// Train on aekit's own kernels ([`crate::kernel`]) rather than burn's
-    /// autodiff. Same results within float tolerance (dropout draws its own
-    /// masks, so there the same in distribution); default true.
+    /// Train on the kind's own kernels where it has them (dense models:
+    /// [`crate::kernel`]) rather than burn's autodiff. Same results within
+    /// float tolerance (dropout draws its own masks, so there the same in
+    /// distribution); default true.
     pub native_kernels: bool,
 }
 
@@ -58,6 +64,7 @@ impl Default for TrainingConfig {
             patience: None,
             min_delta: 0.0,
             seed: 42,
+            noise: None,
             fused_loss: true,
             native_kernels: true,
         }
@@ -68,21 +75,24 @@ impl TrainingConfig {
     /// Checks every hyper-parameter once, before any work.
     pub fn validate(&self) -> Result<()> {
         if self.epochs == 0 {
-            return Err(AekitError::param("--epochs", "must be at least 1"));
+            return Err(AekitError::param("epochs", "must be at least 1"));
         }
         if self.batch_size == 0 {
-            return Err(AekitError::param("--batch-size", "must be at least 1"));
+            return Err(AekitError::param("batch_size", "must be at least 1"));
         }
         if let Some(split) = self.validation_split
             && !(split > 0.0 && split < 1.0)
         {
-            return Err(AekitError::param("--validation-split", "must be in (0, 1)"));
+            return Err(AekitError::param("validation_split", "must be in (0, 1)"));
         }
         if self.patience == Some(0) {
-            return Err(AekitError::param("--patience", "must be at least 1"));
+            return Err(AekitError::param("patience", "must be at least 1"));
         }
         if !(self.min_delta >= 0.0 && self.min_delta.is_finite()) {
-            return Err(AekitError::param("--min-delta", "must be non-negative"));
+            return Err(AekitError::param("min_delta", "must be non-negative"));
+        }
+        if let Some(noise) = self.noise {
+            noise.validate()?;
         }
         self.optimizer.validate()
     }

@@ -3,22 +3,24 @@
 //! when the output layer is a sigmoid, which stays finite where the
 //! probabilities saturate.
 
-use burn::tensor::Tensor;
-use serde::{Deserialize, Serialize};
+use burn::tensor::{Tensor, activation};
 
-use crate::model::Activation;
+use crate::kernel::activate::Activation;
+pub use crate::kernel::loss::LossKind;
 
-/// Which reconstruction loss.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LossKind {
-    /// Mean squared error.
-    #[default]
-    Mse,
-    /// Binary cross-entropy (targets and outputs in [0, 1]).
-    Bce,
-    /// Mean absolute error.
-    Mae,
+// burn's tensor form of the activations, shared by the losses below and by
+// every kind's modules.
+impl Activation {
+    /// Applies the activation.
+    pub fn forward<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            Activation::Linear => x,
+            Activation::Relu => activation::relu(x),
+            Activation::LeakyRelu { slope } => activation::leaky_relu(x, slope),
+            Activation::Sigmoid => activation::sigmoid(x),
+            Activation::Tanh => activation::tanh(x),
+        }
+    }
 }
 
 /// Keras clips probabilities to this before taking logarithms.
@@ -102,6 +104,60 @@ mod tests {
         let probs = Activation::Sigmoid.forward(t(logits));
         let b: f32 = LossKind::Bce.from_outputs(probs, t(targets)).into_scalar();
         assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
+
+    /// burn's loss and its autodiff gradient for the same inputs.
+    fn burn_reference(
+        loss: LossKind,
+        activation: Activation,
+        z: &[f32],
+        t: &[f32],
+    ) -> (f64, Vec<f32>) {
+        let device = Device::flex().autodiff();
+        let n = z.len();
+        let zt: Tensor<2> =
+            Tensor::from_data(TensorData::new(z.to_vec(), [1, n]), &device).require_grad();
+        let tt: Tensor<2> = Tensor::from_data(TensorData::new(t.to_vec(), [1, n]), &device);
+        let l = loss.from_logits(zt.clone(), activation, tt);
+        let value = f64::from(l.clone().into_scalar::<f32>());
+        let grads = l.backward();
+        let g = zt.grad(&grads).expect("z has a gradient");
+        (value, g.into_data().try_into_vec::<f32>().expect("f32"))
+    }
+
+    /// The kernels' fused loss ([`crate::kernel::loss`]) against burn's chain.
+    #[test]
+    fn fused_loss_matches_burns_loss_and_gradient() {
+        let z: Vec<f32> = (0..40).map(|i| (i as f32 - 19.5) * 0.37).collect();
+        let t: Vec<f32> = (0..40).map(|i| ((i * 7) % 11) as f32 / 10.0).collect();
+        let activations = [
+            Activation::Linear,
+            Activation::Relu,
+            Activation::LeakyRelu { slope: 0.3 },
+            Activation::Sigmoid,
+            Activation::Tanh,
+        ];
+        for loss in [LossKind::Mse, LossKind::Mae] {
+            for activation in activations {
+                check(loss, activation, &z, &t);
+            }
+        }
+        check(LossKind::Bce, Activation::Sigmoid, &z, &t);
+    }
+
+    fn check(loss: LossKind, activation: Activation, z: &[f32], t: &[f32]) {
+        let (value, grad) = crate::kernel::loss::loss_and_gradient(loss, activation, z, t);
+        let (expected, expected_grad) = burn_reference(loss, activation, z, t);
+        assert!(
+            (value - expected).abs() <= 1e-5 * expected.abs().max(1.0),
+            "{loss:?} {activation:?}: {value} vs {expected}"
+        );
+        for (i, (a, b)) in grad.iter().zip(&expected_grad).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-6 + 1e-4 * b.abs(),
+                "{loss:?} {activation:?} [{i}]: {a} vs {b}"
+            );
+        }
     }
 
     #[test]

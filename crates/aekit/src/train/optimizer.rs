@@ -69,20 +69,20 @@ impl OptimizerConfig {
         let lr = self.lr();
         if !(lr > 0.0 && lr.is_finite()) {
             return Err(AekitError::param(
-                "--lr",
+                "learning_rate",
                 format!("must be positive, got {lr}"),
             ));
         }
         if !(0.0..1.0).contains(&self.momentum) {
-            return Err(AekitError::param("--momentum", "must be in [0, 1)"));
+            return Err(AekitError::param("momentum", "must be in [0, 1)"));
         }
         if !(self.epsilon > 0.0 && self.epsilon.is_finite()) {
-            return Err(AekitError::param("--epsilon", "must be positive"));
+            return Err(AekitError::param("epsilon", "must be positive"));
         }
         for (name, v) in [
-            ("--beta-1", self.beta_1),
-            ("--beta-2", self.beta_2),
-            ("--rho", self.rho),
+            ("beta_1", self.beta_1),
+            ("beta_2", self.beta_2),
+            ("rho", self.rho),
         ] {
             if !(0.0..1.0).contains(&v) {
                 return Err(AekitError::param(name, "must be in [0, 1)"));

@@ -2,7 +2,7 @@
 //!
 //! A step runs in two parallel phases, each one task per thread:
 //! 1. the batch's rows are split across threads and each thread takes its
-//!    rows through the forward pass, the fused loss ([`super::fused`]) and
+//!    rows through the forward pass, the fused loss ([`crate::kernel::loss`]) and
 //!    the backward pass down to every layer's pre-activation gradient —
 //!    rows never meet until the weight gradients, so no thread waits (with
 //!    batch norm, which needs the whole batch's statistics, one thread
@@ -17,13 +17,13 @@
 
 use rayon::prelude::*;
 
-use super::fused;
+use super::batches::Pairs;
 use super::loss::LossKind;
 use super::optimizer::OptimizerConfig;
-use super::trainer::Pairs;
 use super::update_rule::UpdateRule;
 use crate::kernel::batch_norm::{self, NormStep};
 use crate::kernel::dropout::DropoutMask;
+use crate::kernel::loss as fused;
 use crate::kernel::{DenseNet, MatRef, activate, matmul};
 
 /// Below this many multiply-adds in a step's weight gradients (about 40 µs
@@ -42,7 +42,7 @@ struct LayerState {
 /// A network being trained on the kernels, with its optimiser state and
 /// per-step buffers (sized for the largest batch seen).
 #[derive(Debug)]
-pub struct NativeTrainer {
+pub struct KernelTrainer {
     net: DenseNet,
     rule: UpdateRule,
     loss: LossKind,
@@ -102,14 +102,15 @@ enum UpdateJob<'a> {
     },
 }
 
-impl NativeTrainer {
-    /// A trainer for `net` (see [`DenseNet::trainable`]); `seed` seeds the dropout masks.
+impl KernelTrainer {
+    /// A trainer for `net` in training form (batch norm unfolded); `seed`
+    /// seeds the dropout masks.
     pub fn new(
         net: DenseNet,
         optimizer: &OptimizerConfig,
         loss: LossKind,
         seed: u64,
-    ) -> NativeTrainer {
+    ) -> KernelTrainer {
         let state = net
             .layers()
             .iter()
@@ -129,7 +130,7 @@ impl NativeTrainer {
             .map(|l| vec![0.0; l.weight.len()])
             .collect();
         let bias_grads = net.layers().iter().map(|l| vec![0.0; l.d_out]).collect();
-        NativeTrainer {
+        KernelTrainer {
             net,
             rule: UpdateRule::new(optimizer),
             loss,
@@ -166,7 +167,8 @@ impl NativeTrainer {
 
     /// One optimiser step on the rows `rows` of `pairs`; returns the batch's
     /// mean loss. A loss that is not finite is returned without updating.
-    pub fn step(&mut self, pairs: Pairs<'_>, rows: &[usize], same_targets: bool) -> f64 {
+    pub fn step(&mut self, pairs: Pairs<'_>, rows: &[usize]) -> f64 {
+        let same_targets = pairs.same_targets();
         let b = rows.len();
         if b == 0 {
             return f64::NAN;
@@ -505,342 +507,4 @@ fn forward_backward(
         activate::backprop(below_layer.activation, outputs, below[l - 1]);
     }
     sum
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::backend::training_device;
-    use crate::data::Matrix;
-    use crate::model::{Activation, DenseAutoencoder, DenseAutoencoderConfig};
-    use crate::train::trainer::{Silent, train};
-    use crate::train::{OptimizerKind, TrainingConfig};
-    use rand::rngs::StdRng;
-    use rand::{Rng, SeedableRng};
-
-    fn data(rows: usize, cols: usize) -> Matrix {
-        let mut rng = StdRng::seed_from_u64(11);
-        Matrix::new(
-            (0..rows * cols).map(|_| rng.random::<f32>()).collect(),
-            cols,
-        )
-    }
-
-    fn model(config: &DenseAutoencoderConfig, cols: usize) -> DenseAutoencoder {
-        config.init(cols, &mut StdRng::seed_from_u64(4), &training_device())
-    }
-
-    fn weights(model: &DenseAutoencoder) -> Vec<f32> {
-        model
-            .export_tensors()
-            .into_iter()
-            .flat_map(|t| t.values)
-            .collect()
-    }
-
-    /// How much of the two paths' results must agree.
-    #[derive(Clone, Copy, PartialEq)]
-    enum Agreement {
-        /// Training and validation losses, and every stored tensor.
-        Everything,
-        /// Training losses only. Under batch norm the linear bias has a zero
-        /// gradient in exact arithmetic, so Adam (which divides by the
-        /// gradient's own size) moves it by float noise, differently on each
-        /// path; the batch statistics absorb it, so training is unaffected,
-        /// but the running means, and so validation, differ.
-        TrainingLoss,
-    }
-
-    /// Trains the same model on both paths and compares the results.
-    fn compare(
-        model_config: DenseAutoencoderConfig,
-        training: TrainingConfig,
-        cols: usize,
-        agreement: Agreement,
-    ) {
-        let x = data(203, cols);
-        let v = data(50, cols);
-        let pairs = Pairs {
-            inputs: &x,
-            targets: &x,
-        };
-        let val = Pairs {
-            inputs: &v,
-            targets: &v,
-        };
-        let device = training_device();
-        let run = |native: bool| {
-            let config = TrainingConfig {
-                native_kernels: native,
-                ..training.clone()
-            };
-            train(
-                model(&model_config, cols),
-                &config,
-                pairs,
-                Some(val),
-                &device,
-                &mut Silent,
-            )
-        };
-        let (native, native_history) = run(true);
-        let (burn, burn_history) = run(false);
-        assert_eq!(native_history.epochs.len(), burn_history.epochs.len());
-        for (a, b) in native_history.epochs.iter().zip(&burn_history.epochs) {
-            let tol = 1e-4 * b.loss.abs().max(1e-3);
-            assert!(
-                (a.loss - b.loss).abs() <= tol,
-                "epoch {}: loss {} vs {}",
-                a.epoch,
-                a.loss,
-                b.loss
-            );
-            if agreement == Agreement::Everything {
-                let (va, vb) = (
-                    a.val_loss.unwrap_or(f64::NAN),
-                    b.val_loss.unwrap_or(f64::NAN),
-                );
-                assert!(
-                    (va - vb).abs() <= 1e-4 * vb.abs().max(1e-3),
-                    "epoch {}: val {va} vs {vb}",
-                    a.epoch
-                );
-            }
-        }
-        if agreement == Agreement::Everything {
-            for (a, b) in native.export_tensors().iter().zip(&burn.export_tensors()) {
-                assert_eq!(a.name, b.name);
-                for (x, y) in a.values.iter().zip(&b.values) {
-                    assert!(
-                        (x - y).abs() <= 1e-3 * (1.0 + y.abs()),
-                        "{}: {x} vs {y}",
-                        a.name
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn native_training_matches_burn_for_each_optimiser_and_loss() {
-        let base = TrainingConfig {
-            epochs: 4,
-            batch_size: 37,
-            seed: 5,
-            ..TrainingConfig::default()
-        };
-        let relu_sigmoid = DenseAutoencoderConfig {
-            hidden: vec![16, 8],
-            bottleneck: 3,
-            activation: Activation::Relu,
-            output_activation: Activation::Sigmoid,
-            ..DenseAutoencoderConfig::default()
-        };
-        let tanh_linear = DenseAutoencoderConfig {
-            hidden: vec![10],
-            bottleneck: 4,
-            activation: Activation::Tanh,
-            bottleneck_activation: Activation::LeakyRelu { slope: 0.3 },
-            ..DenseAutoencoderConfig::default()
-        };
-        use Agreement::{Everything, TrainingLoss};
-        compare(relu_sigmoid.clone(), base.clone(), 12, Everything);
-        // The seed tutorial's kind of model: batch norm and leaky ReLU on the
-        // hidden layers; with SGD the noise-driven bias drift is negligible.
-        let batch_norm = DenseAutoencoderConfig {
-            hidden: vec![14, 9],
-            bottleneck: 4,
-            activation: Activation::LeakyRelu { slope: 0.3 },
-            batch_norm: true,
-            ..DenseAutoencoderConfig::default()
-        };
-        let small_batches = TrainingConfig {
-            batch_size: 16,
-            ..base.clone()
-        };
-        compare(batch_norm.clone(), small_batches.clone(), 10, TrainingLoss);
-        let sgd = TrainingConfig {
-            optimizer: OptimizerConfig {
-                kind: OptimizerKind::Sgd,
-                momentum: 0.9,
-                ..OptimizerConfig::default()
-            },
-            ..small_batches
-        };
-        compare(batch_norm, sgd, 10, Everything);
-        compare(
-            relu_sigmoid,
-            TrainingConfig {
-                loss: LossKind::Bce,
-                ..base.clone()
-            },
-            12,
-            Everything,
-        );
-        for (kind, momentum) in [
-            (OptimizerKind::RmsProp, 0.0),
-            (OptimizerKind::RmsProp, 0.5),
-            (OptimizerKind::Sgd, 0.0),
-            (OptimizerKind::Sgd, 0.9),
-        ] {
-            let training = TrainingConfig {
-                optimizer: OptimizerConfig {
-                    kind,
-                    momentum,
-                    ..OptimizerConfig::default()
-                },
-                loss: LossKind::Mae,
-                ..base.clone()
-            };
-            compare(tanh_linear.clone(), training, 7, Everything);
-        }
-    }
-
-    /// Rows are split by thread count, and the products' blocking follows
-    /// the split, so only the same seed *and* thread count promise the same
-    /// bits; other thread counts agree to float rounding.
-    #[test]
-    fn same_seed_and_threads_give_the_same_weights() {
-        let config = DenseAutoencoderConfig {
-            hidden: vec![24],
-            bottleneck: 5,
-            output_activation: Activation::Sigmoid,
-            ..DenseAutoencoderConfig::default()
-        };
-        let training = TrainingConfig {
-            epochs: 3,
-            batch_size: 64,
-            ..TrainingConfig::default()
-        };
-        let x = data(300, 20);
-        let pairs = Pairs {
-            inputs: &x,
-            targets: &x,
-        };
-        let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
-                let (model, _) = train(
-                    model(&config, 20),
-                    &training,
-                    pairs,
-                    None,
-                    &training_device(),
-                    &mut Silent,
-                );
-                weights(&model)
-            })
-        };
-        let two = run(2);
-        assert_eq!(two, run(2));
-        for other in [run(1), run(3)] {
-            for (a, b) in other.iter().zip(&two) {
-                assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} vs {b}");
-            }
-        }
-    }
-
-    /// Back-propagation through every kind of layer at once, dropout and
-    /// batch norm included, against central differences of the step's loss
-    /// (the first step of the same seed draws the same masks).
-    #[test]
-    fn step_gradients_match_finite_differences() {
-        let architecture = DenseAutoencoderConfig {
-            hidden: vec![7],
-            bottleneck: 3,
-            activation: Activation::Tanh,
-            bottleneck_activation: Activation::LeakyRelu { slope: 0.3 },
-            output_activation: Activation::Sigmoid,
-            batch_norm: true,
-            dropout: 0.3,
-            ..DenseAutoencoderConfig::default()
-        };
-        let x = data(24, 5);
-        let pairs = Pairs {
-            inputs: &x,
-            targets: &x,
-        };
-        let rows: Vec<usize> = (0..24).collect();
-        // SGD with lr 1: the first step subtracts exactly the gradient.
-        let sgd = OptimizerConfig {
-            kind: OptimizerKind::Sgd,
-            learning_rate: Some(1.0),
-            ..OptimizerConfig::default()
-        };
-        let base = DenseNet::trainable(&model(&architecture, 5));
-        let loss_at = |net: DenseNet| {
-            NativeTrainer::new(net, &sgd, LossKind::Mse, 9).step(pairs, &rows, true)
-        };
-        let mut trainer = NativeTrainer::new(base.clone(), &sgd, LossKind::Mse, 9);
-        trainer.step(pairs, &rows, true);
-        let h = 1e-2f32;
-        let mut checked = 0;
-        for l in 0..base.layers().len() {
-            for k in (0..base.layers()[l].weight.len()).step_by(5) {
-                let gradient = base.layers()[l].weight[k] - trainer.net().layers()[l].weight[k];
-                let mut up = base.clone();
-                up.layers_mut()[l].weight[k] += h;
-                let mut down = base.clone();
-                down.layers_mut()[l].weight[k] -= h;
-                let numeric = (loss_at(up) - loss_at(down)) / f64::from(2.0 * h);
-                assert!(
-                    (f64::from(gradient) - numeric).abs() < 1e-3 + 1e-2 * numeric.abs(),
-                    "layer {l} weight {k}: {gradient} vs {numeric}"
-                );
-                checked += usize::from(numeric.abs() > 1e-4);
-            }
-        }
-        assert!(checked > 10, "only {checked} weights with a gradient");
-    }
-
-    #[test]
-    fn dropout_trains_alike_on_both_paths_and_repeats_with_the_seed() {
-        // The paths draw different masks: their losses agree in distribution only.
-        let architecture = DenseAutoencoderConfig {
-            hidden: vec![32, 16],
-            bottleneck: 4,
-            dropout: 0.2,
-            output_activation: Activation::Sigmoid,
-            ..DenseAutoencoderConfig::default()
-        };
-        let x = data(400, 12);
-        let pairs = Pairs {
-            inputs: &x,
-            targets: &x,
-        };
-        let run = |native: bool, seed: u64| {
-            let config = TrainingConfig {
-                epochs: 30,
-                batch_size: 32,
-                seed,
-                native_kernels: native,
-                ..TrainingConfig::default()
-            };
-            let (model, history) = train(
-                model(&architecture, 12),
-                &config,
-                pairs,
-                None,
-                &training_device(),
-                &mut Silent,
-            );
-            let losses = (history.epochs[0].loss, history.epochs[29].loss);
-            (weights(&model), losses)
-        };
-        let (native, (first, native_last)) = run(true, 3);
-        let (_, (_, burn_last)) = run(false, 3);
-        assert!(
-            native_last < 0.9 * first,
-            "no learning: {first} -> {native_last}"
-        );
-        assert!(
-            (native_last - burn_last).abs() < 0.1 * burn_last,
-            "kernels {native_last} vs burn {burn_last}"
-        );
-        assert_eq!(native, run(true, 3).0);
-        assert_ne!(native, run(true, 4).0);
-    }
 }

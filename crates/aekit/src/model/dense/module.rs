@@ -1,6 +1,6 @@
-//! The dense autoencoder: an encoder stack down to the bottleneck and a
-//! decoder stack back to the input width, each layer Dense -> BatchNorm ->
-//! activation -> Dropout as in Keras tutorials.
+//! The dense autoencoder as burn modules: an encoder stack down to the
+//! bottleneck and a decoder stack to the output width, each layer Dense ->
+//! BatchNorm -> activation -> Dropout as in Keras tutorials.
 
 use std::collections::HashMap;
 
@@ -8,169 +8,10 @@ use burn::module::{Module, Param, RunningState};
 use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
-use super::activation::Activation;
-use super::weights::NamedTensor;
-use crate::error::{AekitError, Result};
-
-/// Architecture of a dense autoencoder; the input width comes from the data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DenseAutoencoderConfig {
-    /// Encoder hidden widths, input side first. Empty: input -> bottleneck.
-    pub hidden: Vec<usize>,
-    /// Width of the bottleneck (the code). Default 2.
-    pub bottleneck: usize,
-    /// Decoder hidden widths, bottleneck side first; `None` mirrors `hidden`.
-    pub decoder_hidden: Option<Vec<usize>>,
-    /// Activation after each hidden layer. Default relu.
-    pub activation: Activation,
-    /// Activation of the bottleneck layer. Default linear.
-    pub bottleneck_activation: Activation,
-    /// Activation of the output layer. Default linear.
-    pub output_activation: Activation,
-    /// Batch normalisation after each hidden Dense layer. Default off.
-    pub batch_norm: bool,
-    /// Batch-norm epsilon (Keras default 1e-3).
-    pub batch_norm_epsilon: f64,
-    /// Batch-norm moving-average momentum, Keras convention (0.99: the
-    /// running statistics keep 99 % of their value each step).
-    pub batch_norm_momentum: f64,
-    /// Dropout probability after each hidden layer's activation. Default 0.
-    pub dropout: f64,
-}
-
-impl Default for DenseAutoencoderConfig {
-    fn default() -> Self {
-        DenseAutoencoderConfig {
-            hidden: Vec::new(),
-            bottleneck: 2,
-            decoder_hidden: None,
-            activation: Activation::Relu,
-            bottleneck_activation: Activation::Linear,
-            output_activation: Activation::Linear,
-            batch_norm: false,
-            batch_norm_epsilon: 1e-3,
-            batch_norm_momentum: 0.99,
-            dropout: 0.0,
-        }
-    }
-}
-
-/// One layer's plan: widths and what follows the Dense product.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LayerPlan {
-    /// Input width.
-    pub d_in: usize,
-    /// Output width.
-    pub d_out: usize,
-    /// Batch normalisation after the product.
-    pub batch_norm: bool,
-    /// Activation after normalisation.
-    pub activation: Activation,
-    /// Dropout probability after the activation (0: none).
-    pub dropout: f64,
-}
-
-impl DenseAutoencoderConfig {
-    /// Checks every hyper-parameter once, before any work.
-    pub fn validate(&self) -> Result<()> {
-        if self.bottleneck == 0 {
-            return Err(AekitError::param("--bottleneck", "must be at least 1"));
-        }
-        if self.hidden.contains(&0) || self.decoder_widths().contains(&0) {
-            return Err(AekitError::param(
-                "--hidden",
-                "layer widths must be at least 1",
-            ));
-        }
-        if !(0.0..1.0).contains(&self.dropout) {
-            return Err(AekitError::param("--dropout", "must be in [0, 1)"));
-        }
-        if !(self.batch_norm_epsilon > 0.0 && self.batch_norm_epsilon.is_finite()) {
-            return Err(AekitError::param(
-                "--batch-norm-epsilon",
-                "must be positive",
-            ));
-        }
-        if !(0.0..=1.0).contains(&self.batch_norm_momentum) {
-            return Err(AekitError::param(
-                "--batch-norm-momentum",
-                "must be in [0, 1]",
-            ));
-        }
-        Ok(())
-    }
-
-    /// The decoder's hidden widths, bottleneck side first.
-    pub fn decoder_widths(&self) -> Vec<usize> {
-        self.decoder_hidden
-            .clone()
-            .unwrap_or_else(|| self.hidden.iter().rev().copied().collect())
-    }
-
-    fn hidden_plan(&self, d_in: usize, d_out: usize) -> LayerPlan {
-        LayerPlan {
-            d_in,
-            d_out,
-            batch_norm: self.batch_norm,
-            activation: self.activation,
-            dropout: self.dropout,
-        }
-    }
-
-    /// The encoder's layers for `n_features` inputs, ending at the bottleneck.
-    pub fn encoder_plan(&self, n_features: usize) -> Vec<LayerPlan> {
-        let mut plan = Vec::new();
-        let mut width = n_features;
-        for &h in &self.hidden {
-            plan.push(self.hidden_plan(width, h));
-            width = h;
-        }
-        plan.push(LayerPlan {
-            d_in: width,
-            d_out: self.bottleneck,
-            batch_norm: false,
-            activation: self.bottleneck_activation,
-            dropout: 0.0,
-        });
-        plan
-    }
-
-    /// The decoder's layers from the bottleneck back to `n_features` outputs.
-    pub fn decoder_plan(&self, n_features: usize) -> Vec<LayerPlan> {
-        let mut plan = Vec::new();
-        let mut width = self.bottleneck;
-        for h in self.decoder_widths() {
-            plan.push(self.hidden_plan(width, h));
-            width = h;
-        }
-        plan.push(LayerPlan {
-            d_in: width,
-            d_out: n_features,
-            batch_norm: false,
-            activation: self.output_activation,
-            dropout: 0.0,
-        });
-        plan
-    }
-
-    /// Builds the model with Glorot-uniform weights and zero biases drawn
-    /// from `rng` (Keras' defaults), on `device`.
-    pub fn init(&self, n_features: usize, rng: &mut impl Rng, device: &Device) -> DenseAutoencoder {
-        let burn_momentum = 1.0 - self.batch_norm_momentum;
-        let mut build = |plan: Vec<LayerPlan>| DenseStack {
-            layers: plan
-                .into_iter()
-                .map(|p| DenseLayer::init(p, self.batch_norm_epsilon, burn_momentum, rng, device))
-                .collect(),
-        };
-        let encoder = build(self.encoder_plan(n_features));
-        let decoder = build(self.decoder_plan(n_features));
-        DenseAutoencoder { encoder, decoder }
-    }
-}
+use super::config::{DenseAutoencoderConfig, LayerPlan};
+use crate::model::Activation;
+use crate::model::weights::NamedTensor;
 
 /// Dense -> optional BatchNorm -> activation -> optional Dropout.
 #[derive(Module, Debug)]
@@ -187,7 +28,7 @@ pub struct DenseLayer {
 }
 
 impl DenseLayer {
-    fn init(
+    pub(super) fn init(
         plan: LayerPlan,
         epsilon: f64,
         burn_momentum: f64,
@@ -280,10 +121,10 @@ pub struct DenseAutoencoder {
 }
 
 impl DenseAutoencoder {
-    /// Reconstructs the input.
+    /// The model's output: the reconstruction (or the predicted target).
     ///
     /// # Shapes
-    /// - input: `[batch, n_features]`, output: `[batch, n_features]`
+    /// - input: `[batch, n_inputs]`, output: `[batch, n_outputs]`
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         self.decoder.forward(self.encoder.forward(x))
     }
@@ -327,7 +168,8 @@ impl DenseAutoencoder {
     /// tensor is present with the shape the architecture needs.
     pub fn from_tensors(
         config: &DenseAutoencoderConfig,
-        n_features: usize,
+        n_inputs: usize,
+        n_outputs: usize,
         tensors: &HashMap<String, NamedTensor>,
         device: &Device,
     ) -> std::result::Result<DenseAutoencoder, String> {
@@ -346,8 +188,8 @@ impl DenseAutoencoder {
         };
         let mut stacks = Vec::new();
         for (prefix, plan) in [
-            ("encoder", config.encoder_plan(n_features)),
-            ("decoder", config.decoder_plan(n_features)),
+            ("encoder", config.encoder_plan(n_inputs)),
+            ("decoder", config.decoder_plan(n_outputs)),
         ] {
             let mut layers = Vec::new();
             for (i, p) in plan.into_iter().enumerate() {

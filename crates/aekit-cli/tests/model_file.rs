@@ -1,0 +1,129 @@
+//! The model file across versions: format-1 files written by the last
+//! build that wrote them still load and give the same outputs, and files
+//! whose metadata is unknown or inconsistent are clear errors.
+
+#![allow(clippy::unwrap_used)]
+
+mod util;
+
+use std::path::PathBuf;
+
+use util::{aekit, arg, data};
+
+fn fixture(name: &str) -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/v1")
+        .join(name)
+}
+
+fn read(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).expect("an output file")
+}
+
+#[test]
+fn a_version_1_model_encodes_and_reconstructs_as_it_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture("iris_v1.aekit");
+    let iris = data("iris.csv");
+    let codes = dir.path().join("codes.csv");
+    aekit(["encode", &arg(&model), &arg(&iris), "--out", &arg(&codes)]).ok();
+    assert_eq!(read(&codes), read(&fixture("iris_v1_codes.csv")));
+    let rebuilt = dir.path().join("rebuilt.csv");
+    aekit([
+        "reconstruct",
+        &arg(&model),
+        &arg(&iris),
+        "--out",
+        &arg(&rebuilt),
+    ])
+    .ok();
+    assert_eq!(read(&rebuilt), read(&fixture("iris_v1_reconstruct.csv")));
+    let summary = aekit(["summary", &arg(&model)]).ok().stdout();
+    assert!(summary.contains("kind: dense"), "{summary}");
+    assert!(summary.contains("model file format 1"), "{summary}");
+}
+
+#[test]
+fn a_version_1_detector_keeps_its_threshold_and_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture("wine_detector_v1.aekit");
+    let scores = dir.path().join("scores.csv");
+    aekit([
+        "score",
+        &arg(&model),
+        &arg(&data("wine_anomalies.csv")),
+        "--explain",
+        "2",
+        "--quiet",
+        "--out",
+        &arg(&scores),
+    ])
+    .ok();
+    assert_eq!(read(&scores), read(&fixture("wine_detector_v1_scores.csv")));
+}
+
+#[test]
+fn a_saved_model_is_version_2_with_kind_and_preprocessing() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.aekit");
+    aekit([
+        "train",
+        &arg(&data("iris.csv")),
+        "--label",
+        "species",
+        "--drop",
+        "label",
+        "--id",
+        "split",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--out",
+        &arg(&model),
+    ])
+    .ok();
+    let meta = util::model_metadata(&model);
+    assert_eq!(meta["format_version"], 2);
+    assert_eq!(meta["model"]["kind"], "dense");
+    assert_eq!(meta["input"]["shape"], serde_json::json!([4]));
+    assert_eq!(meta["input"]["schema"]["label"], "species");
+    assert!(meta["target"].is_null());
+    assert!(meta["tasks"]["anomaly"].is_null());
+}
+
+#[test]
+fn unknown_kinds_versions_and_inconsistent_metadata_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = fixture("iris_v1.aekit");
+    let iris = data("iris.csv");
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, &str); 4] = [
+        (
+            "kind.aekit",
+            |m| {
+                m["format_version"] = 2.into();
+                m["model"] = serde_json::json!({"kind": "transformer"});
+            },
+            "model kind 'transformer' is unknown",
+        ),
+        (
+            "version.aekit",
+            |m| m["format_version"] = 9.into(),
+            "format version 9",
+        ),
+        ("width.aekit", |m| m["n_features"] = 7.into(), "disagree"),
+        (
+            "bottleneck.aekit",
+            |m| m["architecture"]["bottleneck"] = 3.into(),
+            "shape",
+        ),
+    ];
+    for (name, edit, needle) in cases {
+        let broken = dir.path().join(name);
+        util::rewrite_metadata(&original, &broken, edit);
+        let out = dir.path().join("codes.csv");
+        aekit(["encode", &arg(&broken), &arg(&iris), "--out", &arg(&out)])
+            .fails_with(&[name, needle]);
+        assert!(!out.exists());
+    }
+}

@@ -1,0 +1,73 @@
+//! What a fitted model can do, as small traits that tasks ask for (after
+//! scikit-learn's mixins): encode rows to codes, decode codes, and map
+//! inputs to outputs. A kind offers the ones it can; asking a model for one
+//! its kind lacks is an error that says which kinds have it.
+
+use std::fmt;
+
+use super::summary::ModelSummary;
+use super::weights::NamedTensor;
+use crate::data::Matrix;
+use crate::error::{AekitError, Result};
+
+/// Rows to codes.
+pub trait Encode {
+    /// Width of the code.
+    fn code_width(&self) -> usize;
+    /// The codes of scaled rows.
+    fn encode(&self, scaled: &Matrix) -> Result<Matrix>;
+}
+
+/// Codes to outputs: the decoder alone (a generator).
+pub trait Decode {
+    /// Scaled outputs for codes.
+    fn decode(&self, codes: &Matrix) -> Result<Matrix>;
+}
+
+/// Inputs to outputs: the reconstruction of an autoencoder, the predicted
+/// target of a paired model, the clean rows of a denoiser.
+pub trait Predict {
+    /// Scaled outputs for scaled inputs.
+    fn predict(&self, scaled: &Matrix) -> Result<Matrix>;
+    /// Per-row mean squared error of the outputs for `inputs` against
+    /// `targets`, without keeping the outputs.
+    fn prediction_errors(&self, inputs: &Matrix, targets: &Matrix) -> Result<Vec<f32>>;
+}
+
+/// A fitted model of any kind.
+pub trait FittedNetwork: Send + Sync + fmt::Debug {
+    /// Input width.
+    fn input_width(&self) -> usize;
+    /// Output width.
+    fn output_width(&self) -> usize;
+    /// Rows to codes, if the kind has a code.
+    fn encoder(&self) -> Option<&dyn Encode>;
+    /// Codes to outputs, if the kind can decode.
+    fn decoder(&self) -> Option<&dyn Decode>;
+    /// Inputs to outputs, if the kind produces rows.
+    fn predictor(&self) -> Option<&dyn Predict>;
+    /// Every stored tensor with its name, in a fixed order.
+    fn tensors(&self) -> Vec<NamedTensor>;
+    /// A Keras-style summary.
+    fn summary(&self) -> ModelSummary;
+}
+
+/// An error unless `got` columns are the `expected` ones.
+pub fn check_width(operation: &'static str, expected: usize, got: usize) -> Result<()> {
+    if expected == got {
+        Ok(())
+    } else {
+        Err(AekitError::Width {
+            operation,
+            expected,
+            got,
+        })
+    }
+}
+
+/// Per-row mean squared error between two matrices of the same shape.
+pub fn row_errors(a: &Matrix, b: &Matrix) -> Vec<f32> {
+    (0..a.n_rows())
+        .map(|i| crate::kernel::dense_net::mean_squared_error(a.row(i), b.row(i)))
+        .collect()
+}

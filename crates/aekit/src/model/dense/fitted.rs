@@ -1,0 +1,139 @@
+//! A fitted dense model: its burn module (what the file stores) and the
+//! same weights in the kernels' inference form (what every forward pass runs).
+
+use std::collections::HashMap;
+
+use super::config::DenseAutoencoderConfig;
+use super::kernel_bridge::inference_net;
+use super::module::DenseAutoencoder;
+use crate::backend;
+use crate::data::Matrix;
+use crate::error::Result;
+use crate::kernel::DenseNet;
+use crate::model::capability::{Decode, Encode, FittedNetwork, Predict, check_width};
+use crate::model::summary::ModelSummary;
+use crate::model::weights::NamedTensor;
+
+/// A trained dense model.
+#[derive(Debug)]
+pub struct DenseFitted {
+    module: DenseAutoencoder,
+    net: DenseNet,
+    config: DenseAutoencoderConfig,
+}
+
+impl DenseFitted {
+    /// Wraps an inference-mode module built from `config`.
+    pub fn new(module: DenseAutoencoder, config: DenseAutoencoderConfig) -> DenseFitted {
+        let net = inference_net(&module);
+        DenseFitted {
+            module,
+            net,
+            config,
+        }
+    }
+
+    /// Rebuilds a model from `config` and stored tensors, checking each one.
+    pub fn from_tensors(
+        config: &DenseAutoencoderConfig,
+        n_inputs: usize,
+        n_outputs: usize,
+        tensors: &HashMap<String, NamedTensor>,
+    ) -> std::result::Result<DenseFitted, String> {
+        let module = DenseAutoencoder::from_tensors(
+            config,
+            n_inputs,
+            n_outputs,
+            tensors,
+            &backend::inference_device(),
+        )?;
+        Ok(DenseFitted::new(module, config.clone()))
+    }
+
+    /// The burn module.
+    pub fn module(&self) -> &DenseAutoencoder {
+        &self.module
+    }
+}
+
+impl Encode for DenseFitted {
+    fn code_width(&self) -> usize {
+        self.config.bottleneck
+    }
+
+    fn encode(&self, scaled: &Matrix) -> Result<Matrix> {
+        let layers = self.net.encoder();
+        check_width(
+            "encode",
+            self.net.input_width(layers.clone()),
+            scaled.n_cols,
+        )?;
+        Ok(Matrix::new(
+            self.net.map_rows(layers, &scaled.values),
+            self.config.bottleneck,
+        ))
+    }
+}
+
+impl Decode for DenseFitted {
+    fn decode(&self, codes: &Matrix) -> Result<Matrix> {
+        let layers = self.net.decoder();
+        check_width("decode", self.config.bottleneck, codes.n_cols)?;
+        let width = self.net.output_width(layers.clone());
+        Ok(Matrix::new(self.net.map_rows(layers, &codes.values), width))
+    }
+}
+
+impl Predict for DenseFitted {
+    fn predict(&self, scaled: &Matrix) -> Result<Matrix> {
+        check_width("predict", self.input_width(), scaled.n_cols)?;
+        let width = self.output_width();
+        Ok(Matrix::new(
+            self.net.map_rows(self.net.all(), &scaled.values),
+            width,
+        ))
+    }
+
+    fn prediction_errors(&self, inputs: &Matrix, targets: &Matrix) -> Result<Vec<f32>> {
+        check_width("score", self.input_width(), inputs.n_cols)?;
+        check_width("score against targets", self.output_width(), targets.n_cols)?;
+        if inputs.n_rows() != targets.n_rows() {
+            return Err(crate::error::AekitError::Width {
+                operation: "score: rows of inputs and targets",
+                expected: inputs.n_rows(),
+                got: targets.n_rows(),
+            });
+        }
+        Ok(self.net.row_errors(&inputs.values, &targets.values))
+    }
+}
+
+impl FittedNetwork for DenseFitted {
+    fn input_width(&self) -> usize {
+        self.net.input_width(self.net.all())
+    }
+
+    fn output_width(&self) -> usize {
+        self.net.output_width(self.net.all())
+    }
+
+    fn encoder(&self) -> Option<&dyn Encode> {
+        Some(self)
+    }
+
+    fn decoder(&self) -> Option<&dyn Decode> {
+        Some(self)
+    }
+
+    fn predictor(&self) -> Option<&dyn Predict> {
+        Some(self)
+    }
+
+    fn tensors(&self) -> Vec<NamedTensor> {
+        self.module.export_tensors()
+    }
+
+    fn summary(&self) -> ModelSummary {
+        self.config.summary(self.input_width(), self.output_width())
+    }
+}

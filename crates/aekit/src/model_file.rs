@@ -1,0 +1,262 @@
+//! The model file: safetensors weights plus JSON metadata under the
+//! `aekit` key (format version, the model's kind and config, input and
+//! target preprocessing, training settings and history, task data), so
+//! Python's `safetensors` reads the weights as they are. Written
+//! atomically; loading checks format, version, consistency and every
+//! tensor. Every older format version still loads.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use safetensors::tensor::{Dtype, TensorView};
+use serde::{Deserialize, Serialize};
+
+use crate::data::output::write_atomically;
+use crate::data::{Scaler, Schema};
+use crate::error::{AekitError, Result};
+use crate::model::{DenseAutoencoderConfig, ModelConfig, NamedTensor};
+use crate::threshold::AnomalyThreshold;
+use crate::train::{History, TrainingConfig};
+
+/// Metadata key holding the JSON description.
+pub const META_KEY: &str = "aekit";
+/// Metadata key naming the format, for tools that only peek.
+pub const FORMAT_KEY: &str = "format";
+/// The format name.
+pub const FORMAT_NAME: &str = "aekit-model";
+/// The version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Everything about a model except its weights (format version 2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelMeta {
+    /// File-format version: [`FORMAT_VERSION`] when written; a loaded older
+    /// file keeps its own number here.
+    pub format_version: u32,
+    /// The aekit version that wrote the file.
+    pub aekit_version: String,
+    /// The model's kind and architecture, `{"kind": "dense", ...}`.
+    pub model: ModelConfig,
+    /// How rows of a table become the model's input.
+    pub input: Preprocessing,
+    /// How the model's output becomes rows of the target table, for paired
+    /// (input -> target) models; `None` when the target is the input.
+    #[serde(default)]
+    pub target: Option<Preprocessing>,
+    /// How it was trained.
+    pub training: TrainingConfig,
+    /// What training did.
+    pub history: History,
+    /// What tasks stored with the model.
+    #[serde(default)]
+    pub tasks: TaskData,
+}
+
+/// One side's preprocessing: its shape, columns and scaler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preprocessing {
+    /// Shape of one row as the model sees it: `[features]` for tables.
+    pub shape: Vec<usize>,
+    /// Columns read and copied.
+    pub schema: Schema,
+    /// Scaling fitted on the training data.
+    pub scaler: Scaler,
+}
+
+impl Preprocessing {
+    /// Values per row.
+    pub fn width(&self) -> usize {
+        self.schema.features.len()
+    }
+
+    fn check(&self, side: &str) -> std::result::Result<(), String> {
+        let width = self.width();
+        if width == 0
+            || self.scaler.n_features() != width
+            || self.shape.iter().product::<usize>() != width
+        {
+            return Err(format!(
+                "the {side} columns ({width}), scaler ({}) and shape ({:?}) disagree",
+                self.scaler.n_features(),
+                self.shape
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Data that tasks store with a model.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TaskData {
+    /// The anomaly threshold, for models fitted as detectors.
+    #[serde(default)]
+    pub anomaly: Option<AnomalyThreshold>,
+}
+
+impl ModelMeta {
+    /// Width of the model's output: the target's, or the input's.
+    pub fn output(&self) -> &Preprocessing {
+        self.target.as_ref().unwrap_or(&self.input)
+    }
+
+    /// Checks that the parts agree with each other.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        self.input.check("input")?;
+        if let Some(target) = &self.target {
+            target.check("target")?;
+        }
+        self.model.validate().map_err(|e| e.to_string())
+    }
+}
+
+/// Format version 1 (aekit 0.1 before model kinds): one dense architecture
+/// and one set of columns.
+#[derive(Debug, Deserialize)]
+struct MetaV1 {
+    aekit_version: String,
+    n_features: usize,
+    architecture: DenseAutoencoderConfig,
+    schema: Schema,
+    scaler: Scaler,
+    training: TrainingConfig,
+    history: History,
+    #[serde(default)]
+    anomaly: Option<AnomalyThreshold>,
+}
+
+impl From<MetaV1> for ModelMeta {
+    fn from(v1: MetaV1) -> ModelMeta {
+        ModelMeta {
+            format_version: 1,
+            aekit_version: v1.aekit_version,
+            model: ModelConfig::Dense(v1.architecture),
+            input: Preprocessing {
+                shape: vec![v1.n_features],
+                schema: v1.schema,
+                scaler: v1.scaler,
+            },
+            target: None,
+            training: v1.training,
+            history: v1.history,
+            tasks: TaskData {
+                anomaly: v1.anomaly,
+            },
+        }
+    }
+}
+
+/// Writes `meta` and `tensors` to `path` atomically.
+pub fn save(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Result<()> {
+    let meta = ModelMeta {
+        format_version: FORMAT_VERSION,
+        ..meta.clone()
+    };
+    let json = serde_json::to_string(&meta).map_err(|e| AekitError::model(path, e.to_string()))?;
+    let info = HashMap::from([
+        (META_KEY.to_string(), json),
+        (FORMAT_KEY.to_string(), FORMAT_NAME.to_string()),
+    ]);
+    let bytes: Vec<Vec<u8>> = tensors
+        .iter()
+        .map(|t| t.values.iter().flat_map(|v| v.to_le_bytes()).collect())
+        .collect();
+    let views = tensors
+        .iter()
+        .zip(&bytes)
+        .map(|(t, b)| {
+            TensorView::new(Dtype::F32, t.shape.clone(), b)
+                .map(|v| (t.name.clone(), v))
+                .map_err(|e| AekitError::model(path, e.to_string()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let buffer = safetensors::serialize(views, Some(info))
+        .map_err(|e| AekitError::model(path, e.to_string()))?;
+    write_atomically(path, |out| out.write_all(&buffer))
+}
+
+/// Reads a model file: its metadata and tensors, each checked.
+pub fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTensor>)> {
+    let buffer = std::fs::read(path).map_err(|e| AekitError::io(path, e))?;
+    let file = safetensors::SafeTensors::deserialize(&buffer).map_err(|e| {
+        AekitError::model(path, format!("corrupt or truncated safetensors data ({e})"))
+    })?;
+    let (_, header) = safetensors::SafeTensors::read_metadata(&buffer)
+        .map_err(|e| AekitError::model(path, format!("corrupt header ({e})")))?;
+    let info = header.metadata().as_ref();
+    if info.and_then(|m| m.get(FORMAT_KEY)).map(String::as_str) != Some(FORMAT_NAME) {
+        return Err(AekitError::model(
+            path,
+            "a safetensors file, but not one written by aekit",
+        ));
+    }
+    let json = info
+        .and_then(|m| m.get(META_KEY))
+        .ok_or_else(|| AekitError::model(path, "the aekit metadata is missing"))?;
+    let version: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| AekitError::model(path, format!("unreadable metadata ({e})")))?;
+    let unreadable =
+        |e: serde_json::Error| AekitError::model(path, format!("unreadable metadata ({e})"));
+    let meta: ModelMeta = match version.get("format_version").and_then(|v| v.as_u64()) {
+        Some(1) => serde_json::from_value::<MetaV1>(version)
+            .map_err(unreadable)?
+            .into(),
+        Some(v) if v == u64::from(FORMAT_VERSION) => {
+            if let Some(kind) = version
+                .get("model")
+                .and_then(|m| m.get("kind"))
+                .and_then(|k| k.as_str())
+                .filter(|k| !crate::model::KINDS.contains(k))
+            {
+                return Err(AekitError::model(
+                    path,
+                    format!(
+                        "model kind '{kind}' is unknown to this aekit {} (it knows {})",
+                        crate::VERSION,
+                        crate::model::KINDS.join(", ")
+                    ),
+                ));
+            }
+            serde_json::from_value(version).map_err(unreadable)?
+        }
+        Some(v) => {
+            return Err(AekitError::model(
+                path,
+                format!(
+                    "format version {v}, this aekit {} reads versions 1 to {FORMAT_VERSION}",
+                    crate::VERSION
+                ),
+            ));
+        }
+        None => return Err(AekitError::model(path, "the format version is missing")),
+    };
+    meta.check().map_err(|m| AekitError::model(path, m))?;
+    let mut tensors = HashMap::new();
+    for (name, view) in file.tensors() {
+        if view.dtype() != Dtype::F32 {
+            return Err(AekitError::model(
+                path,
+                format!("tensor '{name}' is not f32"),
+            ));
+        }
+        let values: Vec<f32> = view
+            .data()
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(AekitError::model(
+                path,
+                format!("tensor '{name}' holds NaN or infinity"),
+            ));
+        }
+        tensors.insert(
+            name.clone(),
+            NamedTensor {
+                name,
+                shape: view.shape().to_vec(),
+                values,
+            },
+        );
+    }
+    Ok((meta, tensors))
+}

@@ -1,0 +1,156 @@
+//! burn's path, for every model kind: autodiff and burn's optimisers over
+//! any module that offers [`BurnTrainable`]. A new layer type trains here
+//! before (or without ever) having kernels of its own.
+
+use burn::module::Module;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::batches::{Pairs, TrainingData, to_tensor};
+use super::config::TrainingConfig;
+use super::fit_loop::{self, Engine};
+use super::history::History;
+use super::loss::LossKind;
+use super::observer::TrainingObserver;
+use crate::kernel::activate::Activation;
+use crate::kernel::loss::loss_and_gradient;
+
+/// Rows per forward pass when evaluating without gradients.
+pub const INFERENCE_CHUNK: usize = 4096;
+
+/// A forward pass in training: the output layer before its activation,
+/// that activation, and any term the kind adds to the loss.
+pub struct TrainingForward {
+    /// The output layer's pre-activation values, `[batch, n_outputs]`.
+    pub logits: Tensor<2>,
+    /// The output activation.
+    pub activation: Activation,
+    /// A term added to the reconstruction loss (for instance a variational
+    /// model's KL divergence), `[1]`; `None` for plain models.
+    pub penalty: Option<Tensor<1>>,
+}
+
+/// A burn module the generic trainer can fit.
+pub trait BurnTrainable: Module {
+    /// The training-mode forward pass.
+    ///
+    /// # Shapes
+    /// - input: `[batch, n_inputs]`
+    fn forward_training(&self, inputs: Tensor<2>) -> TrainingForward;
+}
+
+/// Trains `model` (on an autodiff `device`) with burn's autodiff and
+/// optimisers; returns it in inference form with its history.
+pub fn fit<M: BurnTrainable>(
+    model: M,
+    config: &TrainingConfig,
+    data: &TrainingData<'_>,
+    validation: Option<Pairs<'_>>,
+    device: &Device,
+    observer: &mut dyn TrainingObserver,
+) -> (M, History) {
+    device.seed(config.seed);
+    let engine = BurnEngine {
+        model: Some(model),
+        optim: config.optimizer.init(),
+        lr: config.optimizer.lr(),
+        loss: config.loss,
+        fused_loss: config.fused_loss,
+        device: device.clone(),
+    };
+    fit_loop::run(engine, config, data, validation, observer)
+}
+
+struct BurnEngine<M> {
+    /// Always present between steps; taken while the optimiser consumes it.
+    model: Option<M>,
+    optim: ModuleOptimizer,
+    lr: f64,
+    loss: LossKind,
+    fused_loss: bool,
+    device: Device,
+}
+
+impl<M: BurnTrainable> BurnEngine<M> {
+    fn model(&self) -> &M {
+        self.model
+            .as_ref()
+            .expect("the model is back after every step")
+    }
+}
+
+impl<M: BurnTrainable> Engine for BurnEngine<M> {
+    type Snapshot = M;
+    type Model = M;
+
+    fn step(&mut self, train: Pairs<'_>, rows: &[usize]) -> f64 {
+        let device = &self.device;
+        let (inputs, targets) = train.batch(rows);
+        let model = self
+            .model
+            .take()
+            .expect("the model is back after every step");
+        let forward = model.forward_training(to_tensor(inputs, device));
+        let (logits, activation) = (forward.logits, forward.activation);
+        let (mut value, mut loss) = if self.fused_loss {
+            let z = logits
+                .to_data()
+                .try_into_vec::<f32>()
+                .expect("model outputs are f32");
+            let (value, g) = loss_and_gradient(self.loss, activation, &z, &targets.values);
+            let g: Tensor<2> = Tensor::from_data(TensorData::new(g, logits.dims()), device);
+            // d/dz sum(z * g) = g: the fused gradient flows back through the model.
+            (value, (logits * g).sum())
+        } else {
+            let loss = self
+                .loss
+                .from_logits(logits, activation, to_tensor(targets, device));
+            (f64::from(loss.clone().into_scalar::<f32>()), loss)
+        };
+        if let Some(penalty) = forward.penalty {
+            value += f64::from(penalty.clone().into_scalar::<f32>());
+            loss = loss + penalty;
+        }
+        if !value.is_finite() {
+            self.model = Some(model);
+            return value;
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.optim.step(self.lr, model, grads));
+        value
+    }
+
+    fn validation_loss(&self, pairs: Pairs<'_>) -> f64 {
+        mean_loss(&self.model().valid(), self.loss, pairs)
+    }
+
+    fn snapshot(&self) -> M {
+        self.model().clone()
+    }
+
+    fn into_model(self, kept: M) -> M {
+        kept.valid()
+    }
+}
+
+/// Mean loss (with the kind's penalty) of an inference-mode model over
+/// `pairs`, computed in chunks on the inference device.
+pub fn mean_loss<M: BurnTrainable>(model: &M, loss: LossKind, pairs: Pairs<'_>) -> f64 {
+    let device = crate::backend::inference_device();
+    let n = pairs.inputs.n_rows();
+    let mut sum = 0.0f64;
+    let mut start = 0;
+    while start < n {
+        let end = (start + INFERENCE_CHUNK).min(n);
+        let x = to_tensor(pairs.inputs.slice_rows(start, end), &device);
+        let y = to_tensor(pairs.targets.slice_rows(start, end), &device);
+        let forward = model.forward_training(x);
+        let mut value = loss.from_logits(forward.logits, forward.activation, y);
+        if let Some(penalty) = forward.penalty {
+            value = value + penalty;
+        }
+        sum += f64::from(value.into_scalar::<f32>()) * (end - start) as f64;
+        start = end;
+    }
+    sum / n as f64
+}

@@ -1,0 +1,117 @@
+//! The module graph stays a graph without circles: each top-level module of
+//! the library names only modules below it, and the kernels see slices only.
+//! Read from the sources, test code (`#[cfg(test)]` modules) left out.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("src is readable") {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The file's code before its test module, without comments.
+fn code_of(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).expect("a source file");
+    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    code.lines()
+        .map(|l| l.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Top-level modules named as `crate::NAME` in `code`.
+fn crate_references(code: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut rest = code;
+    while let Some(i) = rest.find("crate::") {
+        rest = &rest[i + "crate::".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        names.insert(name);
+    }
+    names
+}
+
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in files {
+        let relative = file.strip_prefix(&src).expect("under src");
+        let top = relative
+            .components()
+            .next()
+            .and_then(|c| c.as_os_str().to_str())
+            .map(|s| s.trim_end_matches(".rs").to_string())
+            .expect("a module name");
+        if top == "lib" {
+            continue;
+        }
+        let uses = crate_references(&code_of(&file));
+        let entry = graph.entry(top.clone()).or_default();
+        // Re-exports at the crate root (`crate::Autoencoder`, `crate::VERSION`, ...) name lib.rs.
+        entry.extend(
+            uses.into_iter()
+                .filter(|u| *u != top && u.chars().next().is_some_and(|c| c.is_lowercase())),
+        );
+    }
+    graph
+}
+
+#[test]
+fn top_level_modules_form_no_circle() {
+    let graph = graph();
+    // Depth-first search for a back edge.
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) {
+        if done.contains(node) {
+            return;
+        }
+        if let Some(at) = path.iter().position(|n| n == node) {
+            panic!("import circle: {} -> {node}", path[at..].join(" -> "));
+        }
+        path.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            visit(next, graph, path, done);
+        }
+        path.pop();
+        done.insert(node.to_string());
+    }
+    let mut done = BTreeSet::new();
+    for node in graph.keys() {
+        visit(node, &graph, &mut Vec::new(), &mut done);
+    }
+    assert!(graph.contains_key("kernel") && graph.contains_key("model"));
+}
+
+#[test]
+fn kernels_see_slices_only() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/kernel");
+    let mut files = Vec::new();
+    sources(&dir, &mut files);
+    assert!(!files.is_empty());
+    for file in files {
+        let code = code_of(&file);
+        let uses = crate_references(&code);
+        assert!(
+            uses.iter().all(|u| u == "kernel"),
+            "{} names {uses:?}",
+            file.display()
+        );
+        assert!(!code.contains("burn::"), "{} uses burn", file.display());
+    }
+}

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use util::{aekit, arg, data};
 
-/// A dense 64-32-16-32-64 model on the digits (pixels in [0, 1]), trained
-/// for `epochs` epochs with `extra` flags.
+/// A dense 64-64-32-64-64 model with a sigmoid output and cross-entropy on
+/// the digits (pixels in [0, 1]), trained for `epochs` epochs with `extra` flags.
 fn train_digits(dir: &Path, name: &str, epochs: usize, extra: &[&str]) -> PathBuf {
     let model = dir.join(name);
     let mut args = vec![
@@ -21,11 +21,11 @@ fn train_digits(dir: &Path, name: &str, epochs: usize, extra: &[&str]) -> PathBu
         "--scale".into(),
         "none".into(),
         "--hidden".into(),
-        "32".into(),
+        "64".into(),
         "--bottleneck".into(),
-        "16".into(),
-        "--output-activation".into(),
-        "sigmoid".into(),
+        "32".into(),
+        "--loss".into(),
+        "bce".into(),
         "--epochs".into(),
         epochs.to_string(),
         "--seed".into(),

@@ -431,3 +431,122 @@ impl Autoencoder {
         Ok(Autoencoder { meta, network })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::CsvOptions;
+    use crate::model::DenseAutoencoderConfig;
+    use crate::train::{Noise, Silent};
+
+    fn table(name: &str, text: &str) -> (tempfile::TempDir, Table) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        (dir, t)
+    }
+
+    fn rows(n: usize, f: impl Fn(usize) -> String) -> String {
+        (0..n).map(|i| f(i) + "\n").collect()
+    }
+
+    fn params(epochs: usize) -> AutoencoderParams {
+        AutoencoderParams {
+            model: DenseAutoencoderConfig {
+                hidden: vec![6],
+                bottleneck: 2,
+                ..Default::default()
+            }
+            .into(),
+            training: TrainingConfig {
+                epochs,
+                seed: 3,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn wrong_widths_are_errors_not_panics() {
+        let (_d, t) = table(
+            "a.csv",
+            &format!("a,b,c\n{}", rows(40, |i| format!("{i},{},1", i * 2))),
+        );
+        let model = params(2).fit(&t, None, &mut Silent).unwrap();
+        let narrow = Matrix::new(vec![0.0; 4], 2);
+        for result in [
+            model.encode(&narrow).err(),
+            model.reconstruct(&narrow).err(),
+        ] {
+            assert!(matches!(
+                result,
+                Some(AekitError::Width {
+                    expected: 3,
+                    got: 2,
+                    ..
+                })
+            ));
+        }
+        assert!(matches!(
+            model.decode(&Matrix::new(vec![0.0; 3], 3)),
+            Err(AekitError::Width {
+                expected: 2,
+                got: 3,
+                ..
+            })
+        ));
+        assert!(model.reconstruction_errors(&narrow).is_err());
+    }
+
+    #[test]
+    fn paired_fit_stores_both_sides_and_checks_rows() {
+        let (_d, x) = table(
+            "x.csv",
+            &format!(
+                "a,b,c\n{}",
+                rows(60, |i| format!("{i},{},{}", i % 7, i % 3))
+            ),
+        );
+        let (_e, y) = table(
+            "y.csv",
+            &format!("p,q\n{}", rows(60, |i| format!("{},{}", i % 3, i))),
+        );
+        let model = params(3).fit_paired(&x, &y, None, &mut Silent).unwrap();
+        assert!(model.is_paired());
+        assert_eq!(model.output_schema().features, vec!["p", "q"]);
+        let out = model.predict(&model.scaled_features(&x).unwrap()).unwrap();
+        assert_eq!((out.n_rows(), out.n_cols), (60, 2));
+        assert!(
+            model
+                .reconstruct(&model.scaled_features(&x).unwrap())
+                .is_err()
+        );
+        let (_f, short) = table(
+            "short.csv",
+            &format!("p,q\n{}", rows(5, |i| format!("{i},{i}"))),
+        );
+        let err = params(1)
+            .fit_paired(&x, &short, None, &mut Silent)
+            .unwrap_err();
+        assert!(err.to_string().contains("short.csv"), "{err}");
+    }
+
+    #[test]
+    fn noise_is_validated_and_kept_in_the_model() {
+        let (_d, t) = table(
+            "a.csv",
+            &format!("a,b\n{}", rows(30, |i| format!("{i},{}", i % 4))),
+        );
+        let mut p = params(2);
+        p.training.noise = Some(Noise::Mask { probability: 1.5 });
+        assert!(matches!(
+            p.fit(&t, None, &mut Silent),
+            Err(AekitError::InvalidParam { name: "noise", .. })
+        ));
+        p.training.noise = Some(Noise::Gaussian { sigma: 0.2 });
+        let model = p.fit(&t, None, &mut Silent).unwrap();
+        assert_eq!(model.meta().training.noise, p.training.noise);
+    }
+}

@@ -446,3 +446,16 @@ fn a_corrupt_gzip_file_is_a_one_line_error() {
     aekit(["encode", &arg(&model), &arg(&bad), "--out", &arg(&out)]).fails_with(&["bad.csv.gz"]);
     assert!(!out.exists());
 }
+
+#[test]
+fn a_parquet_file_that_panics_the_decoder_is_a_one_line_error() {
+    // Found by fuzz/: parquet 60.1 panics on it; aekit reports it, quietly.
+    let dir = tempfile::tempdir().unwrap();
+    let model = util::iris_model(dir.path());
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../aekit/tests/fixtures/fuzz-dict-page-missing.parquet");
+    let out = dir.path().join("codes.parquet");
+    aekit(["encode", &arg(&model), &arg(&bad), "--out", &arg(&out)])
+        .fails_with(&["fuzz-dict-page-missing.parquet", "corrupt Parquet file"]);
+    assert!(!out.exists());
+}

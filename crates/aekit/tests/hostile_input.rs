@@ -274,3 +274,21 @@ fn truncated_parquet_is_an_error_at_every_length() {
         assert!(e.starts_with("fuzz.parquet"), "{n}: {e}");
     }
 }
+
+/// Inputs the fuzzer (fuzz/) found panicking inside parquet 60.1: a data
+/// page claiming dictionary encoding with no dictionary page, and a column
+/// chunk with a negative offset (`ColumnChunkMetaData::byte_range` asserts).
+#[test]
+fn fuzz_findings_are_clean_errors() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (name, needle) in [
+        ("fuzz-dict-page-missing.parquet", "corrupt Parquet file"),
+        ("fuzz-negative-offset.parquet", "negative offset"),
+    ] {
+        let path = dir.join(name);
+        let e = Table::read(&path, &CsvOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(name) && e.contains(needle), "{e}");
+    }
+}

@@ -7,8 +7,15 @@
 //! missing value, refused where a number or category is needed with the
 //! file, row and column. Rows are numbered from 1, the first data row.
 //! Reading goes a batch at a time, row group by row group.
+//!
+//! The parquet crate can panic on some corrupt files (fuzzing found a data
+//! page that claims dictionary encoding without a dictionary page, in
+//! parquet 60.1): every call into its decoder goes through [`guarded`],
+//! which turns such a panic into an error naming the file.
 
+use std::cell::Cell;
 use std::fs::File;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -38,6 +45,8 @@ pub struct ParquetChunks {
     reader: ParquetRecordBatchReader,
     pending: Option<RecordBatch>,
     rows_read: usize,
+    /// Set once the decoder has failed: it is not called again.
+    failed: bool,
 }
 
 impl std::fmt::Debug for ParquetChunks {
@@ -62,8 +71,8 @@ impl ParquetChunks {
                 std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
             ));
         }
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| not_parquet(path, &e))?;
+        let builder = guarded(path, || ParquetRecordBatchReaderBuilder::try_new(file))?
+            .map_err(|e| not_parquet(path, &e))?;
         let metadata = builder.metadata().clone();
         let schema = builder.schema().clone();
         Self::start(path, length.len(), &metadata, &schema, builder)
@@ -73,8 +82,10 @@ impl ParquetChunks {
     /// `path` in errors.
     pub fn from_bytes(path: &Path, data: Vec<u8>) -> Result<ParquetChunks> {
         let length = data.len() as u64;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(data))
-            .map_err(|e| not_parquet(path, &e))?;
+        let builder = guarded(path, || {
+            ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(data))
+        })?
+        .map_err(|e| not_parquet(path, &e))?;
         let metadata = builder.metadata().clone();
         let schema = builder.schema().clone();
         Self::start(path, length, &metadata, &schema, builder)
@@ -107,9 +118,7 @@ impl ParquetChunks {
                 });
             }
         }
-        let reader = builder
-            .with_batch_size(BATCH_ROWS)
-            .build()
+        let reader = guarded(path, || builder.with_batch_size(BATCH_ROWS).build())?
             .map_err(|e| not_parquet(path, &e))?;
         Ok(ParquetChunks {
             path: path.to_path_buf(),
@@ -117,6 +126,7 @@ impl ParquetChunks {
             reader,
             pending: None,
             rows_read: 0,
+            failed: false,
         })
     }
 
@@ -136,12 +146,18 @@ impl ParquetChunks {
         let mut records: Vec<csv::StringRecord> = Vec::new();
         let mut lines = Vec::new();
         while records.len() < max_rows {
+            if self.failed {
+                break;
+            }
             let batch = match self.pending.take() {
                 Some(b) => b,
-                None => match self.reader.next() {
+                None => match guarded(&self.path, || self.reader.next()).inspect_err(|_| {
+                    self.failed = true;
+                })? {
                     None => break,
                     Some(Ok(b)) => b,
                     Some(Err(e)) => {
+                        self.failed = true;
                         return Err(data_error(
                             &self.path,
                             None,
@@ -213,6 +229,43 @@ impl super::source::RowChunks for ParquetChunks {
     }
 }
 
+thread_local! {
+    /// Whether this thread is inside [`guarded`]: its panics are caught
+    /// and reported as errors, so the panic hook stays quiet.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs one call into the parquet crate, turning a panic in it into a
+/// corrupt-file error. The first call wraps the process's panic hook so
+/// that panics caught here print nothing; every other panic goes to the
+/// previous hook as before.
+fn guarded<T>(path: &Path, call: impl FnOnce() -> T) -> Result<T> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let outer = GUARDED.with(|g| g.replace(true));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(call));
+    GUARDED.with(|g| g.set(outer));
+    result.map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".into());
+        data_error(
+            path,
+            None,
+            format!("corrupt Parquet file (the Parquet decoder failed: {what})"),
+        )
+    })
+}
+
 fn not_parquet(path: &Path, e: &parquet::errors::ParquetError) -> AekitError {
     data_error(path, None, format!("not a readable Parquet file: {e}"))
 }
@@ -227,6 +280,16 @@ fn check_layout(path: &Path, length: u64, metadata: &ParquetMetaData) -> Result<
             return Err(bad(format!("row group {g} has a negative row count")));
         }
         for column in group.columns() {
+            // `byte_range` asserts these are not negative.
+            let start = column
+                .dictionary_page_offset()
+                .unwrap_or_else(|| column.data_page_offset());
+            if start < 0 || column.compressed_size() < 0 {
+                return Err(bad(format!(
+                    "row group {g}, column '{}' has a negative offset or size",
+                    column.column_path()
+                )));
+            }
             let (start, len) = column.byte_range();
             if start.checked_add(len).is_none_or(|end| end > length) {
                 return Err(bad(format!(

@@ -121,12 +121,26 @@ pub struct EvaluateArgs {
     pub threads: Option<usize>,
 }
 
-/// How the CSV file is read.
+/// How the input files are read.
 #[derive(Debug, Args)]
 pub struct CsvArgs {
     /// Field delimiter (default: tab for .tsv files, comma otherwise).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<char>,
+    /// Input format [default: from the extension: .parquet and .pq are
+    /// Parquet, anything else CSV (.gz: gzip); `-` reads standard input].
+    /// Outputs always follow their own extension (`-`: CSV to standard output).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// Delimited text, optionally gzip-compressed.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
 }
 
 /// Which columns are features and how they are scaled.

@@ -1,7 +1,7 @@
 //! Turns parsed arguments into library configurations, in one place.
 
 use aekit::AutoencoderParams;
-use aekit::data::{ColumnRoles, CsvOptions, ScaleKind};
+use aekit::data::{ColumnRoles, CsvOptions, ScaleKind, TableFormat};
 use aekit::error::AekitError;
 use aekit::model::{Activation, DenseAutoencoderConfig};
 use aekit::tasks::anomaly::{DetectorParams, ThresholdRule};
@@ -9,7 +9,7 @@ use aekit::train::{LossKind, Noise, OptimizerConfig, OptimizerKind, TrainingConf
 use anyhow::{Result, bail};
 
 use crate::cli::{
-    ColumnArgs, CsvArgs, DetectArgs, FitArgs, Loss, ModelArgs, Optimizer, Scale, TrainArgs,
+    ColumnArgs, CsvArgs, DetectArgs, FitArgs, Format, Loss, ModelArgs, Optimizer, Scale, TrainArgs,
 };
 
 /// Parses a width list such as `200,100`; `none` or an empty string is no layers.
@@ -98,7 +98,11 @@ pub fn csv_options(args: &CsvArgs) -> Result<CsvOptions> {
         Some(c) if c.is_ascii() => Some(c as u8),
         Some(c) => bail!("invalid --delimiter '{c}': must be a single ASCII character"),
     };
-    Ok(CsvOptions { delimiter })
+    let format = args.format.map(|f| match f {
+        Format::Csv => TableFormat::Csv,
+        Format::Parquet => TableFormat::Parquet,
+    });
+    Ok(CsvOptions { delimiter, format })
 }
 
 /// Column roles and scaling from the column flags.

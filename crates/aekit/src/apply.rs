@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::Autoencoder;
-use crate::data::output::{format_value, write_csv};
-use crate::data::{Matrix, Schema, Table};
+use crate::data::output::format_value;
+use crate::data::{ColumnKind, Matrix, Schema, Table, TableWriter};
 use crate::error::{AekitError, Result};
 use crate::model::row_errors;
 use crate::train::Noise;
@@ -21,12 +21,20 @@ pub struct OutputTable {
     pub header: Vec<String>,
     /// Cells, row by row.
     pub rows: Vec<Vec<String>>,
+    /// What each column holds (numbers or text), for typed formats.
+    pub kinds: Vec<ColumnKind>,
 }
 
 impl OutputTable {
-    /// Writes the table as CSV, atomically.
+    /// Writes the table atomically in the format `path` asks for: Parquet
+    /// for `.parquet` / `.pq`, gzip CSV for `.gz`, CSV on standard output
+    /// for `-`, CSV otherwise.
     pub fn write(&self, path: &Path) -> Result<()> {
-        write_csv(path, &self.header, self.rows.iter().cloned())
+        let mut writer = TableWriter::create(path, &self.header, &self.kinds)?;
+        for row in &self.rows {
+            writer.write_row(row)?;
+        }
+        writer.finish()
     }
 }
 
@@ -51,13 +59,19 @@ fn assemble(
     copied: &[(String, usize)],
     trailing: Option<(&str, &[f32])>,
 ) -> OutputTable {
-    let mut header = match &leading {
-        Leading::Numbers(names) => names.clone(),
-        Leading::Features(schema) => schema.output_columns(),
+    let (mut header, mut kinds) = match &leading {
+        Leading::Numbers(names) => (names.clone(), vec![ColumnKind::Float32; names.len()]),
+        Leading::Features(schema) => {
+            let mut kinds = vec![ColumnKind::Float32; schema.numeric_features().len()];
+            kinds.extend(schema.one_hot.iter().map(|_| ColumnKind::Utf8));
+            (schema.output_columns(), kinds)
+        }
     };
     header.extend(copied.iter().map(|(n, _)| n.clone()));
+    kinds.extend(copied.iter().map(|_| ColumnKind::Utf8));
     if let Some((name, _)) = trailing {
         header.push(name.to_string());
+        kinds.push(ColumnKind::Float32);
     }
     let rows = (0..table.n_rows())
         .map(|r| {
@@ -72,7 +86,11 @@ fn assemble(
             row
         })
         .collect();
-    OutputTable { header, rows }
+    OutputTable {
+        header,
+        rows,
+        kinds,
+    }
 }
 
 /// Codes `z0..` for every row, then the label and id columns.

@@ -20,7 +20,8 @@ pub enum AekitError {
     Data {
         /// The file concerned.
         path: PathBuf,
-        /// The 1-based line number in the file (the header is line 1).
+        /// The 1-based line number in a CSV file (the header is line 1); in
+        /// a Parquet file, the 1-based data row.
         row: Option<usize>,
         /// The column's name.
         column: Option<String>,

@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 use crate::error::{AekitError, Result};
 
 /// Checks, before any long work, that `path` can be written: its directory
-/// exists and accepts a new file.
+/// exists and accepts a new file (`-`, standard output, always can).
 pub fn check_writable(path: &Path) -> Result<()> {
+    if super::format::is_stdio(path) {
+        return Ok(());
+    }
     let dir = parent_dir(path);
     if !dir.is_dir() {
         return Err(AekitError::io(

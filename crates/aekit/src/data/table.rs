@@ -3,22 +3,31 @@
 
 use std::path::{Path, PathBuf};
 
+use super::format::TableFormat;
+use super::source::{self, RowChunks};
 use crate::error::{AekitError, Result};
 
-/// How to read a delimited text file.
+/// How to read a table file: CSV (plain, gzip or stdin) or Parquet.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CsvOptions {
-    /// The field delimiter; `None` picks tab for `.tsv` files and comma otherwise.
+    /// The field delimiter; `None` picks tab for `.tsv` (and `.tsv.gz`) files
+    /// and comma otherwise.
     pub delimiter: Option<u8>,
+    /// The file format; `None` takes it from the extension
+    /// ([`TableFormat::of_path`]).
+    pub format: Option<TableFormat>,
 }
 
 impl CsvOptions {
     fn delimiter_for(&self, path: &Path) -> u8 {
-        self.delimiter
-            .unwrap_or_else(|| match path.extension().and_then(|e| e.to_str()) {
-                Some(ext) if ext.eq_ignore_ascii_case("tsv") => b'\t',
-                _ => b',',
-            })
+        self.delimiter.unwrap_or_else(|| {
+            let name = path.to_string_lossy().to_ascii_lowercase();
+            if name.ends_with(".tsv") || name.ends_with(".tsv.gz") {
+                b'\t'
+            } else {
+                b','
+            }
+        })
     }
 }
 
@@ -36,22 +45,36 @@ pub struct Table {
 pub struct CsvChunks {
     path: PathBuf,
     headers: Vec<String>,
-    reader: csv::Reader<std::io::BufReader<std::fs::File>>,
+    reader: csv::Reader<Box<dyn std::io::Read>>,
     record: csv::StringRecord,
     rows_read: usize,
 }
 
 impl CsvChunks {
-    /// Opens `path` and checks its header.
+    /// Opens `path` as CSV (`-` is standard input, `.gz` is gzip) and checks
+    /// its header.
     pub fn open(path: impl AsRef<Path>, options: &CsvOptions) -> Result<CsvChunks> {
         let path = path.as_ref();
-        let file = std::fs::File::open(path).map_err(|e| AekitError::io(path, e))?;
+        let input = source::open_input(path)?;
+        CsvChunks::from_reader(
+            &source::display_path(path),
+            input,
+            options.delimiter_for(path),
+        )
+    }
+
+    /// Reads CSV from `input`, naming it `path` in errors, and checks its header.
+    pub fn from_reader(
+        path: &Path,
+        input: Box<dyn std::io::Read>,
+        delimiter: u8,
+    ) -> Result<CsvChunks> {
         let mut reader = csv::ReaderBuilder::new()
-            .delimiter(options.delimiter_for(path))
+            .delimiter(delimiter)
             .has_headers(true)
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+            .from_reader(input);
         let header_record = reader
             .headers()
             .map_err(|e| data_error(path, Some(1), csv_message(&e)))?
@@ -133,7 +156,21 @@ impl CsvChunks {
     }
 }
 
-fn data_error(path: &Path, row: Option<usize>, message: String) -> AekitError {
+impl RowChunks for CsvChunks {
+    fn headers(&self) -> &[String] {
+        CsvChunks::headers(self)
+    }
+
+    fn rows_read(&self) -> usize {
+        CsvChunks::rows_read(self)
+    }
+
+    fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>> {
+        CsvChunks::next_chunk(self, max_rows)
+    }
+}
+
+pub(crate) fn data_error(path: &Path, row: Option<usize>, message: String) -> AekitError {
     AekitError::Data {
         path: path.to_path_buf(),
         row,
@@ -143,14 +180,35 @@ fn data_error(path: &Path, row: Option<usize>, message: String) -> AekitError {
 }
 
 impl Table {
-    /// Reads `path`, checking that it has a header, at least one data row and
-    /// no ragged rows.
+    /// Reads `path` (CSV, gzip CSV, `-` for standard input, or Parquet; see
+    /// [`CsvOptions::format`]), checking that it has a header, at least one
+    /// data row and no ragged rows.
     pub fn read(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Table> {
         let path = path.as_ref();
-        let mut chunks = CsvChunks::open(path, options)?;
-        chunks
-            .next_chunk(usize::MAX)?
-            .ok_or_else(|| data_error(path, None, "has a header but no data rows".to_string()))
+        let mut chunks = source::open_chunks(path, options)?;
+        chunks.next_chunk(usize::MAX)?.ok_or_else(|| {
+            data_error(
+                &source::display_path(path),
+                None,
+                "has a header but no data rows".to_string(),
+            )
+        })
+    }
+
+    /// A table from cells already read: `lines[r]` is the row number that
+    /// errors name for data row `r`.
+    pub(crate) fn from_parts(
+        path: PathBuf,
+        headers: Vec<String>,
+        records: Vec<csv::StringRecord>,
+        lines: Vec<usize>,
+    ) -> Table {
+        Table {
+            path,
+            headers,
+            records,
+            lines,
+        }
     }
 
     /// The file this table was read from.
@@ -266,7 +324,7 @@ pub(crate) fn parse_cell(cell: &str) -> std::result::Result<f64, String> {
     }
 }
 
-fn check_header_names(path: &Path, headers: &[String]) -> Result<()> {
+pub(crate) fn check_header_names(path: &Path, headers: &[String]) -> Result<()> {
     for (i, name) in headers.iter().enumerate() {
         if name.is_empty() {
             return Err(AekitError::Data {

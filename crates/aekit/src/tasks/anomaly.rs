@@ -4,7 +4,6 @@
 //! whose score exceeds the threshold fitted from the training scores.
 //! Scoring files streams: memory stays flat however large the file.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -12,8 +11,10 @@ use serde::Serialize;
 use super::metrics::{Confusion, average_precision, roc_auc};
 use crate::Autoencoder;
 use crate::AutoencoderParams;
-use crate::data::output::{format_value, parent_dir, persist};
-use crate::data::{ColumnRoles, CsvChunks, CsvOptions, Matrix, ScaleKind, Table};
+use crate::data::output::format_value;
+use crate::data::{
+    ColumnKind, ColumnRoles, CsvOptions, Matrix, ScaleKind, Table, TableWriter, open_chunks,
+};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, DenseAutoencoderConfig};
 use crate::train::{TrainingConfig, TrainingObserver};
@@ -259,7 +260,8 @@ pub struct ScoreReport {
     pub metrics: Option<DetectionMetrics>,
 }
 
-/// Scores `input` chunk by chunk into `output` (written atomically): the
+/// Scores `input` (CSV or Parquet, see [`Table::read`]) chunk by chunk into
+/// `output` (written atomically, in the format its name asks for): the
 /// model's id and label columns where present, `score`, `is_anomaly`, and
 /// with `explain` the top features and their shares. `progress` hears the
 /// running row count.
@@ -287,7 +289,7 @@ pub fn score_file(
             ));
         }
     };
-    let mut chunks = CsvChunks::open(input, csv)?;
+    let mut chunks = open_chunks(input, csv)?;
     let headers = chunks.headers().to_vec();
     let schema = model.schema();
     // Columns copied to the output: the model's label and ids, and the metric label.
@@ -334,20 +336,18 @@ pub fn score_file(
             }
         })
         .collect();
+    let mut kinds = vec![ColumnKind::Utf8; header.len()];
+    kinds.extend([ColumnKind::Float32, ColumnKind::Int64]);
+    for _ in 0..options.explain {
+        kinds.extend([ColumnKind::Utf8, ColumnKind::Float32]);
+    }
     header.extend(produced);
     crate::data::output::check_writable(output)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(parent_dir(output))
-        .map_err(|e| AekitError::io(output, e))?;
-    let io = |e: std::io::Error| AekitError::io(output, e);
     let mut truth: Vec<bool> = Vec::new();
     let mut all_scores: Vec<f64> = Vec::new();
     let (mut rows, mut anomalies) = (0usize, 0usize);
+    let mut writer = TableWriter::create(output, &header, &kinds)?;
     {
-        let mut writer = csv::Writer::from_writer(std::io::BufWriter::with_capacity(
-            1 << 20,
-            tmp.as_file_mut(),
-        ));
-        writer.write_record(&header).map_err(|e| io(e.into()))?;
         while let Some(chunk) = chunks.next_chunk(options.chunk_rows.max(1))? {
             let scaled = model.scaled_features(&chunk)?;
             let rebuilt = model.reconstruct(&scaled)?;
@@ -382,28 +382,22 @@ pub fn score_file(
                         }
                     }
                 }
-                writer.write_record(&record).map_err(|e| io(e.into()))?;
+                writer.write_row(&record)?;
                 anomalies += usize::from(flag);
             }
             rows += chunk.n_rows();
             progress(rows);
         }
-        writer.flush().map_err(io)?;
-        let inner = writer
-            .into_inner()
-            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
-        let mut inner = inner;
-        inner.flush().map_err(io)?;
     }
     if rows == 0 {
         return Err(AekitError::Data {
-            path: input.to_path_buf(),
+            path: crate::data::source::display_path(input),
             row: None,
             column: None,
             message: "has a header but no data rows".into(),
         });
     }
-    persist(tmp, output)?;
+    writer.finish()?;
     let metrics = label_column.map(|_| {
         let flags: Vec<bool> = all_scores.iter().map(|&s| s > threshold).collect();
         let confusion = Confusion::of(&truth, &flags);

@@ -1,0 +1,734 @@
+//! Parquet in and out through arrow. Reading maps every column to the
+//! cells a [`Table`] holds, so the rest of aekit sees one kind of table:
+//! integers and floats of any width become numbers written the shortest way
+//! that reads back to the same value (so a Parquet file and its CSV copy
+//! give the same matrices), booleans become 1 and 0, strings (plain, large,
+//! view or dictionary-encoded) stay text, and a null is an empty cell: a
+//! missing value, refused where a number or category is needed with the
+//! file, row and column. Rows are numbered from 1, the first data row.
+//! Reading goes a batch at a time, row group by row group.
+//!
+//! The parquet crate can panic on some corrupt files (fuzzing found a data
+//! page that claims dictionary encoding without a dictionary page, in
+//! parquet 60.1): every call into its decoder goes through [`guarded`],
+//! which turns such a panic into an error naming the file.
+
+use std::cell::Cell;
+use std::fs::File;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
+    UInt16Type, UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema as ArrowSchema};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::file::metadata::ParquetMetaData;
+
+use super::sink::ColumnKind;
+use super::table::{Table, check_header_names, data_error};
+use crate::error::{AekitError, Result};
+
+/// Rows decoded per arrow batch.
+const BATCH_ROWS: usize = 8192;
+
+/// Reads a Parquet file a chunk of rows at a time; each chunk is a
+/// [`Table`] sharing the file's header.
+pub struct ParquetChunks {
+    path: PathBuf,
+    headers: Vec<String>,
+    reader: ParquetRecordBatchReader,
+    pending: Option<RecordBatch>,
+    rows_read: usize,
+    /// Set once the decoder has failed: it is not called again.
+    failed: bool,
+}
+
+impl std::fmt::Debug for ParquetChunks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParquetChunks")
+            .field("path", &self.path)
+            .field("headers", &self.headers)
+            .field("rows_read", &self.rows_read)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ParquetChunks {
+    /// Opens `path` and checks its footer and schema.
+    pub fn open(path: impl AsRef<Path>) -> Result<ParquetChunks> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| AekitError::io(path, e))?;
+        let length = file.metadata().map_err(|e| AekitError::io(path, e))?;
+        if length.is_dir() {
+            return Err(AekitError::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
+            ));
+        }
+        let builder = guarded(path, || ParquetRecordBatchReaderBuilder::try_new(file))?
+            .map_err(|e| not_parquet(path, &e))?;
+        let metadata = builder.metadata().clone();
+        let schema = builder.schema().clone();
+        Self::start(path, length.len(), &metadata, &schema, builder)
+    }
+
+    /// Reads Parquet held in memory (standard input, tests), naming it
+    /// `path` in errors.
+    pub fn from_bytes(path: &Path, data: Vec<u8>) -> Result<ParquetChunks> {
+        let length = data.len() as u64;
+        let builder = guarded(path, || {
+            ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(data))
+        })?
+        .map_err(|e| not_parquet(path, &e))?;
+        let metadata = builder.metadata().clone();
+        let schema = builder.schema().clone();
+        Self::start(path, length, &metadata, &schema, builder)
+    }
+
+    fn start<T: parquet::file::reader::ChunkReader + 'static>(
+        path: &Path,
+        length: u64,
+        metadata: &ParquetMetaData,
+        schema: &ArrowSchema,
+        builder: ParquetRecordBatchReaderBuilder<T>,
+    ) -> Result<ParquetChunks> {
+        check_layout(path, length, metadata)?;
+        if schema.fields().is_empty() {
+            return Err(data_error(path, None, "the file has no columns".into()));
+        }
+        let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        check_header_names(path, &headers)?;
+        for field in schema.fields() {
+            if !readable(field.data_type()) {
+                return Err(AekitError::Data {
+                    path: path.to_path_buf(),
+                    row: None,
+                    column: Some(field.name().clone()),
+                    message: format!(
+                        "has type {}, which aekit cannot read (it reads integers, floats, \
+                         booleans and strings)",
+                        field.data_type()
+                    ),
+                });
+            }
+        }
+        let reader = guarded(path, || builder.with_batch_size(BATCH_ROWS).build())?
+            .map_err(|e| not_parquet(path, &e))?;
+        Ok(ParquetChunks {
+            path: path.to_path_buf(),
+            headers,
+            reader,
+            pending: None,
+            rows_read: 0,
+            failed: false,
+        })
+    }
+
+    /// Column names, in file order.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// Data rows read so far.
+    pub fn rows_read(&self) -> usize {
+        self.rows_read
+    }
+
+    /// The next up to `max_rows` rows, or `None` at the end of the file.
+    pub fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>> {
+        let max_rows = max_rows.max(1);
+        let mut records: Vec<csv::StringRecord> = Vec::new();
+        let mut lines = Vec::new();
+        while records.len() < max_rows {
+            if self.failed {
+                break;
+            }
+            let batch = match self.pending.take() {
+                Some(b) => b,
+                None => match guarded(&self.path, || self.reader.next()).inspect_err(|_| {
+                    self.failed = true;
+                })? {
+                    None => break,
+                    Some(Ok(b)) => b,
+                    Some(Err(e)) => {
+                        self.failed = true;
+                        return Err(data_error(
+                            &self.path,
+                            None,
+                            format!("unreadable Parquet data after row {}: {e}", self.rows_read),
+                        ));
+                    }
+                },
+            };
+            let want = max_rows - records.len();
+            let batch = if batch.num_rows() > want {
+                self.pending = Some(batch.slice(want, batch.num_rows() - want));
+                batch.slice(0, want)
+            } else {
+                batch
+            };
+            if batch.num_columns() != self.headers.len() {
+                return Err(data_error(
+                    &self.path,
+                    None,
+                    "a row group's columns do not match the schema".into(),
+                ));
+            }
+            let columns: Vec<Vec<String>> = batch
+                .columns()
+                .iter()
+                .zip(&self.headers)
+                .map(|(array, name)| {
+                    cells(array.as_ref()).map_err(|message| AekitError::Data {
+                        path: self.path.clone(),
+                        row: None,
+                        column: Some(name.clone()),
+                        message,
+                    })
+                })
+                .collect::<Result<_>>()?;
+            for r in 0..batch.num_rows() {
+                let mut record = csv::StringRecord::with_capacity(0, columns.len());
+                for column in &columns {
+                    record.push_field(column.get(r).map_or("", String::as_str));
+                }
+                records.push(record);
+                self.rows_read += 1;
+                lines.push(self.rows_read);
+            }
+        }
+        if records.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Table::from_parts(
+            self.path.clone(),
+            self.headers.clone(),
+            records,
+            lines,
+        )))
+    }
+}
+
+impl super::source::RowChunks for ParquetChunks {
+    fn headers(&self) -> &[String] {
+        ParquetChunks::headers(self)
+    }
+
+    fn rows_read(&self) -> usize {
+        ParquetChunks::rows_read(self)
+    }
+
+    fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>> {
+        ParquetChunks::next_chunk(self, max_rows)
+    }
+}
+
+thread_local! {
+    /// Whether this thread is inside [`guarded`]: its panics are caught
+    /// and reported as errors, so the panic hook stays quiet.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs one call into the parquet crate, turning a panic in it into a
+/// corrupt-file error. The first call wraps the process's panic hook so
+/// that panics caught here print nothing; every other panic goes to the
+/// previous hook as before.
+fn guarded<T>(path: &Path, call: impl FnOnce() -> T) -> Result<T> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let outer = GUARDED.with(|g| g.replace(true));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(call));
+    GUARDED.with(|g| g.set(outer));
+    result.map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".into());
+        data_error(
+            path,
+            None,
+            format!("corrupt Parquet file (the Parquet decoder failed: {what})"),
+        )
+    })
+}
+
+fn not_parquet(path: &Path, e: &parquet::errors::ParquetError) -> AekitError {
+    data_error(path, None, format!("not a readable Parquet file: {e}"))
+}
+
+/// Refuses metadata that points outside the file or declares more than a
+/// file of this size could hold, before any column is decoded, so a lying
+/// footer cannot make the decoder allocate for data that is not there.
+fn check_layout(path: &Path, length: u64, metadata: &ParquetMetaData) -> Result<()> {
+    let bad = |message: String| data_error(path, None, format!("corrupt Parquet file: {message}"));
+    for (g, group) in metadata.row_groups().iter().enumerate() {
+        if group.num_rows() < 0 {
+            return Err(bad(format!("row group {g} has a negative row count")));
+        }
+        for column in group.columns() {
+            // `byte_range` asserts these are not negative.
+            let start = column
+                .dictionary_page_offset()
+                .unwrap_or_else(|| column.data_page_offset());
+            if start < 0 || column.compressed_size() < 0 {
+                return Err(bad(format!(
+                    "row group {g}, column '{}' has a negative offset or size",
+                    column.column_path()
+                )));
+            }
+            let (start, len) = column.byte_range();
+            if start.checked_add(len).is_none_or(|end| end > length) {
+                return Err(bad(format!(
+                    "row group {g}, column '{}' lies outside the file",
+                    column.column_path()
+                )));
+            }
+        }
+    }
+    if metadata.file_metadata().num_rows() < 0 {
+        return Err(bad("negative row count".into()));
+    }
+    Ok(())
+}
+
+/// Whether a column of this type can become table cells.
+fn readable(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Float16
+        | DataType::Float32
+        | DataType::Float64
+        | DataType::Boolean
+        | DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View
+        | DataType::Null => true,
+        DataType::Dictionary(_, values) => readable(values),
+        _ => false,
+    }
+}
+
+/// One column's cells as text; a null is an empty cell.
+fn cells(array: &dyn Array) -> std::result::Result<Vec<String>, String> {
+    fn each<T>(
+        array: &dyn Array,
+        values: impl Fn(usize) -> T,
+        text: impl Fn(T) -> String,
+    ) -> Vec<String> {
+        (0..array.len())
+            .map(|i| {
+                if array.is_null(i) {
+                    String::new()
+                } else {
+                    text(values(i))
+                }
+            })
+            .collect()
+    }
+    macro_rules! numbers {
+        ($t:ty) => {{
+            let a = array.as_primitive::<$t>();
+            each(array, |i| a.value(i), |v| v.to_string())
+        }};
+    }
+    Ok(match array.data_type() {
+        DataType::Int8 => numbers!(Int8Type),
+        DataType::Int16 => numbers!(Int16Type),
+        DataType::Int32 => numbers!(Int32Type),
+        DataType::Int64 => numbers!(Int64Type),
+        DataType::UInt8 => numbers!(UInt8Type),
+        DataType::UInt16 => numbers!(UInt16Type),
+        DataType::UInt32 => numbers!(UInt32Type),
+        DataType::UInt64 => numbers!(UInt64Type),
+        DataType::Float16 => {
+            let a = array.as_primitive::<Float16Type>();
+            each(array, |i| a.value(i).to_f32(), |v| v.to_string())
+        }
+        DataType::Float32 => numbers!(Float32Type),
+        DataType::Float64 => numbers!(Float64Type),
+        DataType::Boolean => {
+            let a = array.as_boolean();
+            each(
+                array,
+                |i| a.value(i),
+                |v| String::from(if v { "1" } else { "0" }),
+            )
+        }
+        DataType::Utf8 => {
+            let a = array.as_string::<i32>();
+            each(array, |i| a.value(i), str::to_string)
+        }
+        DataType::LargeUtf8 => {
+            let a = array.as_string::<i64>();
+            each(array, |i| a.value(i), str::to_string)
+        }
+        DataType::Utf8View => {
+            let a = array.as_string_view();
+            each(array, |i| a.value(i), str::to_string)
+        }
+        DataType::Null => vec![String::new(); array.len()],
+        DataType::Dictionary(_, _) => {
+            let dict = array
+                .as_any_dictionary_opt()
+                .ok_or_else(|| format!("unreadable dictionary column ({})", array.data_type()))?;
+            let values = cells(dict.values().as_ref())?;
+            if values.is_empty() {
+                // Every key must then be null.
+                if array.null_count() == array.len() {
+                    return Ok(vec![String::new(); array.len()]);
+                }
+                return Err("dictionary keys point into an empty dictionary".into());
+            }
+            let keys = dict.normalized_keys();
+            let nulls = array.logical_nulls();
+            keys.iter()
+                .enumerate()
+                .map(|(i, &k)| {
+                    if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                        Ok(String::new())
+                    } else {
+                        values
+                            .get(k)
+                            .cloned()
+                            .ok_or_else(|| "dictionary key out of range".to_string())
+                    }
+                })
+                .collect::<std::result::Result<_, String>>()?
+        }
+        other => return Err(format!("has type {other}, which aekit cannot read")),
+    })
+}
+
+/// Buffers rows of text cells and writes them as Parquet record batches:
+/// [`ColumnKind::Float32`] and [`ColumnKind::Int64`] cells are parsed back
+/// to numbers (an empty cell is a null), [`ColumnKind::Utf8`] cells stay text.
+pub(crate) struct ParquetSink<W: std::io::Write + Send> {
+    writer: ArrowWriter<W>,
+    schema: Arc<ArrowSchema>,
+    columns: Vec<ColumnBuffer>,
+    buffered: usize,
+}
+
+enum ColumnBuffer {
+    Float32(Vec<Option<f32>>),
+    Int64(Vec<Option<i64>>),
+    Utf8(Vec<Option<String>>),
+}
+
+impl<W: std::io::Write + Send> ParquetSink<W> {
+    /// Starts a file with these columns.
+    pub(crate) fn new(
+        out: W,
+        header: &[String],
+        kinds: &[ColumnKind],
+    ) -> std::io::Result<ParquetSink<W>> {
+        let fields: Vec<Field> = header
+            .iter()
+            .zip(kinds)
+            .map(|(name, kind)| {
+                let t = match kind {
+                    ColumnKind::Float32 => DataType::Float32,
+                    ColumnKind::Int64 => DataType::Int64,
+                    ColumnKind::Utf8 => DataType::Utf8,
+                };
+                Field::new(name, t, true)
+            })
+            .collect();
+        let schema = Arc::new(ArrowSchema::new(fields));
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .build();
+        let writer = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(io_error)?;
+        let columns = kinds
+            .iter()
+            .map(|k| match k {
+                ColumnKind::Float32 => ColumnBuffer::Float32(Vec::new()),
+                ColumnKind::Int64 => ColumnBuffer::Int64(Vec::new()),
+                ColumnKind::Utf8 => ColumnBuffer::Utf8(Vec::new()),
+            })
+            .collect();
+        Ok(ParquetSink {
+            writer,
+            schema,
+            columns,
+            buffered: 0,
+        })
+    }
+
+    /// Adds one row; its cells match the header.
+    pub(crate) fn push<S: AsRef<str>>(&mut self, row: &[S]) -> std::io::Result<()> {
+        if row.len() != self.columns.len() {
+            return Err(std::io::Error::other(format!(
+                "a row of {} cells for {} columns",
+                row.len(),
+                self.columns.len()
+            )));
+        }
+        for (column, cell) in self.columns.iter_mut().zip(row) {
+            let cell = cell.as_ref();
+            let bad = || std::io::Error::other(format!("cell '{cell}' is not a number"));
+            match column {
+                ColumnBuffer::Float32(v) => v.push(if cell.is_empty() {
+                    None
+                } else {
+                    Some(cell.parse().map_err(|_| bad())?)
+                }),
+                ColumnBuffer::Int64(v) => v.push(if cell.is_empty() {
+                    None
+                } else {
+                    Some(cell.parse().map_err(|_| bad())?)
+                }),
+                ColumnBuffer::Utf8(v) => v.push(Some(cell.to_string())),
+            }
+        }
+        self.buffered += 1;
+        if self.buffered >= BATCH_ROWS {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    fn flush_batch(&mut self) -> std::io::Result<()> {
+        if self.buffered == 0 {
+            return Ok(());
+        }
+        let arrays: Vec<ArrayRef> = self
+            .columns
+            .iter_mut()
+            .map(|c| -> ArrayRef {
+                match c {
+                    ColumnBuffer::Float32(v) => {
+                        Arc::new(arrow_array::Float32Array::from(std::mem::take(v)))
+                    }
+                    ColumnBuffer::Int64(v) => {
+                        Arc::new(arrow_array::Int64Array::from(std::mem::take(v)))
+                    }
+                    ColumnBuffer::Utf8(v) => {
+                        Arc::new(arrow_array::StringArray::from(std::mem::take(v)))
+                    }
+                }
+            })
+            .collect();
+        let batch = RecordBatch::try_new(self.schema.clone(), arrays)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        self.buffered = 0;
+        self.writer.write(&batch).map_err(io_error)
+    }
+
+    /// Writes the buffered rows and the footer; returns the output.
+    pub(crate) fn finish(mut self) -> std::io::Result<W> {
+        self.flush_batch()?;
+        self.writer.into_inner().map_err(io_error)
+    }
+}
+
+/// Rows per written row group: small enough that the writer's buffer stays
+/// a few megabytes, large enough for readers to decode efficiently.
+const ROW_GROUP_ROWS: usize = 65_536;
+
+fn io_error(e: parquet::errors::ParquetError) -> std::io::Error {
+    match e {
+        parquet::errors::ParquetError::External(inner) => {
+            match inner.downcast::<std::io::Error>() {
+                Ok(io) => *io,
+                Err(other) => std::io::Error::other(other.to_string()),
+            }
+        }
+        other => std::io::Error::other(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::CsvOptions;
+
+    fn write_batch(path: &Path, batch: &RecordBatch) {
+        let file = File::create(path).unwrap();
+        let mut w = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+        w.write(batch).unwrap();
+        w.close().unwrap();
+    }
+
+    fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
+        RecordBatch::try_from_iter(columns).unwrap()
+    }
+
+    #[test]
+    fn numbers_of_every_width_and_text_read_as_the_csv_would() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        write_batch(
+            &path,
+            &batch(vec![
+                ("i8", Arc::new(arrow_array::Int8Array::from(vec![-3i8, 4]))),
+                (
+                    "u64",
+                    Arc::new(arrow_array::UInt64Array::from(vec![7u64, 8])),
+                ),
+                (
+                    "f32",
+                    Arc::new(arrow_array::Float32Array::from(vec![5.1f32, 0.1])),
+                ),
+                (
+                    "f64",
+                    Arc::new(arrow_array::Float64Array::from(vec![5.1f64, 1e-7])),
+                ),
+                (
+                    "b",
+                    Arc::new(arrow_array::BooleanArray::from(vec![true, false])),
+                ),
+                (
+                    "s",
+                    Arc::new(arrow_array::StringArray::from(vec!["x, y", "z"])),
+                ),
+            ]),
+        );
+        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        assert_eq!(t.headers(), &["i8", "u64", "f32", "f64", "b", "s"]);
+        assert_eq!(t.n_rows(), 2);
+        assert_eq!(t.cell(0, 5), "x, y");
+        assert!(t.is_numeric(0) && t.is_numeric(3) && !t.is_numeric(5));
+        let m = t.numeric_matrix(&[0, 1, 2, 3, 4]).unwrap();
+        assert_eq!(m, vec![-3.0, 7.0, 5.1, 5.1, 1.0, 4.0, 8.0, 0.1, 1e-7, 0.0]);
+    }
+
+    #[test]
+    fn dictionary_strings_read_as_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let dict: arrow_array::DictionaryArray<Int32Type> =
+            vec!["a", "b", "a"].into_iter().collect();
+        write_batch(
+            &path,
+            &batch(vec![
+                ("c", Arc::new(dict) as ArrayRef),
+                ("x", Arc::new(arrow_array::Int32Array::from(vec![1, 2, 3]))),
+            ]),
+        );
+        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        assert_eq!((t.cell(0, 0), t.cell(1, 0), t.cell(2, 0)), ("a", "b", "a"));
+    }
+
+    #[test]
+    fn a_null_is_a_missing_value_naming_row_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        write_batch(
+            &path,
+            &batch(vec![
+                (
+                    "a",
+                    Arc::new(arrow_array::Float64Array::from(vec![Some(1.0), None])),
+                ),
+                (
+                    "b",
+                    Arc::new(arrow_array::Float64Array::from(vec![1.0, 2.0])),
+                ),
+            ]),
+        );
+        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
+        assert!(
+            e.contains("t.parquet") && e.contains("row 2") && e.contains("column 'a'"),
+            "{e}"
+        );
+        assert!(e.contains("missing value"), "{e}");
+    }
+
+    #[test]
+    fn unsupported_types_and_garbage_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        write_batch(
+            &path,
+            &batch(vec![(
+                "when",
+                Arc::new(arrow_array::Date32Array::from(vec![1, 2])) as ArrayRef,
+            )]),
+        );
+        let e = Table::read(&path, &CsvOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("column 'when'") && e.contains("Date32"), "{e}");
+        std::fs::write(&path, b"a,b\n1,2\n").unwrap();
+        let e = Table::read(&path, &CsvOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a readable Parquet file"), "{e}");
+    }
+
+    #[test]
+    fn chunks_split_batches_and_count_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let values: Vec<f64> = (0..10).map(f64::from).collect();
+        write_batch(
+            &path,
+            &batch(vec![(
+                "v",
+                Arc::new(arrow_array::Float64Array::from(values)) as ArrayRef,
+            )]),
+        );
+        let mut chunks = ParquetChunks::open(&path).unwrap();
+        let mut sizes = Vec::new();
+        while let Some(t) = chunks.next_chunk(4).unwrap() {
+            sizes.push(t.n_rows());
+            assert_eq!(t.line_of(0), chunks.rows_read() - t.n_rows() + 1);
+        }
+        assert_eq!(sizes, vec![4, 4, 2]);
+    }
+
+    #[test]
+    fn sink_writes_typed_columns_that_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.parquet");
+        let header: Vec<String> = ["z", "flag", "id"].map(String::from).to_vec();
+        let mut sink = ParquetSink::new(
+            File::create(&path).unwrap(),
+            &header,
+            &[ColumnKind::Float32, ColumnKind::Int64, ColumnKind::Utf8],
+        )
+        .unwrap();
+        sink.push(&["0.25", "1", "007"]).unwrap();
+        sink.push(&["-1e-3", "0", ""]).unwrap();
+        sink.finish().unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap();
+        let types: Vec<DataType> = reader
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        assert_eq!(
+            types,
+            vec![DataType::Float32, DataType::Int64, DataType::Utf8]
+        );
+        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        assert_eq!(t.cell(0, 0), "0.25");
+        assert_eq!(t.cell(1, 0), "-0.001");
+        assert_eq!(t.cell(0, 2), "007");
+    }
+}

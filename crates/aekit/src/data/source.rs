@@ -1,0 +1,125 @@
+//! Reading tables a chunk of rows at a time, whatever their format:
+//! [`RowChunks`] is what CSV ([`CsvChunks`]) and Parquet
+//! ([`ParquetChunks`]) readers offer, and [`open_chunks`] picks one for a
+//! path. Also the byte sources under them: files, gzip files, standard input.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::format::{TableFormat, is_gzip, is_stdio};
+use super::parquet::ParquetChunks;
+use super::table::{CsvChunks, CsvOptions, Table};
+use crate::error::{AekitError, Result};
+
+/// A table read a chunk of rows at a time, so files larger than memory can
+/// be processed; each chunk is a [`Table`] sharing the file's header.
+pub trait RowChunks {
+    /// Column names, in file order.
+    fn headers(&self) -> &[String];
+
+    /// Data rows read so far.
+    fn rows_read(&self) -> usize;
+
+    /// The next up to `max_rows` rows (at least one), or `None` at the end.
+    fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>>;
+}
+
+/// Opens `path` for reading in chunks, in the format `options` forces or
+/// its name says (see [`TableFormat::of_path`]); `-` is standard input.
+pub fn open_chunks(path: &Path, options: &CsvOptions) -> Result<Box<dyn RowChunks>> {
+    match TableFormat::resolve(path, options.format) {
+        TableFormat::Csv => Ok(Box::new(CsvChunks::open(path, options)?)),
+        TableFormat::Parquet => {
+            if is_stdio(path) {
+                let mut bytes = Vec::new();
+                std::io::stdin()
+                    .lock()
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| AekitError::io(display_path(path), e))?;
+                Ok(Box::new(ParquetChunks::from_bytes(
+                    &display_path(path),
+                    bytes,
+                )?))
+            } else {
+                Ok(Box::new(ParquetChunks::open(path)?))
+            }
+        }
+    }
+}
+
+/// How errors name a path: `-` is `<stdin>`.
+pub fn display_path(path: &Path) -> PathBuf {
+    if is_stdio(path) {
+        PathBuf::from("<stdin>")
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// The bytes of a text table: standard input for `-`, the decompressed
+/// stream for `.gz` files, the file otherwise; buffered.
+pub fn open_input(path: &Path) -> Result<Box<dyn Read>> {
+    const BUFFER: usize = 1 << 20;
+    if is_stdio(path) {
+        return Ok(Box::new(std::io::BufReader::with_capacity(
+            BUFFER,
+            std::io::stdin(),
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(|e| AekitError::io(path, e))?;
+    if path.is_dir() {
+        return Err(AekitError::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
+        ));
+    }
+    let buffered = std::io::BufReader::with_capacity(BUFFER, file);
+    if is_gzip(path) {
+        // Multi-member: `cat a.gz b.gz` is one valid stream, as gzip reads it.
+        let decoder = flate2::bufread::MultiGzDecoder::new(buffered);
+        Ok(Box::new(std::io::BufReader::with_capacity(BUFFER, decoder)))
+    } else {
+        Ok(Box::new(buffered))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn gzip_csv_reads_as_plain_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv.gz");
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&path).unwrap(),
+            flate2::Compression::default(),
+        );
+        gz.write_all(b"a,b\n1,2\n3,4\n").unwrap();
+        gz.finish().unwrap();
+        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        assert_eq!(t.headers(), &["a", "b"]);
+        assert_eq!(t.numeric_matrix(&[0, 1]).unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn corrupt_gzip_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv.gz");
+        std::fs::write(&path, b"a,b\n1,2\n").unwrap();
+        let e = Table::read(&path, &CsvOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.csv.gz"), "{e}");
+    }
+
+    #[test]
+    fn a_directory_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Table::read(dir.path(), &CsvOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("directory"), "{e}");
+    }
+}

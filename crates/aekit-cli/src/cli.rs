@@ -20,7 +20,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Train a dense autoencoder on a CSV file and save it.
+    /// Train an autoencoder (dense, convolutional or variational) on a CSV
+    /// file and save it.
     Train(Box<TrainArgs>),
     /// Train an anomaly detector: an autoencoder plus a threshold on its
     /// reconstruction error, with defaults chosen for the task.
@@ -42,6 +43,10 @@ pub enum Command {
     /// Predict the target columns of a paired model (trained with --target),
     /// in the target's units.
     Predict(PredictArgs),
+    /// Draw new rows from a variational model: codes from the standard
+    /// normal prior, decoded (CSV rows in original units, or a PNG grid of
+    /// images).
+    Sample(SampleArgs),
     /// Draw PNG plots: learning curves, the latent space, reconstructions.
     #[command(subcommand)]
     Plot(PlotCommand),
@@ -86,9 +91,9 @@ pub enum PlotCommand {
         /// PNG to write.
         #[arg(long, short)]
         out: PathBuf,
-        /// Image height x width, e.g. 8x8.
+        /// Image height x width, e.g. 8x8 [default: the model's image shape].
         #[arg(long, value_name = "HxW")]
-        image_shape: String,
+        image_shape: Option<String>,
         /// How many rows to draw.
         #[arg(long, default_value_t = 10)]
         rows: usize,
@@ -178,7 +183,7 @@ pub struct ModelArgs {
     /// Decoder hidden widths, bottleneck side first [default: mirror --hidden].
     #[arg(long, value_name = "LIST", help_heading = "Model")]
     pub decoder_hidden: Option<String>,
-    /// Width of the bottleneck (the code) [default: 2].
+    /// Width of the bottleneck (the code) [default: 2; 16 for conv].
     #[arg(long, help_heading = "Model")]
     pub bottleneck: Option<usize>,
     /// Hidden-layer activation: relu, leaky_relu[:slope] (slope 0.3 by
@@ -211,6 +216,42 @@ impl ModelArgs {
             || self.batch_norm
             || self.dropout.is_some()
     }
+}
+
+/// The model kinds `train` builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Kind {
+    /// Dense layers (--hidden, --bottleneck).
+    #[default]
+    Dense,
+    /// 3x3 stride-2 convolutions over images (--image-shape, --channels),
+    /// a dense bottleneck, transposed convolutions back.
+    Conv,
+    /// A variational autoencoder: dense (--hidden) or convolutional
+    /// (--conv / --channels), loss = reconstruction + beta * KL.
+    Vae,
+}
+
+/// What kind of model, and the flags only some kinds take.
+#[derive(Debug, Args)]
+pub struct KindArgs {
+    /// The model kind [default: dense].
+    #[arg(long, value_enum, help_heading = "Model")]
+    pub kind: Option<Kind>,
+    /// The rows are images: HxW (grey) or CxHxW, pixels in channel-major
+    /// order (stored with the model). Needed by conv models.
+    #[arg(long, value_name = "HxW", help_heading = "Model")]
+    pub image_shape: Option<String>,
+    /// Output channels of each 3x3 stride-2 convolution, e.g. 16,32 (conv,
+    /// and vae with --conv) [default: 16,32].
+    #[arg(long, value_name = "LIST", help_heading = "Model")]
+    pub channels: Option<String>,
+    /// With --kind vae: a convolutional encoder and decoder (--channels).
+    #[arg(long, help_heading = "Model")]
+    pub conv: bool,
+    /// Weight of the KL term of a vae (per output value) [default: 1].
+    #[arg(long, allow_negative_numbers = true, help_heading = "Model")]
+    pub beta: Option<f64>,
 }
 
 /// How to train.
@@ -290,6 +331,8 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub columns: ColumnArgs,
     #[command(flatten)]
+    pub kind: KindArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
     pub fit: FitArgs,
@@ -342,10 +385,11 @@ pub struct DenoiseArgs {
     /// Seed of --add-noise.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Draw noisy / denoised (/ clean) rows to this PNG; needs --image-shape.
-    #[arg(long, value_name = "PNG", requires = "image_shape")]
+    /// Draw noisy / denoised (/ clean) rows to this PNG (images of the
+    /// model's image shape, or --image-shape).
+    #[arg(long, value_name = "PNG")]
     pub plot: Option<PathBuf>,
-    /// Image height x width for --plot, e.g. 8x8.
+    /// Image height x width for --plot, e.g. 8x8 [default: the model's image shape].
     #[arg(long, value_name = "HxW")]
     pub image_shape: Option<String>,
     /// How many rows --plot draws.
@@ -356,6 +400,32 @@ pub struct DenoiseArgs {
     pub json: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
+    /// CPU threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// `aekit sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// A variational model (`train --kind vae`).
+    pub model: PathBuf,
+    /// Output: a .png file draws a grid of images (the model's image shape,
+    /// or --image-shape); any other name gets CSV rows in original units.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// How many rows to draw.
+    #[arg(short = 'n', long = "rows", default_value_t = 10)]
+    pub n: usize,
+    /// Seed of the codes: the same seed gives the same rows.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Image height x width for a PNG, e.g. 8x8 [default: the model's image shape].
+    #[arg(long, value_name = "HxW")]
+    pub image_shape: Option<String>,
+    /// Images per line of the PNG grid.
+    #[arg(long, default_value_t = 10)]
+    pub per_line: usize,
     /// CPU threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,

@@ -12,8 +12,8 @@ use anyhow::{Context, Result};
 use std::path::Path;
 
 use crate::cli::{
-    ApplyArgs, DenoiseArgs, DetectArgs, EvaluateArgs, PlotCommand, PredictArgs, ScoreArgs,
-    SummaryArgs, TrainArgs,
+    ApplyArgs, DenoiseArgs, DetectArgs, EvaluateArgs, PlotCommand, PredictArgs, SampleArgs,
+    ScoreArgs, SummaryArgs, TrainArgs,
 };
 use crate::progress::{EpochPrinter, RowMeter};
 use crate::settings;
@@ -161,6 +161,9 @@ pub fn summary(args: &SummaryArgs) -> Result<()> {
     println!("{}", model.summary());
     println!();
     println!("kind: {}", model.kind());
+    if let Some(image) = model.image_shape() {
+        println!("images: {image} (channels x height x width, channel-major rows)");
+    }
     let input = &meta.input;
     println!(
         "features: {} ({})",
@@ -252,11 +255,6 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         .as_deref()
         .map(|spec| settings::noise("--add-noise", spec))
         .transpose()?;
-    let shape = args
-        .image_shape
-        .as_deref()
-        .map(settings::image_shape)
-        .transpose()?;
     check_writable(&args.out)?;
     if let Some(png) = &args.plot {
         check_writable(png)?;
@@ -273,6 +271,13 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         (Some(t), _) => apply::CleanReference::Table(t),
         (None, Some(noise)) => apply::CleanReference::AddNoise(noise, args.seed),
         (None, None) => apply::CleanReference::Unknown,
+    };
+    let shape = match &args.plot {
+        Some(_) => Some(settings::drawing_shape(
+            args.image_shape.as_deref(),
+            model.image_shape(),
+        )?),
+        None => None,
     };
     let result = apply::denoise(&model, &table, reference)?;
     if let (Some(png), Some(shape)) = (&args.plot, shape) {
@@ -325,6 +330,54 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
         .with_context(|| format!("writing {}", args.out.display()))?;
     if let Some(score) = score {
         print!("{}", crate::report::prediction_summary(&score, args.json)?);
+    }
+    Ok(())
+}
+
+/// `aekit sample`.
+pub fn sample(args: &SampleArgs) -> Result<()> {
+    check_writable(&args.out)?;
+    backend::set_threads(args.threads)?;
+    let model = Autoencoder::load(&args.model)?;
+    let png = args
+        .out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let shape = if png {
+        Some(settings::drawing_shape(
+            args.image_shape.as_deref(),
+            model.output_image_shape(),
+        )?)
+    } else {
+        None
+    };
+    let (table, values) = apply::sample(&model, args.n, args.seed)?;
+    match shape {
+        Some(shape) => {
+            let per_line = args.per_line.max(1);
+            let lines: Vec<(String, aekit::data::Matrix)> = (0..values.n_rows())
+                .step_by(per_line)
+                .map(|start| {
+                    let end = (start + per_line).min(values.n_rows());
+                    (
+                        format!("{}-{}", start + 1, end),
+                        values.slice_rows(start, end),
+                    )
+                })
+                .collect();
+            let named: Vec<(&str, &aekit::data::Matrix)> =
+                lines.iter().map(|(n, m)| (n.as_str(), m)).collect();
+            let title = format!(
+                "{} samples of {} (seed {})",
+                values.n_rows(),
+                file_name(&args.model),
+                args.seed
+            );
+            plot::image_strips(&named, shape, per_line, &title, &args.out)?;
+        }
+        None => table
+            .write(&args.out)
+            .with_context(|| format!("writing {}", args.out.display()))?,
     }
     Ok(())
 }
@@ -403,9 +456,9 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
             rows,
             csv,
         } => {
-            let shape = settings::image_shape(image_shape)?;
             check_writable(out)?;
             let m = Autoencoder::load(model)?;
+            let shape = settings::drawing_shape(image_shape.as_deref(), m.image_shape())?;
             let table = Table::read(data, &settings::csv_options(csv)?)?;
             let mut originals = m.scaled_features(&table)?;
             let mut rebuilt = m.reconstruct(&originals)?;

@@ -29,6 +29,7 @@ fn main() -> std::process::ExitCode {
         Command::Reconstruct(args) => commands::apply(args, Apply::Reconstruct),
         Command::Denoise(args) => commands::denoise(args),
         Command::Predict(args) => commands::predict(args),
+        Command::Sample(args) => commands::sample(args),
         Command::Evaluate(args) => commands::evaluate(args),
         Command::Plot(plot) => commands::plot(plot),
     };

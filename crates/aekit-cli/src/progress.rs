@@ -32,8 +32,17 @@ pub fn epoch_line(record: &EpochRecord, epochs: usize) -> String {
         .val_loss
         .map(|v| format!("  val_loss {v:.6}"))
         .unwrap_or_default();
+    let terms = record
+        .penalty
+        .map(|p| {
+            format!(
+                " (reconstruction {:.6} + kl {p:.6})",
+                record.reconstruction()
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "epoch {:>width$}/{epochs}  loss {:.6}{val}  {:.3}s",
+        "epoch {:>width$}/{epochs}  loss {:.6}{terms}{val}  {:.3}s",
         record.epoch, record.loss, record.seconds
     )
 }

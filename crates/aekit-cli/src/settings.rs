@@ -1,15 +1,19 @@
 //! Turns parsed arguments into library configurations, in one place.
 
 use aekit::AutoencoderParams;
+use aekit::data::ImageShape;
 use aekit::data::{ColumnRoles, CsvOptions, ScaleKind, TableFormat};
 use aekit::error::AekitError;
-use aekit::model::{Activation, DenseAutoencoderConfig};
+use aekit::model::{
+    Activation, ConvAutoencoderConfig, DenseAutoencoderConfig, ModelConfig, VaeConfig,
+};
 use aekit::tasks::anomaly::{DetectorParams, ThresholdRule};
 use aekit::train::{LossKind, Noise, OptimizerConfig, OptimizerKind, TrainingConfig};
 use anyhow::{Result, bail};
 
 use crate::cli::{
-    ColumnArgs, CsvArgs, DetectArgs, FitArgs, Format, Loss, ModelArgs, Optimizer, Scale, TrainArgs,
+    ColumnArgs, CsvArgs, DetectArgs, FitArgs, Format, Kind, KindArgs, Loss, ModelArgs, Optimizer,
+    Scale, TrainArgs,
 };
 
 /// Parses a width list such as `200,100`; `none` or an empty string is no layers.
@@ -74,21 +78,29 @@ pub fn noise(flag: &str, text: &str) -> Result<Noise> {
         .map_err(|message| anyhow::anyhow!("invalid {flag} {message}"))
 }
 
-/// Parses an image shape such as `8x8` into (height, width).
-pub fn image_shape(text: &str) -> Result<(usize, usize)> {
-    let parsed = text
-        .split_once(['x', 'X'])
-        .and_then(|(h, w)| {
-            Some((
-                h.trim().parse::<usize>().ok()?,
-                w.trim().parse::<usize>().ok()?,
-            ))
-        })
-        .filter(|&(h, w)| h > 0 && w > 0);
-    match parsed {
-        Some(shape) => Ok(shape),
-        None => bail!("invalid --image-shape '{text}': expected HEIGHTxWIDTH, e.g. 8x8"),
+/// Parses an image shape such as `8x8` or `3x32x32`.
+pub fn image_shape(text: &str) -> Result<ImageShape> {
+    text.parse::<ImageShape>()
+        .map_err(|message| anyhow::anyhow!("invalid --image-shape {message}"))
+}
+
+/// The grey image size to draw rows as: `--image-shape` when given, else
+/// the model's own image shape.
+pub fn drawing_shape(flag: Option<&str>, model: Option<ImageShape>) -> Result<(usize, usize)> {
+    let shape = match (flag, model) {
+        (Some(text), _) => image_shape(text)?,
+        (None, Some(shape)) => shape,
+        (None, None) => {
+            bail!("the model's rows are not images: give --image-shape HxW to draw them as images")
+        }
+    };
+    if shape.channels != 1 {
+        bail!(
+            "drawing takes grey images; {shape} has {} channels",
+            shape.channels
+        );
     }
+    Ok((shape.height, shape.width))
 }
 
 /// CSV reading options.
@@ -190,20 +202,106 @@ fn training_config(args: &FitArgs, base: TrainingConfig) -> Result<TrainingConfi
     })
 }
 
+/// Refuses flags the chosen kind does not take.
+fn refuse(kind: &str, flags: &[(&str, bool)], instead: &str) -> Result<()> {
+    if let Some((flag, _)) = flags.iter().find(|(_, given)| *given) {
+        bail!("{flag} does not apply to --kind {kind}{instead}");
+    }
+    Ok(())
+}
+
+/// The model of `aekit train`: its kind and architecture.
+fn train_model(kind: &KindArgs, args: &ModelArgs, loss: LossKind) -> Result<ModelConfig> {
+    let dense = model_config(args, loss, DenseAutoencoderConfig::default())?;
+    let channels = kind
+        .channels
+        .as_deref()
+        .map(|c| widths("--channels", c))
+        .transpose()?;
+    match kind.kind.unwrap_or_default() {
+        Kind::Dense => {
+            refuse(
+                "dense",
+                &[
+                    ("--channels", channels.is_some()),
+                    ("--conv", kind.conv),
+                    ("--beta", kind.beta.is_some()),
+                ],
+                " (conv and vae models take it)",
+            )?;
+            Ok(dense.into())
+        }
+        Kind::Conv => {
+            refuse(
+                "conv",
+                &[
+                    ("--hidden", args.hidden.is_some()),
+                    ("--decoder-hidden", args.decoder_hidden.is_some()),
+                    ("--dropout", args.dropout.is_some()),
+                    ("--conv", kind.conv),
+                    ("--beta", kind.beta.is_some()),
+                ],
+                ": its layers are set by --channels",
+            )?;
+            let base = ConvAutoencoderConfig::default();
+            Ok(ConvAutoencoderConfig {
+                channels: channels.unwrap_or(base.channels),
+                bottleneck: args.bottleneck.unwrap_or(base.bottleneck),
+                activation: dense.activation,
+                bottleneck_activation: dense.bottleneck_activation,
+                output_activation: dense.output_activation,
+                batch_norm: dense.batch_norm,
+                ..base
+            }
+            .into())
+        }
+        Kind::Vae => {
+            refuse(
+                "vae",
+                &[
+                    ("--dropout", args.dropout.is_some()),
+                    (
+                        "--bottleneck-activation",
+                        args.bottleneck_activation.is_some(),
+                    ),
+                ],
+                "",
+            )?;
+            let base = VaeConfig::default();
+            let conv = kind.conv || channels.is_some();
+            Ok(VaeConfig {
+                hidden: dense.hidden,
+                decoder_hidden: dense.decoder_hidden,
+                channels: conv
+                    .then(|| channels.unwrap_or_else(|| ConvAutoencoderConfig::default().channels)),
+                bottleneck: args.bottleneck.unwrap_or(base.bottleneck),
+                activation: dense.activation,
+                output_activation: dense.output_activation,
+                batch_norm: dense.batch_norm,
+                beta: kind.beta.unwrap_or(base.beta),
+                ..base
+            }
+            .into())
+        }
+    }
+}
+
 /// Everything `aekit train` needs to fit.
 pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
     let training = training_config(&args.fit, TrainingConfig::default())?;
-    let model = model_config(
-        &args.model,
-        training.loss,
-        DenseAutoencoderConfig::default(),
-    )?;
+    let model = train_model(&args.kind, &args.model, training.loss)?;
     let (columns, scale) = columns(&args.columns, ScaleKind::MinMax);
     let params = AutoencoderParams {
         columns,
         scale,
-        model: model.into(),
+        model,
         training,
+        image_shape: args
+            .kind
+            .image_shape
+            .as_deref()
+            .map(image_shape)
+            .transpose()?,
     };
     params.validate()?;
     Ok(params)

@@ -169,6 +169,24 @@ pub fn predict(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
     ))
 }
 
+/// `n` rows drawn from a generative model's prior (seeded), decoded, in
+/// the original units of its output columns; also returned as a matrix.
+pub fn sample(model: &Autoencoder, n: usize, seed: u64) -> Result<(OutputTable, Matrix)> {
+    let mut values = model.sample(n, seed)?;
+    model.unscale_outputs(&mut values);
+    let schema = model.output_schema();
+    let rows = (0..values.n_rows())
+        .map(|r| schema.output_cells(&values, r))
+        .collect();
+    Ok((
+        OutputTable {
+            header: schema.output_columns(),
+            rows,
+        },
+        values,
+    ))
+}
+
 /// How far a paired model's predictions are from known targets, in the
 /// targets' scaled space.
 #[derive(Debug, Clone, PartialEq, Serialize)]

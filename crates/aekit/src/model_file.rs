@@ -105,7 +105,10 @@ impl ModelMeta {
         if let Some(target) = &self.target {
             target.check("target")?;
         }
-        self.model.validate().map_err(|e| e.to_string())
+        self.model.validate().map_err(|e| e.to_string())?;
+        self.model
+            .check_shapes(&self.input.shape, self.output().width())
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod encoding;
 pub mod format;
+pub mod image_shape;
 pub mod matrix;
 pub mod output;
 pub mod parquet;
@@ -14,6 +15,7 @@ pub mod table;
 
 pub use encoding::LabelEncoder;
 pub use format::TableFormat;
+pub use image_shape::ImageShape;
 pub use matrix::Matrix;
 pub use parquet::ParquetChunks;
 pub use scaler::{ScaleKind, Scaler};

@@ -24,6 +24,13 @@ pub trait Decode {
     fn decode(&self, codes: &Matrix) -> Result<Matrix>;
 }
 
+/// New rows: codes drawn from the model's prior, decoded (a generator).
+pub trait Sample {
+    /// `n` scaled output rows decoded from codes drawn with `seed`: the
+    /// same seed gives the same rows.
+    fn sample(&self, n: usize, seed: u64) -> Result<Matrix>;
+}
+
 /// Inputs to outputs: the reconstruction of an autoencoder, the predicted
 /// target of a paired model, the clean rows of a denoiser.
 pub trait Predict {
@@ -46,6 +53,10 @@ pub trait FittedNetwork: Send + Sync + fmt::Debug {
     fn decoder(&self) -> Option<&dyn Decode>;
     /// Inputs to outputs, if the kind produces rows.
     fn predictor(&self) -> Option<&dyn Predict>;
+    /// New rows from the prior, if the kind is generative.
+    fn sampler(&self) -> Option<&dyn Sample> {
+        None
+    }
     /// Every stored tensor with its name, in a fixed order.
     fn tensors(&self) -> Vec<NamedTensor>;
     /// A Keras-style summary.

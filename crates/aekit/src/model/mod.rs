@@ -5,9 +5,12 @@
 //! and its fitted form (plus, for dense, the bridge to its kernels).
 
 pub mod activation;
+pub mod burn_inference;
 pub mod capability;
+pub mod conv;
 pub mod dense;
 pub mod summary;
+pub mod vae;
 pub mod weights;
 
 use std::collections::HashMap;
@@ -15,12 +18,15 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 pub use activation::Activation;
-pub use capability::{Decode, Encode, FittedNetwork, Predict, row_errors};
+pub use capability::{Decode, Encode, FittedNetwork, Predict, Sample, row_errors};
+pub use conv::ConvAutoencoderConfig;
 pub use dense::{DenseAutoencoder, DenseAutoencoderConfig};
 pub use summary::ModelSummary;
+pub use vae::VaeConfig;
 pub use weights::NamedTensor;
 
-use crate::error::Result;
+use crate::data::ImageShape;
+use crate::error::{AekitError, Result};
 use crate::train::{History, Pairs, TrainingConfig, TrainingData, TrainingObserver};
 
 /// The architecture of a model of some kind, tagged by `kind` in the file.
@@ -30,6 +36,10 @@ use crate::train::{History, Pairs, TrainingConfig, TrainingData, TrainingObserve
 pub enum ModelConfig {
     /// A dense autoencoder (or, with a target table, a dense input -> target model).
     Dense(DenseAutoencoderConfig),
+    /// A convolutional autoencoder of images (rows of `C*H*W` pixels).
+    Conv(ConvAutoencoderConfig),
+    /// A variational autoencoder (dense, or convolutional with channels).
+    Vae(VaeConfig),
 }
 
 impl Default for ModelConfig {
@@ -44,14 +54,40 @@ impl From<DenseAutoencoderConfig> for ModelConfig {
     }
 }
 
+impl From<ConvAutoencoderConfig> for ModelConfig {
+    fn from(config: ConvAutoencoderConfig) -> Self {
+        ModelConfig::Conv(config)
+    }
+}
+
+impl From<VaeConfig> for ModelConfig {
+    fn from(config: VaeConfig) -> Self {
+        ModelConfig::Vae(config)
+    }
+}
+
 /// The kinds this build knows, as the model file names them.
-pub const KINDS: &[&str] = &["dense"];
+pub const KINDS: &[&str] = &["dense", "conv", "vae"];
+
+/// The image a conv kind needs, from the row shape.
+fn image_of(input_shape: &[usize]) -> Result<ImageShape> {
+    ImageShape::from_dims(input_shape).ok_or_else(|| {
+        AekitError::param(
+            "image_shape",
+            format!(
+                "a convolutional model reads images: give the image shape of the rows (HxW or CxHxW); they are {input_shape:?}"
+            ),
+        )
+    })
+}
 
 impl ModelConfig {
     /// The kind's name, as in the model file.
     pub fn kind(&self) -> &'static str {
         match self {
             ModelConfig::Dense(_) => "dense",
+            ModelConfig::Conv(_) => "conv",
+            ModelConfig::Vae(_) => "vae",
         }
     }
 
@@ -59,6 +95,20 @@ impl ModelConfig {
     pub fn validate(&self) -> Result<()> {
         match self {
             ModelConfig::Dense(c) => c.validate(),
+            ModelConfig::Conv(c) => c.validate(),
+            ModelConfig::Vae(c) => c.validate(),
+        }
+    }
+
+    /// Checks that the model fits rows of `input_shape` and `n_outputs`
+    /// output values (the data-dependent checks).
+    pub fn check_shapes(&self, input_shape: &[usize], n_outputs: usize) -> Result<()> {
+        match self {
+            ModelConfig::Dense(_) => Ok(()),
+            ModelConfig::Conv(c) => c
+                .check_shapes(image_of(input_shape)?, n_outputs)
+                .map(|_| ()),
+            ModelConfig::Vae(c) => c.check_shapes(ImageShape::from_dims(input_shape), n_outputs),
         }
     }
 
@@ -67,47 +117,109 @@ impl ModelConfig {
     pub fn output_activation(&self) -> Activation {
         match self {
             ModelConfig::Dense(c) => c.output_activation,
+            ModelConfig::Conv(c) => c.output_activation,
+            ModelConfig::Vae(c) => c.output_activation,
         }
     }
 
-    /// A Keras-style summary for `n_inputs` inputs and `n_outputs` outputs.
-    pub fn summary(&self, n_inputs: usize, n_outputs: usize) -> ModelSummary {
-        match self {
-            ModelConfig::Dense(c) => c.summary(n_inputs, n_outputs),
-        }
+    /// A Keras-style summary for rows of `input_shape` and `n_outputs`
+    /// outputs ([`Self::check_shapes`] first).
+    pub fn summary(&self, input_shape: &[usize], n_outputs: usize) -> Result<ModelSummary> {
+        self.check_shapes(input_shape, n_outputs)?;
+        Ok(match self {
+            ModelConfig::Dense(c) => c.summary(input_shape.iter().product(), n_outputs),
+            ModelConfig::Conv(c) => {
+                let image = image_of(input_shape)?;
+                c.summary(image, n_outputs / image.pixels())
+            }
+            ModelConfig::Vae(c) => c.summary(
+                input_shape.iter().product(),
+                ImageShape::from_dims(input_shape),
+                n_outputs,
+            ),
+        })
     }
 
-    /// Builds the model from `seed`, trains it on `data` and returns it in
-    /// inference form with its history.
+    /// Builds the model from `seed`, trains it on `data` (rows of
+    /// `input_shape`) and returns it in inference form with its history.
     pub fn fit(
         &self,
-        n_inputs: usize,
+        input_shape: &[usize],
         n_outputs: usize,
         data: &TrainingData<'_>,
         validation: Option<Pairs<'_>>,
         training: &TrainingConfig,
         observer: &mut dyn TrainingObserver,
-    ) -> (Box<dyn FittedNetwork>, History) {
-        match self {
+    ) -> Result<(Box<dyn FittedNetwork>, History)> {
+        self.check_shapes(input_shape, n_outputs)?;
+        let n_inputs = input_shape.iter().product();
+        Ok(match self {
             ModelConfig::Dense(c) => {
                 let (fitted, history) = dense::training::fit(
                     c, n_inputs, n_outputs, data, validation, training, observer,
                 );
                 (Box::new(fitted), history)
             }
-        }
+            ModelConfig::Conv(c) => {
+                let image = image_of(input_shape)?;
+                let (fitted, history) = conv::training::fit(
+                    c,
+                    image,
+                    n_outputs / image.pixels(),
+                    data,
+                    validation,
+                    training,
+                    observer,
+                );
+                (Box::new(fitted), history)
+            }
+            ModelConfig::Vae(c) => {
+                let (fitted, history) = vae::training::fit(
+                    c,
+                    n_inputs,
+                    ImageShape::from_dims(input_shape),
+                    n_outputs,
+                    data,
+                    validation,
+                    training,
+                    observer,
+                );
+                (Box::new(fitted), history)
+            }
+        })
     }
 
     /// Rebuilds a fitted model from stored tensors, checking each one.
     pub fn load(
         &self,
-        n_inputs: usize,
+        input_shape: &[usize],
         n_outputs: usize,
         tensors: &HashMap<String, NamedTensor>,
     ) -> std::result::Result<Box<dyn FittedNetwork>, String> {
+        self.check_shapes(input_shape, n_outputs)
+            .map_err(|e| e.to_string())?;
         match self {
             ModelConfig::Dense(c) => Ok(Box::new(dense::DenseFitted::from_tensors(
-                c, n_inputs, n_outputs, tensors,
+                c,
+                input_shape.iter().product(),
+                n_outputs,
+                tensors,
+            )?)),
+            ModelConfig::Conv(c) => {
+                let image = image_of(input_shape).map_err(|e| e.to_string())?;
+                Ok(Box::new(conv::ConvFitted::from_tensors(
+                    c,
+                    image,
+                    n_outputs / image.pixels(),
+                    tensors,
+                )?))
+            }
+            ModelConfig::Vae(c) => Ok(Box::new(vae::VaeFitted::from_tensors(
+                c,
+                input_shape.iter().product(),
+                ImageShape::from_dims(input_shape),
+                n_outputs,
+                tensors,
             )?)),
         }
     }

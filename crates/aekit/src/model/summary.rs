@@ -8,8 +8,9 @@ use std::fmt;
 pub struct SummaryRow {
     /// Layer name and type, e.g. `encoder.0 (Dense)`.
     pub layer: String,
-    /// Width of the layer's output (the batch dimension is left out).
-    pub width: usize,
+    /// Shape of the layer's output without the batch dimension: `[width]`
+    /// for dense layers, `[channels, height, width]` for convolutions.
+    pub shape: Vec<usize>,
     /// Parameters the optimiser trains.
     pub trainable: usize,
     /// Parameters it does not (batch-norm running statistics).
@@ -19,8 +20,8 @@ pub struct SummaryRow {
 /// The whole summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelSummary {
-    /// Input width.
-    pub n_features: usize,
+    /// Shape of one input row: `[features]`, or `[C, H, W]` for images.
+    pub input_shape: Vec<usize>,
     /// Rows, input side first.
     pub rows: Vec<SummaryRow>,
 }
@@ -37,6 +38,12 @@ impl ModelSummary {
     }
 }
 
+/// Keras' way of writing a shape: `(None, 16)`, `(None, 32, 4, 4)`.
+fn shape_text(shape: &[usize]) -> String {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    format!("(None, {})", dims.join(", "))
+}
+
 impl fmt::Display for ModelSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name_width = self
@@ -47,26 +54,26 @@ impl fmt::Display for ModelSummary {
             .max()
             .unwrap_or(20)
             + 2;
-        let rule = "=".repeat(name_width + 30);
+        let rule = "=".repeat(name_width + 34);
         writeln!(
             f,
-            "{:<name_width$}{:<18}{:>12}",
+            "{:<name_width$}{:<22}{:>12}",
             "Layer (type)", "Output Shape", "Param #"
         )?;
         writeln!(f, "{rule}")?;
         writeln!(
             f,
-            "{:<name_width$}{:<18}{:>12}",
+            "{:<name_width$}{:<22}{:>12}",
             "input (InputLayer)",
-            format!("(None, {})", self.n_features),
+            shape_text(&self.input_shape),
             0
         )?;
         for r in &self.rows {
             writeln!(
                 f,
-                "{:<name_width$}{:<18}{:>12}",
+                "{:<name_width$}{:<22}{:>12}",
                 r.layer,
-                format!("(None, {})", r.width),
+                shape_text(&r.shape),
                 r.trainable + r.non_trainable
             )?;
         }

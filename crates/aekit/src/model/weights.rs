@@ -28,3 +28,50 @@ impl NamedTensor {
         }
     }
 }
+
+/// Stored tensors on their way into a module: each taken by name and
+/// checked against the shape the architecture needs.
+pub struct StoredTensors<'a> {
+    tensors: &'a std::collections::HashMap<String, NamedTensor>,
+    device: burn::tensor::Device,
+}
+
+impl<'a> StoredTensors<'a> {
+    /// Tensors from a model file, to be placed on `device`.
+    pub fn new(
+        tensors: &'a std::collections::HashMap<String, NamedTensor>,
+        device: &burn::tensor::Device,
+    ) -> StoredTensors<'a> {
+        StoredTensors {
+            tensors,
+            device: device.clone(),
+        }
+    }
+
+    /// The tensor `name`, which must have `shape`.
+    pub fn take<const D: usize>(
+        &self,
+        name: &str,
+        shape: [usize; D],
+    ) -> std::result::Result<Tensor<D>, String> {
+        let t = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| format!("tensor '{name}' is missing"))?;
+        if t.shape != shape {
+            return Err(format!(
+                "tensor '{name}' has shape {:?}, the architecture needs {:?}",
+                t.shape, shape
+            ));
+        }
+        Ok(Tensor::from_data(
+            burn::tensor::TensorData::new(t.values.clone(), shape.to_vec()),
+            &self.device,
+        ))
+    }
+
+    /// The device the tensors go to.
+    pub fn device(&self) -> &burn::tensor::Device {
+        &self.device
+    }
+}

@@ -67,8 +67,10 @@ where
     crate::data::output::persist(tmp, path)
 }
 
-/// Learning curves: loss and (when present) val_loss per epoch. The y axis
-/// is logarithmic when the losses span more than a factor of 50.
+/// Learning curves: loss and (when present) val_loss per epoch, and for
+/// kinds whose loss adds a term (a VAE's KL) its two parts, reconstruction
+/// and the weighted term. The y axis is logarithmic when the curves span
+/// more than a factor of 50.
 pub fn history(history: &History, title: &str, path: &Path) -> Result<()> {
     if history.epochs.is_empty() {
         return Err(AekitError::param(
@@ -86,9 +88,25 @@ pub fn history(history: &History, title: &str, path: &Path) -> Result<()> {
         .iter()
         .filter_map(|r| r.val_loss.map(|v| (r.epoch as f64, v)))
         .collect();
+    let penalty: Vec<(f64, f64)> = history
+        .epochs
+        .iter()
+        .filter_map(|r| r.penalty.map(|p| (r.epoch as f64, p)))
+        .collect();
+    let reconstruction: Vec<(f64, f64)> = if penalty.is_empty() {
+        Vec::new()
+    } else {
+        history
+            .epochs
+            .iter()
+            .map(|r| (r.epoch as f64, r.reconstruction()))
+            .collect()
+    };
     let all = || {
         loss.iter()
             .chain(&val)
+            .chain(&penalty)
+            .chain(&reconstruction)
             .map(|p| p.1)
             .filter(|v| v.is_finite() && *v > 0.0)
     };
@@ -103,6 +121,10 @@ pub fn history(history: &History, title: &str, path: &Path) -> Result<()> {
     let mut curves = vec![("loss", loss.as_slice(), PALETTE[0])];
     if !val.is_empty() {
         curves.push(("val_loss", val.as_slice(), PALETTE[1]));
+    }
+    if !penalty.is_empty() {
+        curves.push(("reconstruction", reconstruction.as_slice(), PALETTE[2]));
+        curves.push(("KL (x beta)", penalty.as_slice(), PALETTE[3]));
     }
     render(path, (900, 560), |root| {
         let mut builder = ChartBuilder::on(&root);

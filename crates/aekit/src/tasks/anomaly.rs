@@ -105,6 +105,7 @@ impl DetectorParams {
             scale: self.scale,
             model: model.into(),
             training: self.training.clone(),
+            ..AutoencoderParams::default()
         };
         let mut autoencoder = params.fit(train, None, observer)?;
         let scores = scores(&autoencoder, &autoencoder.scaled_features(train)?)?;

@@ -57,6 +57,7 @@ pub fn fit<M: BurnTrainable>(
         loss: config.loss,
         fused_loss: config.fused_loss,
         device: device.clone(),
+        last_penalty: None,
     };
     fit_loop::run(engine, config, data, validation, observer)
 }
@@ -69,6 +70,7 @@ struct BurnEngine<M> {
     loss: LossKind,
     fused_loss: bool,
     device: Device,
+    last_penalty: Option<f64>,
 }
 
 impl<M: BurnTrainable> BurnEngine<M> {
@@ -107,8 +109,11 @@ impl<M: BurnTrainable> Engine for BurnEngine<M> {
                 .from_logits(logits, activation, to_tensor(targets, device));
             (f64::from(loss.clone().into_scalar::<f32>()), loss)
         };
+        self.last_penalty = None;
         if let Some(penalty) = forward.penalty {
-            value += f64::from(penalty.clone().into_scalar::<f32>());
+            let p = f64::from(penalty.clone().into_scalar::<f32>());
+            self.last_penalty = Some(p);
+            value += p;
             loss = loss + penalty;
         }
         if !value.is_finite() {
@@ -118,6 +123,10 @@ impl<M: BurnTrainable> Engine for BurnEngine<M> {
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         self.model = Some(self.optim.step(self.lr, model, grads));
         value
+    }
+
+    fn last_penalty(&self) -> Option<f64> {
+        self.last_penalty
     }
 
     fn validation_loss(&self, pairs: Pairs<'_>) -> f64 {

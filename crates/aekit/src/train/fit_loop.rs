@@ -27,6 +27,11 @@ pub trait Engine {
     /// One optimiser step on `rows` of `train`; returns the batch's mean
     /// loss, and updates nothing when that is not finite.
     fn step(&mut self, train: Pairs<'_>, rows: &[usize]) -> f64;
+    /// The kind's added loss term (a VAE's weighted KL) in the last
+    /// step's loss, if the model adds one.
+    fn last_penalty(&self) -> Option<f64> {
+        None
+    }
     /// Mean loss over `pairs` in inference mode.
     fn validation_loss(&self, pairs: Pairs<'_>) -> f64;
     /// The current weights.
@@ -63,6 +68,7 @@ pub fn run<E: Engine>(
         let epoch_data = data.epoch(epoch);
         let train = epoch_data.pairs();
         let mut loss_sum = 0.0f64;
+        let mut penalty_sum: Option<f64> = None;
         for (b, rows) in order.chunks(config.batch_size).enumerate() {
             let value = engine.step(train, rows);
             if !value.is_finite() {
@@ -70,6 +76,9 @@ pub fn run<E: Engine>(
                 break 'epochs;
             }
             loss_sum += value * rows.len() as f64;
+            if let Some(p) = engine.last_penalty() {
+                *penalty_sum.get_or_insert(0.0) += p * rows.len() as f64;
+            }
             observer.on_batch_end(b + 1, value);
         }
         let val_loss = validation.map(|v| engine.validation_loss(v));
@@ -78,6 +87,7 @@ pub fn run<E: Engine>(
             loss: loss_sum / n_rows as f64,
             val_loss,
             seconds: started.elapsed().as_secs_f64(),
+            penalty: penalty_sum.map(|p| p / n_rows as f64),
         };
         observer.on_epoch_end(&record);
         let monitored = History::monitored(&record);

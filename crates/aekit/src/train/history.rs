@@ -13,6 +13,18 @@ pub struct EpochRecord {
     pub val_loss: Option<f64>,
     /// Wall-clock seconds the epoch took.
     pub seconds: f64,
+    /// The part of `loss` the model's kind adds to the reconstruction
+    /// loss (a VAE's beta-weighted KL term), for kinds that add one; the
+    /// reconstruction term is `loss - penalty`. Absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty: Option<f64>,
+}
+
+impl EpochRecord {
+    /// The reconstruction term of the training loss.
+    pub fn reconstruction(&self) -> f64 {
+        self.loss - self.penalty.unwrap_or(0.0)
+    }
 }
 
 /// Why training ended.

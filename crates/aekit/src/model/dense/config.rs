@@ -112,14 +112,14 @@ impl DenseAutoencoderConfig {
                 let name = format!("{prefix}.{i}");
                 rows.push(SummaryRow {
                     layer: format!("{name} (Dense)"),
-                    width: p.d_out,
+                    shape: vec![p.d_out],
                     trainable: p.d_in * p.d_out + p.d_out,
                     non_trainable: 0,
                 });
                 if p.batch_norm {
                     rows.push(SummaryRow {
                         layer: format!("{name} (BatchNormalization)"),
-                        width: p.d_out,
+                        shape: vec![p.d_out],
                         trainable: 2 * p.d_out,
                         non_trainable: 2 * p.d_out,
                     });
@@ -127,7 +127,7 @@ impl DenseAutoencoderConfig {
                 if p.activation != Activation::Linear {
                     rows.push(SummaryRow {
                         layer: format!("{name} ({})", p.activation.layer_name()),
-                        width: p.d_out,
+                        shape: vec![p.d_out],
                         trainable: 0,
                         non_trainable: 0,
                     });
@@ -135,7 +135,7 @@ impl DenseAutoencoderConfig {
                 if p.dropout > 0.0 {
                     rows.push(SummaryRow {
                         layer: format!("{name} (Dropout {})", p.dropout),
-                        width: p.d_out,
+                        shape: vec![p.d_out],
                         trainable: 0,
                         non_trainable: 0,
                     });
@@ -145,7 +145,7 @@ impl DenseAutoencoderConfig {
         add("encoder", config.encoder_plan(n_inputs));
         add("decoder", config.decoder_plan(n_outputs));
         ModelSummary {
-            n_features: n_inputs,
+            input_shape: vec![n_inputs],
             rows,
         }
     }

@@ -11,7 +11,7 @@ use rand::Rng;
 
 use super::config::{DenseAutoencoderConfig, LayerPlan};
 use crate::model::Activation;
-use crate::model::weights::NamedTensor;
+use crate::model::weights::{NamedTensor, StoredTensors};
 
 /// Dense -> optional BatchNorm -> activation -> optional Dropout.
 #[derive(Module, Debug)]
@@ -28,7 +28,8 @@ pub struct DenseLayer {
 }
 
 impl DenseLayer {
-    pub(super) fn init(
+    /// A layer of `plan` with Glorot-uniform weights and zero biases from `rng`.
+    pub fn init(
         plan: LayerPlan,
         epsilon: f64,
         burn_momentum: f64,
@@ -137,30 +138,8 @@ impl DenseAutoencoder {
     /// Every stored tensor with its name, in a fixed order.
     pub fn export_tensors(&self) -> Vec<NamedTensor> {
         let mut out = Vec::new();
-        for (prefix, stack) in [("encoder", &self.encoder), ("decoder", &self.decoder)] {
-            for (i, layer) in stack.layers.iter().enumerate() {
-                let name = |p: &str| format!("{prefix}.{i}.{p}");
-                out.push(NamedTensor::from_tensor(
-                    name("weight"),
-                    layer.linear.weight.val(),
-                ));
-                if let Some(bias) = &layer.linear.bias {
-                    out.push(NamedTensor::from_tensor(name("bias"), bias.val()));
-                }
-                if let Some(norm) = &layer.norm {
-                    out.push(NamedTensor::from_tensor(name("bn.gamma"), norm.gamma.val()));
-                    out.push(NamedTensor::from_tensor(name("bn.beta"), norm.beta.val()));
-                    out.push(NamedTensor::from_tensor(
-                        name("bn.running_mean"),
-                        norm.running_mean.value(),
-                    ));
-                    out.push(NamedTensor::from_tensor(
-                        name("bn.running_var"),
-                        norm.running_var.value(),
-                    ));
-                }
-            }
-        }
+        self.encoder.export("encoder", &mut out);
+        self.decoder.export("decoder", &mut out);
         out
     }
 
@@ -173,62 +152,89 @@ impl DenseAutoencoder {
         tensors: &HashMap<String, NamedTensor>,
         device: &Device,
     ) -> std::result::Result<DenseAutoencoder, String> {
-        let burn_momentum = 1.0 - config.batch_norm_momentum;
-        let take = |name: String, shape: &[usize]| -> std::result::Result<TensorData, String> {
-            let t = tensors
-                .get(&name)
-                .ok_or_else(|| format!("tensor '{name}' is missing"))?;
-            if t.shape != shape {
-                return Err(format!(
-                    "tensor '{name}' has shape {:?}, the architecture needs {:?}",
-                    t.shape, shape
+        let stored = StoredTensors::new(tensors, device);
+        let build = |prefix: &str, plan: Vec<LayerPlan>| {
+            DenseStack::from_tensors(
+                prefix,
+                plan,
+                config.batch_norm_epsilon,
+                config.batch_norm_momentum,
+                &stored,
+            )
+        };
+        Ok(DenseAutoencoder {
+            encoder: build("encoder", config.encoder_plan(n_inputs))?,
+            decoder: build("decoder", config.decoder_plan(n_outputs))?,
+        })
+    }
+}
+
+impl DenseStack {
+    /// Appends the stack's tensors, named `{prefix}.{i}.weight` and so on.
+    pub fn export(&self, prefix: &str, out: &mut Vec<NamedTensor>) {
+        for (i, layer) in self.layers.iter().enumerate() {
+            let name = |p: &str| format!("{prefix}.{i}.{p}");
+            out.push(NamedTensor::from_tensor(
+                name("weight"),
+                layer.linear.weight.val(),
+            ));
+            if let Some(bias) = &layer.linear.bias {
+                out.push(NamedTensor::from_tensor(name("bias"), bias.val()));
+            }
+            if let Some(norm) = &layer.norm {
+                out.push(NamedTensor::from_tensor(name("bn.gamma"), norm.gamma.val()));
+                out.push(NamedTensor::from_tensor(name("bn.beta"), norm.beta.val()));
+                out.push(NamedTensor::from_tensor(
+                    name("bn.running_mean"),
+                    norm.running_mean.value(),
+                ));
+                out.push(NamedTensor::from_tensor(
+                    name("bn.running_var"),
+                    norm.running_var.value(),
                 ));
             }
-            Ok(TensorData::new(t.values.clone(), shape.to_vec()))
-        };
-        let mut stacks = Vec::new();
-        for (prefix, plan) in [
-            ("encoder", config.encoder_plan(n_inputs)),
-            ("decoder", config.decoder_plan(n_outputs)),
-        ] {
-            let mut layers = Vec::new();
-            for (i, p) in plan.into_iter().enumerate() {
-                let name = |s: &str| format!("{prefix}.{i}.{s}");
-                let vec1 = |s: &str| -> std::result::Result<Tensor<1>, String> {
-                    Ok(Tensor::from_data(take(name(s), &[p.d_out])?, device))
-                };
-                let linear = Linear {
-                    weight: Param::from_tensor(Tensor::from_data(
-                        take(name("weight"), &[p.d_in, p.d_out])?,
-                        device,
-                    )),
-                    bias: Some(Param::from_tensor(vec1("bias")?)),
-                };
-                let norm = if p.batch_norm {
-                    let mut bn = BatchNormConfig::new(p.d_out)
-                        .with_epsilon(config.batch_norm_epsilon)
-                        .with_momentum(burn_momentum)
-                        .init(device);
-                    bn.gamma = Param::from_tensor(vec1("bn.gamma")?);
-                    bn.beta = Param::from_tensor(vec1("bn.beta")?);
-                    bn.running_mean = RunningState::new(vec1("bn.running_mean")?);
-                    bn.running_var = RunningState::new(vec1("bn.running_var")?);
-                    Some(bn)
-                } else {
-                    None
-                };
-                let dropout = (p.dropout > 0.0).then(|| DropoutConfig::new(p.dropout).init());
-                layers.push(DenseLayer {
-                    linear,
-                    norm,
-                    dropout,
-                    activation: p.activation,
-                });
-            }
-            stacks.push(DenseStack { layers });
         }
-        let decoder = stacks.pop().expect("two stacks");
-        let encoder = stacks.pop().expect("two stacks");
-        Ok(DenseAutoencoder { encoder, decoder })
+    }
+
+    /// Rebuilds the layers of `plan` from tensors stored under `prefix`
+    /// (batch norm with `epsilon` and Keras-convention `momentum`).
+    pub fn from_tensors(
+        prefix: &str,
+        plan: Vec<LayerPlan>,
+        epsilon: f64,
+        momentum: f64,
+        stored: &StoredTensors<'_>,
+    ) -> std::result::Result<DenseStack, String> {
+        let device = stored.device();
+        let mut layers = Vec::new();
+        for (i, p) in plan.into_iter().enumerate() {
+            let name = |s: &str| format!("{prefix}.{i}.{s}");
+            let vec1 = |s: &str| stored.take(&name(s), [p.d_out]);
+            let linear = Linear {
+                weight: Param::from_tensor(stored.take(&name("weight"), [p.d_in, p.d_out])?),
+                bias: Some(Param::from_tensor(vec1("bias")?)),
+            };
+            let norm = if p.batch_norm {
+                let mut bn = BatchNormConfig::new(p.d_out)
+                    .with_epsilon(epsilon)
+                    .with_momentum(1.0 - momentum)
+                    .init(device);
+                bn.gamma = Param::from_tensor(vec1("bn.gamma")?);
+                bn.beta = Param::from_tensor(vec1("bn.beta")?);
+                bn.running_mean = RunningState::new(vec1("bn.running_mean")?);
+                bn.running_var = RunningState::new(vec1("bn.running_var")?);
+                Some(bn)
+            } else {
+                None
+            };
+            let dropout = (p.dropout > 0.0).then(|| DropoutConfig::new(p.dropout).init());
+            layers.push(DenseLayer {
+                linear,
+                norm,
+                dropout,
+                activation: p.activation,
+            });
+        }
+        Ok(DenseStack { layers })
     }
 }

@@ -1,0 +1,390 @@
+//! Convolutional and variational autoencoders end to end on the shipped
+//! digits (8x8 pixels in [0, 1]): training, summary, the capabilities,
+//! sampling, and the errors a user can cause.
+
+#![allow(clippy::unwrap_used)]
+
+mod util;
+
+use std::path::{Path, PathBuf};
+
+use util::{aekit, arg, data, read_csv};
+
+/// `aekit train` on the digits' training split as 8x8 images with `extra` flags.
+fn train_digits(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let model = dir.join(name);
+    let mut args: Vec<String> = [
+        "train",
+        &arg(&data("digits_train.csv")),
+        "--label",
+        "label",
+        "--scale",
+        "none",
+        "--image-shape",
+        "8x8",
+        "--seed",
+        "1",
+        "--quiet",
+        "--out",
+        &arg(&model),
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    aekit(&args).ok();
+    model
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+fn numbers(rows: &[Vec<String>], cols: usize) -> Vec<Vec<f64>> {
+    rows.iter()
+        .map(|r| r[..cols].iter().map(|c| c.parse().unwrap()).collect())
+        .collect()
+}
+
+/// Test MSE of predicting every test digit by the mean training digit.
+fn mean_image_mse() -> f64 {
+    let (_, train) = read_csv(&data("digits_train.csv"));
+    let (_, test) = read_csv(&data("digits_test.csv"));
+    let (train, test) = (numbers(&train, 64), numbers(&test, 64));
+    let mean: Vec<f64> = (0..64)
+        .map(|j| train.iter().map(|r| r[j]).sum::<f64>() / train.len() as f64)
+        .collect();
+    let sum: f64 = test
+        .iter()
+        .flat_map(|r| r.iter().zip(&mean).map(|(a, b)| (a - b).powi(2)))
+        .sum();
+    sum / (test.len() * 64) as f64
+}
+
+#[test]
+fn a_conv_autoencoder_rebuilds_test_digits_and_works_through_every_capability() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_digits(
+        dir.path(),
+        "conv.aekit",
+        &[
+            "--kind",
+            "conv",
+            "--channels",
+            "16,32",
+            "--bottleneck",
+            "16",
+            "--output-activation",
+            "sigmoid",
+            "--epochs",
+            "40",
+        ],
+    );
+    let summary = aekit(["summary", &arg(&model)]).ok().stdout();
+    for needle in [
+        "(None, 16, 4, 4)",
+        "(None, 32, 2, 2)",
+        "Conv2DTranspose",
+        "(None, 1, 8, 8)",
+        "Total params: 13809",
+        "kind: conv",
+        "images: 8x8",
+    ] {
+        assert!(summary.contains(needle), "{needle}: {summary}");
+    }
+    let test = arg(&data("digits_test.csv"));
+    let report = aekit([
+        "evaluate",
+        &arg(&model),
+        "--train",
+        &arg(&data("digits_train.csv")),
+        "--test",
+        &test,
+        "--json",
+    ])
+    .ok()
+    .stdout();
+    let r = &json(&report)["reconstruction"];
+    let (ae, pca) = (
+        r["autoencoder_mse"].as_f64().unwrap(),
+        r["pca_mse"].as_f64().unwrap(),
+    );
+    let baseline = mean_image_mse();
+    // 40 epochs: about 0.011 against PCA's 0.0117 and the mean image's 0.067.
+    assert!(ae < 0.25 * baseline, "conv {ae} vs mean image {baseline}");
+    assert!(ae < 1.2 * pca, "conv {ae} vs PCA {pca}");
+
+    let codes = dir.path().join("codes.csv");
+    aekit(["encode", &arg(&model), &test, "--out", &arg(&codes)]).ok();
+    let (header, rows) = read_csv(&codes);
+    assert_eq!(&header[..2], ["z0", "z1"]);
+    assert_eq!(header.len(), 17, "16 codes and the label");
+    assert_eq!(rows.len(), 449);
+    let decoded = dir.path().join("decoded.csv");
+    aekit([
+        "decode",
+        &arg(&model),
+        &arg(&codes),
+        "--out",
+        &arg(&decoded),
+    ])
+    .ok();
+    let (header, rows) = read_csv(&decoded);
+    assert_eq!(header[0], "pixel_0_0");
+    assert_eq!(rows.len(), 449);
+    let rec = dir.path().join("rec.csv");
+    aekit(["reconstruct", &arg(&model), &test, "--out", &arg(&rec)]).ok();
+    let (header, rows) = read_csv(&rec);
+    let err_col = header
+        .iter()
+        .position(|h| h == "reconstruction_error")
+        .unwrap();
+    let mean_err: f64 = rows
+        .iter()
+        .map(|r| r[err_col].parse::<f64>().unwrap())
+        .sum::<f64>()
+        / rows.len() as f64;
+    assert!((mean_err - ae).abs() < 1e-4, "{mean_err} vs {ae}");
+    // Images are drawn at the model's own shape: no --image-shape needed.
+    let grid = dir.path().join("grid.png");
+    aekit([
+        "plot",
+        "reconstructions",
+        &arg(&model),
+        &test,
+        "--out",
+        &arg(&grid),
+    ])
+    .ok();
+    assert!(std::fs::metadata(&grid).unwrap().len() > 1000);
+}
+
+#[test]
+fn conv_denoising_and_paired_training_use_the_one_batch_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let conv = [
+        "--kind",
+        "conv",
+        "--bottleneck",
+        "32",
+        "--loss",
+        "bce",
+        "--epochs",
+        "15",
+    ];
+    let denoiser = train_digits(
+        dir.path(),
+        "den.aekit",
+        &[&conv[..], &["--noise", "mask:0.3"]].concat(),
+    );
+    let report = aekit([
+        "denoise",
+        &arg(&denoiser),
+        &arg(&data("digits_test.csv")),
+        "--add-noise",
+        "mask:0.3",
+        "--seed",
+        "7",
+        "--json",
+        "--out",
+        &arg(&dir.path().join("d.csv")),
+    ])
+    .ok()
+    .stdout();
+    let r = json(&report);
+    let (noisy, clean) = (
+        r["noisy_mse"].as_f64().unwrap(),
+        r["denoised_mse"].as_f64().unwrap(),
+    );
+    assert!(clean < 0.6 * noisy, "{noisy} -> {clean}");
+
+    let flip = train_digits(
+        dir.path(),
+        "flip.aekit",
+        &[
+            &conv[..],
+            &["--target", &arg(&data("digits_flipped_train.csv"))],
+        ]
+        .concat(),
+    );
+    let report = aekit([
+        "predict",
+        &arg(&flip),
+        &arg(&data("digits_test.csv")),
+        "--target",
+        &arg(&data("digits_flipped_test.csv")),
+        "--json",
+        "--out",
+        &arg(&dir.path().join("p.csv")),
+    ])
+    .ok()
+    .stdout();
+    let r = json(&report);
+    let (mse, identity) = (
+        r["mse"].as_f64().unwrap(),
+        r["identity_mse"].as_f64().unwrap(),
+    );
+    assert!(mse < 0.3 * identity, "{mse} vs {identity}");
+}
+
+#[test]
+fn a_vae_reports_both_terms_and_samples_reproducibly() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_digits(
+        dir.path(),
+        "vae.aekit",
+        &[
+            "--kind",
+            "vae",
+            "--hidden",
+            "64",
+            "--bottleneck",
+            "4",
+            "--loss",
+            "bce",
+            "--epochs",
+            "20",
+            "--validation",
+            &arg(&data("digits_test.csv")),
+        ],
+    );
+    let meta = util::model_metadata(&model);
+    assert_eq!(meta["model"]["kind"], "vae");
+    assert_eq!(meta["model"]["beta"], 1.0);
+    let epochs = meta["history"]["epochs"].as_array().unwrap();
+    assert_eq!(epochs.len(), 20);
+    for e in epochs {
+        let (loss, kl) = (e["loss"].as_f64().unwrap(), e["penalty"].as_f64().unwrap());
+        assert!(kl > 0.0 && kl < loss, "{e}");
+    }
+    let summary = aekit(["summary", &arg(&model)]).ok().stdout();
+    assert!(summary.contains("encoder.log_var (Dense)"), "{summary}");
+    assert!(summary.contains("reconstruction"), "{summary}");
+
+    let sample = |seed: &str, name: &str| {
+        let out = dir.path().join(name);
+        aekit([
+            "sample",
+            &arg(&model),
+            "-n",
+            "12",
+            "--seed",
+            seed,
+            "--out",
+            &arg(&out),
+        ])
+        .ok();
+        let (header, rows) = read_csv(&out);
+        assert_eq!(header.len(), 64);
+        assert_eq!(rows.len(), 12);
+        numbers(&rows, 64)
+    };
+    let a = sample("3", "a.csv");
+    assert_eq!(a, sample("3", "b.csv"), "the same seed, the same samples");
+    assert_ne!(a, sample("4", "c.csv"), "another seed, other samples");
+    for v in a.iter().flatten() {
+        assert!(v.is_finite() && (0.0..=1.0).contains(v), "{v}");
+    }
+    assert_ne!(a[0], a[1], "different rows within a draw");
+    let png = dir.path().join("samples.png");
+    aekit(["sample", &arg(&model), "-n", "30", "--out", &arg(&png)]).ok();
+    assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+    let curves = dir.path().join("curves.png");
+    aekit(["plot", "history", &arg(&model), "--out", &arg(&curves)]).ok();
+    // encode gives the mean: a deterministic code.
+    let codes = dir.path().join("codes.csv");
+    aekit([
+        "encode",
+        &arg(&model),
+        &arg(&data("digits_test.csv")),
+        "--out",
+        &arg(&codes),
+    ])
+    .ok();
+    assert_eq!(read_csv(&codes).0.len(), 5);
+}
+
+#[test]
+fn a_conv_vae_trains_and_samples_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_digits(
+        dir.path(),
+        "cvae.aekit",
+        &[
+            "--kind",
+            "vae",
+            "--conv",
+            "--channels",
+            "8,16",
+            "--bottleneck",
+            "4",
+            "--loss",
+            "bce",
+            "--epochs",
+            "5",
+        ],
+    );
+    let summary = aekit(["summary", &arg(&model)]).ok().stdout();
+    assert!(summary.contains("Conv2DTranspose"), "{summary}");
+    let png = dir.path().join("s.png");
+    aekit(["sample", &arg(&model), "-n", "10", "--out", &arg(&png)]).ok();
+}
+
+#[test]
+fn bad_image_and_kind_settings_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = arg(&data("digits_train.csv"));
+    let out = dir.path().join("m.aekit");
+    let base = |extra: &[&str]| {
+        let mut args: Vec<String> = [
+            "train",
+            &train,
+            "--label",
+            "label",
+            "--scale",
+            "none",
+            "--epochs",
+            "1",
+            "--out",
+            &arg(&out),
+        ]
+        .map(String::from)
+        .to_vec();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        aekit(&args)
+    };
+    base(&["--kind", "conv", "--image-shape", "7x7"]).fails_with(&[
+        "--image-shape",
+        "49 values",
+        "64 feature columns",
+    ]);
+    base(&["--kind", "conv", "--image-shape", "8by8"]).fails_with(&["--image-shape", "8by8"]);
+    base(&["--kind", "conv"]).fails_with(&["--image-shape", "reads images"]);
+    base(&[
+        "--kind",
+        "conv",
+        "--image-shape",
+        "8x8",
+        "--channels",
+        "4,4,4,4",
+    ])
+    .fails_with(&[
+        "--channels",
+        "4 stride-2 convolutions",
+        "8x8",
+        "at most 3 fit",
+    ]);
+    base(&["--kind", "vae", "--beta", "-1"]).fails_with(&["--beta", "non-negative"]);
+    base(&["--kind", "conv", "--hidden", "8"]).fails_with(&["--hidden", "--kind conv"]);
+    base(&["--beta", "2"]).fails_with(&["--beta", "--kind dense"]);
+    assert!(!out.exists(), "nothing written");
+
+    let dense = util::iris_model(dir.path());
+    aekit([
+        "sample",
+        &arg(&dense),
+        "--out",
+        &arg(&dir.path().join("s.csv")),
+    ])
+    .fails_with(&["sample needs", "kind vae", "kind 'dense'"]);
+    assert!(!dir.path().join("s.csv").exists());
+}

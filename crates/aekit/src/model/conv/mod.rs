@@ -1,0 +1,12 @@
+//! The conv kind: 3x3 stride-2 convolutions (batch norm and activation
+//! after each) down to a dense bottleneck, and transposed convolutions
+//! mirrored back to the input image, trained on burn's path.
+
+pub mod config;
+pub mod fitted;
+pub mod module;
+pub mod training;
+
+pub use config::ConvAutoencoderConfig;
+pub use fitted::ConvFitted;
+pub use module::ConvAutoencoder;

@@ -1,0 +1,45 @@
+//! Training the conv kind on burn's generic engine.
+
+use burn::tensor::Tensor;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::config::ConvAutoencoderConfig;
+use super::fitted::ConvFitted;
+use super::module::ConvAutoencoder;
+use crate::backend;
+use crate::data::ImageShape;
+use crate::train::burn_engine::{self, BurnTrainable, TrainingForward};
+use crate::train::{History, Pairs, TrainingConfig, TrainingData, TrainingObserver};
+
+impl BurnTrainable for ConvAutoencoder {
+    fn forward_training(&self, inputs: Tensor<2>) -> TrainingForward {
+        let (logits, activation) = self.forward_logits(inputs);
+        TrainingForward {
+            logits,
+            activation,
+            penalty: None,
+        }
+    }
+}
+
+/// Builds a conv model from `training.seed` and fits it on burn's path.
+#[allow(clippy::too_many_arguments)]
+pub fn fit(
+    config: &ConvAutoencoderConfig,
+    image: ImageShape,
+    out_channels: usize,
+    data: &TrainingData<'_>,
+    validation: Option<Pairs<'_>>,
+    training: &TrainingConfig,
+    observer: &mut dyn TrainingObserver,
+) -> (ConvFitted, History) {
+    let device = backend::training_device();
+    let mut rng = StdRng::seed_from_u64(training.seed);
+    let model = config.init(image, out_channels, &mut rng, &device);
+    let (model, history) = burn_engine::fit(model, training, data, validation, &device, observer);
+    (
+        ConvFitted::new(model, config.clone(), image, out_channels),
+        history,
+    )
+}

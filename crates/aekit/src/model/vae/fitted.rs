@@ -1,0 +1,200 @@
+//! A fitted variational autoencoder: encode gives the code's mean, decode
+//! and sample run the decoder, predict decodes the mean.
+
+use std::collections::HashMap;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::config::VaeConfig;
+use super::module::Vae;
+use crate::backend;
+use crate::data::{ImageShape, Matrix};
+use crate::error::{AekitError, Result};
+use crate::model::burn_inference::map_rows;
+use crate::model::capability::{
+    Decode, Encode, FittedNetwork, Predict, Sample, check_width, row_errors,
+};
+use crate::model::summary::ModelSummary;
+use crate::model::weights::NamedTensor;
+
+/// A trained variational autoencoder.
+#[derive(Debug)]
+pub struct VaeFitted {
+    module: Vae,
+    config: VaeConfig,
+    n_inputs: usize,
+    image: Option<ImageShape>,
+    n_outputs: usize,
+}
+
+impl VaeFitted {
+    /// Wraps an inference-mode module built from `config`.
+    pub fn new(
+        module: Vae,
+        config: VaeConfig,
+        n_inputs: usize,
+        image: Option<ImageShape>,
+        n_outputs: usize,
+    ) -> VaeFitted {
+        VaeFitted {
+            module,
+            config,
+            n_inputs,
+            image,
+            n_outputs,
+        }
+    }
+
+    /// Rebuilds a model from `config` and stored tensors, checking each one.
+    pub fn from_tensors(
+        config: &VaeConfig,
+        n_inputs: usize,
+        image: Option<ImageShape>,
+        n_outputs: usize,
+        tensors: &HashMap<String, NamedTensor>,
+    ) -> std::result::Result<VaeFitted, String> {
+        let device = backend::inference_device();
+        let module = config.from_tensors(n_inputs, image, n_outputs, tensors, &device)?;
+        Ok(VaeFitted::new(
+            module,
+            config.clone(),
+            n_inputs,
+            image,
+            n_outputs,
+        ))
+    }
+
+    /// The code's log-variance for scaled rows.
+    pub fn encode_log_var(&self, scaled: &Matrix) -> Result<Matrix> {
+        check_width("encode", self.n_inputs, scaled.n_cols)?;
+        Ok(map_rows(scaled, self.config.bottleneck, |x| {
+            self.module.encode_gaussian(x).1
+        }))
+    }
+}
+
+/// `n` independent standard normal values from `rng` (Box-Muller).
+pub fn standard_normal(rng: &mut impl Rng, n: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(n + 1);
+    while out.len() < n {
+        let u1: f64 = 1.0 - rng.random::<f64>(); // in (0, 1]
+        let u2: f64 = rng.random();
+        let r = (-2.0 * u1.ln()).sqrt();
+        let theta = 2.0 * std::f64::consts::PI * u2;
+        out.push((r * theta.cos()) as f32);
+        out.push((r * theta.sin()) as f32);
+    }
+    out.truncate(n);
+    out
+}
+
+impl Encode for VaeFitted {
+    fn code_width(&self) -> usize {
+        self.config.bottleneck
+    }
+
+    /// The code's mean.
+    fn encode(&self, scaled: &Matrix) -> Result<Matrix> {
+        check_width("encode", self.n_inputs, scaled.n_cols)?;
+        Ok(map_rows(scaled, self.config.bottleneck, |x| {
+            self.module.encode_gaussian(x).0
+        }))
+    }
+}
+
+impl Decode for VaeFitted {
+    fn decode(&self, codes: &Matrix) -> Result<Matrix> {
+        check_width("decode", self.config.bottleneck, codes.n_cols)?;
+        Ok(map_rows(codes, self.n_outputs, |z| self.module.decode(z)))
+    }
+}
+
+impl Sample for VaeFitted {
+    fn sample(&self, n: usize, seed: u64) -> Result<Matrix> {
+        if n == 0 {
+            return Err(AekitError::param("n", "must be at least 1"));
+        }
+        let k = self.config.bottleneck;
+        let codes = Matrix::new(standard_normal(&mut StdRng::seed_from_u64(seed), n * k), k);
+        self.decode(&codes)
+    }
+}
+
+impl Predict for VaeFitted {
+    /// The decoded mean code.
+    fn predict(&self, scaled: &Matrix) -> Result<Matrix> {
+        check_width("predict", self.n_inputs, scaled.n_cols)?;
+        Ok(map_rows(scaled, self.n_outputs, |x| {
+            self.module.decode(self.module.encode_gaussian(x).0)
+        }))
+    }
+
+    fn prediction_errors(&self, inputs: &Matrix, targets: &Matrix) -> Result<Vec<f32>> {
+        check_width("score against targets", self.n_outputs, targets.n_cols)?;
+        if inputs.n_rows() != targets.n_rows() {
+            return Err(AekitError::Width {
+                operation: "score: rows of inputs and targets",
+                expected: inputs.n_rows(),
+                got: targets.n_rows(),
+            });
+        }
+        Ok(row_errors(&self.predict(inputs)?, targets))
+    }
+}
+
+impl FittedNetwork for VaeFitted {
+    fn input_width(&self) -> usize {
+        self.n_inputs
+    }
+
+    fn output_width(&self) -> usize {
+        self.n_outputs
+    }
+
+    fn encoder(&self) -> Option<&dyn Encode> {
+        Some(self)
+    }
+
+    fn decoder(&self) -> Option<&dyn Decode> {
+        Some(self)
+    }
+
+    fn predictor(&self) -> Option<&dyn Predict> {
+        Some(self)
+    }
+
+    fn sampler(&self) -> Option<&dyn Sample> {
+        Some(self)
+    }
+
+    fn tensors(&self) -> Vec<NamedTensor> {
+        self.module.export_tensors()
+    }
+
+    fn summary(&self) -> ModelSummary {
+        self.config
+            .summary(self.n_inputs, self.image, self.n_outputs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_draws_have_the_right_moments() {
+        let v = standard_normal(&mut StdRng::seed_from_u64(1), 20_001);
+        assert_eq!(v.len(), 20_001);
+        let mean = v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
+        let var = v
+            .iter()
+            .map(|&x| (f64::from(x) - mean).powi(2))
+            .sum::<f64>()
+            / v.len() as f64;
+        assert!(
+            mean.abs() < 0.03 && (var - 1.0).abs() < 0.05,
+            "{mean} {var}"
+        );
+    }
+}

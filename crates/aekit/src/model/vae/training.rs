@@ -1,0 +1,47 @@
+//! Training the variational kind on burn's generic engine: the KL term
+//! enters through the trainer's penalty hook.
+
+use burn::tensor::Tensor;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::config::VaeConfig;
+use super::fitted::VaeFitted;
+use super::module::Vae;
+use crate::backend;
+use crate::data::ImageShape;
+use crate::train::burn_engine::{self, BurnTrainable, TrainingForward};
+use crate::train::{History, Pairs, TrainingConfig, TrainingData, TrainingObserver};
+
+impl BurnTrainable for Vae {
+    fn forward_training(&self, inputs: Tensor<2>) -> TrainingForward {
+        let (logits, activation, kl) = self.forward_sampled(inputs);
+        TrainingForward {
+            logits,
+            activation,
+            penalty: Some(kl),
+        }
+    }
+}
+
+/// Builds a VAE from `training.seed` and fits it on burn's path.
+#[allow(clippy::too_many_arguments)]
+pub fn fit(
+    config: &VaeConfig,
+    n_inputs: usize,
+    image: Option<ImageShape>,
+    n_outputs: usize,
+    data: &TrainingData<'_>,
+    validation: Option<Pairs<'_>>,
+    training: &TrainingConfig,
+    observer: &mut dyn TrainingObserver,
+) -> (VaeFitted, History) {
+    let device = backend::training_device();
+    let mut rng = StdRng::seed_from_u64(training.seed);
+    let model = config.init(n_inputs, image, n_outputs, &mut rng, &device);
+    let (model, history) = burn_engine::fit(model, training, data, validation, &device, observer);
+    (
+        VaeFitted::new(model, config.clone(), n_inputs, image, n_outputs),
+        history,
+    )
+}

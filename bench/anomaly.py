@@ -101,17 +101,21 @@ def read_csv(path, d):
 
 
 def aekit_errors(exe, xtr_s, xte_s, width, seed, hidden=None, activation="linear",
-                 epochs=100, patience=10, threads=None):
-    """Trains `aekit detect --scale none` on already-scaled rows and returns
-    the squared reconstruction errors per row and feature of the training
-    and test rows, and the seconds the training took."""
+                 epochs=100, patience=10, threads=None, fit_rows=None):
+    """Trains `aekit detect --scale none` on already-scaled rows (those of
+    `fit_rows` only, if given) and returns the squared reconstruction errors
+    per row and feature of all training and test rows, and the seconds the
+    training took."""
     d = xtr_s.shape[1]
     with tempfile.TemporaryDirectory() as tmp:
         tr, te = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
+        fit = os.path.join(tmp, "fit.csv") if fit_rows is not None else tr
         model = os.path.join(tmp, "m.aekit")
         write_csv(tr, xtr_s)
         write_csv(te, xte_s)
-        cmd = [exe, "detect", tr, "--scale", "none", "--bottleneck", str(width),
+        if fit_rows is not None:
+            write_csv(fit, xtr_s[fit_rows])
+        cmd = [exe, "detect", fit, "--scale", "none", "--bottleneck", str(width),
                "--hidden", ",".join(map(str, hidden)) if hidden else "none",
                "--activation", activation, "--epochs", str(epochs), "--patience", str(patience),
                "--seed", str(seed), "--quiet", "--out", model]
@@ -143,13 +147,22 @@ def row_scores(e_tr, e_te, score):
     raise ValueError(score)
 
 
-def combine(members):
-    """Averages members' test scores after z-normalising each by the mean and
-    standard deviation of its own training scores. `members` holds
+def combine(members, how="z"):
+    """Averages members' test scores after normalising each by its own
+    training scores: z, (s - mean) / sd; logz, the same on log(s + 1e-12);
+    rank, the share of training scores below s. `members` holds
     (train scores, test scores) pairs."""
     if len(members) == 1:
         return members[0][1]
-    return np.mean([(te - tr.mean()) / (tr.std() + EPS) for tr, te in members], axis=0)
+    out = []
+    for tr, te in members:
+        if how == "logz":
+            tr, te = np.log(tr + EPS), np.log(te + EPS)
+        if how == "rank":
+            out.append(np.searchsorted(np.sort(tr), te) / len(tr))
+        else:
+            out.append((te - tr.mean()) / (tr.std() + EPS))
+    return np.mean(out, axis=0)
 
 
 def widths_for(rule, xs):
@@ -173,6 +186,14 @@ def widths_for(rule, xs):
             out.append(cap(k))
             k *= 2
         return sorted(set(out))
+    if rule.startswith("ens_pow2_from"):  # from, 2 from, ... up to d / 2
+        out, k = [], int(rule[len("ens_pow2_from"):])
+        while k <= max(1, d // 2):
+            out.append(cap(k))
+            k *= 2
+        return sorted(set(out)) or [cap(1)]
+    if rule.startswith("ens_upto"):  # 1, 2, ..., min(n, d - 1)
+        return list(range(1, cap(rule[len("ens_upto"):]) + 1))
     if rule == "ens_pca":  # the widths explaining 80, 90 and 95 %
         return sorted({pca_width(xs, p) for p in (0.8, 0.9, 0.95)})
     raise ValueError(rule)
@@ -181,18 +202,27 @@ def widths_for(rule, xs):
 class Runner:
     """Trains aekit models, cached by everything that decides them."""
 
-    def __init__(self, exe, threads=None):
+    def __init__(self, exe, threads=None, cache_dir=None):
         self.exe, self.threads, self.cache, self.seconds = exe, threads, {}, []
+        self.cache_dir = Path(cache_dir) if cache_dir else None
 
-    def errors(self, key, xtr_s, xte_s, width, seed, arch):
+    def errors(self, key, xtr_s, xte_s, width, seed, arch, fit_rows=None):
         k = key + (width, seed, arch)
         if k not in self.cache:
+            f = self.cache_dir / ("_".join(map(str, k)) + ".npz") if self.cache_dir else None
+            if f and f.exists():
+                z = np.load(f)
+                self.cache[k] = (z["tr"], z["te"])
+                return self.cache[k]
             hidden, act = ARCHS[arch]
             hidden = hidden(xtr_s.shape[1], width) if hidden else None
             e_tr, e_te, sec = aekit_errors(self.exe, xtr_s, xte_s, width, seed, hidden, act,
-                                           threads=self.threads)
+                                           threads=self.threads, fit_rows=fit_rows)
             self.cache[k] = (e_tr, e_te)
             self.seconds.append((key[0], sec))
+            if f:
+                self.cache_dir.mkdir(parents=True, exist_ok=True)
+                np.savez(f, tr=e_tr, te=e_te)
         return self.cache[k]
 
 
@@ -207,17 +237,20 @@ def recipe_scores(runner, recipe, set_name, xtr, xte, seed):
     """Test scores of one recipe: dict with scale, arch, width, seeds, score."""
     c, s = fit_scaler(xtr, recipe["scale"])
     xtr_s, xte_s = (xtr - c) / s, (xte - c) / s
-    key = (set_name, recipe["scale"], seed_key(seed))
+    key = (set_name, recipe["scale"], seed)
+    trim = recipe.get("trim", 0)
     members = []
     for w in widths_for(recipe["width"], xtr_s):
         for m in range(recipe.get("seeds", 1)):
             e_tr, e_te = runner.errors(key, xtr_s, xte_s, w, seed + 1000 * m, recipe["arch"])
+            if trim:
+                # refit on the training rows below the (1 - trim) quantile of the first fit's scores
+                tr_scores = e_tr.mean(axis=1)
+                keep = tr_scores <= np.quantile(tr_scores, 1 - trim)
+                e_tr, e_te = runner.errors(key + (f"trim{trim}",), xtr_s, xte_s, w, seed + 1000 * m,
+                                           recipe["arch"], fit_rows=keep)
             members.append(row_scores(e_tr, e_te, recipe["score"]))
-    return combine(members)
-
-
-def seed_key(seed):
-    return seed
+    return combine(members, recipe.get("combine", "z"))
 
 
 # The default chosen by bench/anomaly_select.py (leave-one-set-out); see BENCHMARKS.md.

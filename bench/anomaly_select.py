@@ -22,10 +22,15 @@ Recipe vocabulary (bench/anomaly.py implements each):
           1, 2, 4, ... <= d/2) | ens_pca (members pca80, pca90, pca95);
           every width capped to [1, d - 1]
   seeds   members per width with seeds s, s+1000, ... (default 1)
+          | ens_pow2_from2 (2, 4, ... <= d/2) | ens_upto8 (1, 2, ..., 8)
+  seeds   members per width with seeds s, s+1000, ... (default 1)
   score   mse (mean squared error over features) | fstd (mean over features
           of err_j / mean training err_j)
-Ensemble members' scores are z-normalised by their own training scores'
-mean and sd, then averaged.
+  combine how members' scores are normalised by their own training
+          scores before averaging: z (default; (s - mean) / sd) | logz (z of
+          log s) | rank (share of training scores below s)
+  trim    refit each member on the training rows below the (1 - trim)
+          quantile of its first fit's scores (default: no refit)
 """
 import argparse
 import json
@@ -52,18 +57,30 @@ def grid():
         for score in ("mse", "fstd"):
             out.append({"scale": "standard", "arch": "linear", "width": width, "seeds": 3, "score": score})
             out.append({"scale": "standard", "arch": "relu", "width": width, "score": score})
+    # round 2, after round 1 favoured ensembles over widths and robust scaling
+    for scale in ("standard", "robust"):
+        for width in ("ens_pow2", "ens_pow2_from2", "ens_upto8", "ens248", "ens_pca"):
+            for score in ("mse", "fstd"):
+                for how in ("logz", "rank"):
+                    out.append({"scale": scale, "arch": "linear", "width": width, "score": score,
+                                "combine": how})
+        for width in ("fixed2", "ens_pow2"):
+            for score in ("mse", "fstd"):
+                out.append({"scale": scale, "arch": "linear", "width": width, "score": score, "trim": 0.1})
     return out
 
 
 def name(r):
     s = f"{r['scale']}/{r['arch']}/{r['width']}/{r['score']}"
-    return s + (f"/x{r['seeds']}" if r.get("seeds", 1) > 1 else "")
+    s += f"/x{r['seeds']}" if r.get("seeds", 1) > 1 else ""
+    s += f"/{r['combine']}" if r.get("combine", "z") != "z" else ""
+    return s + (f"/trim{r['trim']}" if r.get("trim") else "")
 
 
 def run_set(args):
-    exe, set_name, seeds = args
+    exe, set_name, seeds, cache = args
     _, x, y = anomaly_data.load(set_name)
-    runner = anomaly.Runner(exe, threads=1)
+    runner = anomaly.Runner(exe, threads=1, cache_dir=cache)
     lines = []
     t0 = time.perf_counter()
     for seed in range(1, seeds + 1):
@@ -87,7 +104,9 @@ def complexity(recipe):
     c += 0 if scale == "standard" else 1
     c += 0 if score == "mse" else 1
     c += 0 if width.startswith("fixed") else (1 if not width.startswith("ens") else 3)
-    c += 3 if recipe.endswith("/x3") else 0
+    c += 3 if "/x3" in recipe else 0
+    c += 1 if "/logz" in recipe or "/rank" in recipe else 0
+    c += 2 if "/trim" in recipe else 0
     return c
 
 
@@ -137,6 +156,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--sets", default=",".join(anomaly_data.SETS))
     ap.add_argument("--out", default="anomaly_select.jsonl")
+    ap.add_argument("--cache", metavar="DIR", help="keep each model's errors here (.npz) for later runs")
     ap.add_argument("--analyse", metavar="JSONL", help="only analyse an earlier run's results")
     a = ap.parse_args()
     if a.analyse:
@@ -145,7 +165,7 @@ def main():
     # largest set first so that it does not run alone at the end
     sets = sorted(a.sets.split(","), key=lambda s: -len(anomaly_data.load(s)[2]))
     with open(a.out, "w") as f, ProcessPoolExecutor(a.jobs) as pool:
-        for lines, timing in pool.map(run_set, [(a.aekit, s, a.seeds) for s in sets]):
+        for lines, timing in pool.map(run_set, [(a.aekit, s, a.seeds, a.cache) for s in sets]):
             for line in lines:
                 f.write(json.dumps(line) + "\n")
             f.flush()

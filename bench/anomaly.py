@@ -254,7 +254,7 @@ def recipe_scores(runner, recipe, set_name, xtr, xte, seed):
 
 
 # The default chosen by bench/anomaly_select.py (leave-one-set-out); see BENCHMARKS.md.
-DEFAULT_RECIPE = {"scale": "standard", "arch": "linear", "width": "fixed2", "score": "mse"}
+DEFAULT_RECIPE = {"scale": "robust", "arch": "linear", "width": "ens_pow2", "score": "mse"}
 
 
 # ---------------------------------------------------------------- baselines
@@ -292,8 +292,8 @@ def markdown(table, methods, sets, seeds, seconds):
         r0 = rs[methods[0]]
         head = (f"| {name} | {r0['rows']} | {r0['dims']} | {r0['pct_anomalies']:.1f} |" if name != "mean"
                 else f"| **mean of {len(sets)}** | | | |")
-        lines.append(head + " | ".join(f" {rs[m]['roc_auc']:.3f} ({rs[m]['average_precision']:.3f})"
-                                       for m in methods) + " |")
+        lines.append(head + "".join(f" {rs[m]['roc_auc']:.3f} ({rs[m]['average_precision']:.3f}) |"
+                                    for m in methods))
     lines.append("")
     lines.append("Seconds per method, all sets and seeds: " + ", ".join(
         f"{LABELS[m]} {seconds[m]:.0f}" for m in methods) + ".")
@@ -312,36 +312,61 @@ def update(path, block):
     os.replace(tmp, path)
 
 
+def run_one(args):
+    """Scores of every method on one (set, seed): {method: (auc, ap, seconds)}."""
+    exe, name, seed, methods, cache = args
+    import torch
+    torch.set_num_threads(1)
+    _, x, y = anomaly_data.load(name)
+    xtr, xte, ytr, yte = split(x, y, seed)
+    runner = Runner(exe, threads=1, cache_dir=cache)
+    out = {}
+    for m in methods:
+        f = Path(cache) / f"{m}_{name}_{seed}.npy" if cache and m != "aekit" else None
+        t0 = time.perf_counter()
+        if f and f.exists():
+            s = np.load(f)
+        else:
+            s = (recipe_scores(runner, DEFAULT_RECIPE, name, xtr, xte, seed) if m == "aekit"
+                 else BASELINES[m](xtr, xte, seed))
+            if f:
+                np.save(f, s)
+        out[m] = metrics(yte, s) + (time.perf_counter() - t0,)
+    return name, seed, out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--aekit", default=str(ROOT / "target" / "release" / "aekit"))
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--sets", default=",".join(anomaly_data.SETS))
+    ap.add_argument("--jobs", type=int, default=2, help="(set, seed) pairs run at once, one thread each")
+    ap.add_argument("--cache", metavar="DIR", help="keep scores and model errors here; a later run "
+                    "with the same DIR reuses them (delete DIR after changing a method)")
     ap.add_argument("--update", metavar="FILE")
     a = ap.parse_args()
-    import torch
-    torch.set_num_threads(2)
     sets = a.sets.split(",")
     methods = ["aekit"] + list(BASELINES)
-    runner = Runner(a.aekit)
-    table, seconds = [], {m: 0.0 for m in methods}
+    if a.cache:
+        Path(a.cache).mkdir(parents=True, exist_ok=True)
+    jobs = [(a.aekit, n, seed, methods, a.cache) for n in sets for seed in range(1, a.seeds + 1)]
+    jobs.sort(key=lambda j: -len(anomaly_data.load(j[1])[2]))  # the largest sets first
+    results, seconds = {}, {m: 0.0 for m in methods}
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(a.jobs) as pool:
+        for name, seed, out in pool.map(run_one, jobs):
+            results[name, seed] = out
+    table = []
     for name in sets:
         _, x, y = anomaly_data.load(name)
-        runs = {m: [] for m in methods}
-        for seed in range(1, a.seeds + 1):
-            xtr, xte, ytr, yte = split(x, y, seed)
-            for m in methods:
-                t0 = time.perf_counter()
-                s = (recipe_scores(runner, DEFAULT_RECIPE, name, xtr, xte, seed) if m == "aekit"
-                     else BASELINES[m](xtr, xte, seed))
-                seconds[m] += time.perf_counter() - t0
-                runs[m].append(metrics(yte, s))
         for m in methods:
-            auc, ap_ = np.mean(runs[m], axis=0)
+            runs = [results[name, seed][m] for seed in range(1, a.seeds + 1)]
+            seconds[m] += sum(r[2] for r in runs)
+            auc, ap_ = np.mean([r[:2] for r in runs], axis=0)
             row = {"dataset": name, "method": m, "rows": len(y), "dims": x.shape[1],
                    "pct_anomalies": round(100 * float(y.mean()), 2), "roc_auc": round(float(auc), 4),
                    "average_precision": round(float(ap_), 4),
-                   "roc_auc_runs": [round(r[0], 4) for r in runs[m]]}
+                   "roc_auc_runs": [round(r[0], 4) for r in runs]}
             print(json.dumps(row), flush=True)
             table.append(row)
     for m in methods:

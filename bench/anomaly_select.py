@@ -23,6 +23,7 @@ Recipe vocabulary (bench/anomaly.py implements each):
           every width capped to [1, d - 1]
   seeds   members per width with seeds s, s+1000, ... (default 1)
           | ens_pow2_from2 (2, 4, ... <= d/2) | ens_upto8 (1, 2, ..., 8)
+          | ens_pow2_all (1, 2, 4, ... <= d - 1)
   seeds   members per width with seeds s, s+1000, ... (default 1)
   score   mse (mean squared error over features) | fstd (mean over features
           of err_j / mean training err_j)
@@ -67,6 +68,13 @@ def grid():
         for width in ("fixed2", "ens_pow2"):
             for score in ("mse", "fstd"):
                 out.append({"scale": scale, "arch": "linear", "width": width, "score": score, "trim": 0.1})
+    # round 3, after round 2 favoured the refit: a deeper trim
+    for score in ("mse", "fstd"):
+        out.append({"scale": "robust", "arch": "linear", "width": "ens_pow2", "score": score, "trim": 0.2})
+    # round 4: deeper still, and widths up to d - 1
+    out.append({"scale": "robust", "arch": "linear", "width": "ens_pow2", "score": "mse", "trim": 0.3})
+    for trim in (0.1, 0.2):
+        out.append({"scale": "robust", "arch": "linear", "width": "ens_pow2_all", "score": "mse", "trim": trim})
     return out
 
 

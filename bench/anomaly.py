@@ -101,11 +101,12 @@ def read_csv(path, d):
 
 
 def aekit_errors(exe, xtr_s, xte_s, width, seed, hidden=None, activation="linear",
-                 epochs=100, patience=10, threads=None, fit_rows=None):
+                 epochs=100, patience=10, threads=None, fit_rows=None, codes=False):
     """Trains `aekit detect --scale none` on already-scaled rows (those of
     `fit_rows` only, if given) and returns the squared reconstruction errors
     per row and feature of all training and test rows, and the seconds the
-    training took."""
+    training took; with `codes`, also the codes of the training and test rows
+    (`aekit encode`)."""
     d = xtr_s.shape[1]
     with tempfile.TemporaryDirectory() as tmp:
         tr, te = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
@@ -133,6 +134,15 @@ def aekit_errors(exe, xtr_s, xte_s, width, seed, hidden=None, activation="linear
             subprocess.run(rcmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             xs = xtr_s if path == tr else xte_s
             out.append((read_csv(rec, d) - xs) ** 2)
+        if codes:
+            for path in (tr, te):
+                enc = os.path.join(tmp, "enc.csv")
+                ecmd = [exe, "encode", model, path, "--out", enc]
+                if threads:
+                    ecmd += ["--threads", str(threads)]
+                subprocess.run(ecmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                out.append(read_csv(enc, width))
+            return out[0], out[1], seconds, out[2], out[3]
     return out[0], out[1], seconds
 
 

@@ -157,6 +157,63 @@ def analyse(path):
         print(f"  {rc:<38} complexity {c}  mean AUC {-m:.4f}  diff {d:+.4f} (se {se:.4f})")
 
 
+def code_distance(c_tr, c_te):
+    """Squared Mahalanobis distance of each code from the training codes
+    (mean and covariance of all training rows' codes; a pseudo-inverse for
+    a singular covariance)."""
+    mu = c_tr.mean(axis=0)
+    cov = np.atleast_2d(np.cov(c_tr - mu, rowvar=False, bias=True))
+    inv = np.linalg.pinv(cov)
+    d = lambda c: np.einsum("ij,jk,ik->i", c - mu, inv, c - mu)  # noqa: E731
+    return d(c_tr), d(c_te)
+
+
+def code_idea_set(args):
+    """Idea A: the default recipe, each member's score joined by how unusual
+    the row's code is (Mahalanobis distance from the training codes), both
+    z-normalised by their training values. Trains each member's refit again
+    (the first fits come from the cache) to read its codes with `aekit encode`.
+    One JSON line per (set, seed, variant)."""
+    exe, set_name, seeds, cache = args
+    _, x, y = anomaly_data.load(set_name)
+    runner = anomaly.Runner(exe, threads=1, cache_dir=cache)
+    lines = []
+    for seed in range(1, seeds + 1):
+        xtr, xte, ytr, yte = anomaly.split(x, y, seed)
+        c, s = anomaly.fit_scaler(xtr, "robust")
+        xtr_s, xte_s = (xtr - c) / s, (xte - c) / s
+        key = (set_name, "robust", seed)
+        parts = []  # per member: (mse_tr, mse_te, maha_tr, maha_te)
+        for w in anomaly.widths_for("ens_pow2", xtr_s):
+            e_tr, _ = runner.errors(key, xtr_s, xte_s, w, seed, "linear")
+            sc = e_tr.mean(axis=1)
+            keep = sc <= np.quantile(sc, 0.7)
+            f = Path(cache) / f"codes_{set_name}_{seed}_{w}.npz"
+            if f.exists():
+                z = np.load(f)
+                r = (z["etr"], z["ete"], z["ctr"], z["cte"])
+            else:
+                r = anomaly.aekit_errors(exe, xtr_s, xte_s, w, seed, threads=1, fit_rows=keep,
+                                         codes=True)
+                np.savez(f, etr=r[0], ete=r[1], ctr=r[3], cte=r[4])
+                r = (r[0], r[1], r[3], r[4])
+            m_tr, m_te = code_distance(r[2], r[3])
+            parts.append((r[0].mean(axis=1), r[1].mean(axis=1), m_tr, m_te))
+        z = lambda tr, te: (te - tr.mean()) / (tr.std() + anomaly.EPS)  # noqa: E731
+        variants = {
+            "robust/linear/ens_pow2/mse/trim0.3": [z(a, b) for a, b, _, _ in parts]
+            if len(parts) > 1 else [parts[0][1]],
+            "robust/linear/ens_pow2/mse+code/trim0.3": [z(a, b) + z(c, d) for a, b, c, d in parts],
+            "robust/linear/ens_pow2/mse+code_widest/trim0.3":
+                [z(a, b) for a, b, _, _ in parts] + [z(parts[-1][2], parts[-1][3])],
+        }
+        for v, terms in variants.items():
+            auc, ap = anomaly.metrics(yte, np.mean(terms, axis=0))
+            lines.append({"dataset": set_name, "seed": seed, "recipe": v + ("/rerun" if "code" not in v else ""),
+                          "roc_auc": round(auc, 4), "average_precision": round(ap, 4)})
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--aekit", default=str(anomaly.ROOT / "target" / "release" / "aekit"))
@@ -166,9 +223,21 @@ def main():
     ap.add_argument("--out", default="anomaly_select.jsonl")
     ap.add_argument("--cache", metavar="DIR", help="keep each model's errors here (.npz) for later runs")
     ap.add_argument("--analyse", metavar="JSONL", help="only analyse an earlier run's results")
+    ap.add_argument("--code-idea", metavar="GRID_JSONL", help="run idea A (code Mahalanobis term, "
+                    "needs --cache) and analyse it together with an earlier grid run's results")
     a = ap.parse_args()
     if a.analyse:
         analyse(a.analyse)
+        return
+    if a.code_idea:
+        sets = sorted(a.sets.split(","), key=lambda s: -len(anomaly_data.load(s)[2]))
+        with open(a.out, "w") as f, ProcessPoolExecutor(a.jobs) as pool:
+            f.write(Path(a.code_idea).read_text())
+            for lines in pool.map(code_idea_set, [(a.aekit, s, a.seeds, a.cache) for s in sets]):
+                for line in lines:
+                    f.write(json.dumps(line) + "\n")
+                f.flush()
+        analyse(a.out)
         return
     # largest set first so that it does not run alone at the end
     sets = sorted(a.sets.split(","), key=lambda s: -len(anomaly_data.load(s)[2]))

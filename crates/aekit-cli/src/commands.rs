@@ -69,6 +69,11 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
         args.report.quiet,
     )?;
     if !args.report.quiet
+        && let Some(r) = detector.autoencoder.detector_record()
+    {
+        eprint!("{}", crate::report::detector_choices(r));
+    }
+    if !args.report.quiet
         && let Some(a) = detector.autoencoder.anomaly_threshold()
     {
         eprintln!(
@@ -95,6 +100,7 @@ pub fn score(args: &ScoreArgs) -> Result<()> {
         explain: args.explain,
         label: args.label.clone(),
         chunk_rows: args.chunk_rows,
+        exact_rows: args.exact_rows,
     };
     let mut meter = RowMeter::new(args.quiet);
     let report = anomaly::score_file(&model, &args.data, &csv, &args.out, &options, &mut |n| {
@@ -196,6 +202,11 @@ pub fn summary(args: &SummaryArgs) -> Result<()> {
     }
     if let Some(a) = model.anomaly_threshold() {
         println!("anomaly threshold: {:.6} ({:?})", a.threshold, a.rule);
+    }
+    if let Some(r) = model.detector_record() {
+        for line in crate::report::detector_choices(r).lines() {
+            println!("detector {line}");
+        }
     }
     let h = &meta.history;
     if let Some(last) = h.last() {

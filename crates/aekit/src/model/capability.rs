@@ -1,6 +1,6 @@
 //! What a fitted model can do, as small traits that tasks ask for (after
-//! scikit-learn's mixins): encode rows to codes, decode codes, and map
-//! inputs to outputs. A kind offers the ones it can; asking a model for one
+//! scikit-learn's mixins): encode rows to codes, decode codes, map
+//! inputs to outputs, and score rows as anomalies. A kind offers the ones it can; asking a model for one
 //! its kind lacks is an error that says which kinds have it.
 
 use std::fmt;
@@ -34,6 +34,16 @@ pub trait Predict {
     fn prediction_errors(&self, inputs: &Matrix, targets: &Matrix) -> Result<Vec<f32>>;
 }
 
+/// Rows to anomaly scores: higher is more anomalous.
+pub trait Score {
+    /// Each scaled row's anomaly score (a dense model's reconstruction MSE;
+    /// an ensemble's z-averaged member MSEs).
+    fn scores(&self, scaled: &Matrix) -> Result<Vec<f64>>;
+    /// Each scaled row's squared error per feature (an ensemble's: the
+    /// mean over its members), which names the features behind a score.
+    fn feature_errors(&self, scaled: &Matrix) -> Result<Matrix>;
+}
+
 /// A fitted model of any kind.
 pub trait FittedNetwork: Send + Sync + fmt::Debug {
     /// Input width.
@@ -46,6 +56,8 @@ pub trait FittedNetwork: Send + Sync + fmt::Debug {
     fn decoder(&self) -> Option<&dyn Decode>;
     /// Inputs to outputs, if the kind produces rows.
     fn predictor(&self) -> Option<&dyn Predict>;
+    /// Rows to anomaly scores, if the kind scores rows.
+    fn scorer(&self) -> Option<&dyn Score>;
     /// Every stored tensor with its name, in a fixed order.
     fn tensors(&self) -> Vec<NamedTensor>;
     /// A Keras-style summary.
@@ -63,6 +75,18 @@ pub fn check_width(operation: &'static str, expected: usize, got: usize) -> Resu
             got,
         })
     }
+}
+
+/// Squared differences of two matrices of the same shape, element by element.
+pub fn squared_errors(a: &Matrix, b: &Matrix) -> Matrix {
+    Matrix::new(
+        a.values
+            .iter()
+            .zip(&b.values)
+            .map(|(x, y)| (x - y) * (x - y))
+            .collect(),
+        a.n_cols,
+    )
 }
 
 /// Per-row mean squared error between two matrices of the same shape.

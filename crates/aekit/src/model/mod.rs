@@ -7,6 +7,7 @@
 pub mod activation;
 pub mod capability;
 pub mod dense;
+pub mod ensemble;
 pub mod summary;
 pub mod weights;
 
@@ -15,8 +16,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 pub use activation::Activation;
-pub use capability::{Decode, Encode, FittedNetwork, Predict, row_errors};
+pub use capability::{Decode, Encode, FittedNetwork, Predict, Score, row_errors};
 pub use dense::{DenseAutoencoder, DenseAutoencoderConfig};
+pub use ensemble::EnsembleConfig;
 pub use summary::ModelSummary;
 pub use weights::NamedTensor;
 
@@ -30,6 +32,9 @@ use crate::train::{History, Pairs, TrainingConfig, TrainingData, TrainingObserve
 pub enum ModelConfig {
     /// A dense autoencoder (or, with a target table, a dense input -> target model).
     Dense(DenseAutoencoderConfig),
+    /// Dense autoencoders that score rows together (the anomaly detector's
+    /// default): member MSEs standardised by their training scores and averaged.
+    Ensemble(EnsembleConfig),
 }
 
 impl Default for ModelConfig {
@@ -45,13 +50,14 @@ impl From<DenseAutoencoderConfig> for ModelConfig {
 }
 
 /// The kinds this build knows, as the model file names them.
-pub const KINDS: &[&str] = &["dense"];
+pub const KINDS: &[&str] = &["dense", "ensemble"];
 
 impl ModelConfig {
     /// The kind's name, as in the model file.
     pub fn kind(&self) -> &'static str {
         match self {
             ModelConfig::Dense(_) => "dense",
+            ModelConfig::Ensemble(_) => "ensemble",
         }
     }
 
@@ -59,6 +65,7 @@ impl ModelConfig {
     pub fn validate(&self) -> Result<()> {
         match self {
             ModelConfig::Dense(c) => c.validate(),
+            ModelConfig::Ensemble(c) => c.validate(),
         }
     }
 
@@ -67,6 +74,10 @@ impl ModelConfig {
     pub fn output_activation(&self) -> Activation {
         match self {
             ModelConfig::Dense(c) => c.output_activation,
+            ModelConfig::Ensemble(c) => c
+                .members
+                .first()
+                .map_or(Activation::Linear, |m| m.output_activation),
         }
     }
 
@@ -74,6 +85,7 @@ impl ModelConfig {
     pub fn summary(&self, n_inputs: usize, n_outputs: usize) -> ModelSummary {
         match self {
             ModelConfig::Dense(c) => c.summary(n_inputs, n_outputs),
+            ModelConfig::Ensemble(c) => c.summary(n_inputs, n_outputs),
         }
     }
 
@@ -95,6 +107,30 @@ impl ModelConfig {
                 );
                 (Box::new(fitted), history)
             }
+            ModelConfig::Ensemble(c) => {
+                // Each member on the same rows; the history is the last member's.
+                let mut members = Vec::new();
+                let mut history = History::default();
+                for m in &c.members {
+                    let (fitted, h) = dense::training::fit(
+                        m, n_inputs, n_outputs, data, validation, training, observer,
+                    );
+                    members.push(fitted);
+                    history = h;
+                }
+                let pairs = data.clean_pairs();
+                let stats = members
+                    .iter()
+                    .map(|m| {
+                        let errors = m.net_errors(pairs.inputs, pairs.targets);
+                        ensemble::ScoreStats::of(&errors)
+                    })
+                    .collect();
+                (
+                    Box::new(ensemble::EnsembleFitted::new(members, stats, c.clone())),
+                    history,
+                )
+            }
         }
     }
 
@@ -107,6 +143,9 @@ impl ModelConfig {
     ) -> std::result::Result<Box<dyn FittedNetwork>, String> {
         match self {
             ModelConfig::Dense(c) => Ok(Box::new(dense::DenseFitted::from_tensors(
+                c, n_inputs, n_outputs, tensors,
+            )?)),
+            ModelConfig::Ensemble(c) => Ok(Box::new(ensemble::EnsembleFitted::from_tensors(
                 c, n_inputs, n_outputs, tensors,
             )?)),
         }

@@ -431,7 +431,7 @@ pub struct ScoreArgs {
     /// precision are exact up to 10 million rows (about 90 MB kept); past
     /// that they come from a 65 536-bin histogram of the scores, memory
     /// staying flat: the ROC AUC is then printed with a bound on its error
-    /// (typically below 1e-4), and average precision agreed with the exact
+    /// (below 1e-3 in tests), and average precision agreed with the exact
     /// value to within 1e-3 in tests.
     #[arg(long, value_name = "COL")]
     pub label: Option<String>,

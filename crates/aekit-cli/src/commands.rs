@@ -153,7 +153,15 @@ fn finish_training(
                 .val_loss
                 .map(|v| format!(", val_loss {v:.6}"))
                 .unwrap_or_default();
-            eprintln!("kept epoch {}: loss {:.6}{val}", kept.epoch, kept.loss);
+            let whose = if model.kind() == "ensemble" {
+                " (last model)"
+            } else {
+                ""
+            };
+            eprintln!(
+                "kept epoch {}{whose}: loss {:.6}{val}",
+                kept.epoch, kept.loss
+            );
         }
         eprintln!("saved {}", out.display());
     }
@@ -211,7 +219,12 @@ pub fn summary(args: &SummaryArgs) -> Result<()> {
     let h = &meta.history;
     if let Some(last) = h.last() {
         println!(
-            "history: {} epochs, {:?}; {}",
+            "history{}: {} epochs, {:?}; {}",
+            if model.kind() == "ensemble" {
+                " (last model)"
+            } else {
+                ""
+            },
             h.epochs.len(),
             h.stop_reason,
             crate::progress::epoch_line(last, h.epochs.len())

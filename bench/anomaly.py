@@ -12,10 +12,12 @@ splits with random_state s and seeds the detectors with s). Prints JSON
 lines, then a table; --update FILE writes the table between the markers
 `<!-- bench/anomaly.py begin -->` and `<!-- bench/anomaly.py end -->` of FILE.
 
-aekit runs as `recipe_scores(DEFAULT_RECIPE, ...)`: the default that
-bench/anomaly_select.py chose by leave-one-set-out, emulated on today's CLI
-(scaling in Python, `aekit detect --scale none ...`, `aekit reconstruct`
-for per-feature errors) until `aekit detect` does it itself.
+aekit runs as a user runs it: `aekit detect TRAIN --seed s --out M` with
+every other setting at its default (the ensemble that
+bench/anomaly_select.py chose by leave-one-set-out, DEFAULT_RECIPE below),
+then `aekit score M TEST`, whose `score` column is the test score. The
+recipe machinery (`recipe_scores`) stays for bench/anomaly_select.py, which
+emulates candidate defaults on the CLI (`--scale none` on rows scaled here).
 
 Install: see bench/anomaly_data.py (apt r-cran-mlbench; pip numpy pandas
 scikit-learn pyreadr pyod torch tqdm).
@@ -280,6 +282,24 @@ def recipe_scores(runner, recipe, set_name, xtr, xte, seed):
 DEFAULT_RECIPE = {"scale": "robust", "arch": "linear", "width": "ens_pow2", "score": "mse", "trim": 0.3}
 
 
+def run_aekit_default(exe, xtr, xte, seed, threads=1):
+    """Test scores of `aekit detect` with its defaults (and seed `seed`),
+    read back from `aekit score`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tr, te = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
+        model, out = os.path.join(tmp, "m.aekit"), os.path.join(tmp, "scores.csv")
+        write_csv(tr, xtr)
+        write_csv(te, xte)
+        subprocess.run([exe, "detect", tr, "--seed", str(seed), "--threads", str(threads), "--quiet",
+                        "--out", model], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([exe, "score", model, te, "--threads", str(threads), "--quiet", "--out", out],
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(out, newline="") as f:
+            r = csv.reader(f)
+            col = next(r).index("score")
+            return np.array([float(row[col]) for row in r])
+
+
 # ---------------------------------------------------------------- baselines
 
 def run_iforest(xtr, xte, seed):
@@ -346,7 +366,6 @@ def run_one(args):
     torch.set_num_threads(1)
     _, x, y = anomaly_data.load(name)
     xtr, xte, ytr, yte = split(x, y, seed)
-    runner = Runner(exe, threads=1, cache_dir=cache)
     out = {}
     for m in methods:
         f = Path(cache) / f"{m}_{name}_{seed}.npy" if cache and m != "aekit" else None
@@ -354,7 +373,7 @@ def run_one(args):
         if f and f.exists():
             s = np.load(f)
         else:
-            s = (recipe_scores(runner, DEFAULT_RECIPE, name, xtr, xte, seed) if m == "aekit"
+            s = (run_aekit_default(exe, xtr, xte, seed) if m == "aekit"
                  else BASELINES[m](xtr, xte, seed))
             if f:
                 np.save(f, s)

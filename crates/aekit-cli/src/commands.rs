@@ -69,6 +69,11 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
         args.report.quiet,
     )?;
     if !args.report.quiet
+        && let Some(r) = detector.autoencoder.detector_record()
+    {
+        eprint!("{}", crate::report::detector_choices(r));
+    }
+    if !args.report.quiet
         && let Some(a) = detector.autoencoder.anomaly_threshold()
     {
         eprintln!(
@@ -95,6 +100,7 @@ pub fn score(args: &ScoreArgs) -> Result<()> {
         explain: args.explain,
         label: args.label.clone(),
         chunk_rows: args.chunk_rows,
+        exact_rows: args.exact_rows,
     };
     let mut meter = RowMeter::new(args.quiet);
     let report = anomaly::score_file(&model, &args.data, &csv, &args.out, &options, &mut |n| {
@@ -147,7 +153,15 @@ fn finish_training(
                 .val_loss
                 .map(|v| format!(", val_loss {v:.6}"))
                 .unwrap_or_default();
-            eprintln!("kept epoch {}: loss {:.6}{val}", kept.epoch, kept.loss);
+            let whose = if model.kind() == "ensemble" {
+                " (last model)"
+            } else {
+                ""
+            };
+            eprintln!(
+                "kept epoch {}{whose}: loss {:.6}{val}",
+                kept.epoch, kept.loss
+            );
         }
         eprintln!("saved {}", out.display());
     }
@@ -200,10 +214,20 @@ pub fn summary(args: &SummaryArgs) -> Result<()> {
     if let Some(a) = model.anomaly_threshold() {
         println!("anomaly threshold: {:.6} ({:?})", a.threshold, a.rule);
     }
+    if let Some(r) = model.detector_record() {
+        for line in crate::report::detector_choices(r).lines() {
+            println!("detector {line}");
+        }
+    }
     let h = &meta.history;
     if let Some(last) = h.last() {
         println!(
-            "history: {} epochs, {:?}; {}",
+            "history{}: {} epochs, {:?}; {}",
+            if model.kind() == "ensemble" {
+                " (last model)"
+            } else {
+                ""
+            },
             h.epochs.len(),
             h.stop_reason,
             crate::progress::epoch_line(last, h.epochs.len())

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use aekit::tasks::anomaly::ScoreReport;
+use aekit::tasks::anomaly::{DetectorRecord, ScoreReport};
 use aekit::tasks::evaluate::EvaluationReport;
 
 /// The evaluation report as aligned text.
@@ -99,6 +99,13 @@ pub fn score_summary(r: &ScoreReport) -> String {
             |v: Option<f64>| v.map_or("n/a (one class only)".to_string(), |v| format!("{v:.4}"));
         let _ = writeln!(out, "ROC AUC            {}", show(m.roc_auc));
         let _ = writeln!(out, "average precision  {}", show(m.average_precision));
+        if !m.exact {
+            let _ = writeln!(
+                out,
+                "(ROC AUC and average precision from a histogram of the scores: ROC AUC within {:.1e})",
+                m.roc_auc_error_bound
+            );
+        }
         let _ = writeln!(
             out,
             "at the threshold:  precision {:.4}  recall {:.4}  F1 {:.4}",
@@ -156,4 +163,44 @@ pub fn prediction_summary(
         ));
     }
     Ok(text)
+}
+
+/// What a detector chose, in one line per fact.
+pub fn detector_choices(r: &DetectorRecord) -> String {
+    let mut out = String::new();
+    let widths: Vec<String> = r.members.iter().map(|m| m.width.to_string()).collect();
+    let _ = writeln!(out, "scaling: {:?}", r.scale);
+    let _ = writeln!(
+        out,
+        "models: {} (code widths {}){}",
+        r.members.len(),
+        widths.join(", "),
+        if r.members.len() > 1 {
+            ", scores z-normalised by their training scores and averaged"
+        } else {
+            ""
+        }
+    );
+    if r.trim > 0.0 {
+        let _ = writeln!(
+            out,
+            "refit: each model again without the {:.0} % of training rows it rebuilt worst",
+            100.0 * r.trim
+        );
+    }
+    let epochs: Vec<String> = r
+        .members
+        .iter()
+        .map(|m| match m.refit_epochs {
+            Some(e) => format!("width {}: {} + {} ({} rows)", m.width, m.epochs, e, m.rows),
+            None => format!("width {}: {} ({} rows)", m.width, m.epochs, m.rows),
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "epochs{}: {}",
+        if r.trim > 0.0 { " (fit + refit)" } else { "" },
+        epochs.join("; ")
+    );
+    out
 }

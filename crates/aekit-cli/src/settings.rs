@@ -129,6 +129,7 @@ fn columns(args: &ColumnArgs, default_scale: ScaleKind) -> (ColumnRoles, ScaleKi
         None => default_scale,
         Some(Scale::Minmax) => ScaleKind::MinMax,
         Some(Scale::Standard) => ScaleKind::Standard,
+        Some(Scale::Robust) => ScaleKind::Robust,
         Some(Scale::None) => ScaleKind::None,
     };
     (roles, scale)
@@ -326,10 +327,16 @@ pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
         (Some(p), None) => ThresholdRule::Contamination(p),
         (None, None) => base.rule,
     };
+    let widths = match &args.widths {
+        Some(w) => Some(widths("--widths", w)?),
+        None => None,
+    };
     let params = DetectorParams {
         columns,
         scale,
         model,
+        widths,
+        trim: args.trim.unwrap_or(base.trim),
         training,
         rule,
     };

@@ -11,9 +11,12 @@ use rand::seq::SliceRandom;
 
 use crate::data::{ColumnRoles, ImageShape, Matrix, ScaleKind, Scaler, Schema, Table};
 use crate::error::{AekitError, Result};
-use crate::model::{Activation, Decode, Encode, FittedNetwork, ModelConfig, ModelSummary, Predict};
+use crate::model::{
+    Activation, Decode, Encode, FittedNetwork, ModelConfig, ModelSummary, Predict, Score,
+    capability::ReconstructionScore,
+};
 use crate::model_file::{self, FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
-use crate::threshold::AnomalyThreshold;
+use crate::threshold::{AnomalyThreshold, DetectorRecord};
 use crate::train::{
     History, LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingStart,
 };
@@ -67,6 +70,31 @@ impl Sides {
             targets: self.targets.as_ref().unwrap_or(&self.inputs),
         }
     }
+}
+
+/// The rows to fit on and the rows held out for validation, by
+/// `training.validation_split` (None: no split): a seeded shuffle when
+/// `shuffle_before_split`, the last rows otherwise (as Keras takes them).
+pub fn validation_rows(
+    training: &TrainingConfig,
+    n: usize,
+) -> Result<Option<(Vec<usize>, Vec<usize>)>> {
+    let Some(split) = training.validation_split else {
+        return Ok(None);
+    };
+    let n_val = ((n as f64) * split).round() as usize;
+    if n_val == 0 || n_val >= n {
+        return Err(AekitError::param(
+            "validation_split",
+            format!("{split} of {n} rows leaves no rows for training or for validation"),
+        ));
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    if training.shuffle_before_split {
+        order.shuffle(&mut StdRng::seed_from_u64(training.seed ^ SPLIT_STREAM));
+    }
+    let val = order.split_off(n - n_val);
+    Ok(Some((order, val)))
 }
 
 impl AutoencoderParams {
@@ -168,29 +196,15 @@ impl AutoencoderParams {
             None => None,
         };
         if held_out.is_none()
-            && let Some(split) = self.training.validation_split
+            && let Some((fit_rows, val_rows)) =
+                validation_rows(&self.training, rows.inputs.n_rows())?
         {
-            let n = rows.inputs.n_rows();
-            let n_val = ((n as f64) * split).round() as usize;
-            if n_val == 0 || n_val >= n {
-                return Err(AekitError::param(
-                    "validation_split",
-                    format!("{split} of {n} rows leaves no rows for training or for validation"),
-                ));
-            }
-            let mut order: Vec<usize> = (0..n).collect();
-            if self.training.shuffle_before_split {
-                order.shuffle(&mut StdRng::seed_from_u64(
-                    self.training.seed ^ SPLIT_STREAM,
-                ));
-            }
-            // Without shuffling: the last rows, as Keras' validation_split takes them.
             let all = rows;
             held_out = Some(Sides {
-                inputs: all.inputs.gather(&order[n - n_val..]),
-                targets: all.targets.as_ref().map(|t| t.gather(&order[n - n_val..])),
+                inputs: all.inputs.gather(&val_rows),
+                targets: all.targets.as_ref().map(|t| t.gather(&val_rows)),
             });
-            rows = all.split(&order[..n - n_val]);
+            rows = all.split(&fit_rows);
         }
         let scaler = Scaler::fit(self.scale, &rows.inputs.values, rows.inputs.n_cols);
         let target_scaler = rows
@@ -287,6 +301,22 @@ impl AutoencoderParams {
 }
 
 impl Autoencoder {
+    /// Joins metadata and a fitted network built outside [`AutoencoderParams::fit`]
+    /// (an anomaly detector's ensemble).
+    pub fn from_parts(meta: ModelMeta, network: Box<dyn FittedNetwork>) -> Autoencoder {
+        Autoencoder { meta, network }
+    }
+
+    /// Stores what a detector chose, shown by `aekit summary`.
+    pub fn set_detector_record(&mut self, record: Option<DetectorRecord>) {
+        self.meta.tasks.detector = record;
+    }
+
+    /// What the detector chose, for detectors fitted by this version.
+    pub fn detector_record(&self) -> Option<&DetectorRecord> {
+        self.meta.tasks.detector.as_ref()
+    }
+
     /// Everything stored about the model besides its weights.
     pub fn meta(&self) -> &ModelMeta {
         &self.meta
@@ -458,6 +488,27 @@ impl Autoencoder {
     pub fn reconstruction_errors(&self, scaled: &Matrix) -> Result<Vec<f32>> {
         self.refuse_paired("score")?;
         self.predictor("score")?.prediction_errors(scaled, scaled)
+    }
+
+    /// The kind's own scorer, or reconstruction error for kinds without one.
+    fn with_scorer<T>(&self, run: impl FnOnce(&dyn Score) -> Result<T>) -> Result<T> {
+        self.refuse_paired("score")?;
+        match self.network.scorer() {
+            Some(scorer) => run(scorer),
+            None => run(&ReconstructionScore(self.predictor("score")?)),
+        }
+    }
+
+    /// Each scaled row's anomaly score (higher: more anomalous): a dense
+    /// model's reconstruction MSE, an ensemble's z-averaged member MSEs.
+    pub fn anomaly_scores(&self, scaled: &Matrix) -> Result<Vec<f64>> {
+        self.with_scorer(|s| s.scores(scaled))
+    }
+
+    /// Each scaled row's squared error per feature (an ensemble's: the mean
+    /// over its members): what drives its anomaly score.
+    pub fn feature_errors(&self, scaled: &Matrix) -> Result<Matrix> {
+        self.with_scorer(|s| s.feature_errors(scaled))
     }
 
     /// Per-row mean squared error of the outputs for scaled `inputs`

@@ -15,7 +15,7 @@ use crate::data::output::write_atomically;
 use crate::data::{Scaler, Schema};
 use crate::error::{AekitError, Result};
 use crate::model::{DenseAutoencoderConfig, ModelConfig, NamedTensor};
-use crate::threshold::AnomalyThreshold;
+use crate::threshold::{AnomalyThreshold, DetectorRecord};
 use crate::train::{History, TrainingConfig};
 
 /// Metadata key holding the JSON description.
@@ -91,6 +91,10 @@ pub struct TaskData {
     /// The anomaly threshold, for models fitted as detectors.
     #[serde(default)]
     pub anomaly: Option<AnomalyThreshold>,
+    /// What an anomaly detector chose (scaling, models, refit), for
+    /// detectors fitted since the ensemble default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detector: Option<DetectorRecord>,
 }
 
 impl ModelMeta {
@@ -143,6 +147,7 @@ impl From<MetaV1> for ModelMeta {
             history: v1.history,
             tasks: TaskData {
                 anomaly: v1.anomaly,
+                detector: None,
             },
         }
     }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::ScaleKind;
 use crate::error::{AekitError, Result};
 
 /// How the threshold is set from the training scores.
@@ -60,4 +61,30 @@ pub struct AnomalyThreshold {
     pub rule: ThresholdRule,
     /// Share of training rows above the threshold.
     pub training_flagged: f64,
+}
+
+/// What a detector chose and how each of its models trained, stored with
+/// it so that `aekit summary` can show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetectorRecord {
+    /// The feature scaling.
+    pub scale: ScaleKind,
+    /// Share of the worst-rebuilt training rows each member was refitted
+    /// without (0: no refit).
+    pub trim: f64,
+    /// The models, in the order they score.
+    pub members: Vec<MemberRecord>,
+}
+
+/// How one model of a detector trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberRecord {
+    /// Width of its code.
+    pub width: usize,
+    /// Epochs of the first fit (on every training row).
+    pub epochs: usize,
+    /// Epochs of the refit without the trimmed rows (None: no refit).
+    pub refit_epochs: Option<usize>,
+    /// Rows the kept fit trained and validated on.
+    pub rows: usize,
 }

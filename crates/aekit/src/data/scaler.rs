@@ -11,6 +11,12 @@ pub enum ScaleKind {
     MinMax,
     /// Each column to zero mean and unit variance (scikit-learn's StandardScaler).
     Standard,
+    /// Each column centred on its training median and divided by its
+    /// inter-quartile range (q75 - q25, percentiles interpolated linearly
+    /// as numpy's default), as scikit-learn's RobustScaler: a few extreme
+    /// rows move neither. A column whose IQR is 0 falls back to its
+    /// population standard deviation, and to 1 if that is 0 too.
+    Robust,
     /// Values used as they are.
     None,
 }
@@ -47,6 +53,21 @@ impl Scaler {
                     let var = column(j).map(|v| (v - mean).powi(2)).sum::<f64>() / n_rows as f64;
                     (mean, nonzero(var.sqrt()))
                 }
+                ScaleKind::Robust => {
+                    let mut sorted: Vec<f64> = column(j).collect();
+                    sorted.sort_by(f64::total_cmp);
+                    let q = |p: f64| percentile_sorted(&sorted, p);
+                    let iqr = q(0.75) - q(0.25);
+                    let spread = if iqr > f64::EPSILON * 16.0 {
+                        iqr
+                    } else {
+                        let mean = sorted.iter().sum::<f64>() / n_rows as f64;
+                        let var =
+                            sorted.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n_rows as f64;
+                        var.sqrt()
+                    };
+                    (q(0.5), nonzero(spread))
+                }
             })
             .unzip();
         Scaler {
@@ -80,6 +101,17 @@ impl Scaler {
     }
 }
 
+/// The `p` quantile (0-1) of sorted values, interpolated linearly between
+/// the two nearest ranks (numpy's default); NaN for no values.
+pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = p.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
 fn nonzero(spread: f64) -> f64 {
     if spread > f64::EPSILON * 16.0 {
         spread
@@ -108,7 +140,7 @@ mod tests {
     #[test]
     fn constant_column_scales_to_zero_not_nan() {
         let data = [7.0f32, 7.0, 7.0];
-        for kind in [ScaleKind::MinMax, ScaleKind::Standard] {
+        for kind in [ScaleKind::MinMax, ScaleKind::Standard, ScaleKind::Robust] {
             let s = Scaler::fit(kind, &data, 1);
             let mut x = data;
             s.transform(&mut x);
@@ -123,5 +155,27 @@ mod tests {
         let mut x = data;
         s.transform(&mut x);
         assert_eq!(x, [-1.0, 1.0]);
+    }
+
+    #[test]
+    fn robust_uses_median_and_interpolated_iqr() {
+        // numpy: median 3, percentile 25 = 2, 75 = 4 (IQR 2); the outlier 100 moves neither much.
+        let data = [1.0f32, 2.0, 3.0, 4.0, 100.0];
+        let s = Scaler::fit(ScaleKind::Robust, &data, 1);
+        assert_eq!(s.offset, vec![3.0]);
+        assert_eq!(s.scale, vec![2.0]);
+        // 4 rows: percentiles 25 / 75 of [1, 2, 3, 10] are 1.75 and 4.75 (numpy).
+        let s = Scaler::fit(ScaleKind::Robust, &[10.0, 1.0, 3.0, 2.0], 1);
+        assert_eq!(s.offset, vec![2.5]);
+        assert!((s.scale[0] - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn robust_falls_back_to_sd_when_the_iqr_is_zero() {
+        // Mostly zeros with a few ones: IQR 0, population sd of [0 x 8, 1, 1] = 0.4.
+        let data = [0.0f32, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0];
+        let s = Scaler::fit(ScaleKind::Robust, &data, 1);
+        assert_eq!(s.offset, vec![0.0]);
+        assert!((s.scale[0] - 0.4).abs() < 1e-12);
     }
 }

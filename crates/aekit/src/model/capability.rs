@@ -1,6 +1,6 @@
 //! What a fitted model can do, as small traits that tasks ask for (after
-//! scikit-learn's mixins): encode rows to codes, decode codes, and map
-//! inputs to outputs. A kind offers the ones it can; asking a model for one
+//! scikit-learn's mixins): encode rows to codes, decode codes, map
+//! inputs to outputs, and score rows as anomalies. A kind offers the ones it can; asking a model for one
 //! its kind lacks is an error that says which kinds have it.
 
 use std::fmt;
@@ -41,6 +41,42 @@ pub trait Predict {
     fn prediction_errors(&self, inputs: &Matrix, targets: &Matrix) -> Result<Vec<f32>>;
 }
 
+/// Rows to anomaly scores: higher is more anomalous.
+pub trait Score {
+    /// Each scaled row's anomaly score (a dense model's reconstruction MSE;
+    /// an ensemble's z-averaged member MSEs).
+    fn scores(&self, scaled: &Matrix) -> Result<Vec<f64>>;
+    /// Each scaled row's squared error per feature (an ensemble's: the
+    /// mean over its members), which names the features behind a score.
+    fn feature_errors(&self, scaled: &Matrix) -> Result<Matrix>;
+}
+
+/// Anomaly scores from any model that rebuilds its input: each row's
+/// reconstruction MSE, and its per-feature squared errors.
+pub struct ReconstructionScore<'a>(pub &'a dyn Predict);
+
+impl Score for ReconstructionScore<'_> {
+    fn scores(&self, scaled: &Matrix) -> Result<Vec<f64>> {
+        Ok(self
+            .0
+            .prediction_errors(scaled, scaled)?
+            .into_iter()
+            .map(f64::from)
+            .collect())
+    }
+
+    fn feature_errors(&self, scaled: &Matrix) -> Result<Matrix> {
+        let rebuilt = self.0.predict(scaled)?;
+        let values = scaled
+            .values
+            .iter()
+            .zip(&rebuilt.values)
+            .map(|(a, b)| (a - b) * (a - b))
+            .collect();
+        Ok(Matrix::new(values, scaled.n_cols))
+    }
+}
+
 /// A fitted model of any kind.
 pub trait FittedNetwork: Send + Sync + fmt::Debug {
     /// Input width.
@@ -55,6 +91,11 @@ pub trait FittedNetwork: Send + Sync + fmt::Debug {
     fn predictor(&self) -> Option<&dyn Predict>;
     /// New rows from the prior, if the kind is generative.
     fn sampler(&self) -> Option<&dyn Sample> {
+        None
+    }
+    /// Rows to anomaly scores, if the kind scores rows its own way; kinds
+    /// without one are scored by reconstruction error ([`ReconstructionScore`]).
+    fn scorer(&self) -> Option<&dyn Score> {
         None
     }
     /// Every stored tensor with its name, in a fixed order.
@@ -74,6 +115,18 @@ pub fn check_width(operation: &'static str, expected: usize, got: usize) -> Resu
             got,
         })
     }
+}
+
+/// Squared differences of two matrices of the same shape, element by element.
+pub fn squared_errors(a: &Matrix, b: &Matrix) -> Matrix {
+    Matrix::new(
+        a.values
+            .iter()
+            .zip(&b.values)
+            .map(|(x, y)| (x - y) * (x - y))
+            .collect(),
+        a.n_cols,
+    )
 }
 
 /// Per-row mean squared error between two matrices of the same shape.

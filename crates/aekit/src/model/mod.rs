@@ -9,6 +9,7 @@ pub mod burn_inference;
 pub mod capability;
 pub mod conv;
 pub mod dense;
+pub mod ensemble;
 pub mod summary;
 pub mod vae;
 pub mod weights;
@@ -18,9 +19,10 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 pub use activation::Activation;
-pub use capability::{Decode, Encode, FittedNetwork, Predict, Sample, row_errors};
+pub use capability::{Decode, Encode, FittedNetwork, Predict, Sample, Score, row_errors};
 pub use conv::ConvAutoencoderConfig;
 pub use dense::{DenseAutoencoder, DenseAutoencoderConfig};
+pub use ensemble::EnsembleConfig;
 pub use summary::ModelSummary;
 pub use vae::VaeConfig;
 pub use weights::NamedTensor;
@@ -40,6 +42,9 @@ pub enum ModelConfig {
     Conv(ConvAutoencoderConfig),
     /// A variational autoencoder (dense, or convolutional with channels).
     Vae(VaeConfig),
+    /// Dense autoencoders that score rows together (the anomaly detector's
+    /// default): member MSEs standardised by their training scores and averaged.
+    Ensemble(EnsembleConfig),
 }
 
 impl Default for ModelConfig {
@@ -67,7 +72,7 @@ impl From<VaeConfig> for ModelConfig {
 }
 
 /// The kinds this build knows, as the model file names them.
-pub const KINDS: &[&str] = &["dense", "conv", "vae"];
+pub const KINDS: &[&str] = &["dense", "conv", "vae", "ensemble"];
 
 /// The image a conv kind needs, from the row shape.
 fn image_of(input_shape: &[usize]) -> Result<ImageShape> {
@@ -88,6 +93,7 @@ impl ModelConfig {
             ModelConfig::Dense(_) => "dense",
             ModelConfig::Conv(_) => "conv",
             ModelConfig::Vae(_) => "vae",
+            ModelConfig::Ensemble(_) => "ensemble",
         }
     }
 
@@ -97,6 +103,7 @@ impl ModelConfig {
             ModelConfig::Dense(c) => c.validate(),
             ModelConfig::Conv(c) => c.validate(),
             ModelConfig::Vae(c) => c.validate(),
+            ModelConfig::Ensemble(c) => c.validate(),
         }
     }
 
@@ -104,7 +111,7 @@ impl ModelConfig {
     /// output values (the data-dependent checks).
     pub fn check_shapes(&self, input_shape: &[usize], n_outputs: usize) -> Result<()> {
         match self {
-            ModelConfig::Dense(_) => Ok(()),
+            ModelConfig::Dense(_) | ModelConfig::Ensemble(_) => Ok(()),
             ModelConfig::Conv(c) => c
                 .check_shapes(image_of(input_shape)?, n_outputs)
                 .map(|_| ()),
@@ -119,6 +126,10 @@ impl ModelConfig {
             ModelConfig::Dense(c) => c.output_activation,
             ModelConfig::Conv(c) => c.output_activation,
             ModelConfig::Vae(c) => c.output_activation,
+            ModelConfig::Ensemble(c) => c
+                .members
+                .first()
+                .map_or(Activation::Linear, |m| m.output_activation),
         }
     }
 
@@ -137,6 +148,7 @@ impl ModelConfig {
                 ImageShape::from_dims(input_shape),
                 n_outputs,
             ),
+            ModelConfig::Ensemble(c) => c.summary(input_shape.iter().product(), n_outputs),
         })
     }
 
@@ -186,6 +198,30 @@ impl ModelConfig {
                 );
                 (Box::new(fitted), history)
             }
+            ModelConfig::Ensemble(c) => {
+                // Each member on the same rows; the history is the last member's.
+                let mut members = Vec::new();
+                let mut history = History::default();
+                for m in &c.members {
+                    let (fitted, h) = dense::training::fit(
+                        m, n_inputs, n_outputs, data, validation, training, observer,
+                    );
+                    members.push(fitted);
+                    history = h;
+                }
+                let pairs = data.clean_pairs();
+                let stats = members
+                    .iter()
+                    .map(|m| {
+                        let errors = m.net_errors(pairs.inputs, pairs.targets);
+                        ensemble::ScoreStats::of(&errors)
+                    })
+                    .collect();
+                (
+                    Box::new(ensemble::EnsembleFitted::new(members, stats, c.clone())),
+                    history,
+                )
+            }
         })
     }
 
@@ -218,6 +254,12 @@ impl ModelConfig {
                 c,
                 input_shape.iter().product(),
                 ImageShape::from_dims(input_shape),
+                n_outputs,
+                tensors,
+            )?)),
+            ModelConfig::Ensemble(c) => Ok(Box::new(ensemble::EnsembleFitted::from_tensors(
+                c,
+                input_shape.iter().product(),
                 n_outputs,
                 tensors,
             )?)),

@@ -166,14 +166,19 @@ impl Confusion {
     pub fn of(truth: &[bool], flags: &[bool]) -> Confusion {
         let mut c = Confusion::default();
         for (&t, &f) in truth.iter().zip(flags) {
-            match (t, f) {
-                (true, true) => c.true_positives += 1,
-                (false, true) => c.false_positives += 1,
-                (false, false) => c.true_negatives += 1,
-                (true, false) => c.false_negatives += 1,
-            }
+            c.add(t, f);
         }
         c
+    }
+
+    /// Tallies one row.
+    pub fn add(&mut self, truth: bool, flag: bool) {
+        match (truth, flag) {
+            (true, true) => self.true_positives += 1,
+            (false, true) => self.false_positives += 1,
+            (false, false) => self.true_negatives += 1,
+            (true, false) => self.false_negatives += 1,
+        }
     }
 
     /// Share of flagged rows that are positive (0 when nothing is flagged).

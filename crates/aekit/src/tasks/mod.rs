@@ -4,3 +4,4 @@ pub mod anomaly;
 pub mod evaluate;
 pub mod latent;
 pub mod metrics;
+pub mod ranking_sketch;

@@ -73,6 +73,15 @@ impl<'a> TrainingData<'a> {
         self
     }
 
+    /// The clean rows: inputs and the targets they should produce (the
+    /// inputs themselves for an autoencoder), without corruption.
+    pub fn clean_pairs(&self) -> Pairs<'a> {
+        Pairs {
+            inputs: self.inputs,
+            targets: self.targets.unwrap_or(self.inputs),
+        }
+    }
+
     /// Training rows.
     pub fn n_rows(&self) -> usize {
         self.inputs.n_rows()

@@ -10,7 +10,9 @@ use crate::backend;
 use crate::data::Matrix;
 use crate::error::Result;
 use crate::kernel::DenseNet;
-use crate::model::capability::{Decode, Encode, FittedNetwork, Predict, check_width};
+use crate::model::capability::{
+    Decode, Encode, FittedNetwork, Predict, Score, check_width, squared_errors,
+};
 use crate::model::summary::ModelSummary;
 use crate::model::weights::NamedTensor;
 
@@ -48,6 +50,16 @@ impl DenseFitted {
             &backend::inference_device(),
         )?;
         Ok(DenseFitted::new(module, config.clone()))
+    }
+
+    /// Per-row mean squared error of the outputs for `inputs` against
+    /// `targets`, for matrices already known to fit the model.
+    pub fn net_errors(&self, inputs: &Matrix, targets: &Matrix) -> Vec<f64> {
+        self.net
+            .row_errors(&inputs.values, &targets.values)
+            .into_iter()
+            .map(f64::from)
+            .collect()
     }
 
     /// The burn module.
@@ -108,6 +120,20 @@ impl Predict for DenseFitted {
     }
 }
 
+impl Score for DenseFitted {
+    fn scores(&self, scaled: &Matrix) -> Result<Vec<f64>> {
+        Ok(self
+            .prediction_errors(scaled, scaled)?
+            .into_iter()
+            .map(f64::from)
+            .collect())
+    }
+
+    fn feature_errors(&self, scaled: &Matrix) -> Result<Matrix> {
+        Ok(squared_errors(scaled, &self.predict(scaled)?))
+    }
+}
+
 impl FittedNetwork for DenseFitted {
     fn input_width(&self) -> usize {
         self.net.input_width(self.net.all())
@@ -126,6 +152,10 @@ impl FittedNetwork for DenseFitted {
     }
 
     fn predictor(&self) -> Option<&dyn Predict> {
+        Some(self)
+    }
+
+    fn scorer(&self) -> Option<&dyn Score> {
         Some(self)
     }
 

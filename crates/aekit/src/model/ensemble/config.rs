@@ -1,0 +1,82 @@
+//! The ensemble kind's architecture: its members' dense configs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AekitError, Result};
+use crate::model::DenseAutoencoderConfig;
+use crate::model::summary::{ModelSummary, SummaryRow};
+
+/// Architecture of an ensemble: one dense config per member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnsembleConfig {
+    /// The members, narrowest code first.
+    pub members: Vec<DenseAutoencoderConfig>,
+}
+
+/// The detector's default member widths for `d` features: 1, 2, 4, 8, ...
+/// up to max(1, d / 2), each capped to [1, d - 1], without repeats.
+/// Chosen by leave-one-set-out over eleven public sets (BENCHMARKS.md):
+/// no single width transferred, the powers of two together did.
+pub fn default_widths(d: usize) -> Vec<usize> {
+    let cap = |k: usize| k.min(d.saturating_sub(1)).max(1);
+    let mut out = Vec::new();
+    let mut k = 1;
+    while k <= (d / 2).max(1) {
+        if !out.contains(&cap(k)) {
+            out.push(cap(k));
+        }
+        k *= 2;
+    }
+    out
+}
+
+impl EnsembleConfig {
+    /// Checks every member.
+    pub fn validate(&self) -> Result<()> {
+        if self.members.is_empty() {
+            return Err(AekitError::param("widths", "an ensemble needs a member"));
+        }
+        self.members.iter().try_for_each(|m| m.validate())
+    }
+
+    /// The members' summaries one after another, layer names prefixed by
+    /// the member (`members.0/encoder.0 (Dense)`).
+    pub fn summary(&self, n_inputs: usize, n_outputs: usize) -> ModelSummary {
+        let rows = self
+            .members
+            .iter()
+            .enumerate()
+            .flat_map(|(i, m)| {
+                m.summary(n_inputs, n_outputs)
+                    .rows
+                    .into_iter()
+                    .map(move |r| SummaryRow {
+                        layer: format!("members.{i}/{}", r.layer),
+                        ..r
+                    })
+            })
+            .collect();
+        ModelSummary {
+            n_features: n_inputs,
+            rows,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_widths_are_powers_of_two_up_to_half_the_features() {
+        assert_eq!(default_widths(1), vec![1]);
+        assert_eq!(default_widths(2), vec![1]);
+        assert_eq!(default_widths(3), vec![1]);
+        assert_eq!(default_widths(8), vec![1, 2, 4]);
+        assert_eq!(default_widths(9), vec![1, 2, 4]);
+        assert_eq!(default_widths(13), vec![1, 2, 4]);
+        assert_eq!(default_widths(16), vec![1, 2, 4, 8]);
+        assert_eq!(default_widths(36), vec![1, 2, 4, 8, 16]);
+        assert_eq!(default_widths(64), vec![1, 2, 4, 8, 16, 32]);
+    }
+}

@@ -1,0 +1,282 @@
+//! A fitted ensemble: its dense members and the mean and spread of each
+//! member's training scores, which put the members on one scale.
+
+use std::collections::HashMap;
+
+use super::config::EnsembleConfig;
+use crate::data::Matrix;
+use crate::error::Result;
+use crate::model::capability::{Decode, Encode, FittedNetwork, Predict, Score, check_width};
+use crate::model::dense::DenseFitted;
+use crate::model::summary::ModelSummary;
+use crate::model::weights::NamedTensor;
+
+/// Added to a member's spread so that a member with constant training
+/// scores divides by something.
+pub const SPREAD_EPSILON: f64 = 1e-12;
+
+/// Mean and population standard deviation of one member's training scores.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreStats {
+    /// Mean training score.
+    pub mean: f64,
+    /// Population standard deviation of the training scores.
+    pub sd: f64,
+}
+
+impl ScoreStats {
+    /// The statistics of `scores`.
+    pub fn of(scores: &[f64]) -> ScoreStats {
+        let n = scores.len().max(1) as f64;
+        let mean = scores.iter().sum::<f64>() / n;
+        let var = scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / n;
+        ScoreStats {
+            mean,
+            sd: var.sqrt(),
+        }
+    }
+}
+
+/// Per-row mean over members of (score - mean) / (sd + 1e-12); a single
+/// member's scores are returned as they are.
+pub fn combine_z(member_scores: &[Vec<f64>], stats: &[ScoreStats]) -> Vec<f64> {
+    if member_scores.len() == 1 {
+        return member_scores[0].clone();
+    }
+    let n = member_scores.first().map_or(0, Vec::len);
+    let m = member_scores.len() as f64;
+    (0..n)
+        .map(|r| {
+            member_scores
+                .iter()
+                .zip(stats)
+                .map(|(s, st)| (s[r] - st.mean) / (st.sd + SPREAD_EPSILON))
+                .sum::<f64>()
+                / m
+        })
+        .collect()
+}
+
+/// A trained ensemble.
+#[derive(Debug)]
+pub struct EnsembleFitted {
+    members: Vec<DenseFitted>,
+    stats: Vec<ScoreStats>,
+    config: EnsembleConfig,
+}
+
+/// Name of the tensor holding the members' training-score means.
+const MEAN_TENSOR: &str = "scores.mean";
+/// Name of the tensor holding their standard deviations.
+const SD_TENSOR: &str = "scores.sd";
+
+impl EnsembleFitted {
+    /// Joins fitted members with their training-score statistics.
+    pub fn new(
+        members: Vec<DenseFitted>,
+        stats: Vec<ScoreStats>,
+        config: EnsembleConfig,
+    ) -> EnsembleFitted {
+        EnsembleFitted {
+            members,
+            stats,
+            config,
+        }
+    }
+
+    /// Joins fitted members, taking each member's statistics from its
+    /// scores on `scaled` (the training rows).
+    pub fn from_training_rows(
+        members: Vec<DenseFitted>,
+        config: EnsembleConfig,
+        scaled: &Matrix,
+    ) -> Result<EnsembleFitted> {
+        let stats = members
+            .iter()
+            .map(|m| Ok(ScoreStats::of(&m.scores(scaled)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(EnsembleFitted::new(members, stats, config))
+    }
+
+    /// The members.
+    pub fn members(&self) -> &[DenseFitted] {
+        &self.members
+    }
+
+    /// Each member's training-score statistics.
+    pub fn stats(&self) -> &[ScoreStats] {
+        &self.stats
+    }
+
+    /// Rebuilds an ensemble from `config` and stored tensors, checking each one.
+    pub fn from_tensors(
+        config: &EnsembleConfig,
+        n_inputs: usize,
+        n_outputs: usize,
+        tensors: &HashMap<String, NamedTensor>,
+    ) -> std::result::Result<EnsembleFitted, String> {
+        let m = config.members.len();
+        let vector = |name: &str| -> std::result::Result<Vec<f32>, String> {
+            let t = tensors
+                .get(name)
+                .ok_or_else(|| format!("tensor '{name}' is missing"))?;
+            if t.shape != [m] {
+                return Err(format!(
+                    "tensor '{name}' has shape {:?}, the ensemble has {m} members",
+                    t.shape
+                ));
+            }
+            Ok(t.values.clone())
+        };
+        let (mean, sd) = (vector(MEAN_TENSOR)?, vector(SD_TENSOR)?);
+        let stats = mean
+            .iter()
+            .zip(&sd)
+            .map(|(&mean, &sd)| ScoreStats {
+                mean: f64::from(mean),
+                sd: f64::from(sd),
+            })
+            .collect();
+        let members = config
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let prefix = format!("members.{i}.");
+                let own: HashMap<String, NamedTensor> = tensors
+                    .iter()
+                    .filter_map(|(name, t)| {
+                        name.strip_prefix(&prefix).map(|rest| {
+                            (
+                                rest.to_string(),
+                                NamedTensor {
+                                    name: rest.to_string(),
+                                    ..t.clone()
+                                },
+                            )
+                        })
+                    })
+                    .collect();
+                DenseFitted::from_tensors(c, n_inputs, n_outputs, &own)
+                    .map_err(|e| format!("member {i}: {e}"))
+            })
+            .collect::<std::result::Result<Vec<_>, String>>()?;
+        Ok(EnsembleFitted::new(members, stats, config.clone()))
+    }
+
+    /// Each member's scores of `scaled`.
+    pub fn member_scores(&self, scaled: &Matrix) -> Result<Vec<Vec<f64>>> {
+        self.members.iter().map(|m| m.scores(scaled)).collect()
+    }
+}
+
+impl Score for EnsembleFitted {
+    fn scores(&self, scaled: &Matrix) -> Result<Vec<f64>> {
+        check_width("score", self.input_width(), scaled.n_cols)?;
+        Ok(combine_z(&self.member_scores(scaled)?, &self.stats))
+    }
+
+    fn feature_errors(&self, scaled: &Matrix) -> Result<Matrix> {
+        let mut sum: Option<Matrix> = None;
+        for m in &self.members {
+            let e = m.feature_errors(scaled)?;
+            match &mut sum {
+                None => sum = Some(e),
+                Some(s) => s
+                    .values
+                    .iter_mut()
+                    .zip(&e.values)
+                    .for_each(|(a, b)| *a += b),
+            }
+        }
+        let mut sum = sum.unwrap_or_else(|| Matrix::new(Vec::new(), scaled.n_cols));
+        let n = self.members.len().max(1) as f32;
+        sum.values.iter_mut().for_each(|v| *v /= n);
+        Ok(sum)
+    }
+}
+
+impl FittedNetwork for EnsembleFitted {
+    fn input_width(&self) -> usize {
+        self.members.first().map_or(0, |m| m.input_width())
+    }
+
+    fn output_width(&self) -> usize {
+        self.members.first().map_or(0, |m| m.output_width())
+    }
+
+    fn encoder(&self) -> Option<&dyn Encode> {
+        None
+    }
+
+    fn decoder(&self) -> Option<&dyn Decode> {
+        None
+    }
+
+    fn predictor(&self) -> Option<&dyn Predict> {
+        None
+    }
+
+    fn scorer(&self) -> Option<&dyn Score> {
+        Some(self)
+    }
+
+    fn tensors(&self) -> Vec<NamedTensor> {
+        let mut out: Vec<NamedTensor> = self
+            .members
+            .iter()
+            .enumerate()
+            .flat_map(|(i, m)| {
+                m.tensors().into_iter().map(move |t| NamedTensor {
+                    name: format!("members.{i}.{}", t.name),
+                    ..t
+                })
+            })
+            .collect();
+        let m = self.stats.len();
+        for (name, value) in [
+            (
+                MEAN_TENSOR,
+                self.stats.iter().map(|s| s.mean as f32).collect(),
+            ),
+            (SD_TENSOR, self.stats.iter().map(|s| s.sd as f32).collect()),
+        ] {
+            out.push(NamedTensor {
+                name: name.to_string(),
+                shape: vec![m],
+                values: value,
+            });
+        }
+        out
+    }
+
+    fn summary(&self) -> ModelSummary {
+        self.config.summary(self.input_width(), self.output_width())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn z_combination_averages_standardised_members() {
+        let scores = vec![vec![1.0, 2.0, 3.0], vec![10.0, 30.0, 20.0]];
+        let stats = [ScoreStats::of(&scores[0]), ScoreStats::of(&scores[1])];
+        assert!((stats[0].mean - 2.0).abs() < 1e-12);
+        assert!((stats[0].sd - (2.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        let z = combine_z(&scores, &stats);
+        let s = (2.0f64 / 3.0).sqrt();
+        let s2 = (200.0f64 / 3.0).sqrt();
+        let want = [
+            (-1.0 / s + -10.0 / s2) / 2.0,
+            (0.0 / s + 10.0 / s2) / 2.0,
+            (1.0 / s + 0.0 / s2) / 2.0,
+        ];
+        for (a, b) in z.iter().zip(want) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+        // One member: its raw scores.
+        assert_eq!(combine_z(&scores[..1], &stats[..1]), scores[0]);
+    }
+}

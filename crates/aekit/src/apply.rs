@@ -51,6 +51,14 @@ enum Leading<'a> {
     Features(&'a Schema),
 }
 
+/// Column kinds of rows in a schema's layout: numbers, then one text
+/// column per one-hot block.
+fn feature_kinds(schema: &Schema) -> Vec<ColumnKind> {
+    let mut kinds = vec![ColumnKind::Float32; schema.numeric_features().len()];
+    kinds.extend(schema.one_hot.iter().map(|_| ColumnKind::Utf8));
+    kinds
+}
+
 /// Builds rows from a block of values followed by copied columns.
 fn assemble(
     table: &Table,
@@ -61,10 +69,7 @@ fn assemble(
 ) -> OutputTable {
     let (mut header, mut kinds) = match &leading {
         Leading::Numbers(names) => (names.clone(), vec![ColumnKind::Float32; names.len()]),
-        Leading::Features(schema) => {
-            let mut kinds = vec![ColumnKind::Float32; schema.numeric_features().len()];
-            kinds.extend(schema.one_hot.iter().map(|_| ColumnKind::Utf8));
-            (schema.output_columns(), kinds)
+        Leading::Features(schema) => (schema.output_columns(), feature_kinds(schema)),
         }
     };
     header.extend(copied.iter().map(|(n, _)| n.clone()));
@@ -182,6 +187,7 @@ pub fn sample(model: &Autoencoder, n: usize, seed: u64) -> Result<(OutputTable, 
         OutputTable {
             header: schema.output_columns(),
             rows,
+            kinds: feature_kinds(schema),
         },
         values,
     ))

@@ -70,7 +70,6 @@ fn assemble(
     let (mut header, mut kinds) = match &leading {
         Leading::Numbers(names) => (names.clone(), vec![ColumnKind::Float32; names.len()]),
         Leading::Features(schema) => (schema.output_columns(), feature_kinds(schema)),
-        }
     };
     header.extend(copied.iter().map(|(n, _)| n.clone()));
     kinds.extend(copied.iter().map(|_| ColumnKind::Utf8));

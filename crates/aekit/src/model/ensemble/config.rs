@@ -57,7 +57,7 @@ impl EnsembleConfig {
             })
             .collect();
         ModelSummary {
-            n_features: n_inputs,
+            input_shape: vec![n_inputs],
             rows,
         }
     }

@@ -9,10 +9,12 @@
 use super::metrics::{average_precision, roc_auc};
 
 /// Rows kept exactly by default before switching to the histogram:
-/// about 90 MB (a score and a label per row).
+/// about 90 MB (a score and a label per row), plus 8 MB while switching.
 pub const DEFAULT_EXACT_ROWS: usize = 10_000_000;
 /// Histogram bins between the quantiles of the exact rows.
 pub const QUANTILE_BINS: usize = 1 << 16;
+/// Exact rows (at most) whose quantiles give the bin edges.
+const EDGE_SAMPLE: usize = 1 << 20;
 /// Widening bins below and above the exact rows' range (each twice the last).
 const TAIL_BINS: usize = 40;
 
@@ -129,10 +131,23 @@ impl RankingSketch {
             h.add(score, label);
             return;
         }
+        if self.scores.len() == self.scores.capacity() {
+            // Grow by doubling, but never past the limit: memory stays at
+            // about 9 bytes for each of `limit` rows.
+            let extra = self
+                .scores
+                .len()
+                .max(1024)
+                .min(self.limit + 1 - self.scores.len());
+            self.scores.reserve_exact(extra);
+            self.labels.reserve_exact(extra);
+        }
         self.scores.push(score);
         self.labels.push(label);
         if self.scores.len() > self.limit {
-            let mut sorted = self.scores.clone();
+            // Bin edges from at most EDGE_SAMPLE evenly spaced exact rows.
+            let step = self.scores.len().div_ceil(EDGE_SAMPLE);
+            let mut sorted: Vec<f64> = self.scores.iter().step_by(step).copied().collect();
             sorted.sort_by(f64::total_cmp);
             let mut h = Histogram::from_sorted(&sorted);
             for (&s, &l) in self.scores.iter().zip(&self.labels) {

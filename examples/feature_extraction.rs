@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..Default::default()
     };
     let started = std::time::Instant::now();
-    let model = params.fit(&train, Some(&test), &mut EveryTwenty)?;
+    let model = params.fit(&train, Some((&test).into()), &mut EveryTwenty)?;
     println!(
         "trained in {:.1}s (seed {seed})",
         started.elapsed().as_secs_f64()

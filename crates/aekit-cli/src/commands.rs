@@ -35,7 +35,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         Some(target) => params.fit_paired(
             &table,
             target,
-            validation.as_ref().zip(validation_target.as_ref()).or(match &validation {
+            validation.as_ref().zip(validation_target.as_ref()).map(|(v, t)| (v.into(), t.into())).or(match &validation {
                 Some(_) => anyhow::bail!(
                     "a paired model validates on input and target files: give --validation-target with --validation"
                 ),
@@ -43,7 +43,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             }),
             &mut printer,
         )?,
-        None => params.fit(&table, validation.as_ref(), &mut printer)?,
+        None => params.fit(&table, validation.as_ref().map(Into::into), &mut printer)?,
     };
     finish_training(
         &model,
@@ -270,7 +270,7 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         .map(|p| Table::read(p, &csv))
         .transpose()?;
     let reference = match (&clean_table, add_noise) {
-        (Some(t), _) => apply::CleanReference::Table(t),
+        (Some(t), _) => apply::CleanReference::Clean(t.into()),
         (None, Some(noise)) => apply::CleanReference::AddNoise(noise, args.seed),
         (None, None) => apply::CleanReference::Unknown,
     };

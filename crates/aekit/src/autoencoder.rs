@@ -9,7 +9,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::data::{ColumnRoles, Matrix, ScaleKind, Scaler, Schema, Table};
+use ndarray::{Array1, Array2, AsArray, Ix2};
+
+use crate::data::{ColumnRoles, Dataset, Matrix, ScaleKind, Scaler, Schema};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, Decode, Encode, FittedNetwork, ModelConfig, ModelSummary, Predict};
 use crate::model_file::{self, FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
@@ -85,38 +87,43 @@ impl AutoencoderParams {
     /// last `validation_split` of `train`), reporting progress to `observer`.
     /// With `training.noise`, it learns to rebuild clean rows from corrupted
     /// ones (a denoising autoencoder).
-    pub fn fit(
+    pub fn fit<'d>(
         &self,
-        train: &Table,
-        validation: Option<&Table>,
+        train: impl Into<Dataset<'d>>,
+        validation: Option<Dataset<'_>>,
         observer: &mut dyn TrainingObserver,
     ) -> Result<Autoencoder> {
-        self.fit_tables(train, None, validation.map(|v| (v, None)), observer)
+        self.fit_tables(
+            &train.into(),
+            None,
+            validation.as_ref().map(|v| (v, None)),
+            observer,
+        )
     }
 
     /// Fits a paired model: row i of `inputs` maps to row i of `targets`.
     /// The decoder ends at the target width; each table's columns are
     /// resolved and scaled on their own, and both layouts are stored.
-    pub fn fit_paired(
+    pub fn fit_paired<'d, 't>(
         &self,
-        inputs: &Table,
-        targets: &Table,
-        validation: Option<(&Table, &Table)>,
+        inputs: impl Into<Dataset<'d>>,
+        targets: impl Into<Dataset<'t>>,
+        validation: Option<(Dataset<'_>, Dataset<'_>)>,
         observer: &mut dyn TrainingObserver,
     ) -> Result<Autoencoder> {
         self.fit_tables(
-            inputs,
-            Some(targets),
-            validation.map(|(i, t)| (i, Some(t))),
+            &inputs.into(),
+            Some(&targets.into()),
+            validation.as_ref().map(|(i, t)| (i, Some(t))),
             observer,
         )
     }
 
     fn fit_tables(
         &self,
-        train: &Table,
-        target: Option<&Table>,
-        validation: Option<(&Table, Option<&Table>)>,
+        train: &Dataset<'_>,
+        target: Option<&Dataset<'_>>,
+        validation: Option<(&Dataset<'_>, Option<&Dataset<'_>>)>,
         observer: &mut dyn TrainingObserver,
     ) -> Result<Autoencoder> {
         self.validate()?;
@@ -125,7 +132,7 @@ impl AutoencoderParams {
         let target_schema = target
             .map(|t| Ok::<_, AekitError>(self.columns.present_in(t).resolve(t)?.schema))
             .transpose()?;
-        let read = |inputs: &Table, targets: Option<&Table>| -> Result<Sides> {
+        let read = |inputs: &Dataset<'_>, targets: Option<&Dataset<'_>>| -> Result<Sides> {
             let sides = Sides {
                 inputs: schema.input_matrix(inputs)?,
                 targets: match (&target_schema, targets) {
@@ -136,17 +143,12 @@ impl AutoencoderParams {
             if let (Some(t), Some(table)) = (&sides.targets, targets)
                 && t.n_rows() != sides.inputs.n_rows()
             {
-                return Err(AekitError::Data {
-                    path: table.path().to_path_buf(),
-                    row: None,
-                    column: None,
-                    message: format!(
-                        "has {} rows, but the inputs {} have {}: row i of the target pairs with row i of the input",
-                        t.n_rows(),
-                        inputs.path().display(),
-                        sides.inputs.n_rows()
-                    ),
-                });
+                return Err(table.error(format!(
+                    "has {} rows, but the inputs {} have {}: row i of the target pairs with row i of the input",
+                    t.n_rows(),
+                    inputs.describe(),
+                    sides.inputs.n_rows()
+                )));
             }
             Ok(sides)
         };
@@ -317,18 +319,24 @@ impl Autoencoder {
         self.network.summary()
     }
 
-    /// The model's feature columns of `table`, scaled as in training.
-    pub fn scaled_features(&self, table: &Table) -> Result<Matrix> {
-        let mut m = self.meta.input.schema.input_matrix(table)?;
+    /// The model's feature columns of `data`, scaled as in training.
+    pub fn scaled_features<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Matrix> {
+        self.scaled(&data.into(), true)
+    }
+
+    /// The model's input columns of `data`, scaled; with `finite` false,
+    /// array values that are not finite are let through.
+    pub(crate) fn scaled(&self, data: &Dataset<'_>, finite: bool) -> Result<Matrix> {
+        let mut m = self.meta.input.schema.read_inputs(data, finite)?;
         self.meta.input.scaler.transform(&mut m.values);
         Ok(m)
     }
 
-    /// The target columns of `table`, scaled as the model's outputs are
+    /// The target columns of `data`, scaled as the model's outputs are
     /// (the input's columns and scaler when the model is not paired).
-    pub fn scaled_targets(&self, table: &Table) -> Result<Matrix> {
+    pub fn scaled_targets<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Matrix> {
         let output = self.meta.output();
-        let mut m = output.schema.input_matrix(table)?;
+        let mut m = output.schema.input_matrix(&data.into())?;
         output.scaler.transform(&mut m.values);
         Ok(m)
     }
@@ -398,7 +406,7 @@ impl Autoencoder {
 
     /// Scaled outputs of a model for scaled inputs: for a paired model, its
     /// predicted targets.
-    pub fn predict(&self, scaled: &Matrix) -> Result<Matrix> {
+    pub fn predict_scaled(&self, scaled: &Matrix) -> Result<Matrix> {
         self.predictor("predict")?.predict(scaled)
     }
 
@@ -413,6 +421,42 @@ impl Autoencoder {
     /// against scaled `targets`.
     pub fn prediction_errors(&self, inputs: &Matrix, targets: &Matrix) -> Result<Vec<f32>> {
         self.predictor("score")?.prediction_errors(inputs, targets)
+    }
+
+    /// The codes of the rows of `data`, one row of
+    /// [`bottleneck`](Self::bottleneck) values per input row (the
+    /// encoder's output for the rows scaled as in training; scikit-learn's
+    /// `transform`).
+    pub fn transform<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array2<f32>> {
+        into_array(self.encode(&self.scaled_features(data)?)?)
+    }
+
+    /// Rows for codes, in the original units of the model's output
+    /// columns: the decoder alone with the scaling undone (a one-hot
+    /// column comes back as one value per category). The inverse of
+    /// [`transform`](Self::transform) as far as the model can rebuild its input.
+    pub fn inverse_transform<'c>(&self, codes: impl AsArray<'c, f32, Ix2>) -> Result<Array2<f32>> {
+        let mut rows = self.decode(&matrix_of(codes.into()))?;
+        self.unscale_outputs(&mut rows);
+        into_array(rows)
+    }
+
+    /// The model's output for each row of `data`, in the original units of
+    /// its output columns: an autoencoder's reconstruction (a denoiser's
+    /// clean rows), a paired model's predicted targets.
+    pub fn predict<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array2<f32>> {
+        let mut rows = self.predict_scaled(&self.scaled_features(data)?)?;
+        self.unscale_outputs(&mut rows);
+        into_array(rows)
+    }
+
+    /// Each row's anomaly score: its mean squared reconstruction error in
+    /// the scaled space, higher for rows less like the training data (as
+    /// PyOD's decision scores; scikit-learn's `score_samples` has the
+    /// opposite sign).
+    pub fn score_samples<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array1<f64>> {
+        let errors = self.reconstruction_errors(&self.scaled_features(data)?)?;
+        Ok(errors.into_iter().map(f64::from).collect())
     }
 
     /// Writes the model file atomically.
@@ -432,10 +476,29 @@ impl Autoencoder {
     }
 }
 
+/// A matrix as an array of the same shape, without copying.
+pub(crate) fn into_array(m: Matrix) -> Result<Array2<f32>> {
+    let shape = (m.n_rows(), m.n_cols);
+    Array2::from_shape_vec(shape, m.values)
+        .map_err(|e| AekitError::Compute(format!("a {shape:?} result: {e}")))
+}
+
+/// An array's rows as a row-major matrix.
+pub(crate) fn matrix_of(a: ndarray::ArrayView2<'_, f32>) -> Matrix {
+    let values = match a.as_slice() {
+        Some(s) => s.to_vec(),
+        None => a.iter().copied().collect(),
+    };
+    Matrix {
+        values,
+        n_cols: a.ncols(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::CsvOptions;
+    use crate::data::{CsvOptions, Table};
     use crate::model::DenseAutoencoderConfig;
     use crate::train::{Noise, Silent};
 
@@ -516,7 +579,9 @@ mod tests {
         let model = params(3).fit_paired(&x, &y, None, &mut Silent).unwrap();
         assert!(model.is_paired());
         assert_eq!(model.output_schema().features, vec!["p", "q"]);
-        let out = model.predict(&model.scaled_features(&x).unwrap()).unwrap();
+        let out = model
+            .predict_scaled(&model.scaled_features(&x).unwrap())
+            .unwrap();
         assert_eq!((out.n_rows(), out.n_cols), (60, 2));
         assert!(
             model

@@ -1,5 +1,7 @@
-//! Data in and out: CSV tables, column roles, scaling and atomic output.
+//! Data in and out: datasets (CSV tables or arrays in memory), column
+//! roles, scaling and atomic output.
 
+pub mod dataset;
 pub mod encoding;
 pub mod matrix;
 pub mod output;
@@ -7,6 +9,7 @@ pub mod scaler;
 pub mod schema;
 pub mod table;
 
+pub use dataset::{Dataset, Element};
 pub use encoding::LabelEncoder;
 pub use matrix::Matrix;
 pub use scaler::{ScaleKind, Scaler};

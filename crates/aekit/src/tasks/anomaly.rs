@@ -13,7 +13,9 @@ use super::metrics::{Confusion, average_precision, roc_auc};
 use crate::Autoencoder;
 use crate::AutoencoderParams;
 use crate::data::output::{format_value, parent_dir, persist};
-use crate::data::{ColumnRoles, CsvChunks, CsvOptions, Matrix, ScaleKind, Table};
+use ndarray::Array1;
+
+use crate::data::{ColumnRoles, CsvChunks, CsvOptions, Dataset, Matrix, ScaleKind, Table};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, DenseAutoencoderConfig};
 use crate::train::{TrainingConfig, TrainingObserver};
@@ -90,7 +92,13 @@ impl DetectorParams {
 
     /// Fits on `train` (no labels needed) and sets the threshold from the
     /// training rows' scores.
-    pub fn fit(&self, train: &Table, observer: &mut dyn TrainingObserver) -> Result<Detector> {
+    pub fn fit<'d>(
+        &self,
+        train: impl Into<Dataset<'d>>,
+        observer: &mut dyn TrainingObserver,
+    ) -> Result<Detector> {
+        let train = train.into();
+        let train = &train;
         self.validate()?;
         let model = match &self.model {
             Some(m) => m.clone(),
@@ -137,19 +145,17 @@ impl Detector {
             .map_or(f64::INFINITY, |a| a.threshold)
     }
 
-    /// Each row's anomaly score: higher is more anomalous.
-    pub fn decision_function(&self, table: &Table) -> Result<Vec<f64>> {
-        scores(&self.autoencoder, &self.autoencoder.scaled_features(table)?)
+    /// Each row's anomaly score (its reconstruction error): higher is more
+    /// anomalous (PyOD's `decision_function`).
+    pub fn decision_function<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array1<f64>> {
+        self.autoencoder.score_samples(data)
     }
 
-    /// 1 for rows above the threshold, 0 otherwise.
-    pub fn predict(&self, table: &Table) -> Result<Vec<u8>> {
+    /// Whether each row scores above the threshold: `true` flags an
+    /// anomaly (PyOD's `predict`, with 1 as `true`).
+    pub fn predict<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array1<bool>> {
         let t = self.threshold();
-        Ok(self
-            .decision_function(table)?
-            .into_iter()
-            .map(|s| u8::from(s > t))
-            .collect())
+        Ok(self.decision_function(data)?.mapv(|s| s > t))
     }
 }
 

@@ -8,11 +8,11 @@
 
 use std::path::PathBuf;
 
-use aekit::data::{ColumnRoles, CsvOptions, Table};
-use aekit::model::{Activation, DenseAutoencoderConfig};
+use aekit::data::{CsvOptions, Table};
+use aekit::model::Activation;
 use aekit::tasks::evaluate;
-use aekit::train::{EpochRecord, TrainingConfig, TrainingObserver};
-use aekit::{AutoencoderParams, backend};
+use aekit::train::{EpochRecord, TrainingObserver};
+use aekit::{Autoencoder, FitOptions, backend};
 
 struct EveryTwenty;
 
@@ -40,29 +40,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let test = Table::read(data.join("clf_test.csv"), &CsvOptions::default())?;
     backend::set_threads(None)?;
 
-    let params = AutoencoderParams {
-        columns: ColumnRoles {
-            label: Some("label".into()),
-            ..Default::default()
-        },
-        model: DenseAutoencoderConfig {
-            hidden: vec![200, 100],
-            bottleneck: 50,
-            batch_norm: true,
-            activation: Activation::LeakyRelu { slope: 0.3 },
-            ..Default::default()
-        }
-        .into(),
-        training: TrainingConfig {
-            epochs: 200,
-            batch_size: 16,
-            seed,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let params = Autoencoder::params()
+        .label("label")
+        .hidden([200, 100])
+        .bottleneck(50)
+        .batch_norm(true)
+        .activation(Activation::LeakyRelu { slope: 0.3 })
+        .epochs(200)
+        .batch_size(16)
+        .seed(seed);
     let started = std::time::Instant::now();
-    let model = params.fit(&train, Some((&test).into()), &mut EveryTwenty)?;
+    let mut progress = EveryTwenty;
+    let options = FitOptions::new().validation(&test).observer(&mut progress);
+    let model = params.fit_with(&train, options)?;
     println!(
         "trained in {:.1}s (seed {seed})",
         started.elapsed().as_secs_f64()

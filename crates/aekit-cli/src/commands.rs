@@ -6,7 +6,7 @@ use aekit::report::plot;
 use aekit::tasks::anomaly::{self, ScoreOptions, ThresholdRule};
 use aekit::tasks::{evaluate, latent};
 use aekit::train::StopReason;
-use aekit::{Autoencoder, apply, backend};
+use aekit::{Autoencoder, FitOptions, apply, backend};
 use anyhow::{Context, Result};
 
 use std::path::Path;
@@ -30,20 +30,22 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let target = read(&args.target)?;
     let validation = read(&args.validation)?;
     let validation_target = read(&args.validation_target)?;
+    if validation.is_some() && target.is_some() && validation_target.is_none() {
+        anyhow::bail!(
+            "a paired model validates on input and target files: give --validation-target with --validation"
+        );
+    }
     let mut printer = EpochPrinter::new(args.report.quiet);
+    let mut options = FitOptions::new().observer(&mut printer);
+    if let Some(v) = &validation {
+        options = options.validation(v);
+    }
+    if let Some(t) = &validation_target {
+        options = options.validation_target(t);
+    }
     let model = match &target {
-        Some(target) => params.fit_paired(
-            &table,
-            target,
-            validation.as_ref().zip(validation_target.as_ref()).map(|(v, t)| (v.into(), t.into())).or(match &validation {
-                Some(_) => anyhow::bail!(
-                    "a paired model validates on input and target files: give --validation-target with --validation"
-                ),
-                None => None,
-            }),
-            &mut printer,
-        )?,
-        None => params.fit(&table, validation.as_ref().map(Into::into), &mut printer)?,
+        Some(target) => params.fit_paired(&table, target, options)?,
+        None => params.fit_with(&table, options)?,
     };
     finish_training(
         &model,
@@ -61,7 +63,7 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
     backend::set_threads(args.fit.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let mut printer = EpochPrinter::new(args.report.quiet);
-    let detector = params.fit(&table, &mut printer)?;
+    let detector = params.fit_with(&table, FitOptions::new().observer(&mut printer))?;
     finish_training(
         &detector.autoencoder,
         &args.out,

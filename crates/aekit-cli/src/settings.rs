@@ -195,12 +195,12 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
         DenseAutoencoderConfig::default(),
     )?;
     let (columns, scale) = columns(&args.columns, ScaleKind::MinMax);
-    let params = AutoencoderParams {
-        columns,
-        scale,
-        model: model.into(),
-        training,
-    };
+    let params = AutoencoderParams::new()
+        .columns(columns)
+        .scale(scale)
+        .model(model)
+        .training(training)
+        .threads(args.fit.threads);
     params.validate()?;
     Ok(params)
 }
@@ -230,6 +230,7 @@ pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
         model,
         training,
         rule,
+        threads: args.fit.threads,
     };
     params.validate()?;
     Ok(params)

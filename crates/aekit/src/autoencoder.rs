@@ -11,32 +11,25 @@ use rand::seq::SliceRandom;
 
 use ndarray::{Array1, Array2, AsArray, Ix2};
 
-use crate::data::{ColumnRoles, Dataset, Matrix, ScaleKind, Scaler, Schema};
+use crate::data::{Dataset, Matrix, Scaler, Schema};
 use crate::error::{AekitError, Result};
-use crate::model::{Activation, Decode, Encode, FittedNetwork, ModelConfig, ModelSummary, Predict};
+use crate::model::{Activation, Decode, Encode, FittedNetwork, ModelSummary, Predict};
 use crate::model_file::{self, FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
 use crate::threshold::AnomalyThreshold;
 use crate::train::{
-    History, LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingStart,
+    History, LossKind, Pairs, Silent, TrainingData, TrainingObserver, TrainingStart,
 };
+
+mod fit_options;
+mod params;
+
+pub use fit_options::FitOptions;
+pub use params::{AutoencoderParams, AutoencoderValidParams};
+
+use linfa::ParamGuard;
 
 /// Keeps the validation draw apart from other streams drawn from the seed.
 const SPLIT_STREAM: u64 = 0xA5A5_5A5A_0F0F_F0F0;
-
-/// Everything needed to fit a model to a table.
-#[derive(Debug, Clone, Default)]
-pub struct AutoencoderParams {
-    /// Which columns are label, ids or dropped; for paired training the
-    /// same roles apply to the target table, where its columns have them.
-    pub columns: ColumnRoles,
-    /// Feature scaling, fitted on the training table (and, for paired
-    /// training, separately on the target table). Default min-max.
-    pub scale: ScaleKind,
-    /// The model's kind and architecture.
-    pub model: ModelConfig,
-    /// The training schedule, including input noise for denoising.
-    pub training: TrainingConfig,
-}
 
 /// A trained model with the column layout and scalers it was fitted with.
 #[derive(Debug)]
@@ -68,69 +61,82 @@ impl Sides {
 }
 
 impl AutoencoderParams {
-    /// Checks the hyper-parameters that need no data.
-    pub fn validate(&self) -> Result<()> {
-        self.model.validate()?;
-        self.training.validate()?;
-        if self.training.loss == LossKind::Bce
-            && self.model.output_activation() != Activation::Sigmoid
-        {
-            return Err(AekitError::param(
-                "loss",
-                "bce needs a sigmoid output layer (output_activation sigmoid)",
-            ));
-        }
-        Ok(())
+    /// Fits an autoencoder on `train`, validating on the last
+    /// `validation_split` of it when that is set, reporting to no one.
+    /// With [`noise`](Self::noise), it learns to rebuild clean rows from
+    /// corrupted ones (a denoising autoencoder).
+    pub fn fit<'d>(&self, train: impl Into<Dataset<'d>>) -> Result<Autoencoder> {
+        self.fit_with(train, FitOptions::new())
     }
 
-    /// Fits an autoencoder on `train`, validating on `validation` (or on the
-    /// last `validation_split` of `train`), reporting progress to `observer`.
-    /// With `training.noise`, it learns to rebuild clean rows from corrupted
-    /// ones (a denoising autoencoder).
-    pub fn fit<'d>(
+    /// [`fit`](Self::fit) with validation rows and an observer.
+    pub fn fit_with<'d>(
         &self,
         train: impl Into<Dataset<'d>>,
-        validation: Option<Dataset<'_>>,
-        observer: &mut dyn TrainingObserver,
+        options: FitOptions<'_>,
     ) -> Result<Autoencoder> {
-        self.fit_tables(
+        let (validation, validation_target, observer) = options.into_parts();
+        let params = self.check_ref()?;
+        if validation_target.is_some() {
+            return Err(AekitError::param(
+                "validation_target",
+                "is only for paired models, which are given targets",
+            ));
+        }
+        let mut silent = Silent;
+        params.fit_rows(
             &train.into(),
             None,
             validation.as_ref().map(|v| (v, None)),
-            observer,
+            observer.unwrap_or(&mut silent),
         )
     }
 
     /// Fits a paired model: row i of `inputs` maps to row i of `targets`.
-    /// The decoder ends at the target width; each table's columns are
+    /// The decoder ends at the target width; each side's columns are
     /// resolved and scaled on their own, and both layouts are stored.
+    /// Validation, when given, needs both sides
+    /// ([`FitOptions::validation`] and [`FitOptions::validation_target`]).
     pub fn fit_paired<'d, 't>(
         &self,
         inputs: impl Into<Dataset<'d>>,
         targets: impl Into<Dataset<'t>>,
-        validation: Option<(Dataset<'_>, Dataset<'_>)>,
-        observer: &mut dyn TrainingObserver,
+        options: FitOptions<'_>,
     ) -> Result<Autoencoder> {
-        self.fit_tables(
+        let (validation, validation_target, observer) = options.into_parts();
+        let params = self.check_ref()?;
+        let validation = match (&validation, &validation_target) {
+            (Some(v), Some(t)) => Some((v, Some(t))),
+            (None, None) => None,
+            _ => {
+                return Err(AekitError::param(
+                    "validation_target",
+                    "a paired model validates on input and target rows: give both",
+                ));
+            }
+        };
+        let mut silent = Silent;
+        params.fit_rows(
             &inputs.into(),
             Some(&targets.into()),
-            validation.as_ref().map(|(i, t)| (i, Some(t))),
-            observer,
+            validation,
+            observer.unwrap_or(&mut silent),
         )
     }
+}
 
-    fn fit_tables(
+impl AutoencoderValidParams {
+    fn fit_rows(
         &self,
         train: &Dataset<'_>,
         target: Option<&Dataset<'_>>,
         validation: Option<(&Dataset<'_>, Option<&Dataset<'_>>)>,
         observer: &mut dyn TrainingObserver,
     ) -> Result<Autoencoder> {
-        self.validate()?;
-        let resolved = self.columns.resolve(train)?;
+        let resolved = self.columns().resolve(train)?;
         let schema = resolved.schema;
         let target_schema = target
-            .map(|t| Ok::<_, AekitError>(self.columns.present_in(t).resolve(t)?.schema))
+            .map(|t| Ok::<_, AekitError>(self.columns().present_in(t).resolve(t)?.schema))
             .transpose()?;
         let read = |inputs: &Dataset<'_>, targets: Option<&Dataset<'_>>| -> Result<Sides> {
             let sides = Sides {
@@ -154,19 +160,11 @@ impl AutoencoderParams {
         };
         let mut rows = read(train, target)?;
         let mut held_out = match validation {
-            Some((v, vt)) => {
-                if target.is_some() && vt.is_none() {
-                    return Err(AekitError::param(
-                        "validation_target",
-                        "a paired model validates on input and target tables: give both",
-                    ));
-                }
-                Some(read(v, vt)?)
-            }
+            Some((v, vt)) => Some(read(v, vt)?),
             None => None,
         };
         if held_out.is_none()
-            && let Some(split) = self.training.validation_split
+            && let Some(split) = self.training().validation_split
         {
             let n = rows.inputs.n_rows();
             let n_val = ((n as f64) * split).round() as usize;
@@ -177,9 +175,9 @@ impl AutoencoderParams {
                 ));
             }
             let mut order: Vec<usize> = (0..n).collect();
-            if self.training.shuffle_before_split {
+            if self.training().shuffle_before_split {
                 order.shuffle(&mut StdRng::seed_from_u64(
-                    self.training.seed ^ SPLIT_STREAM,
+                    self.training().seed ^ SPLIT_STREAM,
                 ));
             }
             // Without shuffling: the last rows, as Keras' validation_split takes them.
@@ -190,18 +188,18 @@ impl AutoencoderParams {
             });
             rows = all.split(&order[..n - n_val]);
         }
-        let scaler = Scaler::fit(self.scale, &rows.inputs.values, rows.inputs.n_cols);
+        let scaler = Scaler::fit(self.scale(), &rows.inputs.values, rows.inputs.n_cols);
         let target_scaler = rows
             .targets
             .as_ref()
-            .map(|t| Scaler::fit(self.scale, &t.values, t.n_cols));
+            .map(|t| Scaler::fit(self.scale(), &t.values, t.n_cols));
         for sides in std::iter::once(&mut rows).chain(held_out.as_mut()) {
             scaler.transform(&mut sides.inputs.values);
             if let (Some(s), Some(t)) = (&target_scaler, sides.targets.as_mut()) {
                 s.transform(&mut t.values);
             }
         }
-        if self.training.loss == LossKind::Bce
+        if self.training().loss == LossKind::Bce
             && rows
                 .pairs()
                 .targets
@@ -221,26 +219,26 @@ impl AutoencoderParams {
             n_features: rows.inputs.n_cols,
             skipped_text: resolved.skipped_text,
         });
-        let clip = (self.model.output_activation() == Activation::Sigmoid).then_some((0.0, 1.0));
+        let clip = (self.model().output_activation() == Activation::Sigmoid).then_some((0.0, 1.0));
         let data = TrainingData::new(&rows.inputs, rows.targets.as_ref()).with_noise(
-            self.training.noise,
+            self.training().noise,
             clip,
-            self.training.seed,
+            self.training().seed,
         );
         let n_inputs = rows.inputs.n_cols;
         let n_outputs = rows.pairs().targets.n_cols;
-        let (network, history) = self.model.fit(
+        let (network, history) = self.model().fit(
             n_inputs,
             n_outputs,
             &data,
             held_out.as_ref().map(Sides::pairs),
-            &self.training,
+            self.training(),
             observer,
         );
         let meta = ModelMeta {
             format_version: FORMAT_VERSION,
             aekit_version: crate::VERSION.to_string(),
-            model: self.model.clone(),
+            model: self.model().clone(),
             input: Preprocessing {
                 shape: vec![n_inputs],
                 schema,
@@ -254,7 +252,7 @@ impl AutoencoderParams {
                 }),
                 _ => None,
             },
-            training: self.training.clone(),
+            training: self.training().clone(),
             history,
             tasks: TaskData::default(),
         };
@@ -263,6 +261,12 @@ impl AutoencoderParams {
 }
 
 impl Autoencoder {
+    /// Unfitted params with every hyper-parameter at its default, to set
+    /// with setters and [`fit`](AutoencoderParams::fit).
+    pub fn params() -> AutoencoderParams {
+        AutoencoderParams::default()
+    }
+
     /// Everything stored about the model besides its weights.
     pub fn meta(&self) -> &ModelMeta {
         &self.meta
@@ -499,8 +503,7 @@ pub(crate) fn matrix_of(a: ndarray::ArrayView2<'_, f32>) -> Matrix {
 mod tests {
     use super::*;
     use crate::data::{CsvOptions, Table};
-    use crate::model::DenseAutoencoderConfig;
-    use crate::train::{Noise, Silent};
+    use crate::train::Noise;
 
     fn table(name: &str, text: &str) -> (tempfile::TempDir, Table) {
         let dir = tempfile::tempdir().unwrap();
@@ -515,20 +518,11 @@ mod tests {
     }
 
     fn params(epochs: usize) -> AutoencoderParams {
-        AutoencoderParams {
-            model: DenseAutoencoderConfig {
-                hidden: vec![6],
-                bottleneck: 2,
-                ..Default::default()
-            }
-            .into(),
-            training: TrainingConfig {
-                epochs,
-                seed: 3,
-                ..Default::default()
-            },
-            ..Default::default()
-        }
+        Autoencoder::params()
+            .hidden([6])
+            .bottleneck(2)
+            .epochs(epochs)
+            .seed(3)
     }
 
     #[test]
@@ -537,7 +531,7 @@ mod tests {
             "a.csv",
             &format!("a,b,c\n{}", rows(40, |i| format!("{i},{},1", i * 2))),
         );
-        let model = params(2).fit(&t, None, &mut Silent).unwrap();
+        let model = params(2).fit(&t).unwrap();
         let narrow = Matrix::new(vec![0.0; 4], 2);
         for result in [
             model.encode(&narrow).err(),
@@ -576,7 +570,7 @@ mod tests {
             "y.csv",
             &format!("p,q\n{}", rows(60, |i| format!("{},{}", i % 3, i))),
         );
-        let model = params(3).fit_paired(&x, &y, None, &mut Silent).unwrap();
+        let model = params(3).fit_paired(&x, &y, FitOptions::new()).unwrap();
         assert!(model.is_paired());
         assert_eq!(model.output_schema().features, vec!["p", "q"]);
         let out = model
@@ -593,7 +587,7 @@ mod tests {
             &format!("p,q\n{}", rows(5, |i| format!("{i},{i}"))),
         );
         let err = params(1)
-            .fit_paired(&x, &short, None, &mut Silent)
+            .fit_paired(&x, &short, FitOptions::new())
             .unwrap_err();
         assert!(err.to_string().contains("short.csv"), "{err}");
     }
@@ -604,14 +598,13 @@ mod tests {
             "a.csv",
             &format!("a,b\n{}", rows(30, |i| format!("{i},{}", i % 4))),
         );
-        let mut p = params(2);
-        p.training.noise = Some(Noise::Mask { probability: 1.5 });
+        let p = params(2).noise(Noise::Mask { probability: 1.5 });
         assert!(matches!(
-            p.fit(&t, None, &mut Silent),
+            p.fit(&t),
             Err(AekitError::InvalidParam { name: "noise", .. })
         ));
-        p.training.noise = Some(Noise::Gaussian { sigma: 0.2 });
-        let model = p.fit(&t, None, &mut Silent).unwrap();
-        assert_eq!(model.meta().training.noise, p.training.noise);
+        let gaussian = Noise::Gaussian { sigma: 0.2 };
+        let model = params(2).noise(gaussian).fit(&t).unwrap();
+        assert_eq!(model.meta().training.noise, Some(gaussian));
     }
 }

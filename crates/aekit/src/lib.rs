@@ -19,7 +19,7 @@ pub mod tasks;
 pub mod threshold;
 pub mod train;
 
-pub use autoencoder::{Autoencoder, AutoencoderParams};
+pub use autoencoder::{Autoencoder, AutoencoderParams, AutoencoderValidParams, FitOptions};
 pub use error::{AekitError, Result};
 
 /// This library's version, written into every model file.

@@ -4,9 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use aekit::data::{CsvOptions, Dataset, Table};
-use aekit::model::DenseAutoencoderConfig;
-use aekit::train::{Silent, TrainingConfig};
-use aekit::{AekitError, Autoencoder, AutoencoderParams};
+use aekit::{AekitError, Autoencoder};
 use ndarray::{Array2, s};
 
 /// 90 rows of 4 features with a 2-D structure, as f64.
@@ -23,26 +21,15 @@ fn rows() -> Array2<f64> {
     })
 }
 
-fn params() -> AutoencoderParams {
-    AutoencoderParams {
-        model: DenseAutoencoderConfig {
-            hidden: vec![6],
-            bottleneck: 2,
-            ..Default::default()
-        }
-        .into(),
-        training: TrainingConfig {
-            epochs: 8,
-            batch_size: 16,
-            seed: 5,
-            ..Default::default()
-        },
-        ..Default::default()
-    }
-}
-
 fn fit(data: Dataset<'_>) -> Autoencoder {
-    params().fit(data, None, &mut Silent).unwrap()
+    Autoencoder::params()
+        .hidden([6])
+        .bottleneck(2)
+        .epochs(8)
+        .batch_size(16)
+        .seed(5)
+        .fit(data)
+        .unwrap()
 }
 
 #[test]

@@ -55,6 +55,24 @@ impl ModelConfig {
         }
     }
 
+    /// The dense architecture, when the model is dense.
+    pub fn as_dense(&self) -> Option<&DenseAutoencoderConfig> {
+        match self {
+            ModelConfig::Dense(c) => Some(c),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The dense architecture to change, when the model is dense.
+    pub fn as_dense_mut(&mut self) -> Option<&mut DenseAutoencoderConfig> {
+        match self {
+            ModelConfig::Dense(c) => Some(c),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
     /// Checks every hyper-parameter that needs no data.
     pub fn validate(&self) -> Result<()> {
         match self {

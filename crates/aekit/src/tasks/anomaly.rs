@@ -10,15 +10,14 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::metrics::{Confusion, average_precision, roc_auc};
-use crate::Autoencoder;
-use crate::AutoencoderParams;
 use crate::data::output::{format_value, parent_dir, persist};
+use crate::{Autoencoder, AutoencoderParams, FitOptions};
 use ndarray::Array1;
 
 use crate::data::{ColumnRoles, CsvChunks, CsvOptions, Dataset, Matrix, ScaleKind, Table};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, DenseAutoencoderConfig};
-use crate::train::{TrainingConfig, TrainingObserver};
+use crate::train::TrainingConfig;
 
 pub use crate::threshold::{AnomalyThreshold, DEFAULT_CONTAMINATION, ThresholdRule};
 
@@ -38,6 +37,8 @@ pub struct DetectorParams {
     pub training: TrainingConfig,
     /// The threshold rule. Default: contamination 0.1.
     pub rule: ThresholdRule,
+    /// CPU threads; `None` takes `RAYON_NUM_THREADS`, else every core.
+    pub threads: Option<usize>,
 }
 
 impl Default for DetectorParams {
@@ -55,6 +56,7 @@ impl Default for DetectorParams {
                 ..TrainingConfig::default()
             },
             rule: ThresholdRule::default(),
+            threads: None,
         }
     }
 }
@@ -84,6 +86,9 @@ impl DetectorParams {
     /// Checks the hyper-parameters that need no data.
     pub fn validate(&self) -> Result<()> {
         self.rule.validate()?;
+        if self.threads == Some(0) {
+            return Err(AekitError::param("threads", "must be at least 1"));
+        }
         if let Some(m) = &self.model {
             m.validate()?;
         }
@@ -92,10 +97,15 @@ impl DetectorParams {
 
     /// Fits on `train` (no labels needed) and sets the threshold from the
     /// training rows' scores.
-    pub fn fit<'d>(
+    pub fn fit<'d>(&self, train: impl Into<Dataset<'d>>) -> Result<Detector> {
+        self.fit_with(train, FitOptions::new())
+    }
+
+    /// [`fit`](Self::fit) with validation rows and an observer.
+    pub fn fit_with<'d>(
         &self,
         train: impl Into<Dataset<'d>>,
-        observer: &mut dyn TrainingObserver,
+        options: FitOptions<'_>,
     ) -> Result<Detector> {
         let train = train.into();
         let train = &train;
@@ -107,13 +117,13 @@ impl DetectorParams {
                 default_architecture(width)
             }
         };
-        let params = AutoencoderParams {
-            columns: self.columns.clone(),
-            scale: self.scale,
-            model: model.into(),
-            training: self.training.clone(),
-        };
-        let mut autoencoder = params.fit(train, None, observer)?;
+        let params = AutoencoderParams::new()
+            .columns(self.columns.clone())
+            .scale(self.scale)
+            .model(model)
+            .training(self.training.clone())
+            .threads(self.threads);
+        let mut autoencoder = params.fit_with(train, options)?;
         let scores = scores(&autoencoder, &autoencoder.scaled_features(train)?)?;
         let threshold = quantile(&scores, self.rule.quantile());
         let flagged = scores.iter().filter(|&&s| s > threshold).count();

@@ -126,7 +126,7 @@ impl AutoencoderParams {
 }
 
 impl AutoencoderValidParams {
-    fn fit_rows(
+    pub(crate) fn fit_rows(
         &self,
         train: &Dataset<'_>,
         target: Option<&Dataset<'_>>,
@@ -432,7 +432,14 @@ impl Autoencoder {
     /// encoder's output for the rows scaled as in training; scikit-learn's
     /// `transform`).
     pub fn transform<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array2<f32>> {
-        into_array(self.encode(&self.scaled_features(data)?)?)
+        self.codes_of(&data.into(), true)
+    }
+
+    /// [`transform`](Self::transform); with `finite` false, array values
+    /// that are not finite go to the model as they are, as linfa's models
+    /// take them.
+    pub(crate) fn codes_of(&self, data: &Dataset<'_>, finite: bool) -> Result<Array2<f32>> {
+        into_array(self.encode(&self.scaled(data, finite)?)?)
     }
 
     /// Rows for codes, in the original units of the model's output
@@ -449,7 +456,13 @@ impl Autoencoder {
     /// its output columns: an autoencoder's reconstruction (a denoiser's
     /// clean rows), a paired model's predicted targets.
     pub fn predict<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array2<f32>> {
-        let mut rows = self.predict_scaled(&self.scaled_features(data)?)?;
+        self.outputs_of(&data.into(), true)
+    }
+
+    /// [`predict`](Self::predict), letting values that are not finite
+    /// through unless `finite`.
+    pub(crate) fn outputs_of(&self, data: &Dataset<'_>, finite: bool) -> Result<Array2<f32>> {
+        let mut rows = self.predict_scaled(&self.scaled(data, finite)?)?;
         self.unscale_outputs(&mut rows);
         into_array(rows)
     }
@@ -459,8 +472,19 @@ impl Autoencoder {
     /// PyOD's decision scores; scikit-learn's `score_samples` has the
     /// opposite sign).
     pub fn score_samples<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array1<f64>> {
-        let errors = self.reconstruction_errors(&self.scaled_features(data)?)?;
+        self.scores_of(&data.into(), true)
+    }
+
+    /// [`score_samples`](Self::score_samples), letting values that are not
+    /// finite through unless `finite`.
+    pub(crate) fn scores_of(&self, data: &Dataset<'_>, finite: bool) -> Result<Array1<f64>> {
+        let errors = self.reconstruction_errors(&self.scaled(data, finite)?)?;
         Ok(errors.into_iter().map(f64::from).collect())
+    }
+
+    /// Width of the model's output rows (the input's, or a paired model's target's).
+    pub fn output_width(&self) -> usize {
+        self.meta.output().width()
     }
 
     /// Writes the model file atomically.

@@ -85,6 +85,9 @@ pub enum AekitError {
         /// What this model is.
         has: String,
     },
+    /// linfa could not use a dataset.
+    #[error(transparent)]
+    Linfa(#[from] linfa::Error),
     /// The numerical work failed (for example a solver that did not converge).
     #[error("{0}")]
     Compute(String),

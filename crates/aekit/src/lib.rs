@@ -12,6 +12,7 @@ pub mod backend;
 pub mod data;
 pub mod error;
 pub mod kernel;
+mod linfa_traits;
 pub mod model;
 pub mod model_file;
 pub mod report;

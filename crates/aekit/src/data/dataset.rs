@@ -81,10 +81,13 @@ impl Values<'_> {
 
 /// The element types a [`Dataset`] can borrow: `f32` (the models' own)
 /// and `f64` (converted as rows are read). Sealed.
-pub trait Element: sealed::Sealed + Copy + 'static {
+pub trait Element: sealed::Sealed + Copy + Send + Sync + 'static {
     /// Wraps an array of this type.
     #[doc(hidden)]
     fn dataset(values: CowArray<'_, Self, Ix2>) -> Dataset<'_>;
+    /// A model's `f32` value as this type.
+    #[doc(hidden)]
+    fn from_f32(value: f32) -> Self;
 }
 
 mod sealed {
@@ -97,11 +100,19 @@ impl Element for f32 {
     fn dataset(values: CowArray<'_, f32, Ix2>) -> Dataset<'_> {
         Dataset::array(Values::F32(values))
     }
+
+    fn from_f32(value: f32) -> f32 {
+        value
+    }
 }
 
 impl Element for f64 {
     fn dataset(values: CowArray<'_, f64, Ix2>) -> Dataset<'_> {
         Dataset::array(Values::F64(values))
+    }
+
+    fn from_f32(value: f32) -> f64 {
+        f64::from(value)
     }
 }
 

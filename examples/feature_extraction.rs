@@ -11,22 +11,20 @@ use std::path::PathBuf;
 use aekit::data::{CsvOptions, Table};
 use aekit::model::Activation;
 use aekit::tasks::evaluate;
-use aekit::train::{EpochRecord, TrainingObserver};
+use aekit::train::{Control, EpochRecord};
 use aekit::{Autoencoder, FitOptions, backend};
 
-struct EveryTwenty;
-
-impl TrainingObserver for EveryTwenty {
-    fn on_epoch_end(&mut self, r: &EpochRecord) {
-        if r.epoch == 1 || r.epoch.is_multiple_of(20) {
-            println!(
-                "epoch {:>3}  loss {:.5}  val_loss {:.5}",
-                r.epoch,
-                r.loss,
-                r.val_loss.unwrap_or(f64::NAN)
-            );
-        }
+/// Prints the first epoch and every twentieth.
+fn every_twenty(r: &EpochRecord) -> Control {
+    if r.epoch == 1 || r.epoch.is_multiple_of(20) {
+        println!(
+            "epoch {:>3}  loss {:.5}  val_loss {:.5}",
+            r.epoch,
+            r.loss,
+            r.val_loss.unwrap_or(f64::NAN)
+        );
     }
+    Control::Continue
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -50,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .batch_size(16)
         .seed(seed);
     let started = std::time::Instant::now();
-    let mut progress = EveryTwenty;
+    let mut progress = every_twenty;
     let options = FitOptions::new().validation(&test).observer(&mut progress);
     let model = params.fit_with(&train, options)?;
     println!(

@@ -22,8 +22,8 @@ use aekit::model::dense::kernel_bridge::inference_net;
 use aekit::model::dense::training::train;
 use aekit::model::{Activation, DenseAutoencoderConfig};
 use aekit::train::batches::to_tensor;
+use aekit::train::{Control, TrainingData, TrainingObserver};
 use aekit::train::{LossKind, OptimizerConfig, TrainingConfig};
-use aekit::train::{TrainingData, TrainingObserver};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -328,8 +328,9 @@ struct LastBatch {
 }
 
 impl TrainingObserver for LastBatch {
-    fn on_batch_end(&mut self, _batch: usize, loss: f64) {
+    fn on_batch_end(&mut self, _batch: usize, loss: f64) -> Control {
         self.loss = loss;
+        Control::Continue
     }
 }
 

@@ -16,6 +16,7 @@ use crate::error::{AekitError, Result};
 use crate::model::{Activation, Decode, Encode, FittedNetwork, ModelSummary, Predict};
 use crate::model_file::{self, FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
 use crate::threshold::AnomalyThreshold;
+use crate::train::observer::StopAtOnce;
 use crate::train::{
     History, LossKind, Pairs, Silent, TrainingData, TrainingObserver, TrainingStart,
 };
@@ -213,12 +214,18 @@ impl AutoencoderValidParams {
             ));
         }
 
-        observer.on_train_start(&TrainingStart {
+        let start = observer.on_train_start(&TrainingStart {
             n_rows: rows.inputs.n_rows(),
             n_validation_rows: held_out.as_ref().map_or(0, |v| v.inputs.n_rows()),
             n_features: rows.inputs.n_cols,
             skipped_text: resolved.skipped_text,
         });
+        let mut stopped = StopAtOnce;
+        let observer: &mut dyn TrainingObserver = if start.is_stop() {
+            &mut stopped
+        } else {
+            observer
+        };
         let clip = (self.model().output_activation() == Activation::Sigmoid).then_some((0.0, 1.0));
         let data = TrainingData::new(&rows.inputs, rows.targets.as_ref()).with_noise(
             self.training().noise,
@@ -614,6 +621,44 @@ mod tests {
             .fit_paired(&x, &short, FitOptions::new())
             .unwrap_err();
         assert!(err.to_string().contains("short.csv"), "{err}");
+    }
+
+    #[test]
+    fn an_observer_stops_a_fit_and_the_history_says_so() {
+        use crate::train::{Control, EpochRecord, StopReason};
+        let (_d, t) = table(
+            "a.csv",
+            &format!("a,b\n{}", rows(30, |i| format!("{i},{}", i % 4))),
+        );
+        let mut seen = 0;
+        let mut two_epochs = |r: &EpochRecord| {
+            seen += 1;
+            Control::stop_if(r.epoch == 2)
+        };
+        let model = params(50)
+            .fit_with(&t, FitOptions::new().observer(&mut two_epochs))
+            .unwrap();
+        assert_eq!(seen, 2);
+        let history = model.history();
+        assert_eq!((history.epochs.len(), history.kept_epoch), (2, 2));
+        assert_eq!(history.stop_reason, StopReason::StopRequested);
+
+        struct NotToday;
+        impl TrainingObserver for NotToday {
+            fn on_train_start(&mut self, _start: &TrainingStart) -> Control {
+                Control::Stop
+            }
+        }
+        let model = params(50)
+            .fit_with(&t, FitOptions::new().observer(&mut NotToday))
+            .unwrap();
+        assert!(model.history().epochs.is_empty());
+        assert_eq!(model.history().stop_reason, StopReason::StopRequested);
+        assert_eq!(
+            model.transform(&t).unwrap().nrows(),
+            30,
+            "an untrained model still works"
+        );
     }
 
     #[test]

@@ -9,26 +9,23 @@ use crate::train::TrainingObserver;
 ///
 /// ```
 /// use aekit::{Autoencoder, FitOptions};
-/// use aekit::train::{EpochRecord, TrainingObserver};
+/// use aekit::train::{Control, EpochRecord, StopReason};
 /// use ndarray::Array2;
-///
-/// /// Keeps each epoch's validation loss.
-/// struct Curve(Vec<Option<f64>>);
-///
-/// impl TrainingObserver for Curve {
-///     fn on_epoch_end(&mut self, epoch: &EpochRecord) {
-///         self.0.push(epoch.val_loss);
-///     }
-/// }
 ///
 /// let train = Array2::from_shape_fn((64, 3), |(i, j)| ((i * (j + 1)) % 10) as f32);
 /// let test = Array2::from_shape_fn((16, 3), |(i, j)| ((i + j) % 10) as f32);
-/// let mut curve = Curve(Vec::new());
+/// // An observer: a closure over each epoch that stops after the third.
+/// let mut curve = Vec::new();
+/// let mut watch = |epoch: &EpochRecord| {
+///     curve.push(epoch.val_loss);
+///     Control::stop_if(epoch.epoch == 3)
+/// };
 /// let model = Autoencoder::params()
-///     .epochs(3)
-///     .fit_with(&train, FitOptions::new().validation(&test).observer(&mut curve))?;
-/// assert_eq!(curve.0.len(), 3);
-/// assert!(curve.0.iter().all(Option::is_some));
+///     .epochs(50)
+///     .fit_with(&train, FitOptions::new().validation(&test).observer(&mut watch))?;
+/// assert_eq!(model.history().stop_reason, StopReason::StopRequested);
+/// assert_eq!(curve.len(), 3);
+/// assert!(curve.iter().all(Option::is_some));
 /// # Ok::<(), aekit::AekitError>(())
 /// ```
 #[derive(Default)]

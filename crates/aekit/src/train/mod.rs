@@ -18,5 +18,5 @@ pub use config::TrainingConfig;
 pub use history::{EpochRecord, History, StopReason};
 pub use loss::LossKind;
 pub use noise::Noise;
-pub use observer::{Silent, TrainingObserver, TrainingStart};
+pub use observer::{Control, Silent, TrainingObserver, TrainingStart};
 pub use optimizer::{OptimizerConfig, OptimizerKind};

@@ -12,7 +12,7 @@ use aekit::data::{CsvOptions, Table};
 use aekit::model::Activation;
 use aekit::tasks::evaluate;
 use aekit::train::{Control, EpochRecord};
-use aekit::{Autoencoder, FitOptions, backend};
+use aekit::{Autoencoder, FitOptions};
 
 /// Prints the first epoch and every twentieth.
 fn every_twenty(r: &EpochRecord) -> Control {
@@ -36,7 +36,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data");
     let train = Table::read(data.join("clf_train.csv"), &CsvOptions::default())?;
     let test = Table::read(data.join("clf_test.csv"), &CsvOptions::default())?;
-    backend::set_threads(None)?;
 
     let params = Autoencoder::params()
         .label("label")

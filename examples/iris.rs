@@ -6,15 +6,14 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use aekit::Autoencoder;
 use aekit::data::{CsvOptions, Table};
 use aekit::model::Activation;
 use aekit::train::OptimizerKind;
-use aekit::{Autoencoder, backend};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/iris.csv");
     let iris = Table::read(&path, &CsvOptions::default())?;
-    backend::set_threads(None)?;
     let model = Autoencoder::params()
         .label("species")
         .drop_columns(["label", "split"])

@@ -6,7 +6,7 @@ use aekit::report::plot;
 use aekit::tasks::anomaly::{self, ScoreOptions, ThresholdRule};
 use aekit::tasks::{evaluate, latent};
 use aekit::train::StopReason;
-use aekit::{Autoencoder, FitOptions, apply, backend};
+use aekit::{Autoencoder, FitOptions, apply};
 use anyhow::{Context, Result};
 
 use std::path::Path;
@@ -23,7 +23,6 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let params = settings::train_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
     check_outputs(&args.out, args.report.plot.as_deref())?;
-    backend::set_threads(args.fit.threads)?;
     let read =
         |path: &Option<std::path::PathBuf>| path.as_ref().map(|p| Table::read(p, &csv)).transpose();
     let table = Table::read(&args.data, &csv)?;
@@ -60,7 +59,6 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
     let params = settings::detector_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
     check_outputs(&args.out, args.report.plot.as_deref())?;
-    backend::set_threads(args.fit.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let mut printer = EpochPrinter::new(args.report.quiet);
     let detector = params.fit_with(&table, FitOptions::new().observer(&mut printer))?;
@@ -90,8 +88,8 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
 pub fn score(args: &ScoreArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
     check_writable(&args.out)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let options = ScoreOptions {
         threshold: args.threshold,
         explain: args.explain,
@@ -232,8 +230,8 @@ pub enum Apply {
 pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
     check_writable(&args.out)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let output = match what {
         Apply::Encode => apply::encode(&model, &table)?,
@@ -263,8 +261,8 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
     if let Some(png) = &args.plot {
         check_writable(png)?;
     }
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let clean_table = args
         .clean
@@ -309,8 +307,8 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
     check_writable(&args.out)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let targets = args
         .target
@@ -334,8 +332,8 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
 /// `aekit evaluate`.
 pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let train = Table::read(&args.train, &csv)?;
     let test = Table::read(&args.test, &csv)?;
     let report = evaluate::evaluate(&model, &train, &test, args.label.as_deref())?;

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use aekit::backend::{set_threads, training_device};
+use aekit::backend::training_device;
 use aekit::data::Matrix;
 use aekit::model::dense::kernel_bridge::inference_net;
 use aekit::model::dense::training::train;
@@ -427,26 +427,28 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match set_threads(Some(options.threads)) {
-        Ok(n) if n == options.threads => {}
-        Ok(n) => {
-            eprintln!(
-                "workloads: asked for {} threads, rayon runs {n}",
-                options.threads
-            );
-            return ExitCode::FAILURE;
-        }
+    // The benchmark's own pool, as the library builds one for each thread count.
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .build()
+    {
+        Ok(pool) => pool,
         Err(e) => {
             eprintln!("workloads: {e}");
             return ExitCode::FAILURE;
         }
-    }
+    };
+    pool.install(|| run_all(&options))
+}
+
+/// Every workload asked for, on the current thread pool.
+fn run_all(options: &Options) -> ExitCode {
     let mut w3_seconds = None;
     for w in workloads(options.quick) {
         if !options.only.iter().any(|o| o == w.name) {
             continue;
         }
-        match run(&w, &options) {
+        match run(&w, options) {
             Ok(report) => match serde_json::to_string(&report) {
                 Ok(line) => {
                     if w.name == "W3" {
@@ -467,7 +469,7 @@ fn main() -> ExitCode {
     }
     let mut lines = Vec::new();
     if options.only.iter().any(|o| o == "S1") {
-        lines.push(serde_json::to_string(&run_scoring(&options)));
+        lines.push(serde_json::to_string(&run_scoring(options)));
     }
     if options.only.iter().any(|o| o == "PEAK") {
         let n = if options.quick { 1024 } else { 2048 };

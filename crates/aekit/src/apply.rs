@@ -244,7 +244,8 @@ pub fn denoise<'d>(
             let clip = (model.meta().model.output_activation()
                 == crate::model::Activation::Sigmoid)
                 .then_some((0.0, 1.0));
-            (noise.corrupt(&scaled, seed, 0, clip), Some(scaled))
+            let noisy = model.run(|| Ok(noise.corrupt(&scaled, seed, 0, clip)))?;
+            (noisy, Some(scaled))
         }
     };
     let denoised = model.reconstruct(&noisy)?;

@@ -11,6 +11,7 @@ use rand::seq::SliceRandom;
 
 use ndarray::{Array1, Array2, AsArray, Ix2};
 
+use crate::backend;
 use crate::data::{Dataset, Matrix, Scaler, Schema};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, Decode, Encode, FittedNetwork, ModelSummary, Predict};
@@ -37,6 +38,8 @@ const SPLIT_STREAM: u64 = 0xA5A5_5A5A_0F0F_F0F0;
 pub struct Autoencoder {
     meta: ModelMeta,
     network: Box<dyn FittedNetwork>,
+    /// CPU threads for its work (not saved).
+    threads: Option<usize>,
 }
 
 /// Input and target rows of one side of training (train or validation).
@@ -128,6 +131,18 @@ impl AutoencoderParams {
 
 impl AutoencoderValidParams {
     pub(crate) fn fit_rows(
+        &self,
+        train: &Dataset<'_>,
+        target: Option<&Dataset<'_>>,
+        validation: Option<(&Dataset<'_>, Option<&Dataset<'_>>)>,
+        observer: &mut dyn TrainingObserver,
+    ) -> Result<Autoencoder> {
+        backend::install(self.threads(), || {
+            self.fit_on_this_thread(train, target, validation, observer)
+        })?
+    }
+
+    fn fit_on_this_thread(
         &self,
         train: &Dataset<'_>,
         target: Option<&Dataset<'_>>,
@@ -263,7 +278,11 @@ impl AutoencoderValidParams {
             history,
             tasks: TaskData::default(),
         };
-        Ok(Autoencoder { meta, network })
+        Ok(Autoencoder {
+            meta,
+            network,
+            threads: self.threads(),
+        })
     }
 }
 
@@ -396,42 +415,64 @@ impl Autoencoder {
 
     /// Codes for scaled rows.
     pub fn encode(&self, scaled: &Matrix) -> Result<Matrix> {
-        self.encoder("encode")?.encode(scaled)
+        self.run(|| self.encoder("encode")?.encode(scaled))
     }
 
     /// Scaled outputs for codes: the decoder alone.
     pub fn decode(&self, codes: &Matrix) -> Result<Matrix> {
-        let decoder: &dyn Decode = self
-            .network
-            .decoder()
-            .ok_or_else(|| self.unsupported("decode", "a decoder"))?;
-        decoder.decode(codes)
+        self.run(|| {
+            let decoder: &dyn Decode = self
+                .network
+                .decoder()
+                .ok_or_else(|| self.unsupported("decode", "a decoder"))?;
+            decoder.decode(codes)
+        })
     }
 
     /// Scaled reconstructions of scaled rows (an autoencoder's output; a
     /// denoising autoencoder's clean rows).
     pub fn reconstruct(&self, scaled: &Matrix) -> Result<Matrix> {
         self.refuse_paired("reconstruct")?;
-        self.predictor("reconstruct")?.predict(scaled)
+        self.run(|| self.predictor("reconstruct")?.predict(scaled))
     }
 
     /// Scaled outputs of a model for scaled inputs: for a paired model, its
     /// predicted targets.
     pub fn predict_scaled(&self, scaled: &Matrix) -> Result<Matrix> {
-        self.predictor("predict")?.predict(scaled)
+        self.run(|| self.predictor("predict")?.predict(scaled))
     }
 
     /// Per-row mean squared reconstruction error of scaled rows, without
     /// keeping the reconstructions.
     pub fn reconstruction_errors(&self, scaled: &Matrix) -> Result<Vec<f32>> {
         self.refuse_paired("score")?;
-        self.predictor("score")?.prediction_errors(scaled, scaled)
+        self.run(|| self.predictor("score")?.prediction_errors(scaled, scaled))
     }
 
     /// Per-row mean squared error of the outputs for scaled `inputs`
     /// against scaled `targets`.
     pub fn prediction_errors(&self, inputs: &Matrix, targets: &Matrix) -> Result<Vec<f32>> {
-        self.predictor("score")?.prediction_errors(inputs, targets)
+        self.run(|| self.predictor("score")?.prediction_errors(inputs, targets))
+    }
+
+    /// CPU threads the model works with; `None`: `RAYON_NUM_THREADS`, else
+    /// every core. A fitted model keeps its params' setting; a loaded one
+    /// starts at `None`.
+    pub fn threads(&self) -> Option<usize> {
+        self.threads
+    }
+
+    /// Sets the CPU threads the model works with (see
+    /// [`threads`](Self::threads)); 0 is an error naming `threads`.
+    pub fn set_threads(&mut self, threads: Option<usize>) -> Result<()> {
+        backend::resolve_threads(threads)?;
+        self.threads = threads;
+        Ok(())
+    }
+
+    /// Runs `work` on the library's thread pool for this model.
+    pub(crate) fn run<R: Send>(&self, work: impl FnOnce() -> Result<R> + Send) -> Result<R> {
+        backend::install(self.threads, work)?
     }
 
     /// The codes of the rows of `data`, one row of
@@ -507,7 +548,11 @@ impl Autoencoder {
             .model
             .load(meta.input.width(), meta.output().width(), &tensors)
             .map_err(|m| AekitError::model(path, m))?;
-        Ok(Autoencoder { meta, network })
+        Ok(Autoencoder {
+            meta,
+            network,
+            threads: None,
+        })
     }
 }
 

@@ -142,7 +142,16 @@ pub fn evaluate<'d, 't>(
     label: Option<&str>,
 ) -> Result<EvaluationReport> {
     let (train, test) = (train.into(), test.into());
-    let (train, test) = (&train, &test);
+    // k-means runs in parallel: on the model's threads.
+    model.run(|| report(model, &train, &test, label))
+}
+
+fn report(
+    model: &Autoencoder,
+    train: &Dataset<'_>,
+    test: &Dataset<'_>,
+    label: Option<&str>,
+) -> Result<EvaluationReport> {
     let label = label
         .map(str::to_string)
         .or_else(|| model.schema().label.clone())

@@ -16,14 +16,13 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use aekit::backend::training_device;
 use aekit::data::Matrix;
-use aekit::model::dense::kernel_bridge::inference_net;
-use aekit::model::dense::training::train;
 use aekit::model::{Activation, DenseAutoencoderConfig};
-use aekit::train::batches::to_tensor;
-use aekit::train::{Control, TrainingData, TrainingObserver};
-use aekit::train::{LossKind, OptimizerConfig, TrainingConfig};
+use aekit::train::{Control, LossKind, OptimizerConfig, TrainingConfig, TrainingObserver};
+use aekit::unstable::{
+    TrainingData, inference_device, inference_net, init_dense, row_errors, to_tensor,
+    train_dense as train, training_device,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -205,10 +204,10 @@ fn w3_flops_per_epoch(rows: usize) -> f64 {
 }
 
 /// The machine's sustained f32 matrix-product rate through the kernel aekit
-/// trains and scores with ([`aekit::kernel::matmul`], the `gemm` crate),
+/// trains and scores with (`aekit::unstable::matmul`, the `gemm` crate),
 /// split across threads by rows as aekit splits it, from square products of `n`.
 fn gemm_peak(n: usize, repeat: usize) -> f64 {
-    use aekit::kernel::{MatRef, matmul};
+    use aekit::unstable::{MatRef, matmul};
     use rayon::prelude::*;
     let a = random_matrix(n, n, 3).values;
     let b = random_matrix(n, n, 4).values;
@@ -263,8 +262,14 @@ struct ScoringReport {
 fn run_scoring(options: &Options) -> ScoringReport {
     let rows = if options.quick { 100_000 } else { 1_000_000 };
     let chunk = random_matrix(4096, 784, 2);
-    let device = aekit::backend::inference_device();
-    let model = w3_model().init(784, 784, &mut StdRng::seed_from_u64(1), &device);
+    let device = inference_device();
+    let model = init_dense(
+        &w3_model(),
+        784,
+        784,
+        &mut StdRng::seed_from_u64(1),
+        &device,
+    );
     let net = inference_net(&model);
     let mut times = Vec::with_capacity(options.repeat);
     let mut check = 0.0;
@@ -278,7 +283,7 @@ fn run_scoring(options: &Options) -> ScoringReport {
                     out.into_data().try_into_vec::<f32>().unwrap_or_default(),
                     784,
                 );
-                aekit::model::row_errors(&chunk, &rebuilt)
+                row_errors(&chunk, &rebuilt)
             } else {
                 net.row_errors(&chunk.values, &chunk.values)
             };
@@ -359,7 +364,7 @@ fn run(w: &Workload, options: &Options) -> Result<Report, String> {
     for r in 0..options.repeat {
         let seed = 1 + r as u64;
         let mut init_rng = StdRng::seed_from_u64(seed);
-        let model = w.model.init(w.cols, w.cols, &mut init_rng, &device);
+        let model = init_dense(&w.model, w.cols, w.cols, &mut init_rng, &device);
         let config = TrainingConfig {
             optimizer: OptimizerConfig {
                 learning_rate: Some(1e-3),

@@ -17,9 +17,8 @@ use crate::error::{AekitError, Result};
 use crate::model::{Activation, Decode, Encode, FittedNetwork, ModelSummary, Predict};
 use crate::model_file::{self, FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
 use crate::threshold::AnomalyThreshold;
-use crate::train::observer::StopAtOnce;
 use crate::train::{
-    History, LossKind, Pairs, Silent, TrainingData, TrainingObserver, TrainingStart,
+    History, LossKind, Pairs, Silent, StopAtOnce, TrainingData, TrainingObserver, TrainingStart,
 };
 
 mod fit_options;

@@ -7,21 +7,25 @@
 #![deny(missing_docs)]
 
 pub mod apply;
-pub mod autoencoder;
-pub mod backend;
+mod autoencoder;
+mod backend;
 pub mod data;
 pub mod error;
-pub mod kernel;
+mod kernel;
 mod linfa_traits;
 pub mod model;
 pub mod model_file;
+#[cfg(feature = "plots")]
 pub mod report;
 pub mod tasks;
 pub mod threshold;
 pub mod train;
+#[doc(hidden)]
+pub mod unstable;
 
 pub use autoencoder::{Autoencoder, AutoencoderParams, AutoencoderValidParams, FitOptions};
 pub use error::{AekitError, Result};
+pub use tasks::anomaly::{Detector, DetectorParams};
 
 /// This library's version, written into every model file.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -117,7 +117,7 @@ impl Element for f64 {
 }
 
 /// `x0`, `x1`, ...: the names of an unnamed array's columns.
-pub fn default_column_names(n: usize) -> Vec<String> {
+pub(crate) fn default_column_names(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("x{i}")).collect()
 }
 

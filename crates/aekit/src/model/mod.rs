@@ -1,24 +1,24 @@
 //! Model kinds. Every model is one kind behind one tagged config
 //! ([`ModelConfig`], the model file's `model` entry); a fitted model offers
-//! small capabilities ([`capability`]) that tasks ask for, never a concrete
-//! type. A kind is a folder of the same shape: its config, its burn module,
+//! small capabilities (encode, decode, predict: `capability.rs`, internal)
+//! that tasks ask for, never a concrete type. A kind is a folder of the same shape: its config, its burn module,
 //! and its fitted form (plus, for dense, the bridge to its kernels).
 
-pub mod activation;
-pub mod capability;
-pub mod dense;
-pub mod summary;
-pub mod weights;
+mod activation;
+pub(crate) mod capability;
+pub(crate) mod dense;
+mod summary;
+pub(crate) mod weights;
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use activation::Activation;
-pub use capability::{Decode, Encode, FittedNetwork, Predict, row_errors};
-pub use dense::{DenseAutoencoder, DenseAutoencoderConfig};
-pub use summary::ModelSummary;
-pub use weights::NamedTensor;
+pub use activation::{Activation, DEFAULT_LEAKY_SLOPE};
+pub(crate) use capability::{Decode, Encode, FittedNetwork, Predict, row_errors};
+pub use dense::DenseAutoencoderConfig;
+pub use summary::{ModelSummary, SummaryRow};
+pub(crate) use weights::NamedTensor;
 
 use crate::error::Result;
 use crate::train::{History, Pairs, TrainingConfig, TrainingData, TrainingObserver};
@@ -97,7 +97,7 @@ impl ModelConfig {
 
     /// Builds the model from `seed`, trains it on `data` and returns it in
     /// inference form with its history.
-    pub fn fit(
+    pub(crate) fn fit(
         &self,
         n_inputs: usize,
         n_outputs: usize,
@@ -117,7 +117,7 @@ impl ModelConfig {
     }
 
     /// Rebuilds a fitted model from stored tensors, checking each one.
-    pub fn load(
+    pub(crate) fn load(
         &self,
         n_inputs: usize,
         n_outputs: usize,

@@ -170,7 +170,7 @@ impl Detector {
 }
 
 /// Reconstruction MSE of each scaled row.
-pub fn scores(model: &Autoencoder, scaled: &Matrix) -> Result<Vec<f64>> {
+pub(crate) fn scores(model: &Autoencoder, scaled: &Matrix) -> Result<Vec<f64>> {
     Ok(model
         .reconstruction_errors(scaled)?
         .into_iter()

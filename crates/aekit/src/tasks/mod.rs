@@ -2,6 +2,8 @@
 
 pub mod anomaly;
 mod detector_params;
+#[cfg(feature = "evaluate")]
 pub mod evaluate;
+#[cfg(feature = "evaluate")]
 pub mod latent;
 pub mod metrics;

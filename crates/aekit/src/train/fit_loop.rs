@@ -18,7 +18,7 @@ use super::observer::TrainingObserver;
 const SHUFFLE_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// What carries out the steps of the loop: burn's autodiff for every kind
-/// ([`super::burn_engine`]), or a kind's own accelerator.
+/// (`burn_engine`), or a kind's own accelerator.
 pub trait Engine {
     /// The weights at a point of training, to go back to.
     type Snapshot;

@@ -168,7 +168,7 @@ impl DenseAutoencoderConfig {
     }
 
     /// The encoder's layers for `n_features` inputs, ending at the bottleneck.
-    pub fn encoder_plan(&self, n_features: usize) -> Vec<LayerPlan> {
+    pub(crate) fn encoder_plan(&self, n_features: usize) -> Vec<LayerPlan> {
         let mut plan = Vec::new();
         let mut width = n_features;
         for &h in &self.hidden {
@@ -187,7 +187,7 @@ impl DenseAutoencoderConfig {
 
     /// The decoder's layers from the bottleneck to `n_outputs` outputs (the
     /// input width for an autoencoder, the target width for a paired model).
-    pub fn decoder_plan(&self, n_outputs: usize) -> Vec<LayerPlan> {
+    pub(crate) fn decoder_plan(&self, n_outputs: usize) -> Vec<LayerPlan> {
         let mut plan = Vec::new();
         let mut width = self.bottleneck;
         for h in self.decoder_widths() {
@@ -207,7 +207,7 @@ impl DenseAutoencoderConfig {
     /// Builds the model for `n_inputs` inputs and `n_outputs` outputs with
     /// Glorot-uniform weights and zero biases drawn from `rng` (Keras'
     /// defaults), on `device`.
-    pub fn init(
+    pub(crate) fn init(
         &self,
         n_inputs: usize,
         n_outputs: usize,

@@ -8,6 +8,6 @@ pub mod kernel_bridge;
 pub mod module;
 pub mod training;
 
-pub use config::{DenseAutoencoderConfig, LayerPlan};
+pub use config::DenseAutoencoderConfig;
 pub use fitted::DenseFitted;
-pub use module::{DenseAutoencoder, DenseLayer, DenseStack};
+pub use module::DenseAutoencoder;

@@ -32,7 +32,32 @@ use linfa::ParamGuard;
 /// Keeps the validation draw apart from other streams drawn from the seed.
 const SPLIT_STREAM: u64 = 0xA5A5_5A5A_0F0F_F0F0;
 
-/// A trained model with the column layout and scalers it was fitted with.
+/// A trained model with the column layout and scalers it was fitted with:
+/// it encodes rows to codes ([`transform`](Self::transform)), decodes codes
+/// ([`inverse_transform`](Self::inverse_transform)), rebuilds or predicts
+/// rows ([`predict`](Self::predict)), scores them
+/// ([`score_samples`](Self::score_samples)), and saves to one file that
+/// the command line, and every later version, reads.
+///
+/// ```
+/// use aekit::Autoencoder;
+/// use ndarray::{Array2, s};
+///
+/// let x = Array2::from_shape_fn((300, 4), |(i, j)| ((i % 10) * (j + 1)) as f32 / 40.0);
+/// let model = Autoencoder::params().bottleneck(2).epochs(5).fit(x.slice(s![..200, ..]))?;
+/// println!("{}", model.summary()); // Keras-style layers and parameter counts
+///
+/// let held_out = x.slice(s![200.., ..]);
+/// let rebuilt = model.predict(held_out)?; // original units
+/// assert_eq!(rebuilt.dim(), (100, 4));
+///
+/// let path = std::env::temp_dir().join(format!("doc-{}.aekit", std::process::id()));
+/// model.save(&path)?;
+/// let loaded = Autoencoder::load(&path)?;
+/// assert_eq!(loaded.transform(held_out)?, model.transform(held_out)?);
+/// # std::fs::remove_file(&path).map_err(|e| aekit::AekitError::io(&path, e))?;
+/// # Ok::<(), aekit::AekitError>(())
+/// ```
 #[derive(Debug)]
 pub struct Autoencoder {
     meta: ModelMeta,
@@ -478,6 +503,43 @@ impl Autoencoder {
     /// [`bottleneck`](Self::bottleneck) values per input row (the
     /// encoder's output for the rows scaled as in training; scikit-learn's
     /// `transform`).
+    ///
+    /// On the same rows, seed and thread count, these are the codes the
+    /// command line writes: `tests/fixtures/cli_codes.csv` holds what
+    /// `aekit train rows.csv --hidden 6 --bottleneck 2 --epochs 15
+    /// --batch-size 16 --seed 11 --threads 1` and `aekit encode` gave for
+    /// the rows below.
+    ///
+    /// ```
+    /// use aekit::Autoencoder;
+    /// use ndarray::Array2;
+    ///
+    /// let x = Array2::from_shape_fn((120, 5), |(i, j)| {
+    ///     ((i * 7 + j * 13) % 23) as f64 / 23.0 + ((i * i + 3 * j) % 5) as f64 / 10.0
+    /// });
+    /// let model = Autoencoder::params()
+    ///     .hidden([6])
+    ///     .bottleneck(2)
+    ///     .epochs(15)
+    ///     .batch_size(16)
+    ///     .seed(11)
+    ///     .threads(1)
+    ///     .fit(&x)?;
+    /// let codes = model.transform(&x)?; // encode
+    /// let rows = model.inverse_transform(&codes)?; // decode
+    /// let scores = model.score_samples(&x)?; // score
+    /// assert_eq!((codes.dim(), rows.dim(), scores.len()), ((120, 2), (120, 5), 120));
+    ///
+    /// let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cli_codes.csv");
+    /// let cli = std::fs::read_to_string(file)?;
+    /// let cli = cli.lines().skip(1).flat_map(|line| line.split(','));
+    /// let cli: Vec<f32> = cli.map(str::parse).collect::<Result<_, _>>()?;
+    /// assert_eq!(cli.len(), codes.len());
+    /// for (ours, theirs) in codes.iter().zip(&cli) {
+    ///     assert!((ours - theirs).abs() <= 1e-6, "{ours} vs {theirs}");
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn transform<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array2<f32>> {
         self.codes_of(&data.into(), true)
     }

@@ -14,6 +14,16 @@ use crate::train::{LossKind, Noise, OptimizerKind, TrainingConfig};
 
 /// Checked hyper-parameters of an autoencoder: what
 /// [`AutoencoderParams`] becomes once every value is known to be valid.
+///
+/// ```
+/// use aekit::Autoencoder;
+/// use linfa::ParamGuard;
+///
+/// let checked = Autoencoder::params().epochs(10).threads(2).check()?;
+/// assert_eq!(checked.training().epochs, 10);
+/// assert_eq!(checked.threads(), Some(2));
+/// # Ok::<(), aekit::AekitError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AutoencoderValidParams {
     columns: ColumnRoles,

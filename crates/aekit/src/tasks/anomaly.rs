@@ -22,7 +22,19 @@ use crate::train::TrainingConfig;
 pub use crate::threshold::{AnomalyThreshold, DEFAULT_CONTAMINATION, ThresholdRule};
 
 /// An unfitted detector: a dense autoencoder with defaults chosen for
-/// anomaly detection.
+/// anomaly detection (PyOD's where it has them), set field by field or
+/// with setters that state them.
+///
+/// ```
+/// use aekit::{AekitError, Detector};
+///
+/// let params = Detector::params().contamination(0.02).epochs(50).ids(["id"]);
+/// assert!(params.validate().is_ok());
+/// assert!(matches!(
+///     Detector::params().contamination(0.9).validate(),
+///     Err(AekitError::InvalidParam { name: "contamination", .. })
+/// ));
+/// ```
 #[derive(Debug, Clone)]
 pub struct DetectorParams {
     /// Which columns are label, ids, dropped or one-hot.
@@ -75,7 +87,26 @@ pub fn default_architecture(d: usize) -> DenseAutoencoderConfig {
     }
 }
 
-/// A fitted detector.
+/// A fitted detector: an autoencoder and the threshold above which a
+/// row's score flags it.
+///
+/// ```
+/// use aekit::Detector;
+/// use ndarray::{Array2, array};
+///
+/// // Normal rows lie near the line y = 2x; the detector learns it.
+/// let normal = Array2::from_shape_fn((300, 2), |(i, j)| {
+///     let x = i as f64 / 300.0;
+///     if j == 0 { x } else { 2.0 * x + 0.01 * ((i % 7) as f64 - 3.0) }
+/// });
+/// let detector = Detector::params().contamination(0.05).seed(1).fit(&normal)?;
+/// let new = array![[0.5, 1.0], [0.5, -1.0]];
+/// let scores = detector.decision_function(&new)?; // higher: more anomalous
+/// assert!(scores[1] > scores[0]);
+/// assert_eq!(detector.predict(&new)?.to_vec(), [false, true]);
+/// assert!(detector.threshold() > scores[0]);
+/// # Ok::<(), aekit::AekitError>(())
+/// ```
 #[derive(Debug)]
 pub struct Detector {
     /// The autoencoder, with the threshold in its metadata.

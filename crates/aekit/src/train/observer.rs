@@ -60,6 +60,41 @@ impl Control {
 ///
 /// Observers run on the library's thread pool, so they are [`Send`]. A
 /// closure taking an [`EpochRecord`] is an observer of epochs.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicBool, Ordering};
+///
+/// use aekit::train::{Control, StopReason, TrainingObserver};
+/// use aekit::{Autoencoder, FitOptions};
+/// use ndarray::Array2;
+///
+/// /// Counts batches, and stops when another thread (a GUI, a signal
+/// /// handler) raises the flag.
+/// struct Cancellable {
+///     batches: usize,
+///     cancel: Arc<AtomicBool>,
+/// }
+///
+/// impl TrainingObserver for Cancellable {
+///     fn on_batch_end(&mut self, _batch: usize, _loss: f64) -> Control {
+///         self.batches += 1;
+///         if self.batches == 10 {
+///             self.cancel.store(true, Ordering::Relaxed); // as if a user clicked
+///         }
+///         Control::stop_if(self.cancel.load(Ordering::Relaxed))
+///     }
+/// }
+///
+/// let x = Array2::from_shape_fn((320, 3), |(i, j)| ((i + j) % 9) as f32);
+/// let mut observer = Cancellable { batches: 0, cancel: Arc::default() };
+/// let model = Autoencoder::params()
+///     .epochs(100)
+///     .fit_with(&x, FitOptions::new().observer(&mut observer))?;
+/// assert_eq!(observer.batches, 10); // ten batches of 32 rows: one epoch
+/// assert_eq!(model.history().stop_reason, StopReason::StopRequested);
+/// # Ok::<(), aekit::AekitError>(())
+/// ```
 pub trait TrainingObserver: Send {
     /// The data is checked and training is about to start.
     fn on_train_start(&mut self, _start: &TrainingStart) -> Control {

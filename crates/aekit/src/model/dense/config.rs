@@ -11,6 +11,24 @@ use crate::model::Activation;
 use crate::model::summary::{ModelSummary, SummaryRow};
 
 /// Architecture of a dense autoencoder; the input width comes from the data.
+/// Each field has a default; give the ones that differ.
+///
+/// ```
+/// use aekit::Autoencoder;
+/// use aekit::model::{Activation, DenseAutoencoderConfig};
+///
+/// // The seed tutorial's 100-200-100-50-100-200-100 with batch norm.
+/// let tutorial = DenseAutoencoderConfig {
+///     hidden: vec![200, 100],
+///     bottleneck: 50,
+///     batch_norm: true,
+///     activation: Activation::LeakyRelu { slope: 0.3 },
+///     ..Default::default()
+/// };
+/// assert_eq!(tutorial.summary(100, 100).trainable(), 91_950);
+/// let params = Autoencoder::params().model(tutorial).epochs(200).batch_size(16);
+/// assert!(params.validate().is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DenseAutoencoderConfig {

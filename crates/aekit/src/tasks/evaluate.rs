@@ -96,7 +96,7 @@ fn labels_of(table: &Dataset<'_>, label: &str) -> Result<Vec<String>> {
 }
 
 /// Fits logistic regression (L2, `C` = 1) and predicts the test rows.
-pub fn logistic_predict(
+pub(crate) fn logistic_predict(
     train_x: &Array2<f64>,
     train_y: &[usize],
     test_x: &Array2<f64>,
@@ -124,7 +124,7 @@ pub fn logistic_predict(
 }
 
 /// k-means cluster of each row.
-pub fn kmeans_clusters(x: &Array2<f64>, k: usize) -> Result<Vec<usize>> {
+pub(crate) fn kmeans_clusters(x: &Array2<f64>, k: usize) -> Result<Vec<usize>> {
     let rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(KMEANS_SEED);
     let data = DatasetBase::from(x.clone());
     let model = KMeans::params_with_rng(k, rng)

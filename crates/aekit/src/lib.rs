@@ -16,6 +16,7 @@ pub mod model;
 pub mod model_file;
 pub mod report;
 pub mod tasks;
+pub mod text;
 pub mod threshold;
 pub mod train;
 

@@ -160,6 +160,12 @@ pub fn save(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Result<()
         ..meta.clone()
     };
     let json = serde_json::to_string(&meta).map_err(|e| AekitError::model(path, e.to_string()))?;
+    save_json(path, json, tensors)
+}
+
+/// Writes the metadata `json` and `tensors` to `path` atomically (the
+/// file layout every kind shares; text models write their own metadata).
+pub fn save_json(path: &Path, json: String, tensors: &[NamedTensor]) -> Result<()> {
     let info = HashMap::from([
         (META_KEY.to_string(), json),
         (FORMAT_KEY.to_string(), FORMAT_NAME.to_string()),
@@ -182,8 +188,36 @@ pub fn save(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Result<()
     write_atomically(path, |out| out.write_all(&buffer))
 }
 
+/// The kinds of text models, which have their own metadata
+/// ([`crate::text::model_file`]) and commands.
+pub const TEXT_KINDS: &[&str] = &["text_classifier", "doc_autoencoder"];
+
+/// The kind a metadata value names, if any.
+pub fn kind_of(meta: &serde_json::Value) -> Option<&str> {
+    meta.get("model")
+        .and_then(|m| m.get("kind"))
+        .and_then(|k| k.as_str())
+}
+
 /// Reads a model file: its metadata and tensors, each checked.
 pub fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTensor>)> {
+    let (version, tensors) = read_raw(path)?;
+    if let Some(kind) = kind_of(&version).filter(|k| TEXT_KINDS.contains(k)) {
+        return Err(AekitError::Unsupported {
+            operation: "this command",
+            needs: "a model of tabular rows (dense, conv, vae, ensemble)".into(),
+            has: format!(
+                "is a text model (kind '{kind}'): use `aekit text predict`, `aekit text similar` or `aekit encode`"
+            ),
+        });
+    }
+    let meta = parse_meta(path, version)?;
+    Ok((meta, tensors))
+}
+
+/// Reads a model file's metadata as JSON and its tensors, each checked
+/// (format name, finite f32 values); the metadata is left to the caller.
+pub fn read_raw(path: &Path) -> Result<(serde_json::Value, HashMap<String, NamedTensor>)> {
     let buffer = std::fs::read(path).map_err(|e| AekitError::io(path, e))?;
     let file = safetensors::SafeTensors::deserialize(&buffer).map_err(|e| {
         AekitError::model(path, format!("corrupt or truncated safetensors data ({e})"))
@@ -202,6 +236,11 @@ pub fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTensor>)> {
         .ok_or_else(|| AekitError::model(path, "the aekit metadata is missing"))?;
     let version: serde_json::Value = serde_json::from_str(json)
         .map_err(|e| AekitError::model(path, format!("unreadable metadata ({e})")))?;
+    let tensors = read_tensors(path, &file)?;
+    Ok((version, tensors))
+}
+
+fn parse_meta(path: &Path, version: serde_json::Value) -> Result<ModelMeta> {
     let unreadable =
         |e: serde_json::Error| AekitError::model(path, format!("unreadable metadata ({e})"));
     let meta: ModelMeta = match version.get("format_version").and_then(|v| v.as_u64()) {
@@ -238,6 +277,13 @@ pub fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTensor>)> {
         None => return Err(AekitError::model(path, "the format version is missing")),
     };
     meta.check().map_err(|m| AekitError::model(path, m))?;
+    Ok(meta)
+}
+
+fn read_tensors(
+    path: &Path,
+    file: &safetensors::SafeTensors<'_>,
+) -> Result<HashMap<String, NamedTensor>> {
     let mut tensors = HashMap::new();
     for (name, view) in file.tensors() {
         if view.dtype() != Dtype::F32 {
@@ -266,5 +312,5 @@ pub fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTensor>)> {
             },
         );
     }
-    Ok((meta, tensors))
+    Ok(tensors)
 }

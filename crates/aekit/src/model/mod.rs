@@ -9,8 +9,10 @@ pub mod burn_inference;
 pub mod capability;
 pub mod conv;
 pub mod dense;
+pub mod doc_autoencoder;
 pub mod ensemble;
 pub mod summary;
+pub mod text_classifier;
 pub mod vae;
 pub mod weights;
 

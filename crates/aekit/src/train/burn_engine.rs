@@ -12,6 +12,7 @@ use super::fit_loop::{self, Engine};
 use super::history::History;
 use super::loss::LossKind;
 use super::observer::TrainingObserver;
+use crate::data::Matrix;
 use crate::kernel::activate::Activation;
 use crate::kernel::loss::loss_and_gradient;
 
@@ -37,6 +38,23 @@ pub trait BurnTrainable: Module {
     /// # Shapes
     /// - input: `[batch, n_inputs]`
     fn forward_training(&self, inputs: Tensor<2>) -> TrainingForward;
+
+    /// The loss of `forward` against `targets`, for kinds whose loss is
+    /// not a reconstruction loss (a classifier's softmax cross-entropy);
+    /// `None`, the default, uses the training config's loss.
+    ///
+    /// # Shapes
+    /// - logits: `[batch, n_outputs]`, targets `batch` rows of `n_outputs`; output: `[1]`
+    fn own_loss(&self, _logits: Tensor<2>, _targets: &Matrix) -> Option<Tensor<1>> {
+        None
+    }
+
+    /// The dense targets of a batch, for kinds whose inputs are stored
+    /// sparse (a document autoencoder rebuilds its TF-IDF rows from their
+    /// ids and weights); the default keeps `targets`.
+    fn batch_targets(&self, _inputs: &Matrix, targets: Matrix) -> Matrix {
+        targets
+    }
 }
 
 /// Trains `model` (on an autodiff `device`) with burn's autodiff and
@@ -92,9 +110,13 @@ impl<M: BurnTrainable> Engine for BurnEngine<M> {
             .model
             .take()
             .expect("the model is back after every step");
+        let targets = model.batch_targets(&inputs, targets);
         let forward = model.forward_training(to_tensor(inputs, device));
         let (logits, activation) = (forward.logits, forward.activation);
-        let (mut value, mut loss) = if self.fused_loss {
+        let own = model.own_loss(logits.clone(), &targets);
+        let (mut value, mut loss) = if let Some(loss) = own {
+            (f64::from(loss.clone().into_scalar::<f32>()), loss)
+        } else if self.fused_loss {
             let z = logits
                 .to_data()
                 .try_into_vec::<f32>()
@@ -151,10 +173,13 @@ pub fn mean_loss<M: BurnTrainable>(model: &M, loss: LossKind, pairs: Pairs<'_>) 
     let mut start = 0;
     while start < n {
         let end = (start + INFERENCE_CHUNK).min(n);
-        let x = to_tensor(pairs.inputs.slice_rows(start, end), &device);
-        let y = to_tensor(pairs.targets.slice_rows(start, end), &device);
-        let forward = model.forward_training(x);
-        let mut value = loss.from_logits(forward.logits, forward.activation, y);
+        let inputs = pairs.inputs.slice_rows(start, end);
+        let y = model.batch_targets(&inputs, pairs.targets.slice_rows(start, end));
+        let forward = model.forward_training(to_tensor(inputs, &device));
+        let mut value = match model.own_loss(forward.logits.clone(), &y) {
+            Some(own) => own,
+            None => loss.from_logits(forward.logits, forward.activation, to_tensor(y, &device)),
+        };
         if let Some(penalty) = forward.penalty {
             value = value + penalty;
         }

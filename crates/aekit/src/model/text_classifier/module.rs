@@ -1,0 +1,226 @@
+//! The text classifier as a burn module.
+
+use std::collections::HashMap;
+
+use burn::module::{Module, Param};
+use burn::nn::{Embedding, Linear};
+use burn::tensor::activation::{log_softmax, sigmoid, softmax};
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::Rng;
+
+use super::config::{Pooling, TextClassifierConfig};
+use crate::data::Matrix;
+use crate::kernel::activate::Activation;
+use crate::model::weights::{NamedTensor, StoredTensors};
+use crate::train::batches::to_tensor;
+use crate::train::burn_engine::{BurnTrainable, INFERENCE_CHUNK, TrainingForward};
+
+/// Embedding -> pooling -> dense.
+#[derive(Module, Debug)]
+pub struct TextClassifierNet {
+    /// Token vectors, `[vocab, dim]`; row 0 is padding.
+    pub embedding: Embedding,
+    /// The output layer, weight `[pooled, outputs]`.
+    pub output: Linear,
+    /// The pooling.
+    #[module(skip)]
+    pub pooling: Pooling,
+}
+
+impl TextClassifierNet {
+    /// A fresh model: embedding uniform in +-`init_scale`, the output layer
+    /// Glorot-uniform with zero bias, drawn from `rng`.
+    pub fn init(
+        config: &TextClassifierConfig,
+        vocab: usize,
+        length: usize,
+        n_outputs: usize,
+        rng: &mut impl Rng,
+        device: &Device,
+    ) -> TextClassifierNet {
+        let d = config.embedding_dim;
+        let s = config.init_scale;
+        let emb: Vec<f32> = (0..vocab * d).map(|_| rng.random_range(-s..s)).collect();
+        let pooled = config.pooled_width(length);
+        let limit = (6.0 / (pooled + n_outputs) as f64).sqrt() as f32;
+        let w: Vec<f32> = (0..pooled * n_outputs)
+            .map(|_| rng.random_range(-limit..limit))
+            .collect();
+        Self::from_parts(
+            config.pooling,
+            Tensor::from_data(TensorData::new(emb, [vocab, d]), device),
+            Tensor::from_data(TensorData::new(w, [pooled, n_outputs]), device),
+            Tensor::zeros([n_outputs], device),
+        )
+    }
+
+    fn from_parts(
+        pooling: Pooling,
+        embedding: Tensor<2>,
+        weight: Tensor<2>,
+        bias: Tensor<1>,
+    ) -> TextClassifierNet {
+        TextClassifierNet {
+            embedding: Embedding {
+                weight: Param::from_tensor(embedding),
+            },
+            output: Linear {
+                weight: Param::from_tensor(weight),
+                bias: Some(Param::from_tensor(bias)),
+            },
+            pooling,
+        }
+    }
+
+    /// Rebuilds the model from stored tensors, checking each shape.
+    pub fn from_tensors(
+        config: &TextClassifierConfig,
+        vocab: usize,
+        length: usize,
+        n_outputs: usize,
+        tensors: &HashMap<String, NamedTensor>,
+        device: &Device,
+    ) -> Result<TextClassifierNet, String> {
+        let stored = StoredTensors::new(tensors, device);
+        let pooled = config.pooled_width(length);
+        Ok(Self::from_parts(
+            config.pooling,
+            stored.take("embedding.weight", [vocab, config.embedding_dim])?,
+            stored.take("output.weight", [pooled, n_outputs])?,
+            stored.take("output.bias", [n_outputs])?,
+        ))
+    }
+
+    /// Every tensor with its name.
+    pub fn export_tensors(&self) -> Vec<NamedTensor> {
+        let mut out = vec![
+            NamedTensor::from_tensor("embedding.weight".into(), self.embedding.weight.val()),
+            NamedTensor::from_tensor("output.weight".into(), self.output.weight.val()),
+        ];
+        if let Some(b) = &self.output.bias {
+            out.push(NamedTensor::from_tensor("output.bias".into(), b.val()));
+        }
+        out
+    }
+
+    /// The pooled text vectors.
+    ///
+    /// # Shapes
+    /// - ids: `[batch, length]` (ids as floats, 0 = padding); output `[batch, pooled]`
+    pub fn pooled(&self, ids: Tensor<2>) -> Tensor<2> {
+        let [batch, length] = ids.dims();
+        let emb = self.embedding.forward(ids.clone().int()); // [batch, length, dim]
+        let dim = emb.dims()[2];
+        match self.pooling {
+            Pooling::Flatten => emb.reshape([batch, length * dim]),
+            Pooling::Mean => {
+                let mask = ids.not_equal_elem(0.0).float(); // [batch, length]
+                let count = mask.clone().sum_dim(1).clamp_min(1.0); // [batch, 1]
+                let summed = (emb * mask.unsqueeze_dim::<3>(2)).sum_dim(1); // [batch, 1, dim]
+                summed.reshape([batch, dim]) / count
+            }
+        }
+    }
+
+    /// Output logits.
+    ///
+    /// # Shapes
+    /// - ids: `[batch, length]`; output `[batch, outputs]`
+    pub fn logits(&self, ids: Tensor<2>) -> Tensor<2> {
+        self.output.forward(self.pooled(ids))
+    }
+
+    /// Class probabilities of padded id rows (inference device), one
+    /// column per class (two for a sigmoid model: 1 - p, p).
+    pub fn probabilities(&self, ids: &Matrix, device: &Device) -> Matrix {
+        let n = ids.n_rows();
+        let mut values = Vec::new();
+        let mut n_cols = 0;
+        let mut start = 0;
+        while start < n {
+            let end = (start + INFERENCE_CHUNK).min(n);
+            let logits = self.logits(to_tensor(ids.slice_rows(start, end), device));
+            let probs = if logits.dims()[1] == 1 {
+                let p = sigmoid(logits);
+                Tensor::cat(vec![p.clone().neg().add_scalar(1.0), p], 1)
+            } else {
+                softmax(logits, 1)
+            };
+            n_cols = probs.dims()[1];
+            values.extend(
+                probs
+                    .into_data()
+                    .try_into_vec::<f32>()
+                    .expect("model outputs are f32"),
+            );
+            start = end;
+        }
+        Matrix::new(values, n_cols)
+    }
+}
+
+impl BurnTrainable for TextClassifierNet {
+    fn forward_training(&self, inputs: Tensor<2>) -> TrainingForward {
+        let logits = self.logits(inputs);
+        let activation = if logits.dims()[1] == 1 {
+            Activation::Sigmoid
+        } else {
+            Activation::Linear
+        };
+        TrainingForward {
+            logits,
+            activation,
+            penalty: None,
+        }
+    }
+
+    fn own_loss(&self, logits: Tensor<2>, targets: &Matrix) -> Option<Tensor<1>> {
+        // Two classes: the config's binary cross-entropy on the sigmoid.
+        if logits.dims()[1] == 1 {
+            return None;
+        }
+        let t = to_tensor(targets.clone(), &logits.device());
+        Some((t * log_softmax(logits, 1)).sum_dim(1).mean().neg())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::inference_device;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    #[test]
+    fn mean_pooling_ignores_padding_and_tensors_round_trip() {
+        let device = inference_device();
+        let config = TextClassifierConfig {
+            embedding_dim: 3,
+            ..Default::default()
+        };
+        let net =
+            TextClassifierNet::init(&config, 10, 4, 3, &mut StdRng::seed_from_u64(1), &device);
+        let a = Matrix::new(vec![2.0, 5.0, 0.0, 0.0], 4);
+        let b = Matrix::new(vec![2.0, 5.0, 0.0, 0.0, 0.0, 0.0], 6);
+        let pa = net.pooled(to_tensor(a.clone(), &device)).into_data();
+        let pb = net.pooled(to_tensor(b, &device)).into_data();
+        assert_eq!(pa, pb, "padding does not change the mean");
+        let tensors: HashMap<String, NamedTensor> = net
+            .export_tensors()
+            .into_iter()
+            .map(|t| (t.name.clone(), t))
+            .collect();
+        let again = TextClassifierNet::from_tensors(&config, 10, 4, 3, &tensors, &device).unwrap();
+        assert_eq!(
+            net.probabilities(&a, &device),
+            again.probabilities(&a, &device)
+        );
+        let p = net.probabilities(&a, &device);
+        assert!((p.values.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        let s = config.summary(10, 4, 3);
+        assert_eq!(
+            s.trainable(),
+            tensors.values().map(|t| t.values.len()).sum::<usize>()
+        );
+    }
+}

@@ -1,0 +1,353 @@
+//! The text classifier task: labelled texts in, a fitted
+//! [`TextClassifier`] out, which predicts class probabilities of new texts.
+
+use std::path::Path;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use super::TextPreprocessing;
+use super::corpus::Corpus;
+use super::encoding::{Padding, check_length};
+use super::model_file::{self as text_file, TextMetrics, TextModelConfig, TextModelMeta};
+use super::report::ClassificationReport;
+use super::tokenizer::TokenizerConfig;
+use super::vocabulary::{Lookup, VocabularyConfig};
+use crate::backend;
+use crate::data::Matrix;
+use crate::error::{AekitError, Result};
+use crate::model::text_classifier::{TextClassifierConfig, TextClassifierNet};
+use crate::train::burn_engine;
+use crate::train::{LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver};
+
+/// Longest sequence a classifier takes when no length is given.
+pub const MAX_AUTO_LENGTH: usize = 400;
+
+/// Everything that decides a text classifier, with the recommended
+/// defaults (BENCHMARKS.md, "Text").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TextClassifierParams {
+    /// The tokeniser. Default: lower-cased Unicode words and word bigrams.
+    pub tokenizer: TokenizerConfig,
+    /// The vocabulary (or hashing).
+    pub vocabulary: VocabularyConfig,
+    /// Tokens per text; `None`: the longest training text's, at most
+    /// [`MAX_AUTO_LENGTH`] (the seed tutorial pads to the longest).
+    pub max_length: Option<usize>,
+    /// Where texts are padded or cut. Default post.
+    pub padding: Padding,
+    /// The architecture.
+    pub model: TextClassifierConfig,
+    /// Training. Default: Adam lr 0.01, 30 epochs, batch 32, a seeded
+    /// 10 % validation split with early stopping after 3 epochs.
+    pub training: TrainingConfig,
+}
+
+impl Default for TextClassifierParams {
+    fn default() -> Self {
+        let mut training = TrainingConfig {
+            epochs: 30,
+            validation_split: Some(0.1),
+            shuffle_before_split: true,
+            patience: Some(3),
+            ..TrainingConfig::default()
+        };
+        training.optimizer.learning_rate = Some(0.01);
+        TextClassifierParams {
+            tokenizer: TokenizerConfig {
+                ngrams: 2,
+                ..TokenizerConfig::default()
+            },
+            vocabulary: VocabularyConfig {
+                min_count: 2,
+                ..VocabularyConfig::default()
+            },
+            max_length: None,
+            padding: Padding::Post,
+            model: TextClassifierConfig::default(),
+            training,
+        }
+    }
+}
+
+/// A fitted text classifier.
+#[derive(Debug)]
+pub struct TextClassifier {
+    meta: TextModelMeta,
+    net: TextClassifierNet,
+}
+
+/// Row indices split into training and validation rows.
+pub fn split_rows(n: usize, training: &TrainingConfig) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..n).collect();
+    if training.shuffle_before_split {
+        order.shuffle(&mut StdRng::seed_from_u64(
+            training.seed ^ 0x5EED_5B11_7000_0001,
+        ));
+    }
+    let n_val = training
+        .validation_split
+        .map_or(0, |f| ((n as f64) * f).round() as usize);
+    if n_val == 0 || n_val >= n {
+        return (order, Vec::new());
+    }
+    let val = order.split_off(n - n_val);
+    (order, val)
+}
+
+fn argmax(row: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+fn accuracy(probs: &Matrix, truth: &[usize]) -> f64 {
+    let right = truth
+        .iter()
+        .enumerate()
+        .filter(|&(i, &t)| argmax(probs.row(i)) == t)
+        .count();
+    right as f64 / truth.len().max(1) as f64
+}
+
+impl TextClassifierParams {
+    /// Checks every setting that needs no data.
+    pub fn validate(&self) -> Result<()> {
+        self.tokenizer.validate()?;
+        self.vocabulary.validate()?;
+        if let Some(l) = self.max_length {
+            check_length("max_length", l)?;
+        }
+        self.model.validate()?;
+        self.training.validate()
+    }
+
+    /// Learns the preprocessing from `corpus` (which must have labels of
+    /// at least two classes) and trains the classifier.
+    pub fn fit(
+        &self,
+        corpus: &Corpus,
+        observer: &mut dyn TrainingObserver,
+    ) -> Result<TextClassifier> {
+        self.validate()?;
+        let labels = corpus
+            .labels
+            .as_ref()
+            .ok_or_else(|| AekitError::param("label", "a classifier needs a label column"))?;
+        let mut classes: Vec<String> = labels.clone();
+        classes.sort();
+        classes.dedup();
+        if classes.len() < 2 {
+            return Err(AekitError::Data {
+                path: corpus.path.clone(),
+                row: None,
+                column: None,
+                message: format!(
+                    "the label column has one class ({}); a classifier needs at least two",
+                    classes.first().map_or("", String::as_str)
+                ),
+            });
+        }
+        let class_of: Vec<usize> = labels
+            .iter()
+            .map(|l| classes.binary_search(l).unwrap_or(0))
+            .collect();
+        let (train_rows, val_rows) = split_rows(corpus.len(), &self.training);
+        let tokens: Vec<Vec<String>> = corpus
+            .texts
+            .iter()
+            .map(|t| self.tokenizer.tokens(t))
+            .collect();
+        let train_tokens: Vec<Vec<String>> =
+            train_rows.iter().map(|&i| tokens[i].clone()).collect();
+        let ids = self.vocabulary.fit(&train_tokens);
+        let lookup = Lookup::new(&ids);
+        let max_length = self.max_length.unwrap_or_else(|| {
+            train_tokens
+                .iter()
+                .map(Vec::len)
+                .max()
+                .unwrap_or(1)
+                .clamp(1, MAX_AUTO_LENGTH)
+        });
+        let text = TextPreprocessing {
+            text_column: String::new(),
+            tokenizer: self.tokenizer.clone(),
+            ids,
+            max_length,
+            padding: self.padding,
+            tfidf: None,
+        };
+        let n_out = TextClassifierConfig::n_outputs(classes.len());
+        let rows_of = |rows: &[usize]| {
+            let texts: Vec<String> = rows.iter().map(|&i| corpus.texts[i].clone()).collect();
+            let x = text.sequences(&texts);
+            let mut y = vec![0.0f32; rows.len() * n_out];
+            for (r, &i) in rows.iter().enumerate() {
+                if n_out == 1 {
+                    y[r] = class_of[i] as f32;
+                } else {
+                    y[r * n_out + class_of[i]] = 1.0;
+                }
+            }
+            (x, Matrix::new(y, n_out))
+        };
+        let (x_train, y_train) = rows_of(&train_rows);
+        let (x_val, y_val) = rows_of(&val_rows);
+        let mut training = self.training.clone();
+        training.loss = LossKind::Bce;
+        let device = backend::training_device();
+        let mut rng = StdRng::seed_from_u64(training.seed);
+        let net = TextClassifierNet::init(
+            &self.model,
+            lookup.size(),
+            max_length,
+            n_out,
+            &mut rng,
+            &device,
+        );
+        let validation = (!val_rows.is_empty()).then_some(Pairs {
+            inputs: &x_val,
+            targets: &y_val,
+        });
+        let (net, history) = burn_engine::fit(
+            net,
+            &training,
+            &TrainingData::new(&x_train, Some(&y_train)),
+            validation,
+            &device,
+            observer,
+        );
+        let inference = backend::inference_device();
+        let truth = |rows: &[usize]| rows.iter().map(|&i| class_of[i]).collect::<Vec<_>>();
+        let metrics = TextMetrics {
+            train_accuracy: Some(accuracy(
+                &net.probabilities(&x_train, &inference),
+                &truth(&train_rows),
+            )),
+            validation_accuracy: (!val_rows.is_empty())
+                .then(|| accuracy(&net.probabilities(&x_val, &inference), &truth(&val_rows))),
+        };
+        Ok(TextClassifier {
+            meta: TextModelMeta {
+                format_version: crate::model_file::FORMAT_VERSION,
+                aekit_version: crate::VERSION.to_string(),
+                model: TextModelConfig::TextClassifier(self.model.clone()),
+                text,
+                label: None,
+                classes,
+                training,
+                history,
+                metrics,
+            },
+            net,
+        })
+    }
+}
+
+/// What a classifier says about some texts.
+#[derive(Debug, Clone)]
+pub struct Predictions {
+    /// Probabilities, one column per class.
+    pub probabilities: Matrix,
+    /// The most probable class of each text (index into the classes).
+    pub predicted: Vec<usize>,
+}
+
+impl TextClassifier {
+    /// The metadata stored with the model.
+    pub fn meta(&self) -> &TextModelMeta {
+        &self.meta
+    }
+
+    /// Records the columns the model was trained on.
+    pub fn set_columns(&mut self, text: &str, label: Option<&str>) {
+        self.meta.text.text_column = text.to_string();
+        self.meta.label = label.map(str::to_string);
+    }
+
+    /// The classes, in probability-column order.
+    pub fn classes(&self) -> &[String] {
+        &self.meta.classes
+    }
+
+    /// Class probabilities and predictions of `texts`.
+    pub fn predict(&self, texts: &[String]) -> Predictions {
+        let x = self.meta.text.sequences(texts);
+        let probabilities = self.net.probabilities(&x, &backend::inference_device());
+        let predicted = (0..probabilities.n_rows())
+            .map(|i| argmax(probabilities.row(i)))
+            .collect();
+        Predictions {
+            probabilities,
+            predicted,
+        }
+    }
+
+    /// The classification report of `predictions` against `labels`.
+    pub fn report(&self, labels: &[String], predictions: &Predictions) -> ClassificationReport {
+        let truth: Vec<Option<usize>> = labels
+            .iter()
+            .map(|l| self.meta.classes.iter().position(|c| c == l))
+            .collect();
+        ClassificationReport::new(&self.meta.classes, &truth, &predictions.predicted)
+    }
+
+    /// The learnt word vectors: (token, vector) for every vocabulary token
+    /// (padding and out-of-vocabulary left out); `None` for hashed ids,
+    /// whose rows have no single token.
+    pub fn word_vectors(&self) -> Option<Vec<(String, Vec<f32>)>> {
+        let lookup = Lookup::new(&self.meta.text.ids);
+        let weight = self.net.embedding.weight.val();
+        let dim = weight.dims()[1];
+        let values = weight.into_data().try_into_vec::<f32>().ok()?;
+        if matches!(self.meta.text.ids, super::TokenIds::Hashing { .. }) {
+            return None;
+        }
+        Some(
+            (super::vocabulary::RESERVED..lookup.size())
+                .filter_map(|id| {
+                    let token = lookup.token(id)?;
+                    Some((token.to_string(), values[id * dim..(id + 1) * dim].to_vec()))
+                })
+                .collect(),
+        )
+    }
+
+    /// Writes the model file atomically.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        text_file::save(path.as_ref(), &self.meta, &self.net.export_tensors())
+    }
+
+    /// Reads a classifier's model file.
+    pub fn load(path: impl AsRef<Path>) -> Result<TextClassifier> {
+        let path = path.as_ref();
+        let (meta, tensors) = text_file::load(path)?;
+        let TextModelConfig::TextClassifier(config) = &meta.model else {
+            return Err(AekitError::Unsupported {
+                operation: "classifying texts",
+                needs: "a text classifier (from `aekit text train`)".into(),
+                has: format!("is a {}", meta.model.kind()),
+            });
+        };
+        let vocab = Lookup::new(&meta.text.ids).size();
+        let n_out = TextClassifierConfig::n_outputs(meta.classes.len());
+        let net = TextClassifierNet::from_tensors(
+            config,
+            vocab,
+            meta.text.max_length,
+            n_out,
+            &tensors,
+            &backend::inference_device(),
+        )
+        .map_err(|m| AekitError::model(path, m))?;
+        Ok(TextClassifier { meta, net })
+    }
+}

@@ -123,7 +123,7 @@ pub struct EvaluateArgs {
     pub json: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// CPU threads (default: all cores).
+    /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
 }
@@ -305,7 +305,7 @@ pub struct FitArgs {
     /// and threads give the same model [default: 42].
     #[arg(long, help_heading = "Training")]
     pub seed: Option<u64>,
-    /// CPU threads [default: all cores].
+    /// CPU threads [default: RAYON_NUM_THREADS, else all cores].
     #[arg(long, help_heading = "Training")]
     pub threads: Option<usize>,
 }
@@ -402,7 +402,7 @@ pub struct DenoiseArgs {
     pub json: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// CPU threads (default: all cores).
+    /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
 }
@@ -453,7 +453,7 @@ pub struct PredictArgs {
     pub json: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// CPU threads (default: all cores).
+    /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
 }
@@ -531,7 +531,7 @@ pub struct ScoreArgs {
     pub chunk_rows: usize,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// CPU threads [default: all cores].
+    /// CPU threads [default: RAYON_NUM_THREADS, else all cores].
     #[arg(long)]
     pub threads: Option<usize>,
     /// No progress bar.
@@ -558,7 +558,7 @@ pub struct ApplyArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// CPU threads (default: all cores).
+    /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
 }

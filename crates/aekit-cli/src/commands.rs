@@ -6,7 +6,7 @@ use aekit::report::plot;
 use aekit::tasks::anomaly::{self, ScoreOptions, ThresholdRule};
 use aekit::tasks::{evaluate, latent};
 use aekit::train::StopReason;
-use aekit::{Autoencoder, apply, backend};
+use aekit::{Autoencoder, FitOptions, apply};
 use anyhow::{Context, Result};
 
 use std::path::Path;
@@ -23,27 +23,28 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let params = settings::train_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
     check_outputs(&args.out, args.report.plot.as_deref())?;
-    backend::set_threads(args.fit.threads)?;
     let read =
         |path: &Option<std::path::PathBuf>| path.as_ref().map(|p| Table::read(p, &csv)).transpose();
     let table = Table::read(&args.data, &csv)?;
     let target = read(&args.target)?;
     let validation = read(&args.validation)?;
     let validation_target = read(&args.validation_target)?;
+    if validation.is_some() && target.is_some() && validation_target.is_none() {
+        anyhow::bail!(
+            "a paired model validates on input and target files: give --validation-target with --validation"
+        );
+    }
     let mut printer = EpochPrinter::new(args.report.quiet);
+    let mut options = FitOptions::new().observer(&mut printer);
+    if let Some(v) = &validation {
+        options = options.validation(v);
+    }
+    if let Some(t) = &validation_target {
+        options = options.validation_target(t);
+    }
     let model = match &target {
-        Some(target) => params.fit_paired(
-            &table,
-            target,
-            validation.as_ref().zip(validation_target.as_ref()).or(match &validation {
-                Some(_) => anyhow::bail!(
-                    "a paired model validates on input and target files: give --validation-target with --validation"
-                ),
-                None => None,
-            }),
-            &mut printer,
-        )?,
-        None => params.fit(&table, validation.as_ref(), &mut printer)?,
+        Some(target) => params.fit_paired(&table, target, options)?,
+        None => params.fit_with(&table, options)?,
     };
     finish_training(
         &model,
@@ -58,10 +59,9 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
     let params = settings::detector_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
     check_outputs(&args.out, args.report.plot.as_deref())?;
-    backend::set_threads(args.fit.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let mut printer = EpochPrinter::new(args.report.quiet);
-    let detector = params.fit(&table, &mut printer)?;
+    let detector = params.fit_with(&table, FitOptions::new().observer(&mut printer))?;
     finish_training(
         &detector.autoencoder,
         &args.out,
@@ -93,8 +93,8 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
 pub fn score(args: &ScoreArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
     check_writable(&args.out)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let options = ScoreOptions {
         threshold: args.threshold,
         explain: args.explain,
@@ -257,8 +257,8 @@ pub enum Apply {
 pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
     check_writable(&args.out)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let output = match what {
         Apply::Encode => apply::encode(&model, &table)?,
@@ -283,8 +283,8 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
     if let Some(png) = &args.plot {
         check_writable(png)?;
     }
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let clean_table = args
         .clean
@@ -292,7 +292,7 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         .map(|p| Table::read(p, &csv))
         .transpose()?;
     let reference = match (&clean_table, add_noise) {
-        (Some(t), _) => apply::CleanReference::Table(t),
+        (Some(t), _) => apply::CleanReference::Clean(t.into()),
         (None, Some(noise)) => apply::CleanReference::AddNoise(noise, args.seed),
         (None, None) => apply::CleanReference::Unknown,
     };
@@ -336,8 +336,8 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
     check_writable(&args.out)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let targets = args
         .target
@@ -361,8 +361,8 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
 /// `aekit sample`.
 pub fn sample(args: &SampleArgs) -> Result<()> {
     check_writable(&args.out)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let png = args
         .out
         .extension()
@@ -409,8 +409,8 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
 /// `aekit evaluate`.
 pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let train = Table::read(&args.train, &csv)?;
     let test = Table::read(&args.test, &csv)?;
     let report = evaluate::evaluate(&model, &train, &test, args.label.as_deref())?;

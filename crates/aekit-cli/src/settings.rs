@@ -292,18 +292,19 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
     let training = training_config(&args.fit, TrainingConfig::default())?;
     let model = train_model(&args.kind, &args.model, training.loss)?;
     let (columns, scale) = columns(&args.columns, ScaleKind::MinMax);
-    let params = AutoencoderParams {
-        columns,
-        scale,
-        model,
-        training,
-        image_shape: args
-            .kind
-            .image_shape
-            .as_deref()
-            .map(image_shape)
-            .transpose()?,
-    };
+    let image_shape = args
+        .kind
+        .image_shape
+        .as_deref()
+        .map(image_shape)
+        .transpose()?;
+    let params = AutoencoderParams::new()
+        .columns(columns)
+        .scale(scale)
+        .model(model)
+        .training(training)
+        .image_shape(image_shape)
+        .threads(args.fit.threads);
     params.validate()?;
     Ok(params)
 }
@@ -339,6 +340,7 @@ pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
         trim: args.trim.unwrap_or(base.trim),
         training,
         rule,
+        threads: args.fit.threads,
     };
     params.validate()?;
     Ok(params)

@@ -154,7 +154,7 @@ impl From<MetaV1> for ModelMeta {
 }
 
 /// Writes `meta` and `tensors` to `path` atomically.
-pub fn save(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Result<()> {
+pub(crate) fn save(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Result<()> {
     let meta = ModelMeta {
         format_version: FORMAT_VERSION,
         ..meta.clone()
@@ -183,7 +183,7 @@ pub fn save(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Result<()
 }
 
 /// Reads a model file: its metadata and tensors, each checked.
-pub fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTensor>)> {
+pub(crate) fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTensor>)> {
     let buffer = std::fs::read(path).map_err(|e| AekitError::io(path, e))?;
     let file = safetensors::SafeTensors::deserialize(&buffer).map_err(|e| {
         AekitError::model(path, format!("corrupt or truncated safetensors data ({e})"))

@@ -35,7 +35,7 @@ pub fn check_writable(path: &Path) -> Result<()> {
 
 /// Writes `path` by calling `fill` on a temporary file in the same
 /// directory and renaming it over `path` once `fill` succeeds.
-pub fn write_atomically<F>(path: &Path, fill: F) -> Result<()>
+pub(crate) fn write_atomically<F>(path: &Path, fill: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
@@ -51,7 +51,7 @@ where
 
 /// Renames a finished temporary file over `path`, with the permissions an
 /// ordinary new file gets (temporary files are created private).
-pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+pub(crate) fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -65,7 +65,7 @@ pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
 }
 
 /// The directory a file is written into.
-pub fn parent_dir(path: &Path) -> PathBuf {
+pub(crate) fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

@@ -1,31 +1,31 @@
 //! Model kinds. Every model is one kind behind one tagged config
 //! ([`ModelConfig`], the model file's `model` entry); a fitted model offers
-//! small capabilities ([`capability`]) that tasks ask for, never a concrete
-//! type. A kind is a folder of the same shape: its config, its burn module,
+//! small capabilities (encode, decode, predict: `capability.rs`, internal)
+//! that tasks ask for, never a concrete type. A kind is a folder of the same shape: its config, its burn module,
 //! and its fitted form (plus, for dense, the bridge to its kernels).
 
-pub mod activation;
-pub mod burn_inference;
-pub mod capability;
-pub mod conv;
-pub mod dense;
-pub mod ensemble;
-pub mod summary;
-pub mod vae;
-pub mod weights;
+mod activation;
+pub(crate) mod burn_inference;
+pub(crate) mod capability;
+pub(crate) mod conv;
+pub(crate) mod dense;
+pub(crate) mod ensemble;
+mod summary;
+pub(crate) mod vae;
+pub(crate) mod weights;
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use activation::Activation;
-pub use capability::{Decode, Encode, FittedNetwork, Predict, Sample, Score, row_errors};
+pub use activation::{Activation, DEFAULT_LEAKY_SLOPE};
+pub(crate) use capability::{Decode, Encode, FittedNetwork, Predict, Sample, Score, row_errors};
 pub use conv::ConvAutoencoderConfig;
-pub use dense::{DenseAutoencoder, DenseAutoencoderConfig};
+pub use dense::DenseAutoencoderConfig;
 pub use ensemble::EnsembleConfig;
-pub use summary::ModelSummary;
+pub use summary::{ModelSummary, SummaryRow};
 pub use vae::VaeConfig;
-pub use weights::NamedTensor;
+pub(crate) use weights::NamedTensor;
 
 use crate::data::ImageShape;
 use crate::error::{AekitError, Result};
@@ -97,6 +97,24 @@ impl ModelConfig {
         }
     }
 
+    /// The dense architecture, when the model is dense.
+    pub fn as_dense(&self) -> Option<&DenseAutoencoderConfig> {
+        match self {
+            ModelConfig::Dense(c) => Some(c),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The dense architecture to change, when the model is dense.
+    pub fn as_dense_mut(&mut self) -> Option<&mut DenseAutoencoderConfig> {
+        match self {
+            ModelConfig::Dense(c) => Some(c),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
     /// Checks every hyper-parameter that needs no data.
     pub fn validate(&self) -> Result<()> {
         match self {
@@ -154,7 +172,7 @@ impl ModelConfig {
 
     /// Builds the model from `seed`, trains it on `data` (rows of
     /// `input_shape`) and returns it in inference form with its history.
-    pub fn fit(
+    pub(crate) fn fit(
         &self,
         input_shape: &[usize],
         n_outputs: usize,
@@ -226,7 +244,7 @@ impl ModelConfig {
     }
 
     /// Rebuilds a fitted model from stored tensors, checking each one.
-    pub fn load(
+    pub(crate) fn load(
         &self,
         input_shape: &[usize],
         n_outputs: usize,

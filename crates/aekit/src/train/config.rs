@@ -40,12 +40,12 @@ pub struct TrainingConfig {
     /// Default none.
     pub noise: Option<Noise>,
     /// On burn's path (`native_kernels` false), compute the output
-    /// activation and the loss in one fused pass ([`crate::kernel::loss`]) instead
+    /// activation and the loss in one fused pass (aekit's loss kernel) instead
     /// of burn's chain of tensor operations. Same values and gradients;
     /// default true. The kernels always fuse.
     pub fused_loss: bool,
     /// Train on the kind's own kernels where it has them (dense models:
-    /// [`crate::kernel`]) rather than burn's autodiff. Same results within
+    /// aekit's CPU kernels) rather than burn's autodiff. Same results within
     /// float tolerance (dropout draws its own masks, so there the same in
     /// distribution); default true.
     pub native_kernels: bool,

@@ -1,7 +1,7 @@
 //! The training loop, whatever carries out its steps: epochs, shuffling,
 //! validation, early stopping with best weights, and a stop that keeps the
-//! last good weights if the loss diverges. It reports through an observer
-//! and never prints.
+//! last good weights if the loss diverges. It reports through an observer,
+//! which can stop it, and never prints.
 
 use std::time::Instant;
 
@@ -18,7 +18,7 @@ use super::observer::TrainingObserver;
 const SHUFFLE_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// What carries out the steps of the loop: burn's autodiff for every kind
-/// ([`super::burn_engine`]), or a kind's own accelerator.
+/// (`burn_engine`), or a kind's own accelerator.
 pub trait Engine {
     /// The weights at a point of training, to go back to.
     type Snapshot;
@@ -61,7 +61,13 @@ pub fn run<E: Engine>(
 
     'epochs: for epoch in 1..=config.epochs {
         let started = Instant::now();
-        observer.on_epoch_start(epoch, config.epochs, n_batches);
+        if observer
+            .on_epoch_start(epoch, config.epochs, n_batches)
+            .is_stop()
+        {
+            history.stop_reason = StopReason::StopRequested;
+            break;
+        }
         if config.shuffle {
             order.shuffle(&mut rng);
         }
@@ -69,6 +75,8 @@ pub fn run<E: Engine>(
         let train = epoch_data.pairs();
         let mut loss_sum = 0.0f64;
         let mut penalty_sum: Option<f64> = None;
+        let mut rows_done = 0usize;
+        let mut stop = false;
         for (b, rows) in order.chunks(config.batch_size).enumerate() {
             let value = engine.step(train, rows);
             if !value.is_finite() {
@@ -79,17 +87,21 @@ pub fn run<E: Engine>(
             if let Some(p) = engine.last_penalty() {
                 *penalty_sum.get_or_insert(0.0) += p * rows.len() as f64;
             }
-            observer.on_batch_end(b + 1, value);
+            rows_done += rows.len();
+            if observer.on_batch_end(b + 1, value).is_stop() {
+                stop = true;
+                break;
+            }
         }
         let val_loss = validation.map(|v| engine.validation_loss(v));
         let record = EpochRecord {
             epoch,
-            loss: loss_sum / n_rows as f64,
+            loss: loss_sum / rows_done as f64,
             val_loss,
             seconds: started.elapsed().as_secs_f64(),
-            penalty: penalty_sum.map(|p| p / n_rows as f64),
+            penalty: penalty_sum.map(|p| p / rows_done as f64),
         };
-        observer.on_epoch_end(&record);
+        stop |= observer.on_epoch_end(&record).is_stop();
         let monitored = History::monitored(&record);
         history.epochs.push(record);
         if !monitored.is_finite() {
@@ -112,6 +124,10 @@ pub fn run<E: Engine>(
                 }
             }
         }
+        if stop {
+            history.stop_reason = StopReason::StopRequested;
+            break;
+        }
     }
 
     // With early stopping the best weights come back, as with Keras'
@@ -122,4 +138,88 @@ pub fn run<E: Engine>(
     };
     history.kept_epoch = kept_epoch;
     (engine.into_model(kept), history)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Matrix;
+    use crate::train::Control;
+
+    /// Counts its steps; its loss falls with them.
+    struct Counting(usize);
+
+    impl Engine for Counting {
+        type Snapshot = usize;
+        type Model = usize;
+
+        fn step(&mut self, _train: Pairs<'_>, _rows: &[usize]) -> f64 {
+            self.0 += 1;
+            1.0 / self.0 as f64
+        }
+
+        fn validation_loss(&self, _pairs: Pairs<'_>) -> f64 {
+            1.0 / self.0 as f64
+        }
+
+        fn snapshot(&self) -> usize {
+            self.0
+        }
+
+        fn into_model(self, kept: usize) -> usize {
+            kept
+        }
+    }
+
+    /// Stops at a given epoch and batch (batch 0: at the epoch's start).
+    struct StopAt(usize, usize, usize);
+
+    impl TrainingObserver for StopAt {
+        fn on_epoch_start(&mut self, epoch: usize, _: usize, _: usize) -> Control {
+            self.2 = epoch;
+            Control::stop_if(epoch == self.0 && self.1 == 0)
+        }
+
+        fn on_batch_end(&mut self, batch: usize, _loss: f64) -> Control {
+            Control::stop_if(self.2 == self.0 && batch == self.1)
+        }
+    }
+
+    fn run_until(observer: &mut dyn TrainingObserver) -> (usize, History) {
+        let x = Matrix::new(vec![0.0; 40], 1);
+        let config = TrainingConfig {
+            epochs: 5,
+            batch_size: 10,
+            ..TrainingConfig::default()
+        };
+        run(
+            Counting(0),
+            &config,
+            &TrainingData::new(&x, None),
+            None,
+            observer,
+        )
+    }
+
+    #[test]
+    fn an_observer_stops_after_a_batch_an_epoch_or_at_once() {
+        // After batch 3 of epoch 2: a short epoch 2 is recorded and kept.
+        let (steps, history) = run_until(&mut StopAt(2, 3, 0));
+        assert_eq!((steps, history.epochs.len(), history.kept_epoch), (7, 2, 2));
+        assert_eq!(history.stop_reason, StopReason::StopRequested);
+        let mean = (1.0 / 5.0 + 1.0 / 6.0 + 1.0 / 7.0) / 3.0;
+        assert!((history.epochs[1].loss - mean).abs() < 1e-12);
+        // After epoch 3.
+        let mut after_three = |r: &EpochRecord| Control::stop_if(r.epoch == 3);
+        let (steps, history) = run_until(&mut after_three);
+        assert_eq!((steps, history.epochs.len()), (12, 3));
+        assert_eq!(history.stop_reason, StopReason::StopRequested);
+        // Before epoch 1: nothing trained.
+        let (steps, history) = run_until(&mut StopAt(1, 0, 0));
+        assert_eq!((steps, history.epochs.len(), history.kept_epoch), (0, 0, 0));
+        assert_eq!(history.stop_reason, StopReason::StopRequested);
+        // Never: every epoch.
+        let (steps, history) = run_until(&mut StopAt(9, 0, 0));
+        assert_eq!((steps, history.stop_reason), (20, StopReason::Completed));
+    }
 }

@@ -38,6 +38,8 @@ pub enum StopReason {
     EarlyStopped,
     /// The loss became NaN or infinite; the last finite weights were kept.
     Diverged,
+    /// An observer asked to stop ([`Control::Stop`](super::Control::Stop)).
+    StopRequested,
 }
 
 /// The training history.

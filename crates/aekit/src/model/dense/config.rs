@@ -11,6 +11,24 @@ use crate::model::Activation;
 use crate::model::summary::{ModelSummary, SummaryRow};
 
 /// Architecture of a dense autoencoder; the input width comes from the data.
+/// Each field has a default; give the ones that differ.
+///
+/// ```
+/// use aekit::Autoencoder;
+/// use aekit::model::{Activation, DenseAutoencoderConfig};
+///
+/// // The seed tutorial's 100-200-100-50-100-200-100 with batch norm.
+/// let tutorial = DenseAutoencoderConfig {
+///     hidden: vec![200, 100],
+///     bottleneck: 50,
+///     batch_norm: true,
+///     activation: Activation::LeakyRelu { slope: 0.3 },
+///     ..Default::default()
+/// };
+/// assert_eq!(tutorial.summary(100, 100).trainable(), 91_950);
+/// let params = Autoencoder::params().model(tutorial).epochs(200).batch_size(16);
+/// assert!(params.validate().is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DenseAutoencoderConfig {
@@ -168,7 +186,7 @@ impl DenseAutoencoderConfig {
     }
 
     /// The encoder's layers for `n_features` inputs, ending at the bottleneck.
-    pub fn encoder_plan(&self, n_features: usize) -> Vec<LayerPlan> {
+    pub(crate) fn encoder_plan(&self, n_features: usize) -> Vec<LayerPlan> {
         let mut plan = Vec::new();
         let mut width = n_features;
         for &h in &self.hidden {
@@ -187,7 +205,7 @@ impl DenseAutoencoderConfig {
 
     /// The decoder's layers from the bottleneck to `n_outputs` outputs (the
     /// input width for an autoencoder, the target width for a paired model).
-    pub fn decoder_plan(&self, n_outputs: usize) -> Vec<LayerPlan> {
+    pub(crate) fn decoder_plan(&self, n_outputs: usize) -> Vec<LayerPlan> {
         let mut plan = Vec::new();
         let mut width = self.bottleneck;
         for h in self.decoder_widths() {
@@ -207,7 +225,7 @@ impl DenseAutoencoderConfig {
     /// Builds the model for `n_inputs` inputs and `n_outputs` outputs with
     /// Glorot-uniform weights and zero biases drawn from `rng` (Keras'
     /// defaults), on `device`.
-    pub fn init(
+    pub(crate) fn init(
         &self,
         n_inputs: usize,
         n_outputs: usize,

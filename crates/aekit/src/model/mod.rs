@@ -129,7 +129,11 @@ impl ModelConfig {
     /// output values (the data-dependent checks).
     pub fn check_shapes(&self, input_shape: &[usize], n_outputs: usize) -> Result<()> {
         match self {
-            ModelConfig::Dense(_) | ModelConfig::Ensemble(_) => Ok(()),
+            ModelConfig::Dense(c) => c.check_size(input_shape.iter().product(), n_outputs),
+            ModelConfig::Ensemble(c) => c
+                .members
+                .iter()
+                .try_for_each(|m| m.check_size(input_shape.iter().product(), n_outputs)),
             ModelConfig::Conv(c) => c
                 .check_shapes(image_of(input_shape)?, n_outputs)
                 .map(|_| ()),

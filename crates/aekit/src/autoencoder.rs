@@ -763,6 +763,21 @@ impl Autoencoder {
             .model
             .load(&meta.input.shape, meta.output().width(), &tensors)
             .map_err(|m| AekitError::model(path, m))?;
+        // Tensors the model does not use mean its config is not the one
+        // they were trained with (batch_norm false beside batch-norm tensors).
+        let used: std::collections::HashSet<String> =
+            network.tensors().into_iter().map(|t| t.name).collect();
+        let mut unused: Vec<&String> = tensors.keys().filter(|k| !used.contains(*k)).collect();
+        unused.sort();
+        if let Some(name) = unused.first() {
+            return Err(AekitError::model(
+                path,
+                format!(
+                    "tensor '{name}' is not part of the {} model its metadata describes",
+                    meta.model.kind()
+                ),
+            ));
+        }
         Ok(Autoencoder {
             meta,
             network,

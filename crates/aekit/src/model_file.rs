@@ -73,12 +73,44 @@ impl Preprocessing {
         let width = self.width();
         if width == 0
             || self.scaler.n_features() != width
+            || self.scaler.offset.len() != width
+            || self.scaler.scale.len() != width
             || self.shape.iter().product::<usize>() != width
         {
             return Err(format!(
-                "the {side} columns ({width}), scaler ({}) and shape ({:?}) disagree",
-                self.scaler.n_features(),
+                "the {side} columns ({width}), scaler ({} scales, {} offsets) and shape ({:?}) disagree",
+                self.scaler.scale.len(),
+                self.scaler.offset.len(),
                 self.shape
+            ));
+        }
+        if let Some(j) = self
+            .scaler
+            .scale
+            .iter()
+            .position(|s| !(s.is_finite() && *s > 0.0))
+        {
+            return Err(format!(
+                "the {side} scaler divides column '{}' by {}, which is not a positive number",
+                self.schema.features[j], self.scaler.scale[j]
+            ));
+        }
+        if let Some(j) = self.scaler.offset.iter().position(|o| !o.is_finite()) {
+            return Err(format!(
+                "the {side} scaler's offset for column '{}' is not finite",
+                self.schema.features[j]
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for name in self.schema.features.iter().chain(&self.schema.ids) {
+            if !seen.insert(name) {
+                return Err(format!("the {side} column '{name}' is named twice"));
+            }
+        }
+        let one_hot_inputs: usize = self.schema.one_hot.iter().map(|c| c.categories.len()).sum();
+        if one_hot_inputs > width || self.schema.one_hot.iter().any(|c| c.categories.is_empty()) {
+            return Err(format!(
+                "the {side} one-hot columns need {one_hot_inputs} inputs of the {width} there are"
             ));
         }
         Ok(())
@@ -182,6 +214,41 @@ pub(crate) fn save(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Re
     write_atomically(path, |out| out.write_all(&buffer))
 }
 
+/// The first key that `file` has and `expected` has not (or the other way
+/// round), as a dotted path, comparing nested objects and arrays.
+fn key_difference(
+    file: &serde_json::Value,
+    expected: &serde_json::Value,
+    at: &str,
+) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if at.is_empty() {
+            key.to_string()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    match (file, expected) {
+        (Value::Object(f), Value::Object(e)) => {
+            if let Some(k) = f.keys().find(|k| !e.contains_key(*k)) {
+                return Some(format!("has an unknown key '{}'", join(k)));
+            }
+            if let Some(k) = e.keys().find(|k| !f.contains_key(*k)) {
+                return Some(format!("lacks the key '{}'", join(k)));
+            }
+            f.iter()
+                .find_map(|(k, v)| key_difference(v, &e[k], &join(k)))
+        }
+        (Value::Array(f), Value::Array(e)) => f
+            .iter()
+            .zip(e)
+            .enumerate()
+            .find_map(|(i, (a, b))| key_difference(a, b, &join(&i.to_string()))),
+        _ => None,
+    }
+}
+
 /// Reads a model file: its metadata and tensors, each checked.
 pub(crate) fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTensor>)> {
     let buffer = std::fs::read(path).map_err(|e| AekitError::io(path, e))?;
@@ -224,7 +291,14 @@ pub(crate) fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTenso
                     ),
                 ));
             }
-            serde_json::from_value(version).map_err(unreadable)?
+            let meta: ModelMeta = serde_json::from_value(version.clone()).map_err(unreadable)?;
+            // Every key this version writes, and no other: a misspelt key
+            // would otherwise be ignored and its default used.
+            let ours = serde_json::to_value(&meta).map_err(unreadable)?;
+            if let Some(problem) = key_difference(&version, &ours, "") {
+                return Err(AekitError::model(path, format!("the metadata {problem}")));
+            }
+            meta
         }
         Some(v) => {
             return Err(AekitError::model(

@@ -211,7 +211,49 @@ pub(crate) fn save(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Re
         .collect::<Result<Vec<_>>>()?;
     let buffer = safetensors::serialize(views, Some(info))
         .map_err(|e| AekitError::model(path, e.to_string()))?;
+    let buffer = canonical_header(buffer).map_err(|m| AekitError::model(path, m))?;
     write_atomically(path, |out| out.write_all(&buffer))
+}
+
+/// The safetensors bytes with their JSON header's keys in sorted order:
+/// the header comes from hash maps, whose order changes from process to
+/// process, and the same model should be the same bytes.
+fn canonical_header(buffer: Vec<u8>) -> std::result::Result<Vec<u8>, String> {
+    fn sorted(value: serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<_> = map.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(
+                    entries.into_iter().map(|(k, v)| (k, sorted(v))).collect(),
+                )
+            }
+            other => other,
+        }
+    }
+    let length = buffer
+        .get(..8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(u64::from_le_bytes)
+        .ok_or("internal: a safetensors buffer without its length")?;
+    let end = usize::try_from(length)
+        .ok()
+        .and_then(|n| n.checked_add(8))
+        .filter(|&e| e <= buffer.len())
+        .ok_or("internal: a safetensors header longer than its buffer")?;
+    let header: serde_json::Value = serde_json::from_slice(&buffer[8..end])
+        .map_err(|e| format!("internal: unreadable safetensors header ({e})"))?;
+    let mut text = serde_json::to_string(&sorted(header))
+        .map_err(|e| format!("internal: safetensors header ({e})"))?;
+    // The data after the header stays 8-byte aligned, as safetensors pads it.
+    while text.len() % 8 != 0 {
+        text.push(' ');
+    }
+    let mut out = Vec::with_capacity(8 + text.len() + buffer.len() - end);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(&buffer[end..]);
+    Ok(out)
 }
 
 /// The first key that `file` has and `expected` has not (or the other way
@@ -231,13 +273,19 @@ fn key_difference(
     };
     match (file, expected) {
         (Value::Object(f), Value::Object(e)) => {
-            if let Some(k) = f.keys().find(|k| !e.contains_key(*k)) {
+            // Keys earlier builds of this format wrote and this one drops.
+            const RETIRED: &[&str] = &["seconds"];
+            if let Some(k) = f
+                .keys()
+                .find(|k| !e.contains_key(*k) && !RETIRED.contains(&k.as_str()))
+            {
                 return Some(format!("has an unknown key '{}'", join(k)));
             }
             if let Some(k) = e.keys().find(|k| !f.contains_key(*k)) {
                 return Some(format!("lacks the key '{}'", join(k)));
             }
             f.iter()
+                .filter(|(k, _)| e.contains_key(*k))
                 .find_map(|(k, v)| key_difference(v, &e[k], &join(k)))
         }
         (Value::Array(f), Value::Array(e)) => f

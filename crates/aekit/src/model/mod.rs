@@ -191,7 +191,7 @@ impl ModelConfig {
             ModelConfig::Dense(c) => {
                 let (fitted, history) = dense::training::fit(
                     c, n_inputs, n_outputs, data, validation, training, observer,
-                );
+                )?;
                 (Box::new(fitted), history)
             }
             ModelConfig::Conv(c) => {
@@ -204,7 +204,7 @@ impl ModelConfig {
                     validation,
                     training,
                     observer,
-                );
+                )?;
                 (Box::new(fitted), history)
             }
             ModelConfig::Vae(c) => {
@@ -217,7 +217,7 @@ impl ModelConfig {
                     validation,
                     training,
                     observer,
-                );
+                )?;
                 (Box::new(fitted), history)
             }
             ModelConfig::Ensemble(c) => {
@@ -227,7 +227,7 @@ impl ModelConfig {
                 for m in &c.members {
                     let (fitted, h) = dense::training::fit(
                         m, n_inputs, n_outputs, data, validation, training, observer,
-                    );
+                    )?;
                     members.push(fitted);
                     history = h;
                 }

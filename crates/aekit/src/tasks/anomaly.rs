@@ -364,9 +364,7 @@ fn fit_member(
         inputs: v,
         targets: v,
     });
-    Ok(crate::model::dense::training::fit(
-        config, x.n_cols, x.n_cols, &data, pairs, training, observer,
-    ))
+    crate::model::dense::training::fit(config, x.n_cols, x.n_cols, &data, pairs, training, observer)
 }
 
 impl Detector {

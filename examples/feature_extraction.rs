@@ -8,25 +8,23 @@
 
 use std::path::PathBuf;
 
-use aekit::data::{ColumnRoles, CsvOptions, Table};
-use aekit::model::{Activation, DenseAutoencoderConfig};
+use aekit::data::{CsvOptions, Table};
+use aekit::model::Activation;
 use aekit::tasks::evaluate;
-use aekit::train::{EpochRecord, TrainingConfig, TrainingObserver};
-use aekit::{AutoencoderParams, backend};
+use aekit::train::{Control, EpochRecord};
+use aekit::{Autoencoder, FitOptions};
 
-struct EveryTwenty;
-
-impl TrainingObserver for EveryTwenty {
-    fn on_epoch_end(&mut self, r: &EpochRecord) {
-        if r.epoch == 1 || r.epoch.is_multiple_of(20) {
-            println!(
-                "epoch {:>3}  loss {:.5}  val_loss {:.5}",
-                r.epoch,
-                r.loss,
-                r.val_loss.unwrap_or(f64::NAN)
-            );
-        }
+/// Prints the first epoch and every twentieth.
+fn every_twenty(r: &EpochRecord) -> Control {
+    if r.epoch == 1 || r.epoch.is_multiple_of(20) {
+        println!(
+            "epoch {:>3}  loss {:.5}  val_loss {:.5}",
+            r.epoch,
+            r.loss,
+            r.val_loss.unwrap_or(f64::NAN)
+        );
     }
+    Control::Continue
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -38,31 +36,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data");
     let train = Table::read(data.join("clf_train.csv"), &CsvOptions::default())?;
     let test = Table::read(data.join("clf_test.csv"), &CsvOptions::default())?;
-    backend::set_threads(None)?;
 
-    let params = AutoencoderParams {
-        columns: ColumnRoles {
-            label: Some("label".into()),
-            ..Default::default()
-        },
-        model: DenseAutoencoderConfig {
-            hidden: vec![200, 100],
-            bottleneck: 50,
-            batch_norm: true,
-            activation: Activation::LeakyRelu { slope: 0.3 },
-            ..Default::default()
-        }
-        .into(),
-        training: TrainingConfig {
-            epochs: 200,
-            batch_size: 16,
-            seed,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let params = Autoencoder::params()
+        .label("label")
+        .hidden([200, 100])
+        .bottleneck(50)
+        .batch_norm(true)
+        .activation(Activation::LeakyRelu { slope: 0.3 })
+        .epochs(200)
+        .batch_size(16)
+        .seed(seed);
     let started = std::time::Instant::now();
-    let model = params.fit(&train, Some(&test), &mut EveryTwenty)?;
+    let mut progress = every_twenty;
+    let options = FitOptions::new().validation(&test).observer(&mut progress);
+    let model = params.fit_with(&train, options)?;
     println!(
         "trained in {:.1}s (seed {seed})",
         started.elapsed().as_secs_f64()

@@ -6,42 +6,26 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use aekit::data::{ColumnRoles, CsvOptions, Table};
-use aekit::model::{Activation, DenseAutoencoderConfig};
-use aekit::train::{OptimizerConfig, OptimizerKind, Silent, TrainingConfig};
-use aekit::{AutoencoderParams, backend};
+use aekit::Autoencoder;
+use aekit::data::{CsvOptions, Table};
+use aekit::model::Activation;
+use aekit::train::OptimizerKind;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/iris.csv");
     let iris = Table::read(&path, &CsvOptions::default())?;
-    backend::set_threads(None)?;
-    let params = AutoencoderParams {
-        columns: ColumnRoles {
-            label: Some("species".into()),
-            drop: vec!["label".into(), "split".into()],
-            ..Default::default()
-        },
-        model: DenseAutoencoderConfig {
-            hidden: vec![6, 4],
-            bottleneck: 2,
-            activation: Activation::Linear,
-            ..Default::default()
-        }
-        .into(),
-        training: TrainingConfig {
-            optimizer: OptimizerConfig {
-                kind: OptimizerKind::RmsProp,
-                learning_rate: Some(0.001),
-                ..Default::default()
-            },
-            epochs: 200,
-            batch_size: 16,
-            seed: 1,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let model = params.fit(&iris, None, &mut Silent)?;
+    let model = Autoencoder::params()
+        .label("species")
+        .drop_columns(["label", "split"])
+        .hidden([6, 4])
+        .bottleneck(2)
+        .activation(Activation::Linear)
+        .optimizer(OptimizerKind::RmsProp)
+        .learning_rate(0.001)
+        .epochs(200)
+        .batch_size(16)
+        .seed(1)
+        .fit(&iris)?;
     let last = model.history().last().expect("at least one epoch");
     println!(
         "final training loss (MSE, min-max scaled): {:.5}",

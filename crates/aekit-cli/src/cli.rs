@@ -55,6 +55,10 @@ pub enum Command {
     /// Report on the codes: logistic regression on raw vs encoded vs PCA
     /// features, reconstruction error vs PCA, k-means agreement with the labels.
     Evaluate(EvaluateArgs),
+    /// Text: classify labelled texts (train, predict, word vectors) and
+    /// embed documents (autoencoder, similar; `aekit encode` for codes).
+    #[command(subcommand)]
+    Text(crate::text::TextCommand),
 }
 
 /// `aekit plot ...`.
@@ -123,7 +127,7 @@ pub struct EvaluateArgs {
     pub json: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// CPU threads (default: all cores).
+    /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
 }
@@ -305,7 +309,7 @@ pub struct FitArgs {
     /// and threads give the same model [default: 42].
     #[arg(long, help_heading = "Training")]
     pub seed: Option<u64>,
-    /// CPU threads [default: all cores].
+    /// CPU threads [default: RAYON_NUM_THREADS, else all cores].
     #[arg(long, help_heading = "Training")]
     pub threads: Option<usize>,
 }
@@ -360,6 +364,29 @@ pub struct TrainArgs {
         help_heading = "Paired training"
     )]
     pub validation_target: Option<PathBuf>,
+    /// Save a checkpoint (weights, optimiser state, history) into DIR every
+    /// --checkpoint-every epochs, atomically, to continue with --resume after
+    /// an interruption. Dense models on the kernels (the default) only.
+    #[arg(long, value_name = "DIR", help_heading = "Checkpoints")]
+    pub checkpoint: Option<PathBuf>,
+    /// Epochs between checkpoints.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        help_heading = "Checkpoints"
+    )]
+    pub checkpoint_every: usize,
+    /// Continue the run whose checkpoint is in DIR (give the same data and
+    /// flags; --epochs may grow), saving further checkpoints there. Same
+    /// seed and threads: the same model file as an uninterrupted run.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "checkpoint",
+        help_heading = "Checkpoints"
+    )]
+    pub resume: Option<PathBuf>,
     #[command(flatten)]
     pub report: TrainingReportArgs,
 }
@@ -402,7 +429,7 @@ pub struct DenoiseArgs {
     pub json: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// CPU threads (default: all cores).
+    /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
 }
@@ -453,7 +480,7 @@ pub struct PredictArgs {
     pub json: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// CPU threads (default: all cores).
+    /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
 }
@@ -531,7 +558,7 @@ pub struct ScoreArgs {
     pub chunk_rows: usize,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// CPU threads [default: all cores].
+    /// CPU threads [default: RAYON_NUM_THREADS, else all cores].
     #[arg(long)]
     pub threads: Option<usize>,
     /// No progress bar.
@@ -558,7 +585,7 @@ pub struct ApplyArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// CPU threads (default: all cores).
+    /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
 }

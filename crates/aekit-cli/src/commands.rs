@@ -1,12 +1,12 @@
 //! One function per subcommand: read, call the library, print.
 
 use aekit::data::Table;
-use aekit::data::output::check_writable;
+use aekit::data::output::{check_not_an_input, check_writable};
 use aekit::report::plot;
 use aekit::tasks::anomaly::{self, ScoreOptions, ThresholdRule};
 use aekit::tasks::{evaluate, latent};
 use aekit::train::StopReason;
-use aekit::{Autoencoder, apply, backend};
+use aekit::{Autoencoder, FitOptions, apply};
 use anyhow::{Context, Result};
 
 use std::path::Path;
@@ -22,28 +22,34 @@ use crate::settings;
 pub fn train(args: &TrainArgs) -> Result<()> {
     let params = settings::train_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
-    check_outputs(&args.out, args.report.plot.as_deref())?;
-    backend::set_threads(args.fit.threads)?;
+    let inputs: Vec<&Path> = std::iter::once(args.data.as_path())
+        .chain(args.target.as_deref())
+        .chain(args.validation.as_deref())
+        .chain(args.validation_target.as_deref())
+        .collect();
+    check_outputs(&args.out, args.report.plot.as_deref(), &inputs)?;
     let read =
         |path: &Option<std::path::PathBuf>| path.as_ref().map(|p| Table::read(p, &csv)).transpose();
     let table = Table::read(&args.data, &csv)?;
     let target = read(&args.target)?;
     let validation = read(&args.validation)?;
     let validation_target = read(&args.validation_target)?;
+    if validation.is_some() && target.is_some() && validation_target.is_none() {
+        anyhow::bail!(
+            "a paired model validates on input and target files: give --validation-target with --validation"
+        );
+    }
     let mut printer = EpochPrinter::new(args.report.quiet);
+    let mut options = FitOptions::new().observer(&mut printer);
+    if let Some(v) = &validation {
+        options = options.validation(v);
+    }
+    if let Some(t) = &validation_target {
+        options = options.validation_target(t);
+    }
     let model = match &target {
-        Some(target) => params.fit_paired(
-            &table,
-            target,
-            validation.as_ref().zip(validation_target.as_ref()).or(match &validation {
-                Some(_) => anyhow::bail!(
-                    "a paired model validates on input and target files: give --validation-target with --validation"
-                ),
-                None => None,
-            }),
-            &mut printer,
-        )?,
-        None => params.fit(&table, validation.as_ref(), &mut printer)?,
+        Some(target) => params.fit_paired(&table, target, options)?,
+        None => params.fit_with(&table, options)?,
     };
     finish_training(
         &model,
@@ -57,11 +63,10 @@ pub fn train(args: &TrainArgs) -> Result<()> {
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let params = settings::detector_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
-    check_outputs(&args.out, args.report.plot.as_deref())?;
-    backend::set_threads(args.fit.threads)?;
+    check_outputs(&args.out, args.report.plot.as_deref(), &[&args.data])?;
     let table = Table::read(&args.data, &csv)?;
     let mut printer = EpochPrinter::new(args.report.quiet);
-    let detector = params.fit(&table, &mut printer)?;
+    let detector = params.fit_with(&table, FitOptions::new().observer(&mut printer))?;
     finish_training(
         &detector.autoencoder,
         &args.out,
@@ -92,9 +97,9 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
 /// `aekit score`.
 pub fn score(args: &ScoreArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    check_writable(&args.out)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    check_output(&args.out, &[&args.model, &args.data])?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let options = ScoreOptions {
         threshold: args.threshold,
         explain: args.explain,
@@ -115,11 +120,25 @@ pub fn score(args: &ScoreArgs) -> Result<()> {
     Ok(())
 }
 
-fn check_outputs(model: &Path, plot: Option<&Path>) -> Result<()> {
-    check_writable(model)?;
+/// Before any long work: every output can be written, none is an input,
+/// and no two are the same file.
+fn check_outputs(model: &Path, plot: Option<&Path>, inputs: &[&Path]) -> Result<()> {
+    check_output(model, inputs)?;
     if let Some(png) = plot {
-        check_writable(png)?;
+        let mut taken = inputs.to_vec();
+        taken.push(model);
+        check_output(png, &taken)?;
+        if png == model {
+            anyhow::bail!("--plot and --out name the same file {}", png.display());
+        }
     }
+    Ok(())
+}
+
+/// `out` can be written and is none of `inputs`.
+fn check_output(out: &Path, inputs: &[&Path]) -> Result<()> {
+    check_writable(out)?;
+    check_not_an_input(out, inputs)?;
     Ok(())
 }
 
@@ -255,10 +274,13 @@ pub enum Apply {
 
 /// `aekit encode`, `decode`, `reconstruct`.
 pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
+    if matches!(what, Apply::Encode) && aekit::text::model_file::is_text_model(&args.model) {
+        return crate::text::encode(&args.model, &args.data, &args.out);
+    }
     let csv = settings::csv_options(&args.csv)?;
-    check_writable(&args.out)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    check_output(&args.out, &[&args.model, &args.data])?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let output = match what {
         Apply::Encode => apply::encode(&model, &table)?,
@@ -279,12 +301,12 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         .as_deref()
         .map(|spec| settings::noise("--add-noise", spec))
         .transpose()?;
-    check_writable(&args.out)?;
+    check_output(&args.out, &[&args.model, &args.data])?;
     if let Some(png) = &args.plot {
-        check_writable(png)?;
+        check_output(png, &[&args.model, &args.data, &args.out])?;
     }
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let clean_table = args
         .clean
@@ -292,7 +314,7 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         .map(|p| Table::read(p, &csv))
         .transpose()?;
     let reference = match (&clean_table, add_noise) {
-        (Some(t), _) => apply::CleanReference::Table(t),
+        (Some(t), _) => apply::CleanReference::Clean(t.into()),
         (None, Some(noise)) => apply::CleanReference::AddNoise(noise, args.seed),
         (None, None) => apply::CleanReference::Unknown,
     };
@@ -335,9 +357,9 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
 /// `aekit predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    check_writable(&args.out)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    check_output(&args.out, &[&args.model, &args.data])?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
     let targets = args
         .target
@@ -360,9 +382,9 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
 
 /// `aekit sample`.
 pub fn sample(args: &SampleArgs) -> Result<()> {
-    check_writable(&args.out)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    check_output(&args.out, &[&args.model])?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let png = args
         .out
         .extension()
@@ -409,8 +431,8 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
 /// `aekit evaluate`.
 pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    backend::set_threads(args.threads)?;
-    let model = Autoencoder::load(&args.model)?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let train = Table::read(&args.train, &csv)?;
     let test = Table::read(&args.test, &csv)?;
     let report = evaluate::evaluate(&model, &train, &test, args.label.as_deref())?;
@@ -426,7 +448,7 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
 pub fn plot(command: &PlotCommand) -> Result<()> {
     match command {
         PlotCommand::History { model, out } => {
-            check_writable(out)?;
+            check_output(out, &[model])?;
             let m = Autoencoder::load(model)?;
             plot::history(m.history(), &history_title(model), out)?;
         }
@@ -437,7 +459,7 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
             color,
             csv,
         } => {
-            check_writable(out)?;
+            check_output(out, &[model, data])?;
             let m = Autoencoder::load(model)?;
             let table = Table::read(data, &settings::csv_options(csv)?)?;
             let codes = m.encode(&m.scaled_features(&table)?)?;
@@ -480,7 +502,7 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
             rows,
             csv,
         } => {
-            check_writable(out)?;
+            check_output(out, &[model, data])?;
             let m = Autoencoder::load(model)?;
             let shape = settings::drawing_shape(image_shape.as_deref(), m.image_shape())?;
             let table = Table::read(data, &settings::csv_options(csv)?)?;

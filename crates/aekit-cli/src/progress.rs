@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use aekit::train::{EpochRecord, TrainingObserver, TrainingStart};
+use aekit::train::{Control, EpochRecord, TrainingObserver, TrainingStart};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Prints each epoch's figures to stderr, with a batch bar on terminals.
@@ -48,9 +48,9 @@ pub fn epoch_line(record: &EpochRecord, epochs: usize) -> String {
 }
 
 impl TrainingObserver for EpochPrinter {
-    fn on_train_start(&mut self, start: &TrainingStart) {
+    fn on_train_start(&mut self, start: &TrainingStart) -> Control {
         if self.quiet {
-            return;
+            return Control::Continue;
         }
         if !start.skipped_text.is_empty() {
             eprintln!(
@@ -66,12 +66,13 @@ impl TrainingObserver for EpochPrinter {
             "training on {} rows x {} features{validation}",
             start.n_rows, start.n_features
         );
+        Control::Continue
     }
 
-    fn on_epoch_start(&mut self, epoch: usize, epochs: usize, n_batches: usize) {
+    fn on_epoch_start(&mut self, epoch: usize, epochs: usize, n_batches: usize) -> Control {
         self.epochs = epochs;
         if self.quiet || !self.interactive {
-            return;
+            return Control::Continue;
         }
         let bar = ProgressBar::new(n_batches as u64);
         if let Ok(style) = ProgressStyle::with_template(&format!(
@@ -80,22 +81,25 @@ impl TrainingObserver for EpochPrinter {
             bar.set_style(style.progress_chars("=> "));
         }
         self.bar = Some(bar);
+        Control::Continue
     }
 
-    fn on_batch_end(&mut self, batch: usize, loss: f64) {
+    fn on_batch_end(&mut self, batch: usize, loss: f64) -> Control {
         if let Some(bar) = &self.bar {
             bar.set_position(batch as u64);
             bar.set_message(format!("loss {loss:.6}"));
         }
+        Control::Continue
     }
 
-    fn on_epoch_end(&mut self, record: &EpochRecord) {
+    fn on_epoch_end(&mut self, record: &EpochRecord) -> Control {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
         if !self.quiet {
             eprintln!("{}", epoch_line(record, self.epochs));
         }
+        Control::Continue
     }
 }
 

@@ -16,14 +16,13 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use aekit::backend::{set_threads, training_device};
 use aekit::data::Matrix;
-use aekit::model::dense::kernel_bridge::inference_net;
-use aekit::model::dense::training::train;
 use aekit::model::{Activation, DenseAutoencoderConfig};
-use aekit::train::batches::to_tensor;
-use aekit::train::{LossKind, OptimizerConfig, TrainingConfig};
-use aekit::train::{TrainingData, TrainingObserver};
+use aekit::train::{Control, LossKind, OptimizerConfig, TrainingConfig, TrainingObserver};
+use aekit::unstable::{
+    TrainingData, inference_device, inference_net, init_dense, row_errors, to_tensor,
+    train_dense as train, training_device,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -205,10 +204,10 @@ fn w3_flops_per_epoch(rows: usize) -> f64 {
 }
 
 /// The machine's sustained f32 matrix-product rate through the kernel aekit
-/// trains and scores with ([`aekit::kernel::matmul`], the `gemm` crate),
+/// trains and scores with (`aekit::unstable::matmul`, the `gemm` crate),
 /// split across threads by rows as aekit splits it, from square products of `n`.
 fn gemm_peak(n: usize, repeat: usize) -> f64 {
-    use aekit::kernel::{MatRef, matmul};
+    use aekit::unstable::{MatRef, matmul};
     use rayon::prelude::*;
     let a = random_matrix(n, n, 3).values;
     let b = random_matrix(n, n, 4).values;
@@ -263,8 +262,14 @@ struct ScoringReport {
 fn run_scoring(options: &Options) -> ScoringReport {
     let rows = if options.quick { 100_000 } else { 1_000_000 };
     let chunk = random_matrix(4096, 784, 2);
-    let device = aekit::backend::inference_device();
-    let model = w3_model().init(784, 784, &mut StdRng::seed_from_u64(1), &device);
+    let device = inference_device();
+    let model = init_dense(
+        &w3_model(),
+        784,
+        784,
+        &mut StdRng::seed_from_u64(1),
+        &device,
+    );
     let net = inference_net(&model);
     let mut times = Vec::with_capacity(options.repeat);
     let mut check = 0.0;
@@ -278,7 +283,7 @@ fn run_scoring(options: &Options) -> ScoringReport {
                     out.into_data().try_into_vec::<f32>().unwrap_or_default(),
                     784,
                 );
-                aekit::model::row_errors(&chunk, &rebuilt)
+                row_errors(&chunk, &rebuilt)
             } else {
                 net.row_errors(&chunk.values, &chunk.values)
             };
@@ -328,8 +333,9 @@ struct LastBatch {
 }
 
 impl TrainingObserver for LastBatch {
-    fn on_batch_end(&mut self, _batch: usize, loss: f64) {
+    fn on_batch_end(&mut self, _batch: usize, loss: f64) -> Control {
         self.loss = loss;
+        Control::Continue
     }
 }
 
@@ -358,7 +364,7 @@ fn run(w: &Workload, options: &Options) -> Result<Report, String> {
     for r in 0..options.repeat {
         let seed = 1 + r as u64;
         let mut init_rng = StdRng::seed_from_u64(seed);
-        let model = w.model.init(w.cols, w.cols, &mut init_rng, &device);
+        let model = init_dense(&w.model, w.cols, w.cols, &mut init_rng, &device);
         let config = TrainingConfig {
             optimizer: OptimizerConfig {
                 learning_rate: Some(1e-3),
@@ -379,7 +385,8 @@ fn run(w: &Workload, options: &Options) -> Result<Report, String> {
         config.validate().map_err(|e| e.to_string())?;
         let data = TrainingData::new(&data, None);
         let mut observer = LastBatch::default();
-        let (_model, history) = train(model, &config, &data, None, &device, &mut observer);
+        let (_model, history) = train(model, &config, &data, None, &device, &mut observer)
+            .map_err(|e| e.to_string())?;
         if history.epochs.len() != config.epochs {
             return Err(format!(
                 "{}: training stopped after {} of {} epochs ({:?})",
@@ -426,26 +433,28 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match set_threads(Some(options.threads)) {
-        Ok(n) if n == options.threads => {}
-        Ok(n) => {
-            eprintln!(
-                "workloads: asked for {} threads, rayon runs {n}",
-                options.threads
-            );
-            return ExitCode::FAILURE;
-        }
+    // The benchmark's own pool, as the library builds one for each thread count.
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .build()
+    {
+        Ok(pool) => pool,
         Err(e) => {
             eprintln!("workloads: {e}");
             return ExitCode::FAILURE;
         }
-    }
+    };
+    pool.install(|| run_all(&options))
+}
+
+/// Every workload asked for, on the current thread pool.
+fn run_all(options: &Options) -> ExitCode {
     let mut w3_seconds = None;
     for w in workloads(options.quick) {
         if !options.only.iter().any(|o| o == w.name) {
             continue;
         }
-        match run(&w, &options) {
+        match run(&w, options) {
             Ok(report) => match serde_json::to_string(&report) {
                 Ok(line) => {
                     if w.name == "W3" {
@@ -466,7 +475,7 @@ fn main() -> ExitCode {
     }
     let mut lines = Vec::new();
     if options.only.iter().any(|o| o == "S1") {
-        lines.push(serde_json::to_string(&run_scoring(&options)));
+        lines.push(serde_json::to_string(&run_scoring(options)));
     }
     if options.only.iter().any(|o| o == "PEAK") {
         let n = if options.quick { 1024 } else { 2048 };

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::Autoencoder;
 use crate::data::output::format_value;
-use crate::data::{ColumnKind, Matrix, Schema, Table, TableWriter};
+use crate::data::{ColumnKind, Dataset, Matrix, Schema, TableWriter};
 use crate::error::{AekitError, Result};
 use crate::model::row_errors;
 use crate::train::Noise;
@@ -61,7 +61,7 @@ fn feature_kinds(schema: &Schema) -> Vec<ColumnKind> {
 
 /// Builds rows from a block of values followed by copied columns.
 fn assemble(
-    table: &Table,
+    table: &Dataset<'_>,
     leading: Leading<'_>,
     values: &Matrix,
     copied: &[(String, usize)],
@@ -83,7 +83,7 @@ fn assemble(
                 Leading::Numbers(_) => values.row(r).iter().map(|&v| format_value(v)).collect(),
                 Leading::Features(schema) => schema.output_cells(values, r),
             };
-            row.extend(copied.iter().map(|&(_, c)| table.cell(r, c).to_string()));
+            row.extend(copied.iter().map(|&(_, c)| table.cell(r, c).into_owned()));
             if let Some((_, extra)) = trailing {
                 row.push(format_value(extra[r]));
             }
@@ -98,7 +98,9 @@ fn assemble(
 }
 
 /// Codes `z0..` for every row, then the label and id columns.
-pub fn encode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
+pub fn encode<'d>(model: &Autoencoder, table: impl Into<Dataset<'d>>) -> Result<OutputTable> {
+    let table = table.into();
+    let table = &table;
     let codes = model.encode(&model.scaled_features(table)?)?;
     let copied = model.schema().passthrough(table);
     Ok(assemble(
@@ -112,14 +114,16 @@ pub fn encode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
 
 /// Rows in the original units of the model's output columns from the `z*`
 /// columns; every other column is copied.
-pub fn decode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
+pub fn decode<'d>(model: &Autoencoder, table: impl Into<Dataset<'d>>) -> Result<OutputTable> {
+    let table = table.into();
+    let table = &table;
     let names = code_columns(model.bottleneck());
     let idx = Schema::locate(table, &names, "is a code column the decoder needs but")?;
-    let codes = Matrix::new(table.numeric_matrix(&idx)?, idx.len());
+    let codes = table.numbers(&idx)?;
     let mut rows = model.decode(&codes)?;
     model.unscale_outputs(&mut rows);
     let copied: Vec<(String, usize)> = table
-        .headers()
+        .column_names()
         .iter()
         .enumerate()
         .filter(|(_, h)| !names.contains(h))
@@ -136,7 +140,9 @@ pub fn decode(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
 
 /// Reconstructed rows in original units, the label and id columns, and
 /// `reconstruction_error` (per-row MSE in the scaled space).
-pub fn reconstruct(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
+pub fn reconstruct<'d>(model: &Autoencoder, table: impl Into<Dataset<'d>>) -> Result<OutputTable> {
+    let table = table.into();
+    let table = &table;
     let scaled = model.scaled_features(table)?;
     let mut rows = model.reconstruct(&scaled)?;
     let errors = row_errors(&scaled, &rows);
@@ -153,7 +159,9 @@ pub fn reconstruct(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
 
 /// A paired model's predicted target rows in the target's units, then the
 /// input's label and id columns.
-pub fn predict(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
+pub fn predict<'d>(model: &Autoencoder, table: impl Into<Dataset<'d>>) -> Result<OutputTable> {
+    let table = table.into();
+    let table = &table;
     if !model.is_paired() {
         return Err(AekitError::Unsupported {
             operation: "predict",
@@ -161,7 +169,7 @@ pub fn predict(model: &Autoencoder, table: &Table) -> Result<OutputTable> {
             has: "rebuilds its own input: use reconstruct, or denoise".into(),
         });
     }
-    let mut rows = model.predict(&model.scaled_features(table)?)?;
+    let mut rows = model.predict_scaled(&model.scaled_features(table)?)?;
     model.unscale_outputs(&mut rows);
     let copied = model.schema().passthrough(table);
     Ok(assemble(
@@ -205,18 +213,19 @@ pub struct PredictionScore {
 }
 
 /// Scores a paired model's predictions for `inputs` against `targets`.
-pub fn score_predictions(
+pub fn score_predictions<'d, 't>(
     model: &Autoencoder,
-    inputs: &Table,
-    targets: &Table,
+    inputs: impl Into<Dataset<'d>>,
+    targets: impl Into<Dataset<'t>>,
 ) -> Result<PredictionScore> {
-    let x = model.scaled_features(inputs)?;
-    let y = model.scaled_targets(targets)?;
-    same_rows(inputs, x.n_rows(), targets, y.n_rows())?;
+    let (inputs, targets) = (inputs.into(), targets.into());
+    let x = model.scaled_features(&inputs)?;
+    let y = model.scaled_targets(&targets)?;
+    same_rows(&inputs, x.n_rows(), &targets, y.n_rows())?;
     let mse = mean(&model.prediction_errors(&x, &y)?);
     let identity_mse = if model.schema().features == model.output_schema().features {
         // The inputs in the targets' scaling, so both figures are in the same units.
-        let mut m = model.meta().input.schema.input_matrix(inputs)?;
+        let mut m = model.meta().input.schema.input_matrix(&inputs)?;
         model.meta().output().scaler.transform(&mut m.values);
         Some(mean(&row_errors(&m, &y)))
     } else {
@@ -243,12 +252,12 @@ pub struct Denoised {
 }
 
 /// Where the clean rows come from when measuring a denoiser.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum CleanReference<'a> {
     /// Not known: just denoise.
     Unknown,
-    /// Another table holds the clean version of each row.
-    Table(&'a Table),
+    /// Another dataset holds the clean version of each row.
+    Clean(Dataset<'a>),
     /// The table is clean: corrupt it with this noise (from this seed) first.
     AddNoise(Noise, u64),
 }
@@ -256,13 +265,19 @@ pub enum CleanReference<'a> {
 /// The model's output for each (noisy) row of `table`, in original units,
 /// with the model's feature columns and the label and id columns; measured
 /// against the clean rows when `clean` says where they are.
-pub fn denoise(model: &Autoencoder, table: &Table, clean: CleanReference<'_>) -> Result<Denoised> {
+pub fn denoise<'d>(
+    model: &Autoencoder,
+    table: impl Into<Dataset<'d>>,
+    clean: CleanReference<'_>,
+) -> Result<Denoised> {
+    let table = table.into();
+    let table = &table;
     let scaled = model.scaled_features(table)?;
     let (noisy, clean) = match clean {
         CleanReference::Unknown => (scaled, None),
-        CleanReference::Table(c) => {
-            let clean = model.scaled_features(c)?;
-            same_rows(table, scaled.n_rows(), c, clean.n_rows())?;
+        CleanReference::Clean(c) => {
+            let clean = model.scaled_features(&c)?;
+            same_rows(table, scaled.n_rows(), &c, clean.n_rows())?;
             (scaled, Some(clean))
         }
         CleanReference::AddNoise(noise, seed) => {
@@ -270,7 +285,8 @@ pub fn denoise(model: &Autoencoder, table: &Table, clean: CleanReference<'_>) ->
             let clip = (model.meta().model.output_activation()
                 == crate::model::Activation::Sigmoid)
                 .then_some((0.0, 1.0));
-            (noise.corrupt(&scaled, seed, 0, clip), Some(scaled))
+            let noisy = model.run(|| Ok(noise.corrupt(&scaled, seed, 0, clip)))?;
+            (noisy, Some(scaled))
         }
     };
     let denoised = model.reconstruct(&noisy)?;
@@ -301,19 +317,14 @@ pub fn denoise(model: &Autoencoder, table: &Table, clean: CleanReference<'_>) ->
     })
 }
 
-fn same_rows(a: &Table, a_rows: usize, b: &Table, b_rows: usize) -> Result<()> {
+fn same_rows(a: &Dataset<'_>, a_rows: usize, b: &Dataset<'_>, b_rows: usize) -> Result<()> {
     if a_rows == b_rows {
         return Ok(());
     }
-    Err(AekitError::Data {
-        path: b.path().to_path_buf(),
-        row: None,
-        column: None,
-        message: format!(
-            "has {b_rows} rows, but {} has {a_rows}: rows pair up one to one",
-            a.path().display()
-        ),
-    })
+    Err(b.error(format!(
+        "has {b_rows} rows, but {} has {a_rows}: rows pair up one to one",
+        a.describe()
+    )))
 }
 
 fn mean(values: &[f32]) -> f64 {

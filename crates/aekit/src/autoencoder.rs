@@ -9,45 +9,64 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::data::{ColumnRoles, ImageShape, Matrix, ScaleKind, Scaler, Schema, Table};
+use ndarray::{Array1, Array2, AsArray, Ix2};
+
+use crate::backend;
+use crate::data::{Dataset, ImageShape, Matrix, Scaler, Schema};
 use crate::error::{AekitError, Result};
+use crate::model::capability::ReconstructionScore;
 use crate::model::{
-    Activation, Decode, Encode, FittedNetwork, ModelConfig, ModelSummary, Predict, Score,
-    capability::ReconstructionScore,
+    Activation, Decode, Encode, FittedNetwork, ModelSummary, Predict, Sample, Score,
 };
 use crate::model_file::{self, FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
 use crate::threshold::{AnomalyThreshold, DetectorRecord};
 use crate::train::{
-    History, LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingStart,
+    History, LossKind, Pairs, Silent, StopAtOnce, TrainingData, TrainingObserver, TrainingStart,
 };
+
+mod fit_options;
+mod params;
+
+pub use fit_options::FitOptions;
+pub use params::{AutoencoderParams, AutoencoderValidParams};
+
+use linfa::ParamGuard;
 
 /// Keeps the validation draw apart from other streams drawn from the seed.
 const SPLIT_STREAM: u64 = 0xA5A5_5A5A_0F0F_F0F0;
 
-/// Everything needed to fit a model to a table.
-#[derive(Debug, Clone, Default)]
-pub struct AutoencoderParams {
-    /// Which columns are label, ids or dropped; for paired training the
-    /// same roles apply to the target table, where its columns have them.
-    pub columns: ColumnRoles,
-    /// Feature scaling, fitted on the training table (and, for paired
-    /// training, separately on the target table). Default min-max.
-    pub scale: ScaleKind,
-    /// The model's kind and architecture.
-    pub model: ModelConfig,
-    /// The training schedule, including input noise for denoising.
-    pub training: TrainingConfig,
-    /// The rows are images of this shape (their feature columns the pixels,
-    /// channel-major); stored with the model. Conv kinds need it; dense
-    /// kinds use it to draw their rows. Default none: rows are plain features.
-    pub image_shape: Option<ImageShape>,
-}
-
-/// A trained model with the column layout and scalers it was fitted with.
+/// A trained model with the column layout and scalers it was fitted with:
+/// it encodes rows to codes ([`transform`](Self::transform)), decodes codes
+/// ([`inverse_transform`](Self::inverse_transform)), rebuilds or predicts
+/// rows ([`predict`](Self::predict)), scores them
+/// ([`score_samples`](Self::score_samples)), and saves to one file that
+/// the command line, and every later version, reads.
+///
+/// ```
+/// use aekit::Autoencoder;
+/// use ndarray::{Array2, s};
+///
+/// let x = Array2::from_shape_fn((300, 4), |(i, j)| ((i % 10) * (j + 1)) as f32 / 40.0);
+/// let model = Autoencoder::params().bottleneck(2).epochs(5).fit(x.slice(s![..200, ..]))?;
+/// println!("{}", model.summary()); // Keras-style layers and parameter counts
+///
+/// let held_out = x.slice(s![200.., ..]);
+/// let rebuilt = model.predict(held_out)?; // original units
+/// assert_eq!(rebuilt.dim(), (100, 4));
+///
+/// let path = std::env::temp_dir().join(format!("doc-{}.aekit", std::process::id()));
+/// model.save(&path)?;
+/// let loaded = Autoencoder::load(&path)?;
+/// assert_eq!(loaded.transform(held_out)?, model.transform(held_out)?);
+/// # std::fs::remove_file(&path).map_err(|e| aekit::AekitError::io(&path, e))?;
+/// # Ok::<(), aekit::AekitError>(())
+/// ```
 #[derive(Debug)]
 pub struct Autoencoder {
     meta: ModelMeta,
     network: Box<dyn FittedNetwork>,
+    /// CPU threads for its work (not saved).
+    threads: Option<usize>,
 }
 
 /// Input and target rows of one side of training (train or validation).
@@ -75,8 +94,8 @@ impl Sides {
 /// The rows to fit on and the rows held out for validation, by
 /// `training.validation_split` (None: no split): a seeded shuffle when
 /// `shuffle_before_split`, the last rows otherwise (as Keras takes them).
-pub fn validation_rows(
-    training: &TrainingConfig,
+pub(crate) fn validation_rows(
+    training: &crate::train::TrainingConfig,
     n: usize,
 ) -> Result<Option<(Vec<usize>, Vec<usize>)>> {
     let Some(split) = training.validation_split else {
@@ -98,66 +117,96 @@ pub fn validation_rows(
 }
 
 impl AutoencoderParams {
-    /// Checks the hyper-parameters that need no data.
-    pub fn validate(&self) -> Result<()> {
-        self.model.validate()?;
-        self.training.validate()?;
-        if self.training.loss == LossKind::Bce
-            && self.model.output_activation() != Activation::Sigmoid
-        {
+    /// Fits an autoencoder on `train`, validating on the last
+    /// `validation_split` of it when that is set, reporting to no one.
+    /// With [`noise`](Self::noise), it learns to rebuild clean rows from
+    /// corrupted ones (a denoising autoencoder).
+    pub fn fit<'d>(&self, train: impl Into<Dataset<'d>>) -> Result<Autoencoder> {
+        self.fit_with(train, FitOptions::new())
+    }
+
+    /// [`fit`](Self::fit) with validation rows and an observer.
+    pub fn fit_with<'d>(
+        &self,
+        train: impl Into<Dataset<'d>>,
+        options: FitOptions<'_>,
+    ) -> Result<Autoencoder> {
+        let (validation, validation_target, observer) = options.into_parts();
+        let params = self.check_ref()?;
+        if validation_target.is_some() {
             return Err(AekitError::param(
-                "loss",
-                "bce needs a sigmoid output layer (output_activation sigmoid)",
+                "validation_target",
+                "is only for paired models, which are given targets",
             ));
         }
-        Ok(())
-    }
-
-    /// Fits an autoencoder on `train`, validating on `validation` (or on the
-    /// last `validation_split` of `train`), reporting progress to `observer`.
-    /// With `training.noise`, it learns to rebuild clean rows from corrupted
-    /// ones (a denoising autoencoder).
-    pub fn fit(
-        &self,
-        train: &Table,
-        validation: Option<&Table>,
-        observer: &mut dyn TrainingObserver,
-    ) -> Result<Autoencoder> {
-        self.fit_tables(train, None, validation.map(|v| (v, None)), observer)
-    }
-
-    /// Fits a paired model: row i of `inputs` maps to row i of `targets`.
-    /// The decoder ends at the target width; each table's columns are
-    /// resolved and scaled on their own, and both layouts are stored.
-    pub fn fit_paired(
-        &self,
-        inputs: &Table,
-        targets: &Table,
-        validation: Option<(&Table, &Table)>,
-        observer: &mut dyn TrainingObserver,
-    ) -> Result<Autoencoder> {
-        self.fit_tables(
-            inputs,
-            Some(targets),
-            validation.map(|(i, t)| (i, Some(t))),
-            observer,
+        let mut silent = Silent;
+        params.fit_rows(
+            &train.into(),
+            None,
+            validation.as_ref().map(|v| (v, None)),
+            observer.unwrap_or(&mut silent),
         )
     }
 
-    fn fit_tables(
+    /// Fits a paired model: row i of `inputs` maps to row i of `targets`.
+    /// The decoder ends at the target width; each side's columns are
+    /// resolved and scaled on their own, and both layouts are stored.
+    /// Validation, when given, needs both sides
+    /// ([`FitOptions::validation`] and [`FitOptions::validation_target`]).
+    pub fn fit_paired<'d, 't>(
         &self,
-        train: &Table,
-        target: Option<&Table>,
-        validation: Option<(&Table, Option<&Table>)>,
+        inputs: impl Into<Dataset<'d>>,
+        targets: impl Into<Dataset<'t>>,
+        options: FitOptions<'_>,
+    ) -> Result<Autoencoder> {
+        let (validation, validation_target, observer) = options.into_parts();
+        let params = self.check_ref()?;
+        let validation = match (&validation, &validation_target) {
+            (Some(v), Some(t)) => Some((v, Some(t))),
+            (None, None) => None,
+            _ => {
+                return Err(AekitError::param(
+                    "validation_target",
+                    "a paired model validates on input and target rows: give both",
+                ));
+            }
+        };
+        let mut silent = Silent;
+        params.fit_rows(
+            &inputs.into(),
+            Some(&targets.into()),
+            validation,
+            observer.unwrap_or(&mut silent),
+        )
+    }
+}
+
+impl AutoencoderValidParams {
+    pub(crate) fn fit_rows(
+        &self,
+        train: &Dataset<'_>,
+        target: Option<&Dataset<'_>>,
+        validation: Option<(&Dataset<'_>, Option<&Dataset<'_>>)>,
         observer: &mut dyn TrainingObserver,
     ) -> Result<Autoencoder> {
-        self.validate()?;
-        let resolved = self.columns.resolve(train)?;
+        backend::install(self.threads(), || {
+            self.fit_on_this_thread(train, target, validation, observer)
+        })?
+    }
+
+    fn fit_on_this_thread(
+        &self,
+        train: &Dataset<'_>,
+        target: Option<&Dataset<'_>>,
+        validation: Option<(&Dataset<'_>, Option<&Dataset<'_>>)>,
+        observer: &mut dyn TrainingObserver,
+    ) -> Result<Autoencoder> {
+        let resolved = self.columns().resolve(train)?;
         let schema = resolved.schema;
         let target_schema = target
-            .map(|t| Ok::<_, AekitError>(self.columns.present_in(t).resolve(t)?.schema))
+            .map(|t| Ok::<_, AekitError>(self.columns().present_in(t).resolve(t)?.schema))
             .transpose()?;
-        let read = |inputs: &Table, targets: Option<&Table>| -> Result<Sides> {
+        let read = |inputs: &Dataset<'_>, targets: Option<&Dataset<'_>>| -> Result<Sides> {
             let sides = Sides {
                 inputs: schema.input_matrix(inputs)?,
                 targets: match (&target_schema, targets) {
@@ -168,36 +217,23 @@ impl AutoencoderParams {
             if let (Some(t), Some(table)) = (&sides.targets, targets)
                 && t.n_rows() != sides.inputs.n_rows()
             {
-                return Err(AekitError::Data {
-                    path: table.path().to_path_buf(),
-                    row: None,
-                    column: None,
-                    message: format!(
-                        "has {} rows, but the inputs {} have {}: row i of the target pairs with row i of the input",
-                        t.n_rows(),
-                        inputs.path().display(),
-                        sides.inputs.n_rows()
-                    ),
-                });
+                return Err(table.error(format!(
+                    "has {} rows, but the inputs {} have {}: row i of the target pairs with row i of the input",
+                    t.n_rows(),
+                    inputs.describe(),
+                    sides.inputs.n_rows()
+                )));
             }
             Ok(sides)
         };
         let mut rows = read(train, target)?;
         let mut held_out = match validation {
-            Some((v, vt)) => {
-                if target.is_some() && vt.is_none() {
-                    return Err(AekitError::param(
-                        "validation_target",
-                        "a paired model validates on input and target tables: give both",
-                    ));
-                }
-                Some(read(v, vt)?)
-            }
+            Some((v, vt)) => Some(read(v, vt)?),
             None => None,
         };
         if held_out.is_none()
             && let Some((fit_rows, val_rows)) =
-                validation_rows(&self.training, rows.inputs.n_rows())?
+                validation_rows(self.training(), rows.inputs.n_rows())?
         {
             let all = rows;
             held_out = Some(Sides {
@@ -206,18 +242,18 @@ impl AutoencoderParams {
             });
             rows = all.split(&fit_rows);
         }
-        let scaler = Scaler::fit(self.scale, &rows.inputs.values, rows.inputs.n_cols);
+        let scaler = Scaler::fit(self.scale(), &rows.inputs.values, rows.inputs.n_cols);
         let target_scaler = rows
             .targets
             .as_ref()
-            .map(|t| Scaler::fit(self.scale, &t.values, t.n_cols));
+            .map(|t| Scaler::fit(self.scale(), &t.values, t.n_cols));
         for sides in std::iter::once(&mut rows).chain(held_out.as_mut()) {
             scaler.transform(&mut sides.inputs.values);
             if let (Some(s), Some(t)) = (&target_scaler, sides.targets.as_mut()) {
                 s.transform(&mut t.values);
             }
         }
-        if self.training.loss == LossKind::Bce
+        if self.training().loss == LossKind::Bce
             && rows
                 .pairs()
                 .targets
@@ -233,14 +269,14 @@ impl AutoencoderParams {
 
         let n_inputs = rows.inputs.n_cols;
         let n_outputs = rows.pairs().targets.n_cols;
-        let input_shape = match self.image_shape {
+        let input_shape = match self.image_shape() {
             Some(image) if image.values() != n_inputs => {
                 return Err(AekitError::param(
                     "image_shape",
                     format!(
                         "{image} images have {} values, but {} has {n_inputs} feature columns",
                         image.values(),
-                        train.path().display()
+                        train.describe()
                     ),
                 ));
             }
@@ -248,37 +284,44 @@ impl AutoencoderParams {
             None => vec![n_inputs],
         };
         // A paired model's target is an image of the same size when its width fits one.
-        let output_shape = match self.image_shape {
+        let output_shape = match self.image_shape() {
             Some(image) if n_outputs.is_multiple_of(image.pixels()) => {
                 vec![n_outputs / image.pixels(), image.height, image.width]
             }
             _ => vec![n_outputs],
         };
-        self.model.check_shapes(&input_shape, n_outputs)?;
-        observer.on_train_start(&TrainingStart {
+        self.model().check_shapes(&input_shape, n_outputs)?;
+        let start = observer.on_train_start(&TrainingStart {
             n_rows: rows.inputs.n_rows(),
             n_validation_rows: held_out.as_ref().map_or(0, |v| v.inputs.n_rows()),
             n_features: rows.inputs.n_cols,
             skipped_text: resolved.skipped_text,
         });
-        let clip = (self.model.output_activation() == Activation::Sigmoid).then_some((0.0, 1.0));
+        let mut stopped = StopAtOnce;
+        let observer: &mut dyn TrainingObserver = if start.is_stop() {
+            &mut stopped
+        } else {
+            observer
+        };
+        let clip = (self.model().output_activation() == Activation::Sigmoid).then_some((0.0, 1.0));
         let data = TrainingData::new(&rows.inputs, rows.targets.as_ref()).with_noise(
-            self.training.noise,
+            self.training().noise,
             clip,
-            self.training.seed,
+            self.training().seed,
         );
-        let (network, history) = self.model.fit(
+        let (network, history) = self.model().fit(
             &input_shape,
             n_outputs,
             &data,
             held_out.as_ref().map(Sides::pairs),
-            &self.training,
+            self.training(),
             observer,
         )?;
+        check_divergence(network.as_ref(), &history, &rows.inputs)?;
         let meta = ModelMeta {
             format_version: FORMAT_VERSION,
             aekit_version: crate::VERSION.to_string(),
-            model: self.model.clone(),
+            model: self.model().clone(),
             input: Preprocessing {
                 shape: input_shape,
                 schema,
@@ -292,23 +335,74 @@ impl AutoencoderParams {
                 }),
                 _ => None,
             },
-            training: self.training.clone(),
+            training: self.training().clone(),
             history,
             tasks: TaskData::default(),
         };
-        Ok(Autoencoder { meta, network })
+        Ok(Autoencoder {
+            meta,
+            network,
+            threads: self.threads(),
+        })
     }
 }
 
+/// After a run that diverged, refuses to keep weights that are untrained
+/// (no epoch ended with a finite loss) or that give outputs that are not
+/// finite on the training rows.
+fn check_divergence(network: &dyn FittedNetwork, history: &History, inputs: &Matrix) -> Result<()> {
+    if history.stop_reason != crate::train::StopReason::Diverged {
+        return Ok(());
+    }
+    let epoch = match history.epochs.last() {
+        Some(r) if !History::monitored(r).is_finite() => r.epoch,
+        Some(r) => r.epoch + 1,
+        None => 1,
+    };
+    if history.kept_epoch == 0 {
+        return Err(AekitError::Diverged {
+            epoch,
+            kept: "no epoch ended with a finite loss, so only the untrained weights remain".into(),
+        });
+    }
+    if let Some(predictor) = network.predictor() {
+        let outputs = predictor.predict(inputs)?;
+        if outputs.values.iter().any(|v| !v.is_finite()) {
+            return Err(AekitError::Diverged {
+                epoch,
+                kept: format!(
+                    "the weights of epoch {} give outputs that are not finite",
+                    history.kept_epoch
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl Autoencoder {
+    /// Unfitted params with every hyper-parameter at its default, to set
+    /// with setters and [`fit`](AutoencoderParams::fit).
+    pub fn params() -> AutoencoderParams {
+        AutoencoderParams::default()
+    }
+
     /// Joins metadata and a fitted network built outside [`AutoencoderParams::fit`]
     /// (an anomaly detector's ensemble).
-    pub fn from_parts(meta: ModelMeta, network: Box<dyn FittedNetwork>) -> Autoencoder {
-        Autoencoder { meta, network }
+    pub(crate) fn from_parts(
+        meta: ModelMeta,
+        network: Box<dyn FittedNetwork>,
+        threads: Option<usize>,
+    ) -> Autoencoder {
+        Autoencoder {
+            meta,
+            network,
+            threads,
+        }
     }
 
     /// Stores what a detector chose, shown by `aekit summary`.
-    pub fn set_detector_record(&mut self, record: Option<DetectorRecord>) {
+    pub(crate) fn set_detector_record(&mut self, record: Option<DetectorRecord>) {
         self.meta.tasks.detector = record;
     }
 
@@ -384,18 +478,24 @@ impl Autoencoder {
         self.network.summary()
     }
 
-    /// The model's feature columns of `table`, scaled as in training.
-    pub fn scaled_features(&self, table: &Table) -> Result<Matrix> {
-        let mut m = self.meta.input.schema.input_matrix(table)?;
+    /// The model's feature columns of `data`, scaled as in training.
+    pub fn scaled_features<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Matrix> {
+        self.scaled(&data.into(), true)
+    }
+
+    /// The model's input columns of `data`, scaled; with `finite` false,
+    /// array values that are not finite are let through.
+    pub(crate) fn scaled(&self, data: &Dataset<'_>, finite: bool) -> Result<Matrix> {
+        let mut m = self.meta.input.schema.read_inputs(data, finite)?;
         self.meta.input.scaler.transform(&mut m.values);
         Ok(m)
     }
 
-    /// The target columns of `table`, scaled as the model's outputs are
+    /// The target columns of `data`, scaled as the model's outputs are
     /// (the input's columns and scaler when the model is not paired).
-    pub fn scaled_targets(&self, table: &Table) -> Result<Matrix> {
+    pub fn scaled_targets<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Matrix> {
         let output = self.meta.output();
-        let mut m = output.schema.input_matrix(table)?;
+        let mut m = output.schema.input_matrix(&data.into())?;
         output.scaler.transform(&mut m.values);
         Ok(m)
     }
@@ -444,50 +544,54 @@ impl Autoencoder {
 
     /// Codes for scaled rows.
     pub fn encode(&self, scaled: &Matrix) -> Result<Matrix> {
-        self.encoder("encode")?.encode(scaled)
+        self.run(|| self.encoder("encode")?.encode(scaled))
     }
 
     /// Scaled outputs for codes: the decoder alone.
     pub fn decode(&self, codes: &Matrix) -> Result<Matrix> {
-        let decoder: &dyn Decode = self
-            .network
-            .decoder()
-            .ok_or_else(|| self.unsupported("decode", "a decoder"))?;
-        decoder.decode(codes)
+        self.run(|| {
+            let decoder: &dyn Decode = self
+                .network
+                .decoder()
+                .ok_or_else(|| self.unsupported("decode", "a decoder"))?;
+            decoder.decode(codes)
+        })
     }
 
     /// `n` new scaled output rows decoded from codes drawn from the
     /// model's prior with `seed` (the same seed, the same rows).
     pub fn sample(&self, n: usize, seed: u64) -> Result<Matrix> {
-        let sampler = self
-            .network
-            .sampler()
-            .ok_or_else(|| AekitError::Unsupported {
-                operation: "sample",
-                needs: "a generative model with a prior over its codes (kind vae)".into(),
-                has: format!("is of kind '{}', which has none", self.kind()),
-            })?;
-        sampler.sample(n, seed)
+        self.run(|| {
+            let sampler: &dyn Sample =
+                self.network
+                    .sampler()
+                    .ok_or_else(|| AekitError::Unsupported {
+                        operation: "sample",
+                        needs: "a generative model with a prior over its codes (kind vae)".into(),
+                        has: format!("is of kind '{}', which has none", self.kind()),
+                    })?;
+            sampler.sample(n, seed)
+        })
     }
 
     /// Scaled reconstructions of scaled rows (an autoencoder's output; a
     /// denoising autoencoder's clean rows).
     pub fn reconstruct(&self, scaled: &Matrix) -> Result<Matrix> {
         self.refuse_paired("reconstruct")?;
-        self.predictor("reconstruct")?.predict(scaled)
+        self.run(|| self.predictor("reconstruct")?.predict(scaled))
     }
 
     /// Scaled outputs of a model for scaled inputs: for a paired model, its
     /// predicted targets.
-    pub fn predict(&self, scaled: &Matrix) -> Result<Matrix> {
-        self.predictor("predict")?.predict(scaled)
+    pub fn predict_scaled(&self, scaled: &Matrix) -> Result<Matrix> {
+        self.run(|| self.predictor("predict")?.predict(scaled))
     }
 
     /// Per-row mean squared reconstruction error of scaled rows, without
     /// keeping the reconstructions.
     pub fn reconstruction_errors(&self, scaled: &Matrix) -> Result<Vec<f32>> {
         self.refuse_paired("score")?;
-        self.predictor("score")?.prediction_errors(scaled, scaled)
+        self.run(|| self.predictor("score")?.prediction_errors(scaled, scaled))
     }
 
     /// The kind's own scorer, or reconstruction error for kinds without one.
@@ -502,19 +606,148 @@ impl Autoencoder {
     /// Each scaled row's anomaly score (higher: more anomalous): a dense
     /// model's reconstruction MSE, an ensemble's z-averaged member MSEs.
     pub fn anomaly_scores(&self, scaled: &Matrix) -> Result<Vec<f64>> {
-        self.with_scorer(|s| s.scores(scaled))
+        self.run(|| self.with_scorer(|s| s.scores(scaled)))
     }
 
     /// Each scaled row's squared error per feature (an ensemble's: the mean
     /// over its members): what drives its anomaly score.
     pub fn feature_errors(&self, scaled: &Matrix) -> Result<Matrix> {
-        self.with_scorer(|s| s.feature_errors(scaled))
+        self.run(|| self.with_scorer(|s| s.feature_errors(scaled)))
     }
 
     /// Per-row mean squared error of the outputs for scaled `inputs`
     /// against scaled `targets`.
     pub fn prediction_errors(&self, inputs: &Matrix, targets: &Matrix) -> Result<Vec<f32>> {
-        self.predictor("score")?.prediction_errors(inputs, targets)
+        self.run(|| self.predictor("score")?.prediction_errors(inputs, targets))
+    }
+
+    /// CPU threads the model works with; `None`: `RAYON_NUM_THREADS`, else
+    /// every core. A fitted model keeps its params' setting; a loaded one
+    /// starts at `None`.
+    pub fn threads(&self) -> Option<usize> {
+        self.threads
+    }
+
+    /// Sets the CPU threads the model works with (see
+    /// [`threads`](Self::threads)); 0 is an error naming `threads`.
+    pub fn set_threads(&mut self, threads: Option<usize>) -> Result<()> {
+        backend::resolve_threads(threads)?;
+        self.threads = threads;
+        Ok(())
+    }
+
+    /// Runs `work` on the library's thread pool for this model.
+    pub(crate) fn run<R: Send>(&self, work: impl FnOnce() -> Result<R> + Send) -> Result<R> {
+        backend::install(self.threads, work)?
+    }
+
+    /// The codes of the rows of `data`, one row of
+    /// [`bottleneck`](Self::bottleneck) values per input row (the
+    /// encoder's output for the rows scaled as in training; scikit-learn's
+    /// `transform`).
+    ///
+    /// On the same rows, seed and thread count, these are the codes the
+    /// command line writes: `tests/fixtures/cli_codes.csv` holds what
+    /// `aekit train rows.csv --hidden 6 --bottleneck 2 --epochs 15
+    /// --batch-size 16 --seed 11 --threads 1` and `aekit encode` gave for
+    /// the rows below.
+    ///
+    /// ```
+    /// use aekit::Autoencoder;
+    /// use ndarray::Array2;
+    ///
+    /// let x = Array2::from_shape_fn((120, 5), |(i, j)| {
+    ///     ((i * 7 + j * 13) % 23) as f64 / 23.0 + ((i * i + 3 * j) % 5) as f64 / 10.0
+    /// });
+    /// let model = Autoencoder::params()
+    ///     .hidden([6])
+    ///     .bottleneck(2)
+    ///     .epochs(15)
+    ///     .batch_size(16)
+    ///     .seed(11)
+    ///     .threads(1)
+    ///     .fit(&x)?;
+    /// let codes = model.transform(&x)?; // encode
+    /// let rows = model.inverse_transform(&codes)?; // decode
+    /// let scores = model.score_samples(&x)?; // score
+    /// assert_eq!((codes.dim(), rows.dim(), scores.len()), ((120, 2), (120, 5), 120));
+    ///
+    /// let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cli_codes.csv");
+    /// let cli = std::fs::read_to_string(file)?;
+    /// let cli = cli.lines().skip(1).flat_map(|line| line.split(','));
+    /// let cli: Vec<f32> = cli.map(str::parse).collect::<Result<_, _>>()?;
+    /// assert_eq!(cli.len(), codes.len());
+    /// for (ours, theirs) in codes.iter().zip(&cli) {
+    ///     assert!((ours - theirs).abs() <= 1e-6, "{ours} vs {theirs}");
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn transform<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array2<f32>> {
+        self.codes_of(&data.into(), true)
+    }
+
+    /// [`transform`](Self::transform); with `finite` false, array values
+    /// that are not finite go to the model as they are, as linfa's models
+    /// take them.
+    pub(crate) fn codes_of(&self, data: &Dataset<'_>, finite: bool) -> Result<Array2<f32>> {
+        into_array(self.encode(&self.scaled(data, finite)?)?)
+    }
+
+    /// Rows for codes, in the original units of the model's output
+    /// columns: the decoder alone with the scaling undone (a one-hot
+    /// column comes back as one value per category). The inverse of
+    /// [`transform`](Self::transform) as far as the model can rebuild its input.
+    pub fn inverse_transform<'c>(&self, codes: impl AsArray<'c, f32, Ix2>) -> Result<Array2<f32>> {
+        let mut rows = self.decode(&matrix_of(codes.into()))?;
+        self.unscale_outputs(&mut rows);
+        into_array(rows)
+    }
+
+    /// The model's output for each row of `data`, in the original units of
+    /// its output columns: an autoencoder's reconstruction (a denoiser's
+    /// clean rows), a paired model's predicted targets.
+    pub fn predict<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array2<f32>> {
+        self.outputs_of(&data.into(), true)
+    }
+
+    /// [`predict`](Self::predict), letting values that are not finite
+    /// through unless `finite`.
+    pub(crate) fn outputs_of(&self, data: &Dataset<'_>, finite: bool) -> Result<Array2<f32>> {
+        let mut rows = self.predict_scaled(&self.scaled(data, finite)?)?;
+        self.unscale_outputs(&mut rows);
+        into_array(rows)
+    }
+
+    /// Each row's anomaly score: its mean squared reconstruction error in
+    /// the scaled space, higher for rows less like the training data (as
+    /// PyOD's decision scores; scikit-learn's `score_samples` has the
+    /// opposite sign).
+    pub fn score_samples<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array1<f64>> {
+        self.scores_of(&data.into(), true)
+    }
+
+    /// [`score_samples`](Self::score_samples), letting values that are not
+    /// finite through unless `finite`.
+    pub(crate) fn scores_of(&self, data: &Dataset<'_>, finite: bool) -> Result<Array1<f64>> {
+        let errors = self.reconstruction_errors(&self.scaled(data, finite)?)?;
+        Ok(errors.into_iter().map(f64::from).collect())
+    }
+
+    /// Anomaly scores of the rows of `data` (the score capability:
+    /// reconstruction MSE, or an ensemble's z-averaged MSEs), letting
+    /// values that are not finite through unless `finite`.
+    pub(crate) fn anomaly_scores_of(
+        &self,
+        data: &Dataset<'_>,
+        finite: bool,
+    ) -> Result<Array1<f64>> {
+        let scaled = self.scaled(data, finite)?;
+        Ok(self.anomaly_scores(&scaled)?.into())
+    }
+
+    /// Width of the model's output rows (the input's, or a paired model's target's).
+    pub fn output_width(&self) -> usize {
+        self.meta.output().width()
     }
 
     /// Writes the model file atomically.
@@ -530,16 +763,53 @@ impl Autoencoder {
             .model
             .load(&meta.input.shape, meta.output().width(), &tensors)
             .map_err(|m| AekitError::model(path, m))?;
-        Ok(Autoencoder { meta, network })
+        // Tensors the model does not use mean its config is not the one
+        // they were trained with (batch_norm false beside batch-norm tensors).
+        let used: std::collections::HashSet<String> =
+            network.tensors().into_iter().map(|t| t.name).collect();
+        let mut unused: Vec<&String> = tensors.keys().filter(|k| !used.contains(*k)).collect();
+        unused.sort();
+        if let Some(name) = unused.first() {
+            return Err(AekitError::model(
+                path,
+                format!(
+                    "tensor '{name}' is not part of the {} model its metadata describes",
+                    meta.model.kind()
+                ),
+            ));
+        }
+        Ok(Autoencoder {
+            meta,
+            network,
+            threads: None,
+        })
+    }
+}
+
+/// A matrix as an array of the same shape, without copying.
+pub(crate) fn into_array(m: Matrix) -> Result<Array2<f32>> {
+    let shape = (m.n_rows(), m.n_cols);
+    Array2::from_shape_vec(shape, m.values)
+        .map_err(|e| AekitError::Compute(format!("a {shape:?} result: {e}")))
+}
+
+/// An array's rows as a row-major matrix.
+pub(crate) fn matrix_of(a: ndarray::ArrayView2<'_, f32>) -> Matrix {
+    let values = match a.as_slice() {
+        Some(s) => s.to_vec(),
+        None => a.iter().copied().collect(),
+    };
+    Matrix {
+        values,
+        n_cols: a.ncols(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::CsvOptions;
-    use crate::model::DenseAutoencoderConfig;
-    use crate::train::{Noise, Silent};
+    use crate::data::{CsvOptions, Table};
+    use crate::train::Noise;
 
     fn table(name: &str, text: &str) -> (tempfile::TempDir, Table) {
         let dir = tempfile::tempdir().unwrap();
@@ -554,20 +824,11 @@ mod tests {
     }
 
     fn params(epochs: usize) -> AutoencoderParams {
-        AutoencoderParams {
-            model: DenseAutoencoderConfig {
-                hidden: vec![6],
-                bottleneck: 2,
-                ..Default::default()
-            }
-            .into(),
-            training: TrainingConfig {
-                epochs,
-                seed: 3,
-                ..Default::default()
-            },
-            ..Default::default()
-        }
+        Autoencoder::params()
+            .hidden([6])
+            .bottleneck(2)
+            .epochs(epochs)
+            .seed(3)
     }
 
     #[test]
@@ -576,7 +837,7 @@ mod tests {
             "a.csv",
             &format!("a,b,c\n{}", rows(40, |i| format!("{i},{},1", i * 2))),
         );
-        let model = params(2).fit(&t, None, &mut Silent).unwrap();
+        let model = params(2).fit(&t).unwrap();
         let narrow = Matrix::new(vec![0.0; 4], 2);
         for result in [
             model.encode(&narrow).err(),
@@ -615,10 +876,12 @@ mod tests {
             "y.csv",
             &format!("p,q\n{}", rows(60, |i| format!("{},{}", i % 3, i))),
         );
-        let model = params(3).fit_paired(&x, &y, None, &mut Silent).unwrap();
+        let model = params(3).fit_paired(&x, &y, FitOptions::new()).unwrap();
         assert!(model.is_paired());
         assert_eq!(model.output_schema().features, vec!["p", "q"]);
-        let out = model.predict(&model.scaled_features(&x).unwrap()).unwrap();
+        let out = model
+            .predict_scaled(&model.scaled_features(&x).unwrap())
+            .unwrap();
         assert_eq!((out.n_rows(), out.n_cols), (60, 2));
         assert!(
             model
@@ -630,9 +893,47 @@ mod tests {
             &format!("p,q\n{}", rows(5, |i| format!("{i},{i}"))),
         );
         let err = params(1)
-            .fit_paired(&x, &short, None, &mut Silent)
+            .fit_paired(&x, &short, FitOptions::new())
             .unwrap_err();
         assert!(err.to_string().contains("short.csv"), "{err}");
+    }
+
+    #[test]
+    fn an_observer_stops_a_fit_and_the_history_says_so() {
+        use crate::train::{Control, EpochRecord, StopReason};
+        let (_d, t) = table(
+            "a.csv",
+            &format!("a,b\n{}", rows(30, |i| format!("{i},{}", i % 4))),
+        );
+        let mut seen = 0;
+        let mut two_epochs = |r: &EpochRecord| {
+            seen += 1;
+            Control::stop_if(r.epoch == 2)
+        };
+        let model = params(50)
+            .fit_with(&t, FitOptions::new().observer(&mut two_epochs))
+            .unwrap();
+        assert_eq!(seen, 2);
+        let history = model.history();
+        assert_eq!((history.epochs.len(), history.kept_epoch), (2, 2));
+        assert_eq!(history.stop_reason, StopReason::StopRequested);
+
+        struct NotToday;
+        impl TrainingObserver for NotToday {
+            fn on_train_start(&mut self, _start: &TrainingStart) -> Control {
+                Control::Stop
+            }
+        }
+        let model = params(50)
+            .fit_with(&t, FitOptions::new().observer(&mut NotToday))
+            .unwrap();
+        assert!(model.history().epochs.is_empty());
+        assert_eq!(model.history().stop_reason, StopReason::StopRequested);
+        assert_eq!(
+            model.transform(&t).unwrap().nrows(),
+            30,
+            "an untrained model still works"
+        );
     }
 
     #[test]
@@ -641,15 +942,14 @@ mod tests {
             "a.csv",
             &format!("a,b\n{}", rows(30, |i| format!("{i},{}", i % 4))),
         );
-        let mut p = params(2);
-        p.training.noise = Some(Noise::Mask { probability: 1.5 });
+        let p = params(2).noise(Noise::Mask { probability: 1.5 });
         assert!(matches!(
-            p.fit(&t, None, &mut Silent),
+            p.fit(&t),
             Err(AekitError::InvalidParam { name: "noise", .. })
         ));
-        p.training.noise = Some(Noise::Gaussian { sigma: 0.2 });
-        let model = p.fit(&t, None, &mut Silent).unwrap();
-        assert_eq!(model.meta().training.noise, p.training.noise);
+        let gaussian = Noise::Gaussian { sigma: 0.2 };
+        let model = params(2).noise(gaussian).fit(&t).unwrap();
+        assert_eq!(model.meta().training.noise, Some(gaussian));
     }
 
     /// Every new kind saves and loads to the same model: same codes, same
@@ -672,7 +972,7 @@ mod tests {
             height: 3,
             width: 5,
         };
-        let kinds: Vec<ModelConfig> = vec![
+        let kinds: Vec<crate::model::ModelConfig> = vec![
             ConvAutoencoderConfig {
                 channels: vec![3, 4],
                 bottleneck: 3,
@@ -694,18 +994,13 @@ mod tests {
             .into(),
         ];
         for model in kinds {
-            let p = AutoencoderParams {
-                model,
-                image_shape: Some(image),
-                training: TrainingConfig {
-                    epochs: 2,
-                    batch_size: 8,
-                    seed: 3,
-                    ..Default::default()
-                },
-                ..Default::default()
-            };
-            let fitted = p.fit(&t, None, &mut Silent).unwrap();
+            let p = AutoencoderParams::new()
+                .model(model)
+                .image_shape(image)
+                .epochs(2)
+                .batch_size(8)
+                .seed(3);
+            let fitted = p.fit(&t).unwrap();
             let path = dir.path().join("m.aekit");
             fitted.save(&path).unwrap();
             let loaded = Autoencoder::load(&path).unwrap();

@@ -1,7 +1,14 @@
-//! Where tensors run. Model code never names a backend; this module picks
-//! the device (burn's flex CPU backend by default) and the thread count.
+//! Where tensors run, and on how many threads. Model code never names a
+//! backend: this module picks the device (burn's flex CPU backend) and
+//! runs the library's parallel work on rayon thread pools of its own, one
+//! per thread count asked for, so a host's global pool is never taken
+//! over and two models in one process can use different thread counts.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use burn::tensor::Device;
+use rayon::{ThreadPool, ThreadPoolBuilder};
 
 use crate::error::{AekitError, Result};
 
@@ -15,20 +22,107 @@ pub fn training_device() -> Device {
     inference_device().autodiff()
 }
 
-/// Sets the number of CPU threads for all numerical work; `None` uses
-/// every core. Call once, before any tensor work.
-pub fn set_threads(threads: Option<usize>) -> Result<usize> {
-    if threads == Some(0) {
-        return Err(AekitError::param("threads", "must be at least 1"));
+/// The most threads asked for that the library will start: 8 per core,
+/// and at least 64. Beyond it threads only contend (and the operating
+/// system's limits end a runaway request with an abort, not an error).
+pub fn max_threads() -> usize {
+    (8 * cores()).max(64)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+}
+
+/// The thread count `threads` stands for: itself, or for `None` the
+/// `RAYON_NUM_THREADS` variable when it holds a positive number, else
+/// every core (as rayon counts); at most [`max_threads`].
+pub fn resolve_threads(threads: Option<usize>) -> Result<usize> {
+    let n = match threads {
+        Some(0) => return Err(AekitError::param("threads", "must be at least 1")),
+        Some(n) => n,
+        None => threads_from_env(std::env::var("RAYON_NUM_THREADS").ok().as_deref()),
+    };
+    if n > max_threads() {
+        let source = if threads.is_some() {
+            String::new()
+        } else {
+            " (from RAYON_NUM_THREADS)".to_string()
+        };
+        return Err(AekitError::param(
+            "threads",
+            format!(
+                "{n}{source} is more than this machine can use: at most {} ({} cores)",
+                max_threads(),
+                cores()
+            ),
+        ));
     }
-    let n = threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(usize::from)
-            .unwrap_or(1)
-    });
-    // A second call in one process (tests) finds the pool built: keep it.
-    let _ = rayon::ThreadPoolBuilder::new()
+    Ok(n)
+}
+
+/// `RAYON_NUM_THREADS`'s value as a thread count, or every core.
+fn threads_from_env(value: Option<&str>) -> usize {
+    value
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(cores)
+}
+
+/// The library's pool of `n` threads, built the first time it is asked for.
+fn pool(n: usize) -> Result<Arc<ThreadPool>> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<ThreadPool>>>> = OnceLock::new();
+    let mut pools = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(pool) = pools.get(&n) {
+        return Ok(Arc::clone(pool));
+    }
+    let pool = ThreadPoolBuilder::new()
         .num_threads(n)
-        .build_global();
-    Ok(rayon::current_num_threads())
+        .thread_name(move |i| format!("aekit-{n}-{i}"))
+        .build()
+        .map_err(|e| AekitError::Compute(format!("starting {n} threads: {e}")))?;
+    let pool = Arc::new(pool);
+    pools.insert(n, Arc::clone(&pool));
+    Ok(pool)
+}
+
+/// Runs `work` on the library's pool for `threads` (see
+/// [`resolve_threads`]): every parallel operation inside it (the kernels,
+/// burn's, linfa's) uses that pool. Work already running on that pool runs
+/// in place.
+pub fn install<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send) -> Result<R> {
+    let pool = pool(resolve_threads(threads)?)?;
+    Ok(pool.install(work))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_sets_the_default_thread_count() {
+        assert_eq!(threads_from_env(Some("3")), 3);
+        let cores = threads_from_env(None);
+        assert!(cores >= 1);
+        for unusable in ["0", "", "many", "-2"] {
+            assert_eq!(threads_from_env(Some(unusable)), cores, "{unusable:?}");
+        }
+        assert!(resolve_threads(Some(0)).is_err());
+        assert_eq!(resolve_threads(Some(5)).unwrap(), 5);
+        let e = resolve_threads(Some(100_000)).unwrap_err();
+        assert!(e.to_string().contains("at most"), "{e}");
+    }
+
+    #[test]
+    fn work_runs_on_a_pool_of_the_size_asked_for() {
+        for n in [1, 3, 2, 3] {
+            assert_eq!(install(Some(n), rayon::current_num_threads).unwrap(), n);
+        }
+        let nested = install(Some(2), || install(Some(2), rayon::current_num_threads));
+        assert_eq!(nested.unwrap().unwrap(), 2);
+    }
 }

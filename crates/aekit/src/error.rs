@@ -28,6 +28,17 @@ pub enum AekitError {
         /// What is wrong.
         message: String,
     },
+    /// Rows given in memory (arrays) are unusable: a value that is not a
+    /// finite number, column names that do not fit, a column not there.
+    #[error("in-memory data{}{}: {message}", row.map(|r| format!(", row {r}")).unwrap_or_default(), column.as_ref().map(|c| format!(", column '{c}'")).unwrap_or_default())]
+    InMemory {
+        /// The row's index (0-based, as ndarray counts).
+        row: Option<usize>,
+        /// The column's name.
+        column: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
     /// A column named by the user or by the model is not in the file.
     #[error("{path}: column '{column}' {reason}")]
     Column {
@@ -75,9 +86,23 @@ pub enum AekitError {
         /// What this model is.
         has: String,
     },
+    /// linfa could not use a dataset.
+    #[error(transparent)]
+    Linfa(#[from] linfa::Error),
     /// The numerical work failed (for example a solver that did not converge).
     #[error("{0}")]
     Compute(String),
+    /// Training diverged (a loss that was NaN or infinite) and left no
+    /// weights worth keeping.
+    #[error(
+        "training diverged: the loss became NaN or infinite in epoch {epoch}, and {kept}; lower the learning rate"
+    )]
+    Diverged {
+        /// The epoch whose loss was not finite.
+        epoch: usize,
+        /// What the weights that would be kept are like.
+        kept: String,
+    },
 }
 
 /// Shorthand for results carrying an [`AekitError`].

@@ -1,25 +1,27 @@
-//! Data in and out: CSV and Parquet tables, column roles, scaling and
-//! atomic output.
+//! Data in and out: datasets (CSV, gzip and Parquet tables, or arrays in
+//! memory), column roles, scaling and atomic output.
 
-pub mod encoding;
-pub mod format;
-pub mod image_shape;
-pub mod matrix;
+mod dataset;
+mod encoding;
+mod format;
+mod image_shape;
+mod matrix;
 pub mod output;
-pub mod parquet;
-pub mod scaler;
-pub mod schema;
-pub mod sink;
-pub mod source;
-pub mod table;
+mod parquet;
+mod scaler;
+mod schema;
+mod sink;
+mod source;
+mod table;
 
+pub use dataset::{Dataset, Element};
 pub use encoding::LabelEncoder;
 pub use format::TableFormat;
 pub use image_shape::ImageShape;
 pub use matrix::Matrix;
 pub use parquet::ParquetChunks;
 pub use scaler::{ScaleKind, Scaler};
-pub use schema::{ColumnRoles, ResolvedColumns, Schema};
+pub use schema::{ColumnRoles, OneHotColumn, ResolvedColumns, Schema};
 pub use sink::{ColumnKind, TableWriter};
-pub use source::{RowChunks, open_chunks};
+pub use source::{RowChunks, display_path, open_chunks};
 pub use table::{CsvChunks, CsvOptions, Table};

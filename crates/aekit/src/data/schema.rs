@@ -5,10 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::dataset::Dataset;
 use super::encoding::LabelEncoder;
 use super::matrix::Matrix;
 use super::output::format_value;
-use super::table::{Table, parse_cell};
 use crate::error::{AekitError, Result};
 
 /// The columns the user names; everything numeric and unnamed is a feature.
@@ -63,7 +63,7 @@ pub struct ResolvedColumns {
 impl ColumnRoles {
     /// These roles restricted to the columns `table` has: for a second
     /// table (a paired model's targets) that need not repeat every column.
-    pub fn present_in(&self, table: &Table) -> ColumnRoles {
+    pub fn present_in(&self, table: &Dataset<'_>) -> ColumnRoles {
         let keep = |names: &[String]| -> Vec<String> {
             names
                 .iter()
@@ -84,7 +84,7 @@ impl ColumnRoles {
 
     /// Checks every named column exists, picks the numeric features and
     /// learns the categories of one-hot columns.
-    pub fn resolve(&self, table: &Table) -> Result<ResolvedColumns> {
+    pub fn resolve(&self, table: &Dataset<'_>) -> Result<ResolvedColumns> {
         if let Some(label) = &self.label {
             table.require_column(label, "named as the label")?;
         }
@@ -116,7 +116,7 @@ impl ColumnRoles {
         };
         let mut features = Vec::new();
         let mut skipped_text = Vec::new();
-        for (i, header) in table.headers().iter().enumerate() {
+        for (i, header) in table.column_names().iter().enumerate() {
             if named(header) {
                 continue;
             }
@@ -129,14 +129,9 @@ impl ColumnRoles {
         let mut one_hot = Vec::new();
         for name in &self.one_hot {
             let col = table.require_column(name, "named to one-hot encode")?;
-            let cells: Vec<&str> = (0..table.n_rows()).map(|r| table.cell(r, col)).collect();
+            let cells: Vec<_> = (0..table.n_rows()).map(|r| table.cell(r, col)).collect();
             if let Some(r) = cells.iter().position(|c| c.is_empty()) {
-                return Err(AekitError::Data {
-                    path: table.path().to_path_buf(),
-                    row: Some(table.line_of(r)),
-                    column: Some(name.clone()),
-                    message: "empty cell (missing value)".into(),
-                });
+                return Err(table.cell_error(r, col, "empty cell (missing value)".into()));
             }
             let categories = LabelEncoder::fit(&cells).classes;
             features.extend(categories.iter().map(|c| format!("{name}={c}")));
@@ -146,17 +141,12 @@ impl ColumnRoles {
             });
         }
         if features.is_empty() {
-            return Err(AekitError::Data {
-                path: table.path().to_path_buf(),
-                row: None,
-                column: None,
-                message: "no numeric feature columns are left to train on".into(),
-            });
+            return Err(table.error("no numeric feature columns are left to train on"));
         }
         let label_classes = match &self.label {
             Some(label) => {
                 let col = table.require_column(label, "named as the label")?;
-                let cells: Vec<&str> = (0..table.n_rows()).map(|r| table.cell(r, col)).collect();
+                let cells: Vec<_> = (0..table.n_rows()).map(|r| table.cell(r, col)).collect();
                 LabelEncoder::fit(&cells).classes
             }
             None => Vec::new(),
@@ -176,7 +166,7 @@ impl ColumnRoles {
 
 impl Schema {
     /// Indices in `table` of the columns called `names`; every one must be there.
-    pub fn locate(table: &Table, names: &[String], why: &str) -> Result<Vec<usize>> {
+    pub fn locate(table: &Dataset<'_>, names: &[String], why: &str) -> Result<Vec<usize>> {
         names.iter().map(|n| table.require_column(n, why)).collect()
     }
 
@@ -195,8 +185,30 @@ impl Schema {
 
     /// The model's input matrix for `table`, unscaled: numeric columns
     /// parsed, categorical columns one-hot encoded. A category unseen in
-    /// training is an error naming its row and column.
-    pub fn input_matrix(&self, table: &Table) -> Result<Matrix> {
+    /// training is an error naming its row and column. An unnamed array
+    /// as wide as the model's inputs, whose columns are not the model's by
+    /// name, is taken as the inputs in order.
+    pub fn input_matrix(&self, table: &Dataset<'_>) -> Result<Matrix> {
+        self.read_inputs(table, true)
+    }
+
+    /// [`input_matrix`](Self::input_matrix); with `finite` false, values
+    /// of arrays that are not finite are read as they are.
+    pub(crate) fn read_inputs(&self, table: &Dataset<'_>, finite: bool) -> Result<Matrix> {
+        let width = self.features.len();
+        let by_name = self
+            .numeric_features()
+            .iter()
+            .chain(self.one_hot.iter().map(|c| &c.column))
+            .all(|n| table.column_index(n).is_some());
+        if !table.is_named() && !by_name && table.n_columns() == width {
+            let all: Vec<usize> = (0..width).collect();
+            let mut values = Vec::with_capacity(table.n_rows() * width);
+            for r in 0..table.n_rows() {
+                table.push_numbers(r, &all, finite, &mut values)?;
+            }
+            return Ok(Matrix::new(values, width));
+        }
         let numeric = Self::locate(
             table,
             self.numeric_features(),
@@ -211,23 +223,17 @@ impl Schema {
                 .collect::<Vec<_>>(),
             "is a one-hot feature of the model but",
         )?;
-        let width = self.features.len();
         let mut values = Vec::with_capacity(table.n_rows() * width);
         for r in 0..table.n_rows() {
-            for &c in &numeric {
-                let v = parse_cell(table.cell(r, c))
-                    .map_err(|message| self.cell_error(table, r, c, message))?;
-                values.push(v as f32);
-            }
+            table.push_numbers(r, &numeric, finite, &mut values)?;
             for (spec, &c) in self.one_hot.iter().zip(&categorical) {
                 let cell = table.cell(r, c);
                 let hit = spec
                     .categories
                     .iter()
-                    .position(|k| k == cell)
+                    .position(|k| *k == cell)
                     .ok_or_else(|| {
-                        self.cell_error(
-                            table,
+                        table.cell_error(
                             r,
                             c,
                             format!("category '{cell}' was not seen in training"),
@@ -264,20 +270,11 @@ impl Schema {
 
     /// The label and id columns that `table` has, as (name, index) pairs,
     /// label first: these are copied to outputs.
-    pub fn passthrough(&self, table: &Table) -> Vec<(String, usize)> {
+    pub fn passthrough(&self, table: &Dataset<'_>) -> Vec<(String, usize)> {
         self.label
             .iter()
             .chain(self.ids.iter())
             .filter_map(|name| table.column_index(name).map(|i| (name.clone(), i)))
             .collect()
-    }
-
-    fn cell_error(&self, table: &Table, row: usize, column: usize, message: String) -> AekitError {
-        AekitError::Data {
-            path: table.path().to_path_buf(),
-            row: Some(table.line_of(row)),
-            column: Some(table.headers()[column].clone()),
-            message,
-        }
     }
 }

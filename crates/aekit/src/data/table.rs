@@ -31,7 +31,22 @@ impl CsvOptions {
     }
 }
 
-/// A whole CSV file: header plus records, each record remembering its line.
+/// A whole CSV file: header plus records, each record remembering its
+/// line, so errors name the file, line and column. A [`Dataset`] of it is
+/// what models read.
+///
+/// [`Dataset`]: crate::data::Dataset
+///
+/// ```
+/// use aekit::data::{CsvOptions, Table};
+///
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/iris.csv");
+/// let iris = Table::read(path, &CsvOptions::default())?;
+/// assert_eq!(iris.n_rows(), 150);
+/// let species = iris.require_column("species", "is the label")?;
+/// assert_eq!(iris.cell(0, species), "setosa");
+/// # Ok::<(), aekit::AekitError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Table {
     path: PathBuf,

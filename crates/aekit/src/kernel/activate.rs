@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::loss::fast_exp;
 
 /// An element-wise activation function. Parsing, display and burn's
-/// tensor form live with the model ([`crate::model::activation`]).
+/// tensor form live with the model (`model/activation.rs`, `train/loss.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Activation {

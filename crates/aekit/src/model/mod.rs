@@ -1,33 +1,35 @@
 //! Model kinds. Every model is one kind behind one tagged config
 //! ([`ModelConfig`], the model file's `model` entry); a fitted model offers
-//! small capabilities ([`capability`]) that tasks ask for, never a concrete
-//! type. A kind is a folder of the same shape: its config, its burn module,
+//! small capabilities (encode, decode, predict: `capability.rs`, internal)
+//! that tasks ask for, never a concrete type. A kind is a folder of the same shape: its config, its burn module,
 //! and its fitted form (plus, for dense, the bridge to its kernels).
 
-pub mod activation;
-pub mod burn_inference;
-pub mod capability;
-pub mod conv;
-pub mod dense;
-pub mod doc_autoencoder;
-pub mod ensemble;
-pub mod summary;
-pub mod text_classifier;
-pub mod vae;
-pub mod weights;
+mod activation;
+pub(crate) mod burn_inference;
+pub(crate) mod capability;
+pub(crate) mod conv;
+pub(crate) mod dense;
+pub(crate) mod doc_autoencoder;
+pub(crate) mod ensemble;
+mod summary;
+pub(crate) mod text_classifier;
+pub(crate) mod vae;
+pub(crate) mod weights;
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use activation::Activation;
-pub use capability::{Decode, Encode, FittedNetwork, Predict, Sample, Score, row_errors};
+pub use activation::{Activation, DEFAULT_LEAKY_SLOPE};
+pub(crate) use capability::{Decode, Encode, FittedNetwork, Predict, Sample, Score, row_errors};
 pub use conv::ConvAutoencoderConfig;
-pub use dense::{DenseAutoencoder, DenseAutoencoderConfig};
+pub use dense::DenseAutoencoderConfig;
+pub use doc_autoencoder::DocAutoencoderConfig;
 pub use ensemble::EnsembleConfig;
-pub use summary::ModelSummary;
+pub use summary::{ModelSummary, SummaryRow};
+pub use text_classifier::{Pooling, TextClassifierConfig};
 pub use vae::VaeConfig;
-pub use weights::NamedTensor;
+pub(crate) use weights::NamedTensor;
 
 use crate::data::ImageShape;
 use crate::error::{AekitError, Result};
@@ -99,6 +101,24 @@ impl ModelConfig {
         }
     }
 
+    /// The dense architecture, when the model is dense.
+    pub fn as_dense(&self) -> Option<&DenseAutoencoderConfig> {
+        match self {
+            ModelConfig::Dense(c) => Some(c),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The dense architecture to change, when the model is dense.
+    pub fn as_dense_mut(&mut self) -> Option<&mut DenseAutoencoderConfig> {
+        match self {
+            ModelConfig::Dense(c) => Some(c),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
     /// Checks every hyper-parameter that needs no data.
     pub fn validate(&self) -> Result<()> {
         match self {
@@ -113,7 +133,11 @@ impl ModelConfig {
     /// output values (the data-dependent checks).
     pub fn check_shapes(&self, input_shape: &[usize], n_outputs: usize) -> Result<()> {
         match self {
-            ModelConfig::Dense(_) | ModelConfig::Ensemble(_) => Ok(()),
+            ModelConfig::Dense(c) => c.check_size(input_shape.iter().product(), n_outputs),
+            ModelConfig::Ensemble(c) => c
+                .members
+                .iter()
+                .try_for_each(|m| m.check_size(input_shape.iter().product(), n_outputs)),
             ModelConfig::Conv(c) => c
                 .check_shapes(image_of(input_shape)?, n_outputs)
                 .map(|_| ()),
@@ -156,7 +180,7 @@ impl ModelConfig {
 
     /// Builds the model from `seed`, trains it on `data` (rows of
     /// `input_shape`) and returns it in inference form with its history.
-    pub fn fit(
+    pub(crate) fn fit(
         &self,
         input_shape: &[usize],
         n_outputs: usize,
@@ -171,7 +195,7 @@ impl ModelConfig {
             ModelConfig::Dense(c) => {
                 let (fitted, history) = dense::training::fit(
                     c, n_inputs, n_outputs, data, validation, training, observer,
-                );
+                )?;
                 (Box::new(fitted), history)
             }
             ModelConfig::Conv(c) => {
@@ -184,7 +208,7 @@ impl ModelConfig {
                     validation,
                     training,
                     observer,
-                );
+                )?;
                 (Box::new(fitted), history)
             }
             ModelConfig::Vae(c) => {
@@ -197,7 +221,7 @@ impl ModelConfig {
                     validation,
                     training,
                     observer,
-                );
+                )?;
                 (Box::new(fitted), history)
             }
             ModelConfig::Ensemble(c) => {
@@ -207,7 +231,7 @@ impl ModelConfig {
                 for m in &c.members {
                     let (fitted, h) = dense::training::fit(
                         m, n_inputs, n_outputs, data, validation, training, observer,
-                    );
+                    )?;
                     members.push(fitted);
                     history = h;
                 }
@@ -228,7 +252,7 @@ impl ModelConfig {
     }
 
     /// Rebuilds a fitted model from stored tensors, checking each one.
-    pub fn load(
+    pub(crate) fn load(
         &self,
         input_shape: &[usize],
         n_outputs: usize,

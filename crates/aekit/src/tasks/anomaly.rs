@@ -8,20 +8,27 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use ndarray::Array1;
+
 use super::metrics::Confusion;
 use super::ranking_sketch::{DEFAULT_EXACT_ROWS, RankingSketch};
 use crate::autoencoder::validation_rows;
+use crate::backend;
 use crate::data::output::format_value;
 use crate::data::{
-    ColumnKind, ColumnRoles, CsvOptions, Matrix, ScaleKind, Scaler, Table, TableWriter, open_chunks,
+    ColumnKind, ColumnRoles, CsvOptions, Dataset, Matrix, ScaleKind, Scaler, Table, TableWriter,
+    open_chunks,
 };
 use crate::error::{AekitError, Result};
 use crate::model::dense::DenseFitted;
 use crate::model::ensemble::{EnsembleFitted, default_widths};
 use crate::model::{Activation, DenseAutoencoderConfig, EnsembleConfig, ModelConfig};
 use crate::model_file::{FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
-use crate::train::{History, Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingStart};
-use crate::{Autoencoder, AutoencoderParams};
+use crate::train::{
+    History, Pairs, Silent, StopAtOnce, TrainingConfig, TrainingData, TrainingObserver,
+    TrainingStart,
+};
+use crate::{Autoencoder, AutoencoderParams, FitOptions};
 
 pub use crate::threshold::{
     AnomalyThreshold, DEFAULT_CONTAMINATION, DetectorRecord, MemberRecord, ThresholdRule,
@@ -33,6 +40,18 @@ pub use crate::threshold::{
 /// 1, 2, 4, ... up to d/2; each refitted without the 30 % of training rows
 /// it rebuilt worst; scores z-normalised per member and averaged. An
 /// explicit architecture (`model`) gives a single autoencoder instead.
+/// Set field by field or with setters that state the defaults.
+///
+/// ```
+/// use aekit::{AekitError, Detector};
+///
+/// let params = Detector::params().contamination(0.02).epochs(50).ids(["id"]);
+/// assert!(params.validate().is_ok());
+/// assert!(matches!(
+///     Detector::params().contamination(0.9).validate(),
+///     Err(AekitError::InvalidParam { name: "contamination", .. })
+/// ));
+/// ```
 #[derive(Debug, Clone)]
 pub struct DetectorParams {
     /// Which columns are label, ids, dropped or one-hot.
@@ -56,6 +75,8 @@ pub struct DetectorParams {
     pub training: TrainingConfig,
     /// The threshold rule. Default: contamination 0.1.
     pub rule: ThresholdRule,
+    /// CPU threads; `None` takes `RAYON_NUM_THREADS`, else every core.
+    pub threads: Option<usize>,
 }
 
 /// The default share of worst-rebuilt rows each member is refitted without.
@@ -78,6 +99,7 @@ impl Default for DetectorParams {
                 ..TrainingConfig::default()
             },
             rule: ThresholdRule::default(),
+            threads: None,
         }
     }
 }
@@ -100,7 +122,27 @@ pub fn default_architecture(d: usize) -> DenseAutoencoderConfig {
     member_architecture(2.min(d.saturating_sub(1)).max(1))
 }
 
-/// A fitted detector, with PyOD's fitted attributes.
+/// A fitted detector: an autoencoder (or an ensemble of them) and the
+/// threshold above which a row's score flags it, with PyOD's fitted
+/// attributes.
+///
+/// ```
+/// use aekit::Detector;
+/// use ndarray::{Array2, array};
+///
+/// // Normal rows lie near the line y = 2x; the detector learns it.
+/// let normal = Array2::from_shape_fn((300, 2), |(i, j)| {
+///     let x = i as f64 / 300.0;
+///     if j == 0 { x } else { 2.0 * x + 0.01 * ((i % 7) as f64 - 3.0) }
+/// });
+/// let detector = Detector::params().contamination(0.05).seed(1).fit(&normal)?;
+/// let new = array![[0.5, 1.0], [0.5, -1.0]];
+/// let scores = detector.decision_function(&new)?; // higher: more anomalous
+/// assert!(scores[1] > scores[0]);
+/// assert_eq!(detector.predict(&new)?.to_vec(), [false, true]);
+/// assert!(detector.threshold() > scores[0]);
+/// # Ok::<(), aekit::AekitError>(())
+/// ```
 #[derive(Debug)]
 pub struct Detector {
     /// The model, with the threshold and what the detector chose in its metadata.
@@ -113,6 +155,9 @@ impl DetectorParams {
     /// Checks the hyper-parameters that need no data.
     pub fn validate(&self) -> Result<()> {
         self.rule.validate()?;
+        if self.threads == Some(0) {
+            return Err(AekitError::param("threads", "must be at least 1"));
+        }
         if let Some(m) = &self.model {
             m.validate()?;
         } else {
@@ -142,18 +187,28 @@ impl DetectorParams {
 
     /// Fits on `train` (no labels needed) and sets the threshold from the
     /// training rows' scores.
-    pub fn fit(&self, train: &Table, observer: &mut dyn TrainingObserver) -> Result<Detector> {
+    pub fn fit<'d>(&self, train: impl Into<Dataset<'d>>) -> Result<Detector> {
+        self.fit_with(train, FitOptions::new())
+    }
+
+    /// [`fit`](Self::fit) with validation rows and an observer.
+    pub fn fit_with<'d>(
+        &self,
+        train: impl Into<Dataset<'d>>,
+        options: FitOptions<'_>,
+    ) -> Result<Detector> {
+        let train = train.into();
+        let train = &train;
         self.validate()?;
         let mut autoencoder = match &self.model {
             Some(m) => {
-                let params = AutoencoderParams {
-                    columns: self.columns.clone(),
-                    scale: self.scale,
-                    model: m.clone().into(),
-                    training: self.training.clone(),
-                    ..AutoencoderParams::default()
-                };
-                let mut a = params.fit(train, None, observer)?;
+                let params = AutoencoderParams::new()
+                    .columns(self.columns.clone())
+                    .scale(self.scale)
+                    .model(m.clone())
+                    .training(self.training.clone())
+                    .threads(self.threads);
+                let mut a = params.fit_with(train, options)?;
                 let n_rows = (a.history().epochs.len(), train.n_rows());
                 a.set_detector_record(Some(DetectorRecord {
                     scale: self.scale,
@@ -167,7 +222,18 @@ impl DetectorParams {
                 }));
                 a
             }
-            None => self.fit_ensemble(train, observer)?,
+            None => {
+                let (validation, validation_target, observer) = options.into_parts();
+                if validation.is_some() || validation_target.is_some() {
+                    return Err(AekitError::param(
+                        "validation",
+                        "the ensemble holds out its own validation_split; give validation rows to a single model (an architecture)",
+                    ));
+                }
+                let mut silent = Silent;
+                let observer = observer.unwrap_or(&mut silent);
+                backend::install(self.threads, || self.fit_ensemble(train, observer))??
+            }
         };
         let scores = autoencoder.anomaly_scores(&autoencoder.scaled_features(train)?)?;
         let threshold = quantile(&scores, self.rule.quantile());
@@ -185,7 +251,7 @@ impl DetectorParams {
 
     fn fit_ensemble(
         &self,
-        train: &Table,
+        train: &Dataset<'_>,
         observer: &mut dyn TrainingObserver,
     ) -> Result<Autoencoder> {
         let resolved = self.columns.resolve(train)?;
@@ -251,7 +317,7 @@ impl DetectorParams {
             history,
             tasks: TaskData::default(),
         };
-        let mut autoencoder = Autoencoder::from_parts(meta, Box::new(network));
+        let mut autoencoder = Autoencoder::from_parts(meta, Box::new(network), self.threads);
         autoencoder.set_detector_record(Some(DetectorRecord {
             scale: self.scale,
             trim: self.trim,
@@ -281,20 +347,24 @@ fn fit_member(
         Some((f, v)) => (x.gather(&f), Some(x.gather(&v))),
         None => (x.clone(), None),
     };
-    observer.on_train_start(&TrainingStart {
+    let start = observer.on_train_start(&TrainingStart {
         n_rows: fit.n_rows(),
         n_validation_rows: validation.as_ref().map_or(0, Matrix::n_rows),
         n_features: x.n_cols,
         skipped_text: skipped_text.to_vec(),
     });
+    let mut stopped = StopAtOnce;
+    let observer: &mut dyn TrainingObserver = if start.is_stop() {
+        &mut stopped
+    } else {
+        observer
+    };
     let data = TrainingData::new(&fit, None).with_noise(training.noise, None, training.seed);
     let pairs = validation.as_ref().map(|v| Pairs {
         inputs: v,
         targets: v,
     });
-    Ok(crate::model::dense::training::fit(
-        config, x.n_cols, x.n_cols, &data, pairs, training, observer,
-    ))
+    crate::model::dense::training::fit(config, x.n_cols, x.n_cols, &data, pairs, training, observer)
 }
 
 impl Detector {
@@ -340,26 +410,19 @@ impl Detector {
             .map(|s| s.iter().map(|&v| u8::from(v > t)).collect())
     }
 
-    /// Each row's anomaly score: higher is more anomalous.
-    pub fn decision_function(&self, table: &Table) -> Result<Vec<f64>> {
-        scores(&self.autoencoder, &self.autoencoder.scaled_features(table)?)
+    /// Each row's anomaly score: higher is more anomalous (PyOD's
+    /// `decision_function`): the model's score capability, reconstruction
+    /// MSE in the scaled space or an ensemble's z-averaged MSEs.
+    pub fn decision_function<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array1<f64>> {
+        self.autoencoder.anomaly_scores_of(&data.into(), true)
     }
 
-    /// 1 for rows above the threshold, 0 otherwise.
-    pub fn predict(&self, table: &Table) -> Result<Vec<u8>> {
+    /// Whether each row scores above the threshold: `true` flags an
+    /// anomaly (PyOD's `predict`, with 1 as `true`).
+    pub fn predict<'d>(&self, data: impl Into<Dataset<'d>>) -> Result<Array1<bool>> {
         let t = self.threshold();
-        Ok(self
-            .decision_function(table)?
-            .into_iter()
-            .map(|s| u8::from(s > t))
-            .collect())
+        Ok(self.decision_function(data)?.mapv(|s| s > t))
     }
-}
-
-/// Each scaled row's anomaly score (the model's [`crate::model::Score`]
-/// capability: reconstruction MSE, or an ensemble's z-averaged MSEs).
-pub fn scores(model: &Autoencoder, scaled: &Matrix) -> Result<Vec<f64>> {
-    model.anomaly_scores(scaled)
 }
 
 /// The `q` quantile (0-1) with linear interpolation, as numpy's default.
@@ -505,9 +568,19 @@ pub fn score_file(
             ));
         }
     };
+    let schema = model.schema();
+    let n_features = schema.features.len();
+    if options.explain > n_features {
+        return Err(AekitError::param(
+            "explain",
+            format!(
+                "asks for {} features, but the model has {n_features}",
+                options.explain
+            ),
+        ));
+    }
     let mut chunks = open_chunks(input, csv)?;
     let headers = chunks.headers().to_vec();
-    let schema = model.schema();
     // Columns copied to the output: the model's label and ids, and the metric label.
     let mut copied: Vec<(String, usize)> = Vec::new();
     for name in schema
@@ -606,7 +679,7 @@ pub fn score_file(
     }
     if rows == 0 {
         return Err(AekitError::Data {
-            path: crate::data::source::display_path(input),
+            path: crate::data::display_path(input),
             row: None,
             column: None,
             message: "has a header but no data rows".into(),
@@ -712,7 +785,7 @@ mod tests {
         let mut params = DetectorParams::default();
         params.training.epochs = 30;
         params.training.seed = 5;
-        let detector = params.fit(&t, &mut crate::train::Silent).unwrap();
+        let detector = params.fit(&t).unwrap();
         let record = detector.autoencoder.detector_record().unwrap();
         let widths: Vec<usize> = record.members.iter().map(|m| m.width).collect();
         assert_eq!(widths, vec![1, 2]);
@@ -724,7 +797,10 @@ mod tests {
         );
         assert_eq!(detector.autoencoder.kind(), "ensemble");
         let scores = detector.decision_scores_().unwrap();
-        assert_eq!(scores, detector.decision_function(&t).unwrap().as_slice());
+        assert_eq!(
+            Some(scores),
+            detector.decision_function(&t).unwrap().as_slice()
+        );
         let labels = detector.labels_().unwrap();
         let flagged = labels.iter().filter(|&&l| l == 1).count();
         // Contamination 0.1 of 120 rows: 12, fewer where scores tie (repeated rows).

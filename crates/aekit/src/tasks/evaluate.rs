@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::metrics::{ClassScores, accuracy, adjusted_rand_index, class_scores};
 use crate::Autoencoder;
-use crate::data::{LabelEncoder, Matrix, Table};
+use crate::data::{Dataset, LabelEncoder, Matrix};
 use crate::error::{AekitError, Result};
 
 /// Inverse regularisation strength, scikit-learn's default `C`.
@@ -88,15 +88,15 @@ fn to_array(m: &Matrix) -> Array2<f64> {
     Array2::from_shape_fn((m.n_rows(), m.n_cols), |(i, j)| f64::from(m.row(i)[j]))
 }
 
-fn labels_of(table: &Table, label: &str) -> Result<Vec<String>> {
+fn labels_of(table: &Dataset<'_>, label: &str) -> Result<Vec<String>> {
     let col = table.require_column(label, "is the label column but")?;
     Ok((0..table.n_rows())
-        .map(|r| table.cell(r, col).to_string())
+        .map(|r| table.cell(r, col).into_owned())
         .collect())
 }
 
 /// Fits logistic regression (L2, `C` = 1) and predicts the test rows.
-pub fn logistic_predict(
+pub(crate) fn logistic_predict(
     train_x: &Array2<f64>,
     train_y: &[usize],
     test_x: &Array2<f64>,
@@ -104,7 +104,7 @@ pub fn logistic_predict(
 ) -> Result<Vec<usize>> {
     let solver =
         |e: linfa_logistic::error::Error| AekitError::Compute(format!("logistic regression: {e}"));
-    let train = Dataset::new(train_x.clone(), Array1::from(train_y.to_vec()));
+    let train = linfa::Dataset::new(train_x.clone(), Array1::from(train_y.to_vec()));
     let predicted = if n_classes <= 2 {
         LogisticRegression::default()
             .alpha(1.0 / DEFAULT_C)
@@ -124,7 +124,7 @@ pub fn logistic_predict(
 }
 
 /// k-means cluster of each row.
-pub fn kmeans_clusters(x: &Array2<f64>, k: usize) -> Result<Vec<usize>> {
+pub(crate) fn kmeans_clusters(x: &Array2<f64>, k: usize) -> Result<Vec<usize>> {
     let rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(KMEANS_SEED);
     let data = DatasetBase::from(x.clone());
     let model = KMeans::params_with_rng(k, rng)
@@ -135,10 +135,21 @@ pub fn kmeans_clusters(x: &Array2<f64>, k: usize) -> Result<Vec<usize>> {
 }
 
 /// Builds the report: classifiers and PCA fitted on `train`, all scored on `test`.
-pub fn evaluate(
+pub fn evaluate<'d, 't>(
     model: &Autoencoder,
-    train: &Table,
-    test: &Table,
+    train: impl Into<Dataset<'d>>,
+    test: impl Into<Dataset<'t>>,
+    label: Option<&str>,
+) -> Result<EvaluationReport> {
+    let (train, test) = (train.into(), test.into());
+    // k-means runs in parallel: on the model's threads.
+    model.run(|| report(model, &train, &test, label))
+}
+
+fn report(
+    model: &Autoencoder,
+    train: &Dataset<'_>,
+    test: &Dataset<'_>,
     label: Option<&str>,
 ) -> Result<EvaluationReport> {
     let label = label
@@ -246,11 +257,6 @@ fn mean(values: &[f32]) -> f64 {
     values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len().max(1) as f64
 }
 
-fn in_file(table: &Table, e: AekitError) -> AekitError {
-    AekitError::Data {
-        path: table.path().to_path_buf(),
-        row: None,
-        column: None,
-        message: e.to_string(),
-    }
+fn in_file(table: &Dataset<'_>, e: AekitError) -> AekitError {
+    table.error(e.to_string())
 }

@@ -1,7 +1,10 @@
 //! Putting a trained model to work on a task.
 
 pub mod anomaly;
+mod detector_params;
+#[cfg(feature = "evaluate")]
 pub mod evaluate;
+#[cfg(feature = "evaluate")]
 pub mod latent;
 pub mod metrics;
 pub mod ranking_sketch;

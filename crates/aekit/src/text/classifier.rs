@@ -224,7 +224,7 @@ impl TextClassifierParams {
             validation,
             &device,
             observer,
-        );
+        )?;
         let inference = backend::inference_device();
         let truth = |rows: &[usize]| rows.iter().map(|&i| class_of[i]).collect::<Vec<_>>();
         let metrics = TextMetrics {
@@ -319,6 +319,28 @@ impl TextClassifier {
                 })
                 .collect(),
         )
+    }
+
+    /// Writes the word vectors to `path` in word2vec text format (a
+    /// `count dim` line, then `token v1 v2 ...`), atomically; returns the
+    /// count. Hashed ids have no tokens: an error.
+    pub fn write_word_vectors(&self, path: &Path) -> Result<usize> {
+        let vectors = self.word_vectors().ok_or_else(|| AekitError::Unsupported {
+            operation: "word vectors",
+            needs: "a learnt vocabulary".into(),
+            has: "hashes tokens (--hashing), so its rows have no single word".into(),
+        })?;
+        let dim = vectors.first().map_or(0, |v| v.1.len());
+        crate::data::output::write_atomically(path, |out| {
+            writeln!(out, "{} {dim}", vectors.len())?;
+            for (token, v) in &vectors {
+                let values: Vec<String> = v.iter().map(|x| format!("{x:.6}")).collect();
+                // word2vec's text format separates by spaces: n-grams get underscores.
+                writeln!(out, "{} {}", token.replace(' ', "_"), values.join(" "))?;
+            }
+            Ok(())
+        })?;
+        Ok(vectors.len())
     }
 
     /// Writes the model file atomically.

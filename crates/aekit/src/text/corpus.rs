@@ -45,6 +45,19 @@ fn utf8(path: &Path, row: usize, column: &str, bytes: &[u8]) -> Result<String> {
     })
 }
 
+/// The column names of the CSV file at `path`.
+pub fn header(path: &Path) -> Result<Vec<String>> {
+    let file = std::fs::File::open(path).map_err(|e| AekitError::io(path, e))?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(file);
+    let header = reader.byte_headers().map_err(|e| AekitError::Data {
+        path: path.to_path_buf(),
+        row: Some(1),
+        column: None,
+        message: e.to_string(),
+    })?;
+    header.iter().map(|h| utf8(path, 1, "header", h)).collect()
+}
+
 impl Corpus {
     /// Reads `columns` of the CSV file at `path` (comma-separated, header
     /// first, quoted fields allowed).

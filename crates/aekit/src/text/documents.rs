@@ -129,7 +129,7 @@ impl DocAutoencoderParams {
             validation,
             &device,
             observer,
-        );
+        )?;
         Ok(DocAutoencoder {
             meta: TextModelMeta {
                 format_version: crate::model_file::FORMAT_VERSION,

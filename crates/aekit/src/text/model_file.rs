@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::TextPreprocessing;
 use crate::error::{AekitError, Result};
+use crate::model::ModelSummary;
 use crate::model::NamedTensor;
 use crate::model::doc_autoencoder::DocAutoencoderConfig;
-use crate::model::summary::ModelSummary;
 use crate::model::text_classifier::TextClassifierConfig;
 use crate::model_file::{self, FORMAT_VERSION, TEXT_KINDS};
 use crate::train::{History, TrainingConfig};
@@ -119,4 +119,13 @@ pub fn load(path: &Path) -> Result<(TextModelMeta, HashMap<String, NamedTensor>)
     let meta: TextModelMeta = serde_json::from_value(json)
         .map_err(|e| AekitError::model(path, format!("unreadable metadata ({e})")))?;
     Ok((meta, tensors))
+}
+
+/// Whether the file at `path` holds a text model (false for tabular
+/// models and for files that cannot be read, whose errors the loaders give).
+pub fn is_text_model(path: &Path) -> bool {
+    model_file::read_raw(path)
+        .ok()
+        .and_then(|(json, _)| model_file::kind_of(&json).map(|k| TEXT_KINDS.contains(&k)))
+        .unwrap_or(false)
 }

@@ -12,7 +12,7 @@ pub use crate::kernel::loss::LossKind;
 // every kind's modules.
 impl Activation {
     /// Applies the activation.
-    pub fn forward<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+    pub(crate) fn forward<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
         match self {
             Activation::Linear => x,
             Activation::Relu => activation::relu(x),
@@ -26,13 +26,16 @@ impl Activation {
 /// Keras clips probabilities to this before taking logarithms.
 const PROBABILITY_EPSILON: f64 = 1e-7;
 
+// The names are the losses' ("from logits"), not conversions: crate-private
+// since the public API hides burn's tensors.
+#[allow(clippy::wrong_self_convention)]
 impl LossKind {
     /// Mean loss over all elements, from the output layer's pre-activation
     /// values `logits`, its `activation`, and the `targets`.
     ///
     /// # Shapes
     /// - logits, targets: `[batch, n_features]`; output: `[1]`
-    pub fn from_logits(
+    pub(crate) fn from_logits(
         self,
         logits: Tensor<2>,
         activation: Activation,
@@ -52,7 +55,7 @@ impl LossKind {
     ///
     /// # Shapes
     /// - outputs, targets: `[batch, n_features]`; output: `[1]`
-    pub fn from_outputs(self, outputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
+    pub(crate) fn from_outputs(self, outputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
         match self {
             LossKind::Mse => (outputs - targets).square().mean(),
             LossKind::Mae => (outputs - targets).abs().mean(),
@@ -64,23 +67,6 @@ impl LossKind {
                     .neg()
             }
         }
-    }
-
-    /// Per-row loss, for scoring.
-    ///
-    /// # Shapes
-    /// - outputs, targets: `[batch, n_features]`; output: `[batch]`
-    pub fn per_row(self, outputs: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
-        let elementwise = match self {
-            LossKind::Mse => (outputs - targets).square(),
-            LossKind::Mae => (outputs - targets).abs(),
-            LossKind::Bce => {
-                let p = outputs.clamp(PROBABILITY_EPSILON, 1.0 - PROBABILITY_EPSILON);
-                let one_minus = p.clone().neg().add_scalar(1.0);
-                (targets.clone() * p.log() + targets.neg().add_scalar(1.0) * one_minus.log()).neg()
-            }
-        };
-        elementwise.mean_dim(1).squeeze_dim(1)
     }
 }
 

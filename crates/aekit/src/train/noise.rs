@@ -62,7 +62,9 @@ impl Noise {
     /// `inputs` corrupted for epoch `epoch` of a training seeded with
     /// `seed`; with `clip`, Gaussian-noised values are clipped to that range
     /// (the output range of a sigmoid model, so inputs stay where targets can be).
-    pub fn corrupt(
+    /// Runs on the current rayon pool: crate-only, called inside the
+    /// library's pool (training, `apply::denoise`).
+    pub(crate) fn corrupt(
         self,
         inputs: &Matrix,
         seed: u64,

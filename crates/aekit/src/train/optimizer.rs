@@ -92,7 +92,7 @@ impl OptimizerConfig {
     }
 
     /// Builds burn's optimiser.
-    pub fn init(&self) -> ModuleOptimizer {
+    pub(crate) fn init(&self) -> ModuleOptimizer {
         let eps = self.epsilon as f32;
         match self.kind {
             OptimizerKind::Adam => AdamConfig::new()

@@ -53,11 +53,6 @@ impl ConvFitted {
             config.build::<StdRng>(image, out_channels, Weights::Stored(&stored), &device)?;
         Ok(ConvFitted::new(module, config.clone(), image, out_channels))
     }
-
-    /// The burn module.
-    pub fn module(&self) -> &ConvAutoencoder {
-        &self.module
-    }
 }
 
 impl Encode for ConvFitted {

@@ -9,4 +9,3 @@ pub mod training;
 
 pub use config::ConvAutoencoderConfig;
 pub use fitted::ConvFitted;
-pub use module::ConvAutoencoder;

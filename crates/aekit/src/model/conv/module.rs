@@ -24,18 +24,6 @@ fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D], device: &Device) 
     Tensor::from_data(TensorData::new(values, shape.to_vec()), device)
 }
 
-/// A dense layer `[d_in, d_out]` with Glorot weights and zero biases.
-pub fn init_linear(d_in: usize, d_out: usize, rng: &mut impl Rng, device: &Device) -> Linear {
-    Linear {
-        weight: Param::from_tensor(tensor(
-            glorot(rng, d_in * d_out, d_in, d_out),
-            [d_in, d_out],
-            device,
-        )),
-        bias: Some(Param::from_tensor(Tensor::zeros([d_out], device))),
-    }
-}
-
 fn batch_norm(channels: usize, config: &ConvAutoencoderConfig, device: &Device) -> BatchNorm {
     BatchNormConfig::new(channels)
         .with_epsilon(config.batch_norm_epsilon)

@@ -98,16 +98,6 @@ impl EnsembleFitted {
         Ok(EnsembleFitted::new(members, stats, config))
     }
 
-    /// The members.
-    pub fn members(&self) -> &[DenseFitted] {
-        &self.members
-    }
-
-    /// Each member's training-score statistics.
-    pub fn stats(&self) -> &[ScoreStats] {
-        &self.stats
-    }
-
     /// Rebuilds an ensemble from `config` and stored tensors, checking each one.
     pub fn from_tensors(
         config: &EnsembleConfig,

@@ -7,4 +7,4 @@ pub mod config;
 pub mod fitted;
 
 pub use config::{EnsembleConfig, default_widths};
-pub use fitted::{EnsembleFitted, ScoreStats, combine_z};
+pub use fitted::{EnsembleFitted, ScoreStats};

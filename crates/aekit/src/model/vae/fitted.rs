@@ -64,14 +64,6 @@ impl VaeFitted {
             n_outputs,
         ))
     }
-
-    /// The code's log-variance for scaled rows.
-    pub fn encode_log_var(&self, scaled: &Matrix) -> Result<Matrix> {
-        check_width("encode", self.n_inputs, scaled.n_cols)?;
-        Ok(map_rows(scaled, self.config.bottleneck, |x| {
-            self.module.encode_gaussian(x).1
-        }))
-    }
 }
 
 /// `n` independent standard normal values from `rng` (Box-Muller).

@@ -10,4 +10,3 @@ pub mod training;
 
 pub use config::VaeConfig;
 pub use fitted::VaeFitted;
-pub use module::Vae;

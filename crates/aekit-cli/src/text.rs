@@ -1,0 +1,421 @@
+//! `aekit text ...`: arguments, their mapping to the library's text
+//! params, and printing.
+
+use std::path::{Path, PathBuf};
+
+use aekit::data::output::{check_not_an_input, check_writable, format_value, write_csv};
+use aekit::model::Pooling;
+use aekit::text::corpus::header;
+use aekit::text::{
+    Corpus, CorpusColumns, DocAutoencoder, DocAutoencoderParams, Padding, TextClassifier,
+    TextClassifierParams,
+};
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::progress::EpochPrinter;
+
+/// `aekit text ...`.
+#[derive(Debug, Subcommand)]
+pub enum TextCommand {
+    /// Train a text classifier: tokens -> embedding -> flatten or masked
+    /// mean -> dense (sigmoid for two classes, softmax for more).
+    Train(Box<TextTrainArgs>),
+    /// Classify texts: a `predicted` column and one probability column
+    /// per class; with the label column, accuracy and a per-class report.
+    Predict(TextPredictArgs),
+    /// Train a document autoencoder over TF-IDF bags (document embeddings
+    /// with `aekit encode`).
+    Autoencoder(Box<TextAutoencoderArgs>),
+    /// The texts of DATA nearest to a query, by cosine similarity of
+    /// their document embeddings.
+    Similar(TextSimilarArgs),
+    /// Write the classifier's word vectors in word2vec text format.
+    Vectors(TextVectorsArgs),
+}
+
+/// `--pooling`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PoolingArg {
+    /// Concatenate every position (Keras' Flatten).
+    Flatten,
+    /// Masked mean over the real tokens.
+    Mean,
+}
+
+/// `--padding`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PaddingArg {
+    /// Pad or cut at the end.
+    Post,
+    /// Pad or cut at the start.
+    Pre,
+}
+
+/// Settings shared by the two text trainers.
+#[derive(Debug, Args)]
+pub struct TextCommon {
+    /// The text column.
+    #[arg(long, default_value = "text")]
+    pub text: String,
+    /// Tokens in fewer training texts than this are out of vocabulary (default 2).
+    #[arg(long)]
+    pub min_count: Option<usize>,
+    /// At most this many tokens in the vocabulary (default 20000).
+    #[arg(long)]
+    pub max_vocab: Option<usize>,
+    /// Hash tokens into N ids (64-bit FNV-1a) instead of learning a vocabulary.
+    #[arg(long, value_name = "N")]
+    pub hashing: Option<usize>,
+    /// Keep case.
+    #[arg(long)]
+    pub keep_case: bool,
+    /// Word n-grams up to this length as extra tokens.
+    #[arg(long)]
+    pub ngrams: Option<usize>,
+    /// Passes over the data.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Adam learning rate.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Texts per step.
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Fraction held out for validation and early stopping (0: none).
+    #[arg(long)]
+    pub validation_split: Option<f64>,
+    /// Epochs without improvement before stopping (0: never stop early).
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Seeds ids, initialisation, split and shuffling.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Print nothing while training.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `aekit text train`.
+#[derive(Debug, Args)]
+pub struct TextTrainArgs {
+    /// Training CSV.
+    pub data: PathBuf,
+    /// The label column.
+    #[arg(long, default_value = "label")]
+    pub label: String,
+    /// Model file to write.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Width of each token's vector (default 64).
+    #[arg(long)]
+    pub embedding_dim: Option<usize>,
+    /// Tokens per text (default: the longest training text's, at most 400).
+    #[arg(long)]
+    pub max_length: Option<usize>,
+    /// Pooling (default mean).
+    #[arg(long, value_enum)]
+    pub pooling: Option<PoolingArg>,
+    /// Padding side (default post).
+    #[arg(long, value_enum)]
+    pub padding: Option<PaddingArg>,
+    #[command(flatten)]
+    pub common: TextCommon,
+}
+
+/// `aekit text autoencoder`.
+#[derive(Debug, Args)]
+pub struct TextAutoencoderArgs {
+    /// Training CSV.
+    pub data: PathBuf,
+    /// Model file to write.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Width of the document code (default 64).
+    #[arg(long)]
+    pub bottleneck: Option<usize>,
+    #[command(flatten)]
+    pub common: TextCommon,
+}
+
+/// `aekit text predict`.
+#[derive(Debug, Args)]
+pub struct TextPredictArgs {
+    /// A text classifier.
+    pub model: PathBuf,
+    /// CSV with the model's text column.
+    pub data: PathBuf,
+    /// Predictions CSV, written atomically.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Columns copied to the output.
+    #[arg(long = "id")]
+    pub ids: Vec<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `aekit text similar`.
+#[derive(Debug, Args)]
+pub struct TextSimilarArgs {
+    /// A document autoencoder.
+    pub model: PathBuf,
+    /// CSV of texts to search.
+    pub data: PathBuf,
+    /// The query text.
+    #[arg(long)]
+    pub query: String,
+    /// How many texts.
+    #[arg(short, long, default_value_t = 5)]
+    pub k: usize,
+}
+
+/// `aekit text vectors`.
+#[derive(Debug, Args)]
+pub struct TextVectorsArgs {
+    /// A text classifier with a learnt vocabulary.
+    pub model: PathBuf,
+    /// word2vec text file to write.
+    #[arg(long, short)]
+    pub out: PathBuf,
+}
+
+fn check_output(out: &Path, inputs: &[&Path]) -> Result<()> {
+    check_writable(out)?;
+    check_not_an_input(out, inputs)?;
+    Ok(())
+}
+
+macro_rules! apply_common {
+    ($p:expr, $c:expr) => {{
+        let c = $c;
+        if let Some(v) = c.min_count {
+            $p.vocabulary.min_count = v;
+        }
+        if let Some(v) = c.max_vocab {
+            $p.vocabulary.max_vocab = v;
+        }
+        $p.vocabulary.hashing = c.hashing;
+        if c.keep_case {
+            $p.tokenizer.lowercase = false;
+        }
+        if let Some(v) = c.ngrams {
+            $p.tokenizer.ngrams = v;
+        }
+        if let Some(v) = c.epochs {
+            $p.training.epochs = v;
+        }
+        if let Some(v) = c.lr {
+            $p.training.optimizer.learning_rate = Some(v);
+        }
+        if let Some(v) = c.batch_size {
+            $p.training.batch_size = v;
+        }
+        if let Some(v) = c.validation_split {
+            $p.training.validation_split = (v > 0.0).then_some(v);
+        }
+        if let Some(v) = c.patience {
+            $p.training.patience = (v > 0).then_some(v);
+        }
+        if let Some(v) = c.seed {
+            $p.training.seed = v;
+        }
+    }};
+}
+
+/// Runs a text subcommand.
+pub fn run(command: &TextCommand) -> Result<()> {
+    match command {
+        TextCommand::Train(a) => train(a),
+        TextCommand::Predict(a) => predict(a),
+        TextCommand::Autoencoder(a) => autoencoder(a),
+        TextCommand::Similar(a) => similar(a),
+        TextCommand::Vectors(a) => vectors(a),
+    }
+}
+
+fn train(a: &TextTrainArgs) -> Result<()> {
+    check_output(&a.out, &[&a.data])?;
+    let mut p = TextClassifierParams::default();
+    apply_common!(p, &a.common);
+    if let Some(v) = a.embedding_dim {
+        p.model.embedding_dim = v;
+    }
+    p.max_length = a.max_length;
+    if let Some(v) = a.pooling {
+        p.model.pooling = match v {
+            PoolingArg::Flatten => Pooling::Flatten,
+            PoolingArg::Mean => Pooling::Mean,
+        };
+    }
+    if let Some(v) = a.padding {
+        p.padding = match v {
+            PaddingArg::Post => Padding::Post,
+            PaddingArg::Pre => Padding::Pre,
+        };
+    }
+    let corpus = Corpus::read(
+        &a.data,
+        &CorpusColumns {
+            text: a.common.text.clone(),
+            label: Some(a.label.clone()),
+            ids: vec![],
+        },
+    )?;
+    let mut printer = EpochPrinter::new(a.common.quiet);
+    let mut model = p.fit(&corpus, &mut printer)?;
+    model.set_columns(&a.common.text, Some(&a.label));
+    model.save(&a.out)?;
+    let m = model.meta();
+    if !a.common.quiet {
+        let fmt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.4}"));
+        println!(
+            "trained on {} texts, {} classes, vocabulary {} ids, length {}: accuracy {} (validation {}), kept epoch {}",
+            corpus.len(),
+            model.classes().len(),
+            aekit::text::Lookup::new(&m.text.ids).size(),
+            m.text.max_length,
+            fmt(m.metrics.train_accuracy),
+            fmt(m.metrics.validation_accuracy),
+            m.history.kept_epoch
+        );
+        println!("wrote {}", a.out.display());
+    }
+    Ok(())
+}
+
+fn predict(a: &TextPredictArgs) -> Result<()> {
+    check_output(&a.out, &[&a.model, &a.data])?;
+    let model = TextClassifier::load(&a.model)?;
+    let meta = model.meta();
+    let columns = header(&a.data)?;
+    let label = meta.label.clone().filter(|l| columns.contains(l));
+    let corpus = Corpus::read(
+        &a.data,
+        &CorpusColumns {
+            text: meta.text.text_column.clone(),
+            label: label.clone(),
+            ids: a.ids.clone(),
+        },
+    )?;
+    let pred = model.predict(&corpus.texts);
+    let classes = model.classes();
+    let mut head: Vec<String> = a.ids.clone();
+    if let Some(l) = &label {
+        head.push(l.clone());
+    }
+    head.push("predicted".into());
+    head.extend(classes.iter().map(|c| format!("p_{c}")));
+    let rows = (0..corpus.len()).map(|i| {
+        let mut row = corpus.ids[i].clone();
+        if let Some(labels) = &corpus.labels {
+            row.push(labels[i].clone());
+        }
+        row.push(classes[pred.predicted[i]].clone());
+        row.extend(pred.probabilities.row(i).iter().map(|&p| format_value(p)));
+        row
+    });
+    write_csv(&a.out, &head, rows)?;
+    if let Some(labels) = &corpus.labels {
+        let report = model.report(labels, &pred);
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            println!("{report}");
+        }
+    }
+    eprintln!("wrote {} predictions to {}", corpus.len(), a.out.display());
+    Ok(())
+}
+
+fn autoencoder(a: &TextAutoencoderArgs) -> Result<()> {
+    check_output(&a.out, &[&a.data])?;
+    let mut p = DocAutoencoderParams::default();
+    apply_common!(p, &a.common);
+    if let Some(v) = a.bottleneck {
+        p.model.bottleneck = v;
+    }
+    let corpus = Corpus::read(
+        &a.data,
+        &CorpusColumns {
+            text: a.common.text.clone(),
+            label: None,
+            ids: vec![],
+        },
+    )?;
+    let mut printer = EpochPrinter::new(a.common.quiet);
+    let mut model = p.fit(&corpus, &mut printer)?;
+    model.set_text_column(&a.common.text);
+    model.save(&a.out)?;
+    if !a.common.quiet {
+        println!(
+            "trained on {} texts, vocabulary {} ids, code width {}",
+            corpus.len(),
+            aekit::text::Lookup::new(&model.meta().text.ids).size(),
+            model.code_width()
+        );
+        println!("wrote {}", a.out.display());
+    }
+    Ok(())
+}
+
+/// `aekit encode` with a document autoencoder: z0..z{K-1}, then every
+/// other column of DATA.
+pub fn encode(model: &Path, data: &Path, out: &Path) -> Result<()> {
+    check_output(out, &[model, data])?;
+    let model = DocAutoencoder::load(model)?;
+    let text = model.meta().text.text_column.clone();
+    let others: Vec<String> = header(data)?.into_iter().filter(|c| *c != text).collect();
+    let corpus = Corpus::read(
+        data,
+        &CorpusColumns {
+            text,
+            label: None,
+            ids: others.clone(),
+        },
+    )?;
+    let codes = model.encode(&corpus.texts);
+    let mut head: Vec<String> = (0..codes.n_cols).map(|j| format!("z{j}")).collect();
+    head.extend(others);
+    let rows = (0..corpus.len()).map(|i| {
+        let mut row: Vec<String> = codes.row(i).iter().map(|&v| format_value(v)).collect();
+        row.extend(corpus.ids[i].iter().cloned());
+        row
+    });
+    write_csv(out, &head, rows)?;
+    eprintln!("wrote {} codes to {}", corpus.len(), out.display());
+    Ok(())
+}
+
+fn similar(a: &TextSimilarArgs) -> Result<()> {
+    let model = DocAutoencoder::load(&a.model)?;
+    let corpus = Corpus::read(
+        &a.data,
+        &CorpusColumns {
+            text: model.meta().text.text_column.clone(),
+            label: None,
+            ids: vec![],
+        },
+    )?;
+    let codes = model.encode(&corpus.texts);
+    println!("rank\trow\tsimilarity\ttext");
+    for (rank, (i, s)) in model.nearest(&codes, &a.query, a.k).into_iter().enumerate() {
+        let one_line: String = corpus.texts[i]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!("{}\t{}\t{s:.4}\t{one_line}", rank + 1, i + 2);
+    }
+    Ok(())
+}
+
+fn vectors(a: &TextVectorsArgs) -> Result<()> {
+    check_output(&a.out, &[&a.model])?;
+    let model = TextClassifier::load(&a.model)?;
+    let n = model
+        .write_word_vectors(&a.out)
+        .with_context(|| format!("writing {}", a.out.display()))?;
+    eprintln!("wrote {n} word vectors to {}", a.out.display());
+    Ok(())
+}

@@ -1,0 +1,202 @@
+#![allow(clippy::unwrap_used)]
+//! `aekit text ...` and `aekit encode` with text models, on real files.
+
+mod util;
+
+use util::{aekit, arg, data, read_csv, write};
+
+/// The seed tutorial: Embedding(vocab, 8) -> Flatten -> Dense(1, sigmoid),
+/// Adam, 50 epochs, every row trained on.
+fn train_seed(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let model = dir.join(name);
+    aekit([
+        "text",
+        "train",
+        &arg(&data("sentiment.csv")),
+        "--out",
+        &arg(&model),
+        "--pooling",
+        "flatten",
+        "--embedding-dim",
+        "8",
+        "--epochs",
+        "50",
+        "--ngrams",
+        "1",
+        "--min-count",
+        "1",
+        "--validation-split",
+        "0",
+        "--patience",
+        "0",
+        "--lr",
+        "0.001",
+        "--seed",
+        "3",
+        "--quiet",
+    ])
+    .ok();
+    model
+}
+
+#[test]
+fn the_seed_example_reaches_full_training_accuracy_and_reproduces() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = train_seed(dir.path(), "a.aekit");
+    let b = train_seed(dir.path(), "b.aekit");
+    assert_eq!(
+        std::fs::read(&a).unwrap(),
+        std::fs::read(&b).unwrap(),
+        "same seed, same model"
+    );
+    let out = dir.path().join("pred.csv");
+    let run = aekit([
+        "text",
+        "predict",
+        &arg(&a),
+        &arg(&data("sentiment.csv")),
+        "--out",
+        &arg(&out),
+    ])
+    .ok();
+    let report = run.stdout();
+    assert!(
+        report.contains("precision") && report.contains("weighted avg"),
+        "{report}"
+    );
+    let (head, rows) = read_csv(&out);
+    assert_eq!(head, ["label", "predicted", "p_0", "p_1"]);
+    assert!(rows.iter().all(|r| r[0] == r[1]));
+    let json = aekit([
+        "text",
+        "predict",
+        &arg(&a),
+        &arg(&data("sentiment.csv")),
+        "--out",
+        &arg(&out),
+        "--json",
+    ])
+    .ok();
+    let v: serde_json::Value = serde_json::from_str(&json.stdout()).unwrap();
+    assert_eq!(v["accuracy"], 1.0);
+    let vectors = dir.path().join("v.txt");
+    aekit(["text", "vectors", &arg(&a), "--out", &arg(&vectors)]).ok();
+    let text = std::fs::read_to_string(&vectors).unwrap();
+    let first = text.lines().next().unwrap();
+    assert!(first.ends_with(" 8"), "{first}");
+}
+
+fn topics(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut csv = String::from("text,label\n");
+    let sport = [
+        "goal", "match", "team", "score", "league", "coach", "striker", "referee",
+    ];
+    let food = [
+        "bread", "cheese", "recipe", "oven", "butter", "flour", "sauce", "soup",
+    ];
+    for i in 0..120 {
+        let (words, label) = if i % 2 == 0 {
+            (&sport, "sport")
+        } else {
+            (&food, "food")
+        };
+        let t: Vec<&str> = (0..6).map(|k| words[(i * 7 + k * 3) % 8]).collect();
+        csv.push_str(&format!("{} the and,{label}\n", t.join(" ")));
+    }
+    write(dir, "topics.csv", &csv)
+}
+
+#[test]
+fn document_embeddings_put_neighbours_of_a_topic_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = topics(dir.path());
+    let model = dir.path().join("doc.aekit");
+    aekit([
+        "text",
+        "autoencoder",
+        &arg(&data),
+        "--text",
+        "text",
+        "--out",
+        &arg(&model),
+        "--bottleneck",
+        "8",
+        "--epochs",
+        "15",
+        "--seed",
+        "1",
+        "--quiet",
+    ])
+    .ok();
+    let codes = dir.path().join("codes.csv");
+    aekit(["encode", &arg(&model), &arg(&data), "--out", &arg(&codes)]).ok();
+    let (head, rows) = read_csv(&codes);
+    assert_eq!(head.len(), 9);
+    assert_eq!(head[8], "label");
+    assert_eq!(rows.len(), 120);
+    let run = aekit([
+        "text",
+        "similar",
+        &arg(&model),
+        &arg(&data),
+        "--query",
+        "the striker and the coach",
+        "-k",
+        "5",
+    ])
+    .ok();
+    let out = run.stdout();
+    let hits: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(hits.len(), 5, "{out}");
+    let sporty = hits
+        .iter()
+        .filter(|l| {
+            [
+                "goal", "match", "team", "score", "league", "coach", "striker", "referee",
+            ]
+            .iter()
+            .any(|w| l.contains(w))
+        })
+        .count();
+    assert_eq!(sporty, 5, "{out}");
+    // A text model given to a tabular command.
+    aekit([
+        "decode",
+        &arg(&model),
+        &arg(&codes),
+        "--out",
+        &arg(&dir.path().join("x.csv")),
+    ])
+    .fails_with(&["text model"]);
+}
+
+#[test]
+fn bad_text_input_gets_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.aekit");
+    let empty = write(dir.path(), "empty.csv", "text,label\ngood,1\n,0\n");
+    aekit(["text", "train", &arg(&empty), "--out", &arg(&out)])
+        .fails_with(&["row 3", "'text'", "empty"]);
+    let one = write(dir.path(), "one.csv", "text,label\ngood,1\nfine,1\n");
+    aekit(["text", "train", &arg(&one), "--out", &arg(&out)]).fails_with(&["one class"]);
+    let other = write(dir.path(), "other.csv", "body,label\ngood,1\nbad,0\n");
+    aekit(["text", "train", &arg(&other), "--out", &arg(&out)]).fails_with(&["'text'", "body"]);
+    let bytes = dir.path().join("latin1.csv");
+    std::fs::write(&bytes, b"text,label\ngood,1\ncaf\xe9,0\n").unwrap();
+    aekit(["text", "train", &arg(&bytes), "--out", &arg(&out)]).fails_with(&["row 3", "UTF-8"]);
+    assert!(!out.exists(), "nothing half-written");
+    // A tabular model given to a text command.
+    let tab = dir.path().join("tab.aekit");
+    let mut args = util::iris_recipe(&arg(&data("iris.csv")));
+    args.extend(["--epochs".into(), "1".into(), "--out".into(), arg(&tab)]);
+    aekit(args).ok();
+    aekit([
+        "text",
+        "predict",
+        &arg(&tab),
+        &arg(&one),
+        "--out",
+        &arg(&dir.path().join("p.csv")),
+    ])
+    .fails_with(&["tabular model", "text model"]);
+}

@@ -1,0 +1,425 @@
+//! The unfitted model, linfa's way: [`AutoencoderParams`] gathers the
+//! hyper-parameters through setters that say their defaults, and is
+//! checked once, at fit (or by [`ParamGuard::check`]), into
+//! [`AutoencoderValidParams`], whose getters read them back. Each setter
+//! writes one field of the nested configs ([`ColumnRoles`], [`ModelConfig`],
+//! [`TrainingConfig`]), which can also be given whole.
+
+use linfa::ParamGuard;
+
+use crate::data::{ColumnRoles, ImageShape, ScaleKind};
+use crate::error::{AekitError, Result};
+use crate::model::{Activation, DenseAutoencoderConfig, ModelConfig};
+use crate::train::{LossKind, Noise, OptimizerKind, TrainingConfig};
+
+/// Checked hyper-parameters of an autoencoder: what
+/// [`AutoencoderParams`] becomes once every value is known to be valid.
+///
+/// ```
+/// use aekit::Autoencoder;
+/// use linfa::ParamGuard;
+///
+/// let checked = Autoencoder::params().epochs(10).threads(2).check()?;
+/// assert_eq!(checked.training().epochs, 10);
+/// assert_eq!(checked.threads(), Some(2));
+/// # Ok::<(), aekit::AekitError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AutoencoderValidParams {
+    columns: ColumnRoles,
+    scale: ScaleKind,
+    model: ModelConfig,
+    training: TrainingConfig,
+    image_shape: Option<ImageShape>,
+    threads: Option<usize>,
+}
+
+impl AutoencoderValidParams {
+    /// Which columns are label, ids, dropped or one-hot.
+    pub fn columns(&self) -> &ColumnRoles {
+        &self.columns
+    }
+
+    /// Feature scaling.
+    pub fn scale(&self) -> ScaleKind {
+        self.scale
+    }
+
+    /// The model's kind and architecture.
+    pub fn model(&self) -> &ModelConfig {
+        &self.model
+    }
+
+    /// The training schedule.
+    pub fn training(&self) -> &TrainingConfig {
+        &self.training
+    }
+
+    /// The rows' image shape, when they are images.
+    pub fn image_shape(&self) -> Option<ImageShape> {
+        self.image_shape
+    }
+
+    /// CPU threads; `None`: `RAYON_NUM_THREADS`, else every core.
+    pub fn threads(&self) -> Option<usize> {
+        self.threads
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.model.validate()?;
+        self.training.validate()?;
+        if self.threads == Some(0) {
+            return Err(AekitError::param("threads", "must be at least 1"));
+        }
+        if self.training.loss == LossKind::Bce
+            && self.model.output_activation() != Activation::Sigmoid
+        {
+            return Err(AekitError::param(
+                "loss",
+                "bce needs a sigmoid output layer (output_activation sigmoid)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Everything needed to fit an autoencoder, set one hyper-parameter at a
+/// time; every one has a default, stated on its setter.
+///
+/// Nothing is checked until [`fit`](Self::fit) (or
+/// [`ParamGuard::check`]), which reports the first invalid value as
+/// [`AekitError::InvalidParam`] naming it as its setter is named.
+///
+/// ```
+/// use aekit::{AekitError, Autoencoder};
+/// use aekit::train::OptimizerKind;
+///
+/// let params = Autoencoder::params()
+///     .hidden([16, 8])
+///     .bottleneck(3)
+///     .optimizer(OptimizerKind::RmsProp)
+///     .learning_rate(0.01)
+///     .epochs(20)
+///     .seed(7);
+/// assert!(params.validate().is_ok());
+///
+/// let wrong = Autoencoder::params().bottleneck(0);
+/// assert!(matches!(
+///     wrong.validate(),
+///     Err(AekitError::InvalidParam { name: "bottleneck", .. })
+/// ));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AutoencoderParams {
+    valid: AutoencoderValidParams,
+    /// The first setter that does not apply to the model's kind, and that kind.
+    misplaced: Option<(&'static str, &'static str)>,
+}
+
+impl AutoencoderParams {
+    /// Every hyper-parameter at its default: a dense autoencoder with no
+    /// hidden layers and a 2-wide code, trained 50 epochs with Adam.
+    pub fn new() -> AutoencoderParams {
+        AutoencoderParams::default()
+    }
+
+    /// Checks every hyper-parameter that needs no data (the checks that
+    /// need it run in `fit`).
+    pub fn validate(&self) -> Result<()> {
+        self.check_ref().map(drop)
+    }
+
+    /// The dense architecture, for a setter called `name`.
+    fn dense(mut self, name: &'static str, set: impl FnOnce(&mut DenseAutoencoderConfig)) -> Self {
+        let kind = self.valid.model.kind();
+        match self.valid.model.as_dense_mut() {
+            Some(config) => set(config),
+            None => {
+                self.misplaced.get_or_insert((name, kind));
+            }
+        }
+        self
+    }
+
+    fn train(mut self, set: impl FnOnce(&mut TrainingConfig)) -> Self {
+        set(&mut self.valid.training);
+        self
+    }
+
+    // Data.
+
+    /// Which columns are label, ids, dropped or one-hot encoded, all at
+    /// once. Default: every numeric column is a feature, text columns are
+    /// left out.
+    pub fn columns(mut self, columns: ColumnRoles) -> Self {
+        self.valid.columns = columns;
+        self
+    }
+
+    /// The label column: kept out of the features and copied to outputs.
+    /// Default: none.
+    pub fn label(mut self, column: impl Into<String>) -> Self {
+        self.valid.columns.label = Some(column.into());
+        self
+    }
+
+    /// Identifier columns: kept out of the features and copied to outputs.
+    /// Default: none.
+    pub fn ids<S: Into<String>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
+        self.valid.columns.ids = columns.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Columns to leave out entirely. Default: none.
+    pub fn drop_columns<S: Into<String>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
+        self.valid.columns.drop = columns.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Categorical columns to one-hot encode into features. Default: none.
+    pub fn one_hot<S: Into<String>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
+        self.valid.columns.one_hot = columns.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Feature scaling, fitted on the training rows. Default min-max.
+    pub fn scale(mut self, scale: ScaleKind) -> Self {
+        self.valid.scale = scale;
+        self
+    }
+
+    // The model.
+
+    /// The model's kind and architecture, all at once. Default: a dense
+    /// autoencoder with [`DenseAutoencoderConfig`]'s defaults.
+    pub fn model(mut self, model: impl Into<ModelConfig>) -> Self {
+        self.valid.model = model.into();
+        self
+    }
+
+    /// Encoder hidden widths, input side first (dense models). Default:
+    /// none, the inputs go straight to the bottleneck.
+    pub fn hidden(self, widths: impl IntoIterator<Item = usize>) -> Self {
+        self.dense("hidden", |c| c.hidden = widths.into_iter().collect())
+    }
+
+    /// Width of the code (dense models). Default 2.
+    pub fn bottleneck(self, width: usize) -> Self {
+        self.dense("bottleneck", |c| c.bottleneck = width)
+    }
+
+    /// Decoder hidden widths, bottleneck side first (dense models).
+    /// Default: the encoder's, mirrored.
+    pub fn decoder_hidden(self, widths: impl IntoIterator<Item = usize>) -> Self {
+        self.dense("decoder_hidden", |c| {
+            c.decoder_hidden = Some(widths.into_iter().collect())
+        })
+    }
+
+    /// Activation after each hidden layer (dense models). Default relu.
+    pub fn activation(self, activation: Activation) -> Self {
+        self.dense("activation", |c| c.activation = activation)
+    }
+
+    /// Activation of the bottleneck layer (dense models). Default linear.
+    pub fn bottleneck_activation(self, activation: Activation) -> Self {
+        self.dense("bottleneck_activation", |c| {
+            c.bottleneck_activation = activation
+        })
+    }
+
+    /// Activation of the output layer (dense models). Default linear;
+    /// binary cross-entropy needs sigmoid.
+    pub fn output_activation(self, activation: Activation) -> Self {
+        self.dense("output_activation", |c| c.output_activation = activation)
+    }
+
+    /// Batch normalisation after each hidden layer (dense models).
+    /// Default off.
+    pub fn batch_norm(self, on: bool) -> Self {
+        self.dense("batch_norm", |c| c.batch_norm = on)
+    }
+
+    /// Dropout probability after each hidden activation, in [0, 1) (dense
+    /// models). Default 0.
+    pub fn dropout(self, probability: f64) -> Self {
+        self.dense("dropout", |c| c.dropout = probability)
+    }
+
+    // Training.
+
+    /// The training schedule, all at once. Default:
+    /// [`TrainingConfig::default`].
+    pub fn training(mut self, training: TrainingConfig) -> Self {
+        self.valid.training = training;
+        self
+    }
+
+    /// Passes over the training rows. Default 50.
+    pub fn epochs(self, epochs: usize) -> Self {
+        self.train(|t| t.epochs = epochs)
+    }
+
+    /// Rows per gradient step. Default 32.
+    pub fn batch_size(self, rows: usize) -> Self {
+        self.train(|t| t.batch_size = rows)
+    }
+
+    /// The optimiser. Default Adam.
+    pub fn optimizer(self, kind: OptimizerKind) -> Self {
+        self.train(|t| t.optimizer.kind = kind)
+    }
+
+    /// The learning rate. Default: Keras' for the optimiser (0.001 for
+    /// Adam and RMSprop, 0.01 for SGD).
+    pub fn learning_rate(self, rate: impl Into<Option<f64>>) -> Self {
+        let rate = rate.into();
+        self.train(|t| t.optimizer.learning_rate = rate)
+    }
+
+    /// Momentum of SGD and RMSprop, in [0, 1). Default 0.
+    pub fn momentum(self, momentum: f64) -> Self {
+        self.train(|t| t.optimizer.momentum = momentum)
+    }
+
+    /// The reconstruction loss. Default mean squared error.
+    pub fn loss(self, loss: LossKind) -> Self {
+        self.train(|t| t.loss = loss)
+    }
+
+    /// Shuffle the rows before every epoch. Default true.
+    pub fn shuffle(self, shuffle: bool) -> Self {
+        self.train(|t| t.shuffle = shuffle)
+    }
+
+    /// Hold out this last fraction of the training rows, in (0, 1), to
+    /// validate on when no validation rows are given. Default: none.
+    pub fn validation_split(self, fraction: impl Into<Option<f64>>) -> Self {
+        let fraction = fraction.into();
+        self.train(|t| t.validation_split = fraction)
+    }
+
+    /// Stop after this many epochs without improvement and keep the best
+    /// weights (early stopping). Default: no early stopping.
+    pub fn patience(self, epochs: impl Into<Option<usize>>) -> Self {
+        let epochs = epochs.into();
+        self.train(|t| t.patience = epochs)
+    }
+
+    /// Smallest decrease of the monitored loss that counts as an
+    /// improvement for [`patience`](Self::patience). Default 0.
+    pub fn min_delta(self, delta: f64) -> Self {
+        self.train(|t| t.min_delta = delta)
+    }
+
+    /// Seeds initialisation, shuffling, dropout and noise: the same seed
+    /// and thread count give the same model. Default 42.
+    pub fn seed(self, seed: u64) -> Self {
+        self.train(|t| t.seed = seed)
+    }
+
+    /// Corrupt the training inputs afresh each epoch and learn to rebuild
+    /// the clean rows (a denoising autoencoder). Default: none.
+    pub fn noise(self, noise: impl Into<Option<Noise>>) -> Self {
+        let noise = noise.into();
+        self.train(|t| t.noise = noise)
+    }
+
+    /// The rows are images of this shape (their feature columns the
+    /// pixels, channel-major); stored with the model. Conv kinds need it;
+    /// dense kinds use it to draw their rows. Default `None`: plain features.
+    pub fn image_shape(mut self, shape: impl Into<Option<ImageShape>>) -> Self {
+        self.valid.image_shape = shape.into();
+        self
+    }
+
+    // Running.
+
+    /// CPU threads for fitting (and, kept by the fitted model, for using
+    /// it); `None` takes `RAYON_NUM_THREADS`, else every core. Default
+    /// `None`.
+    pub fn threads(mut self, threads: impl Into<Option<usize>>) -> Self {
+        self.valid.threads = threads.into();
+        self
+    }
+}
+
+impl ParamGuard for AutoencoderParams {
+    type Checked = AutoencoderValidParams;
+    type Error = AekitError;
+
+    fn check_ref(&self) -> Result<&AutoencoderValidParams> {
+        if let Some((name, kind)) = self.misplaced {
+            return Err(AekitError::param(
+                name,
+                format!("applies to dense models; this model is of kind '{kind}'"),
+            ));
+        }
+        self.valid.validate()?;
+        Ok(&self.valid)
+    }
+
+    fn check(self) -> Result<AutoencoderValidParams> {
+        self.check_ref()?;
+        Ok(self.valid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The defaults the setters' documentation states.
+    #[test]
+    fn documented_defaults_hold() {
+        let p = AutoencoderParams::new().check().unwrap();
+        let d = p.model().as_dense().unwrap();
+        assert!(d.hidden.is_empty() && d.decoder_hidden.is_none());
+        assert_eq!(d.bottleneck, 2);
+        assert_eq!(
+            (d.activation, d.bottleneck_activation, d.output_activation),
+            (Activation::Relu, Activation::Linear, Activation::Linear)
+        );
+        assert!(!d.batch_norm && d.dropout == 0.0);
+        let t = p.training();
+        assert_eq!((t.epochs, t.batch_size, t.seed), (50, 32, 42));
+        assert_eq!(t.optimizer.kind, OptimizerKind::Adam);
+        assert_eq!(t.optimizer.lr(), 1e-3);
+        assert_eq!(t.optimizer.momentum, 0.0);
+        assert_eq!(t.loss, LossKind::Mse);
+        assert!(t.shuffle && t.validation_split.is_none() && t.patience.is_none());
+        assert_eq!((t.min_delta, t.noise), (0.0, None));
+        assert_eq!((p.scale(), p.threads()), (ScaleKind::MinMax, None));
+        assert_eq!(p.columns(), &ColumnRoles::default());
+    }
+
+    #[test]
+    fn setters_write_their_field_and_checks_name_it() {
+        let p = AutoencoderParams::new()
+            .hidden([8, 4])
+            .bottleneck(3)
+            .epochs(7)
+            .learning_rate(0.5)
+            .label("y")
+            .threads(2);
+        let v = p.clone().check().unwrap();
+        let d = v.model().as_dense().unwrap();
+        assert_eq!((d.hidden.as_slice(), d.bottleneck), (&[8, 4][..], 3));
+        assert_eq!(v.training().epochs, 7);
+        assert_eq!(v.training().optimizer.learning_rate, Some(0.5));
+        assert_eq!(v.columns().label.as_deref(), Some("y"));
+        assert_eq!(v.threads(), Some(2));
+        for (wrong, name) in [
+            (p.clone().epochs(0), "epochs"),
+            (p.clone().threads(0), "threads"),
+            (p.clone().dropout(1.0), "dropout"),
+            (p.clone().learning_rate(-1.0), "learning_rate"),
+            (p.clone().loss(LossKind::Bce), "loss"),
+        ] {
+            match wrong.validate() {
+                Err(AekitError::InvalidParam { name: got, .. }) => assert_eq!(got, name),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,510 @@
+//! The rows a model reads, wherever they live: a file read into a
+//! [`Table`], or `ndarray` arrays in memory (f32 or f64, with or without
+//! column names). Every entry point that reads rows takes a [`Dataset`]
+//! (or anything that converts into one); arrays are borrowed, not copied.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use ndarray::{Array2, ArrayBase, ArrayView2, CowArray, Data, Ix2};
+
+use super::output::format_value;
+use super::table::{CsvOptions, Table, parse_cell};
+use crate::error::{AekitError, Result};
+
+/// Rows with named columns: a file's table or arrays in memory.
+///
+/// Arrays are borrowed where they can be (views and references to arrays
+/// are not copied); their values are read, converted to the model's `f32`
+/// and scaled in one pass when a model needs them. An array without
+/// column names gets `x0`, `x1`, ...; given to a fitted model, an unnamed
+/// array as wide as the model's inputs is taken as those inputs in order.
+///
+/// ```
+/// use aekit::data::Dataset;
+/// use ndarray::array;
+///
+/// let x = array![[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]];
+/// let unnamed = Dataset::from(&x);                       // borrowed, not copied
+/// assert_eq!(unnamed.column_names(), ["x0", "x1"]);
+/// let named = Dataset::from(x.view()).with_column_names(["height", "width"])?;
+/// assert_eq!(named.n_rows(), 3);
+/// assert_eq!(named.cell(2, 1), "6");
+/// # Ok::<(), aekit::AekitError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Dataset<'a> {
+    source: Source<'a>,
+}
+
+#[derive(Debug, Clone)]
+enum Source<'a> {
+    /// Text cells read from a file.
+    Table(Cow<'a, Table>),
+    /// Numbers in memory.
+    Array {
+        values: Values<'a>,
+        names: Cow<'a, [String]>,
+        /// Whether the names were given (not generated).
+        named: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum Values<'a> {
+    F32(CowArray<'a, f32, Ix2>),
+    F64(CowArray<'a, f64, Ix2>),
+}
+
+impl Values<'_> {
+    fn dim(&self) -> (usize, usize) {
+        match self {
+            Values::F32(a) => a.dim(),
+            Values::F64(a) => a.dim(),
+        }
+    }
+
+    fn get(&self, row: usize, column: usize) -> f64 {
+        match self {
+            Values::F32(a) => f64::from(a[[row, column]]),
+            Values::F64(a) => a[[row, column]],
+        }
+    }
+
+    fn view(&self) -> Values<'_> {
+        match self {
+            Values::F32(a) => Values::F32(CowArray::from(a.view())),
+            Values::F64(a) => Values::F64(CowArray::from(a.view())),
+        }
+    }
+}
+
+/// The element types a [`Dataset`] can borrow: `f32` (the models' own)
+/// and `f64` (converted as rows are read). Sealed.
+pub trait Element: sealed::Sealed + Copy + Send + Sync + 'static {
+    /// Wraps an array of this type.
+    #[doc(hidden)]
+    fn dataset(values: CowArray<'_, Self, Ix2>) -> Dataset<'_>;
+    /// A model's `f32` value as this type.
+    #[doc(hidden)]
+    fn from_f32(value: f32) -> Self;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+impl Element for f32 {
+    fn dataset(values: CowArray<'_, f32, Ix2>) -> Dataset<'_> {
+        Dataset::array(Values::F32(values))
+    }
+
+    fn from_f32(value: f32) -> f32 {
+        value
+    }
+}
+
+impl Element for f64 {
+    fn dataset(values: CowArray<'_, f64, Ix2>) -> Dataset<'_> {
+        Dataset::array(Values::F64(values))
+    }
+
+    fn from_f32(value: f32) -> f64 {
+        f64::from(value)
+    }
+}
+
+/// `x0`, `x1`, ...: the names of an unnamed array's columns.
+pub(crate) fn default_column_names(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("x{i}")).collect()
+}
+
+impl Dataset<'static> {
+    /// Reads a CSV file (see [`Table::read`]).
+    pub fn read(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Dataset<'static>> {
+        Ok(Dataset::from(Table::read(path, options)?))
+    }
+}
+
+impl<'a> Dataset<'a> {
+    fn array(values: Values<'a>) -> Dataset<'a> {
+        let names = default_column_names(values.dim().1);
+        Dataset {
+            source: Source::Array {
+                values,
+                names: Cow::Owned(names),
+                named: false,
+            },
+        }
+    }
+
+    /// Names the columns of an in-memory dataset: one distinct, non-empty
+    /// name per column. A file's columns are named by its header.
+    pub fn with_column_names<I, S>(mut self, names: I) -> Result<Dataset<'a>>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let names: Vec<String> = names.into_iter().map(Into::into).collect();
+        let Source::Array {
+            values,
+            names: slot,
+            named,
+        } = &mut self.source
+        else {
+            return Err(AekitError::param(
+                "column_names",
+                "a file's columns are named by its header",
+            ));
+        };
+        let bad = |message: String| AekitError::InMemory {
+            row: None,
+            column: None,
+            message,
+        };
+        if names.len() != values.dim().1 {
+            return Err(bad(format!(
+                "{} column names given for {} columns",
+                names.len(),
+                values.dim().1
+            )));
+        }
+        for (i, name) in names.iter().enumerate() {
+            if name.is_empty() {
+                return Err(bad(format!("the name of column {i} is empty")));
+            }
+            if names[..i].contains(name) {
+                return Err(bad(format!("column name '{name}' is given twice")));
+            }
+        }
+        *slot = Cow::Owned(names);
+        *named = true;
+        Ok(self)
+    }
+
+    /// The file the rows were read from; `None` for arrays.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.source {
+            Source::Table(t) => Some(t.path()),
+            Source::Array { .. } => None,
+        }
+    }
+
+    /// The table, when the rows were read from a file.
+    pub fn as_table(&self) -> Option<&Table> {
+        match &self.source {
+            Source::Table(t) => Some(t),
+            Source::Array { .. } => None,
+        }
+    }
+
+    /// Whether the columns have names of their own (a file's header, or
+    /// names given to an array) rather than `x0`, `x1`, ...
+    pub fn is_named(&self) -> bool {
+        match &self.source {
+            Source::Table(_) => true,
+            Source::Array { named, .. } => *named,
+        }
+    }
+
+    /// Column names, in order.
+    pub fn column_names(&self) -> &[String] {
+        match &self.source {
+            Source::Table(t) => t.headers(),
+            Source::Array { names, .. } => names,
+        }
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        match &self.source {
+            Source::Table(t) => t.n_rows(),
+            Source::Array { values, .. } => values.dim().0,
+        }
+    }
+
+    /// Number of columns.
+    pub fn n_columns(&self) -> usize {
+        self.column_names().len()
+    }
+
+    /// Index of the column called `name`, if any.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.column_names().iter().position(|h| h == name)
+    }
+
+    /// Index of the column called `name`, or an error saying `why` it was wanted.
+    pub fn require_column(&self, name: &str, why: &str) -> Result<usize> {
+        match &self.source {
+            Source::Table(t) => t.require_column(name, why),
+            Source::Array { names, .. } => {
+                self.column_index(name).ok_or_else(|| AekitError::InMemory {
+                    row: None,
+                    column: Some(name.to_string()),
+                    message: format!(
+                        "{why} is not among the columns (they are: {})",
+                        preview(names)
+                    ),
+                })
+            }
+        }
+    }
+
+    /// One cell as text: a file's cell as written, a number as the
+    /// shortest text that reads back to it.
+    pub fn cell(&self, row: usize, column: usize) -> Cow<'_, str> {
+        match &self.source {
+            Source::Table(t) => Cow::Borrowed(t.cell(row, column)),
+            Source::Array { values, .. } => Cow::Owned(match values {
+                Values::F32(a) => format_value(a[[row, column]]),
+                Values::F64(a) => a[[row, column]].to_string(),
+            }),
+        }
+    }
+
+    /// Whether a column holds numbers (always, for arrays; see
+    /// [`Table::is_numeric`] for files).
+    pub fn is_numeric(&self, column: usize) -> bool {
+        match &self.source {
+            Source::Table(t) => t.is_numeric(column),
+            Source::Array { .. } => true,
+        }
+    }
+
+    /// Appends row `row`'s values in `columns` to `out`; a cell that is
+    /// not a number, and with `finite` one that is not finite, is an error
+    /// naming its row and column.
+    pub(crate) fn push_numbers(
+        &self,
+        row: usize,
+        columns: &[usize],
+        finite: bool,
+        out: &mut Vec<f32>,
+    ) -> Result<()> {
+        match &self.source {
+            Source::Table(t) => {
+                for &c in columns {
+                    let v = parse_cell(t.cell(row, c)).map_err(|m| self.cell_error(row, c, m))?;
+                    out.push(v as f32);
+                }
+            }
+            Source::Array { values, .. } => {
+                let start = out.len();
+                match values {
+                    Values::F32(a) => push_row(a.row(row), columns, out, |v| v),
+                    Values::F64(a) => push_row(a.row(row), columns, out, |v| v as f32),
+                }
+                if finite && let Some(k) = out[start..].iter().position(|v| !v.is_finite()) {
+                    let c = columns[k];
+                    let v = values.get(row, c);
+                    let message = if v.is_finite() {
+                        format!("value {v} is too large for 32-bit floats")
+                    } else {
+                        format!("value {v} is not finite (NaN or infinity)")
+                    };
+                    return Err(self.cell_error(row, c, message));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The given columns of every row as a matrix, failing on the first
+    /// cell that is not a finite number.
+    pub(crate) fn numbers(&self, columns: &[usize]) -> Result<super::Matrix> {
+        let mut values = Vec::with_capacity(self.n_rows() * columns.len());
+        for r in 0..self.n_rows() {
+            self.push_numbers(r, columns, true, &mut values)?;
+        }
+        Ok(super::Matrix {
+            values,
+            n_cols: columns.len(),
+        })
+    }
+
+    /// An error about one cell.
+    pub(crate) fn cell_error(&self, row: usize, column: usize, message: String) -> AekitError {
+        let name = self.column_names().get(column).cloned();
+        match &self.source {
+            Source::Table(t) => AekitError::Data {
+                path: t.path().to_path_buf(),
+                row: Some(t.line_of(row)),
+                column: name,
+                message,
+            },
+            Source::Array { .. } => AekitError::InMemory {
+                row: Some(row),
+                column: name,
+                message,
+            },
+        }
+    }
+
+    /// An error about the whole dataset.
+    pub(crate) fn error(&self, message: impl Into<String>) -> AekitError {
+        let message = message.into();
+        match &self.source {
+            Source::Table(t) => AekitError::Data {
+                path: t.path().to_path_buf(),
+                row: None,
+                column: None,
+                message,
+            },
+            Source::Array { .. } => AekitError::InMemory {
+                row: None,
+                column: None,
+                message,
+            },
+        }
+    }
+
+    /// What the rows are, for messages: the file's path or "in-memory data".
+    pub(crate) fn describe(&self) -> String {
+        match self.path() {
+            Some(p) => p.display().to_string(),
+            None => "the in-memory data".to_string(),
+        }
+    }
+}
+
+/// Appends `columns` of one array row to `out` as `f32`: a plain copy when
+/// they are the whole row, in order, and the row is contiguous.
+fn push_row<A: Copy>(
+    row: ndarray::ArrayView1<'_, A>,
+    columns: &[usize],
+    out: &mut Vec<f32>,
+    convert: impl Fn(A) -> f32,
+) {
+    let whole = columns.len() == row.len() && columns.iter().enumerate().all(|(i, &c)| i == c);
+    match row.as_slice() {
+        Some(slice) if whole => out.extend(slice.iter().map(|&v| convert(v))),
+        _ => out.extend(columns.iter().map(|&c| convert(row[c]))),
+    }
+}
+
+fn preview(names: &[String]) -> String {
+    const SHOWN: usize = 8;
+    if names.len() <= SHOWN {
+        names.join(", ")
+    } else {
+        format!(
+            "{}, ... {} more",
+            names[..SHOWN].join(", "),
+            names.len() - SHOWN
+        )
+    }
+}
+
+impl From<Table> for Dataset<'static> {
+    fn from(table: Table) -> Self {
+        Dataset {
+            source: Source::Table(Cow::Owned(table)),
+        }
+    }
+}
+
+impl<'a> From<&'a Table> for Dataset<'a> {
+    fn from(table: &'a Table) -> Self {
+        Dataset {
+            source: Source::Table(Cow::Borrowed(table)),
+        }
+    }
+}
+
+/// Borrows another dataset's rows.
+impl<'a, 'b> From<&'a Dataset<'b>> for Dataset<'a> {
+    fn from(data: &'a Dataset<'b>) -> Self {
+        let source = match &data.source {
+            Source::Table(t) => Source::Table(Cow::Borrowed(t.as_ref())),
+            Source::Array {
+                values,
+                names,
+                named,
+            } => Source::Array {
+                values: values.view(),
+                names: Cow::Borrowed(names.as_ref()),
+                named: *named,
+            },
+        };
+        Dataset { source }
+    }
+}
+
+/// Borrows an array (owned, view, shared: any storage), without copying.
+impl<'a, A: Element, S: Data<Elem = A>> From<&'a ArrayBase<S, Ix2>> for Dataset<'a> {
+    fn from(array: &'a ArrayBase<S, Ix2>) -> Self {
+        A::dataset(CowArray::from(array.view()))
+    }
+}
+
+/// Borrows the array the view looks at, without copying.
+impl<'a, A: Element> From<ArrayView2<'a, A>> for Dataset<'a> {
+    fn from(view: ArrayView2<'a, A>) -> Self {
+        A::dataset(CowArray::from(view))
+    }
+}
+
+/// Takes the array over, without copying.
+impl<A: Element> From<Array2<A>> for Dataset<'static> {
+    fn from(array: Array2<A>) -> Self {
+        A::dataset(CowArray::from(array))
+    }
+}
+
+/// Borrows a linfa dataset's records, with its feature names when it has
+/// them (its targets are not read).
+impl<'a, A: Element, S: Data<Elem = A>, T> From<&'a linfa::DatasetBase<ArrayBase<S, Ix2>, T>>
+    for Dataset<'a>
+{
+    fn from(dataset: &'a linfa::DatasetBase<ArrayBase<S, Ix2>, T>) -> Self {
+        let data = Dataset::from(&dataset.records);
+        let names = dataset.feature_names();
+        if names.is_empty() {
+            return data;
+        }
+        // Names that do not fit the records are ignored, as unnamed columns.
+        data.clone()
+            .with_column_names(names.iter().cloned())
+            .unwrap_or(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn arrays_are_borrowed_and_named() {
+        let x = array![[1.0f64, 2.5], [3.0, f64::NAN]];
+        let d = Dataset::from(&x);
+        assert!(!d.is_named());
+        assert_eq!(d.column_names(), ["x0", "x1"]);
+        assert_eq!(d.cell(0, 1), "2.5");
+        let mut out = Vec::new();
+        d.push_numbers(0, &[1, 0], true, &mut out).unwrap();
+        assert_eq!(out, [2.5, 1.0]);
+        let e = d.push_numbers(1, &[1], true, &mut out).unwrap_err();
+        assert!(
+            e.to_string().contains("row 1") && e.to_string().contains("'x1'"),
+            "{e}"
+        );
+        assert!(d.push_numbers(1, &[1], false, &mut out).is_ok());
+        let named = Dataset::from(x.t()).with_column_names(["a", "b"]).unwrap();
+        assert_eq!(named.cell(1, 0), "2.5", "strided views read in place");
+        assert!(Dataset::from(&x).with_column_names(["a"]).is_err());
+        assert!(Dataset::from(&x).with_column_names(["a", "a"]).is_err());
+        let e = named.require_column("c", "named as the label").unwrap_err();
+        assert!(e.to_string().contains("'c'"), "{e}");
+    }
+
+    #[test]
+    fn linfa_datasets_bring_their_feature_names() {
+        let ds = linfa::DatasetBase::from(array![[1.0f32, 2.0]]).with_feature_names(vec!["p", "q"]);
+        let d = Dataset::from(&ds);
+        assert!(d.is_named());
+        assert_eq!(d.column_names(), ["p", "q"]);
+    }
+}

@@ -32,6 +32,7 @@ fn main() -> std::process::ExitCode {
         Command::Sample(args) => commands::sample(args),
         Command::Evaluate(args) => commands::evaluate(args),
         Command::Plot(plot) => commands::plot(plot),
+        Command::Serve(args) => commands::serve(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

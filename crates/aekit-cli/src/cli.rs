@@ -366,6 +366,29 @@ pub struct TrainArgs {
         help_heading = "Paired training"
     )]
     pub validation_target: Option<PathBuf>,
+    /// Save a checkpoint (weights, optimiser state, history) into DIR every
+    /// --checkpoint-every epochs, atomically, to continue with --resume after
+    /// an interruption. Dense models on the kernels (the default) only.
+    #[arg(long, value_name = "DIR", help_heading = "Checkpoints")]
+    pub checkpoint: Option<PathBuf>,
+    /// Epochs between checkpoints.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        help_heading = "Checkpoints"
+    )]
+    pub checkpoint_every: usize,
+    /// Continue the run whose checkpoint is in DIR (give the same data and
+    /// flags; --epochs may grow), saving further checkpoints there. Same
+    /// seed and threads: the same model file as an uninterrupted run.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "checkpoint",
+        help_heading = "Checkpoints"
+    )]
+    pub resume: Option<PathBuf>,
     #[command(flatten)]
     pub report: TrainingReportArgs,
 }

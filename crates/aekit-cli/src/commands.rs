@@ -1,7 +1,7 @@
 //! One function per subcommand: read, call the library, print.
 
 use aekit::data::Table;
-use aekit::data::output::check_writable;
+use aekit::data::output::{check_not_an_input, check_writable};
 use aekit::report::plot;
 use aekit::tasks::anomaly::{self, ScoreOptions, ThresholdRule};
 use aekit::tasks::{evaluate, latent};
@@ -22,7 +22,12 @@ use crate::settings;
 pub fn train(args: &TrainArgs) -> Result<()> {
     let params = settings::train_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
-    check_outputs(&args.out, args.report.plot.as_deref())?;
+    let inputs: Vec<&Path> = std::iter::once(args.data.as_path())
+        .chain(args.target.as_deref())
+        .chain(args.validation.as_deref())
+        .chain(args.validation_target.as_deref())
+        .collect();
+    check_outputs(&args.out, args.report.plot.as_deref(), &inputs)?;
     let read =
         |path: &Option<std::path::PathBuf>| path.as_ref().map(|p| Table::read(p, &csv)).transpose();
     let table = Table::read(&args.data, &csv)?;
@@ -58,7 +63,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let params = settings::detector_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
-    check_outputs(&args.out, args.report.plot.as_deref())?;
+    check_outputs(&args.out, args.report.plot.as_deref(), &[&args.data])?;
     let table = Table::read(&args.data, &csv)?;
     let mut printer = EpochPrinter::new(args.report.quiet);
     let detector = params.fit_with(&table, FitOptions::new().observer(&mut printer))?;
@@ -92,7 +97,7 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
 /// `aekit score`.
 pub fn score(args: &ScoreArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    check_writable(&args.out)?;
+    check_output(&args.out, &[&args.model, &args.data])?;
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
     let options = ScoreOptions {
@@ -115,11 +120,25 @@ pub fn score(args: &ScoreArgs) -> Result<()> {
     Ok(())
 }
 
-fn check_outputs(model: &Path, plot: Option<&Path>) -> Result<()> {
-    check_writable(model)?;
+/// Before any long work: every output can be written, none is an input,
+/// and no two are the same file.
+fn check_outputs(model: &Path, plot: Option<&Path>, inputs: &[&Path]) -> Result<()> {
+    check_output(model, inputs)?;
     if let Some(png) = plot {
-        check_writable(png)?;
+        let mut taken = inputs.to_vec();
+        taken.push(model);
+        check_output(png, &taken)?;
+        if png == model {
+            anyhow::bail!("--plot and --out name the same file {}", png.display());
+        }
     }
+    Ok(())
+}
+
+/// `out` can be written and is none of `inputs`.
+fn check_output(out: &Path, inputs: &[&Path]) -> Result<()> {
+    check_writable(out)?;
+    check_not_an_input(out, inputs)?;
     Ok(())
 }
 
@@ -263,7 +282,7 @@ pub enum Apply {
 /// `aekit encode`, `decode`, `reconstruct`.
 pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    check_writable(&args.out)?;
+    check_output(&args.out, &[&args.model, &args.data])?;
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
@@ -286,9 +305,9 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         .as_deref()
         .map(|spec| settings::noise("--add-noise", spec))
         .transpose()?;
-    check_writable(&args.out)?;
+    check_output(&args.out, &[&args.model, &args.data])?;
     if let Some(png) = &args.plot {
-        check_writable(png)?;
+        check_output(png, &[&args.model, &args.data, &args.out])?;
     }
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
@@ -342,7 +361,7 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
 /// `aekit predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    check_writable(&args.out)?;
+    check_output(&args.out, &[&args.model, &args.data])?;
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
@@ -367,7 +386,7 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
 
 /// `aekit sample`.
 pub fn sample(args: &SampleArgs) -> Result<()> {
-    check_writable(&args.out)?;
+    check_output(&args.out, &[&args.model])?;
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
     let png = args
@@ -433,7 +452,7 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
 pub fn plot(command: &PlotCommand) -> Result<()> {
     match command {
         PlotCommand::History { model, out } => {
-            check_writable(out)?;
+            check_output(out, &[model])?;
             let m = Autoencoder::load(model)?;
             plot::history(m.history(), &history_title(model), out)?;
         }
@@ -444,7 +463,7 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
             color,
             csv,
         } => {
-            check_writable(out)?;
+            check_output(out, &[model, data])?;
             let m = Autoencoder::load(model)?;
             let table = Table::read(data, &settings::csv_options(csv)?)?;
             let codes = m.encode(&m.scaled_features(&table)?)?;
@@ -487,7 +506,7 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
             rows,
             csv,
         } => {
-            check_writable(out)?;
+            check_output(out, &[model, data])?;
             let m = Autoencoder::load(model)?;
             let shape = settings::drawing_shape(image_shape.as_deref(), m.image_shape())?;
             let table = Table::read(data, &settings::csv_options(csv)?)?;

@@ -1,5 +1,38 @@
 //! The `aekit` command: parse, run, print the error chain once.
 
+// Printing that survives closed streams, in place of std's macros (which
+// panic): a closed stderr is ignored, so training goes on and the model is
+// saved; a closed stdout ends the program quietly, as it does other Unix
+// tools (`aekit summary M | head -1`).
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            $crate::stdout_failed(e);
+        }
+    }};
+}
+macro_rules! print {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
+            $crate::stdout_failed(e);
+        }
+    }};
+}
+
 mod cli;
 mod commands;
 mod progress;
@@ -17,8 +50,39 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use crate::cli::{Cli, Command};
 use crate::commands::Apply;
 
+/// Standard output could not be written: a closed pipe ends the program
+/// quietly (exit 0, as ripgrep); anything else is reported.
+fn stdout_failed(error: std::io::Error) -> ! {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: writing standard output: {error}");
+    std::process::exit(1);
+}
+
+/// Whether an error comes from writing into a closed pipe.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: remove unfinished outputs (their
+/// temporary files), then end as an interrupted program does.
+fn clean_up_on_signals() {
+    // Without a handler (another one already installed) the temporary
+    // files stay recognisable by name; nothing else depends on it.
+    let _ = ctrlc::set_handler(|| {
+        aekit::data::output::remove_pending_outputs();
+        std::process::exit(130);
+    });
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    clean_up_on_signals();
     let result = match &cli.command {
         Command::Train(args) => commands::train(args),
         Command::Detect(args) => commands::detect(args),
@@ -36,6 +100,7 @@ fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) if is_broken_pipe(&error) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             // Library errors already show their cause; print each new part once.
             let mut message = String::new();

@@ -8,7 +8,9 @@ use aekit::model::{
     Activation, ConvAutoencoderConfig, DenseAutoencoderConfig, ModelConfig, VaeConfig,
 };
 use aekit::tasks::anomaly::{DetectorParams, ThresholdRule};
-use aekit::train::{LossKind, Noise, OptimizerConfig, OptimizerKind, TrainingConfig};
+use aekit::train::{
+    Checkpointing, LossKind, Noise, OptimizerConfig, OptimizerKind, TrainingConfig,
+};
 use anyhow::{Result, bail};
 
 use crate::cli::{
@@ -289,7 +291,15 @@ fn train_model(kind: &KindArgs, args: &ModelArgs, loss: LossKind) -> Result<Mode
 
 /// Everything `aekit train` needs to fit.
 pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
-    let training = training_config(&args.fit, TrainingConfig::default())?;
+    let mut training = training_config(&args.fit, TrainingConfig::default())?;
+    training.checkpoint = match (&args.checkpoint, &args.resume) {
+        (Some(dir), _) => Some(Checkpointing::new(dir, args.checkpoint_every)),
+        (None, Some(dir)) => Some(Checkpointing {
+            resume: true,
+            ..Checkpointing::new(dir, args.checkpoint_every)
+        }),
+        (None, None) => None,
+    };
     let model = train_model(&args.kind, &args.model, training.loss)?;
     let (columns, scale) = columns(&args.columns, ScaleKind::MinMax);
     let image_shape = args

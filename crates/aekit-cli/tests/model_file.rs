@@ -114,3 +114,85 @@ fn unknown_kinds_versions_and_inconsistent_metadata_are_clear_errors() {
         assert!(!out.exists());
     }
 }
+
+#[test]
+fn format_2_metadata_is_held_to_every_key_and_to_its_tensors() {
+    let dir = tempfile::tempdir().unwrap();
+    let iris = data("iris.csv");
+    let model = dir.path().join("bn.aekit");
+    aekit([
+        "train",
+        &arg(&iris),
+        "--label",
+        "species",
+        "--drop",
+        "label",
+        "--id",
+        "split",
+        "--hidden",
+        "6",
+        "--batch-norm",
+        "--activation",
+        "tanh",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--out",
+        &arg(&model),
+    ])
+    .ok();
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, &str); 7] = [
+        (
+            "misspelt.aekit",
+            |m| {
+                let dense = m["model"].as_object_mut().unwrap();
+                let act = dense.remove("activation").unwrap();
+                dense.insert("aXtivation".into(), act);
+            },
+            "unknown key 'model.aXtivation'",
+        ),
+        (
+            "missing.aekit",
+            |m| {
+                m["training"].as_object_mut().unwrap().remove("epochs");
+            },
+            "lacks the key 'training.epochs'",
+        ),
+        (
+            "zero_scale.aekit",
+            |m| m["input"]["scaler"]["scale"][1] = 0.0.into(),
+            "not a positive number",
+        ),
+        (
+            "negative_scale.aekit",
+            |m| m["input"]["scaler"]["scale"][0] = (-2.0).into(),
+            "not a positive number",
+        ),
+        (
+            "short_scale.aekit",
+            |m| {
+                m["input"]["scaler"]["scale"].as_array_mut().unwrap().pop();
+            },
+            "disagree",
+        ),
+        (
+            "duplicate.aekit",
+            |m| m["input"]["schema"]["features"][1] = m["input"]["schema"]["features"][0].clone(),
+            "named twice",
+        ),
+        (
+            "no_batch_norm.aekit",
+            |m| m["model"]["batch_norm"] = false.into(),
+            "is not part of the dense model",
+        ),
+    ];
+    for (name, edit, needle) in cases {
+        let broken = dir.path().join(name);
+        util::rewrite_metadata(&model, &broken, edit);
+        let out = dir.path().join("codes.csv");
+        aekit(["encode", &arg(&broken), &arg(&iris), "--out", &arg(&out)])
+            .fails_with(&[name, needle]);
+        assert!(!out.exists());
+    }
+}

@@ -385,7 +385,8 @@ fn run(w: &Workload, options: &Options) -> Result<Report, String> {
         config.validate().map_err(|e| e.to_string())?;
         let data = TrainingData::new(&data, None);
         let mut observer = LastBatch::default();
-        let (_model, history) = train(model, &config, &data, None, &device, &mut observer);
+        let (_model, history) = train(model, &config, &data, None, &device, &mut observer)
+            .map_err(|e| e.to_string())?;
         if history.epochs.len() != config.epochs {
             return Err(format!(
                 "{}: training stopped after {} of {} epochs ({:?})",

@@ -318,6 +318,7 @@ impl AutoencoderValidParams {
             self.training(),
             observer,
         )?;
+        check_divergence(network.as_ref(), &history, &rows.inputs)?;
         let meta = ModelMeta {
             format_version: FORMAT_VERSION,
             aekit_version: crate::VERSION.to_string(),
@@ -345,6 +346,39 @@ impl AutoencoderValidParams {
             threads: self.threads(),
         })
     }
+}
+
+/// After a run that diverged, refuses to keep weights that are untrained
+/// (no epoch ended with a finite loss) or that give outputs that are not
+/// finite on the training rows.
+fn check_divergence(network: &dyn FittedNetwork, history: &History, inputs: &Matrix) -> Result<()> {
+    if history.stop_reason != crate::train::StopReason::Diverged {
+        return Ok(());
+    }
+    let epoch = match history.epochs.last() {
+        Some(r) if !History::monitored(r).is_finite() => r.epoch,
+        Some(r) => r.epoch + 1,
+        None => 1,
+    };
+    if history.kept_epoch == 0 {
+        return Err(AekitError::Diverged {
+            epoch,
+            kept: "no epoch ended with a finite loss, so only the untrained weights remain".into(),
+        });
+    }
+    if let Some(predictor) = network.predictor() {
+        let outputs = predictor.predict(inputs)?;
+        if outputs.values.iter().any(|v| !v.is_finite()) {
+            return Err(AekitError::Diverged {
+                epoch,
+                kept: format!(
+                    "the weights of epoch {} give outputs that are not finite",
+                    history.kept_epoch
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 impl Autoencoder {
@@ -744,6 +778,21 @@ impl Autoencoder {
             .model
             .load(&meta.input.shape, meta.output().width(), &tensors)
             .map_err(|m| AekitError::model(path, m))?;
+        // Tensors the model does not use mean its config is not the one
+        // they were trained with (batch_norm false beside batch-norm tensors).
+        let used: std::collections::HashSet<String> =
+            network.tensors().into_iter().map(|t| t.name).collect();
+        let mut unused: Vec<&String> = tensors.keys().filter(|k| !used.contains(*k)).collect();
+        unused.sort();
+        if let Some(name) = unused.first() {
+            return Err(AekitError::model(
+                path,
+                format!(
+                    "tensor '{name}' is not part of the {} model its metadata describes",
+                    meta.model.kind()
+                ),
+            ));
+        }
         Ok(Autoencoder {
             meta,
             network,

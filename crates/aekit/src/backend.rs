@@ -22,17 +22,44 @@ pub fn training_device() -> Device {
     inference_device().autodiff()
 }
 
+/// The most threads asked for that the library will start: 8 per core,
+/// and at least 64. Beyond it threads only contend (and the operating
+/// system's limits end a runaway request with an abort, not an error).
+pub fn max_threads() -> usize {
+    (8 * cores()).max(64)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+}
+
 /// The thread count `threads` stands for: itself, or for `None` the
 /// `RAYON_NUM_THREADS` variable when it holds a positive number, else
-/// every core (as rayon counts).
+/// every core (as rayon counts); at most [`max_threads`].
 pub fn resolve_threads(threads: Option<usize>) -> Result<usize> {
-    match threads {
-        Some(0) => Err(AekitError::param("threads", "must be at least 1")),
-        Some(n) => Ok(n),
-        None => Ok(threads_from_env(
-            std::env::var("RAYON_NUM_THREADS").ok().as_deref(),
-        )),
+    let n = match threads {
+        Some(0) => return Err(AekitError::param("threads", "must be at least 1")),
+        Some(n) => n,
+        None => threads_from_env(std::env::var("RAYON_NUM_THREADS").ok().as_deref()),
+    };
+    if n > max_threads() {
+        let source = if threads.is_some() {
+            String::new()
+        } else {
+            " (from RAYON_NUM_THREADS)".to_string()
+        };
+        return Err(AekitError::param(
+            "threads",
+            format!(
+                "{n}{source} is more than this machine can use: at most {} ({} cores)",
+                max_threads(),
+                cores()
+            ),
+        ));
     }
+    Ok(n)
 }
 
 /// `RAYON_NUM_THREADS`'s value as a thread count, or every core.
@@ -40,11 +67,7 @@ fn threads_from_env(value: Option<&str>) -> usize {
     value
         .and_then(|v| v.trim().parse::<usize>().ok())
         .filter(|&n| n > 0)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(usize::from)
-                .unwrap_or(1)
-        })
+        .unwrap_or_else(cores)
 }
 
 /// The library's pool of `n` threads, built the first time it is asked for.
@@ -90,6 +113,8 @@ mod tests {
         }
         assert!(resolve_threads(Some(0)).is_err());
         assert_eq!(resolve_threads(Some(5)).unwrap(), 5);
+        let e = resolve_threads(Some(100_000)).unwrap_err();
+        assert!(e.to_string().contains("at most"), "{e}");
     }
 
     #[test]

@@ -92,6 +92,17 @@ pub enum AekitError {
     /// The numerical work failed (for example a solver that did not converge).
     #[error("{0}")]
     Compute(String),
+    /// Training diverged (a loss that was NaN or infinite) and left no
+    /// weights worth keeping.
+    #[error(
+        "training diverged: the loss became NaN or infinite in epoch {epoch}, and {kept}; lower the learning rate"
+    )]
+    Diverged {
+        /// The epoch whose loss was not finite.
+        epoch: usize,
+        /// What the weights that would be kept are like.
+        kept: String,
+    },
 }
 
 /// Shorthand for results carrying an [`AekitError`].

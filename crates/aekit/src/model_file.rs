@@ -73,12 +73,44 @@ impl Preprocessing {
         let width = self.width();
         if width == 0
             || self.scaler.n_features() != width
+            || self.scaler.offset.len() != width
+            || self.scaler.scale.len() != width
             || self.shape.iter().product::<usize>() != width
         {
             return Err(format!(
-                "the {side} columns ({width}), scaler ({}) and shape ({:?}) disagree",
-                self.scaler.n_features(),
+                "the {side} columns ({width}), scaler ({} scales, {} offsets) and shape ({:?}) disagree",
+                self.scaler.scale.len(),
+                self.scaler.offset.len(),
                 self.shape
+            ));
+        }
+        if let Some(j) = self
+            .scaler
+            .scale
+            .iter()
+            .position(|s| !(s.is_finite() && *s > 0.0))
+        {
+            return Err(format!(
+                "the {side} scaler divides column '{}' by {}, which is not a positive number",
+                self.schema.features[j], self.scaler.scale[j]
+            ));
+        }
+        if let Some(j) = self.scaler.offset.iter().position(|o| !o.is_finite()) {
+            return Err(format!(
+                "the {side} scaler's offset for column '{}' is not finite",
+                self.schema.features[j]
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for name in self.schema.features.iter().chain(&self.schema.ids) {
+            if !seen.insert(name) {
+                return Err(format!("the {side} column '{name}' is named twice"));
+            }
+        }
+        let one_hot_inputs: usize = self.schema.one_hot.iter().map(|c| c.categories.len()).sum();
+        if one_hot_inputs > width || self.schema.one_hot.iter().any(|c| c.categories.is_empty()) {
+            return Err(format!(
+                "the {side} one-hot columns need {one_hot_inputs} inputs of the {width} there are"
             ));
         }
         Ok(())
@@ -179,7 +211,90 @@ pub(crate) fn save(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Re
         .collect::<Result<Vec<_>>>()?;
     let buffer = safetensors::serialize(views, Some(info))
         .map_err(|e| AekitError::model(path, e.to_string()))?;
+    let buffer = canonical_header(buffer).map_err(|m| AekitError::model(path, m))?;
     write_atomically(path, |out| out.write_all(&buffer))
+}
+
+/// The safetensors bytes with their JSON header's keys in sorted order:
+/// the header comes from hash maps, whose order changes from process to
+/// process, and the same model should be the same bytes.
+fn canonical_header(buffer: Vec<u8>) -> std::result::Result<Vec<u8>, String> {
+    fn sorted(value: serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<_> = map.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(
+                    entries.into_iter().map(|(k, v)| (k, sorted(v))).collect(),
+                )
+            }
+            other => other,
+        }
+    }
+    let length = buffer
+        .get(..8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(u64::from_le_bytes)
+        .ok_or("internal: a safetensors buffer without its length")?;
+    let end = usize::try_from(length)
+        .ok()
+        .and_then(|n| n.checked_add(8))
+        .filter(|&e| e <= buffer.len())
+        .ok_or("internal: a safetensors header longer than its buffer")?;
+    let header: serde_json::Value = serde_json::from_slice(&buffer[8..end])
+        .map_err(|e| format!("internal: unreadable safetensors header ({e})"))?;
+    let mut text = serde_json::to_string(&sorted(header))
+        .map_err(|e| format!("internal: safetensors header ({e})"))?;
+    // The data after the header stays 8-byte aligned, as safetensors pads it.
+    while text.len() % 8 != 0 {
+        text.push(' ');
+    }
+    let mut out = Vec::with_capacity(8 + text.len() + buffer.len() - end);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(&buffer[end..]);
+    Ok(out)
+}
+
+/// The first key that `file` has and `expected` has not (or the other way
+/// round), as a dotted path, comparing nested objects and arrays.
+fn key_difference(
+    file: &serde_json::Value,
+    expected: &serde_json::Value,
+    at: &str,
+) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if at.is_empty() {
+            key.to_string()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    match (file, expected) {
+        (Value::Object(f), Value::Object(e)) => {
+            // Keys earlier builds of this format wrote and this one drops.
+            const RETIRED: &[&str] = &["seconds"];
+            if let Some(k) = f
+                .keys()
+                .find(|k| !e.contains_key(*k) && !RETIRED.contains(&k.as_str()))
+            {
+                return Some(format!("has an unknown key '{}'", join(k)));
+            }
+            if let Some(k) = e.keys().find(|k| !f.contains_key(*k)) {
+                return Some(format!("lacks the key '{}'", join(k)));
+            }
+            f.iter()
+                .filter(|(k, _)| e.contains_key(*k))
+                .find_map(|(k, v)| key_difference(v, &e[k], &join(k)))
+        }
+        (Value::Array(f), Value::Array(e)) => f
+            .iter()
+            .zip(e)
+            .enumerate()
+            .find_map(|(i, (a, b))| key_difference(a, b, &join(&i.to_string()))),
+        _ => None,
+    }
 }
 
 /// Reads a model file: its metadata and tensors, each checked.
@@ -224,7 +339,14 @@ pub(crate) fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTenso
                     ),
                 ));
             }
-            serde_json::from_value(version).map_err(unreadable)?
+            let meta: ModelMeta = serde_json::from_value(version.clone()).map_err(unreadable)?;
+            // Every key this version writes, and no other: a misspelt key
+            // would otherwise be ignored and its default used.
+            let ours = serde_json::to_value(&meta).map_err(unreadable)?;
+            if let Some(problem) = key_difference(&version, &ours, "") {
+                return Err(AekitError::model(path, format!("the metadata {problem}")));
+            }
+            meta
         }
         Some(v) => {
             return Err(AekitError::model(

@@ -1,15 +1,156 @@
 //! Writing result files atomically: a temporary file beside the target,
 //! renamed into place only when complete, so a failure leaves nothing behind.
+//! Temporary files are named `.<target name>.<random>.aekit-tmp`, so a
+//! stale one is recognisable, and are listed while they live so that a
+//! host's signal handler can remove them ([`remove_pending_outputs`]).
+//! A target that exists and is not a regular file (a device such as
+//! `/dev/stdout`, a FIFO) is written directly: renaming over it would
+//! replace it.
 
+use std::collections::HashSet;
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{AekitError, Result};
 
+/// Temporary outputs alive in this process.
+static PENDING: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+
+fn pending(update: impl FnOnce(&mut HashSet<PathBuf>)) {
+    // A poisoned lock only means another thread panicked mid-update; the set is still usable.
+    let mut guard = PENDING.lock().unwrap_or_else(|p| p.into_inner());
+    update(guard.get_or_insert_with(HashSet::new));
+}
+
+/// Removes every temporary output this process has not finished, for a
+/// signal handler (SIGINT, SIGTERM) to call before the process exits.
+/// Returns how many it removed.
+pub fn remove_pending_outputs() -> usize {
+    let mut removed = 0;
+    pending(|set| {
+        for path in set.drain() {
+            if std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+    });
+    removed
+}
+
+/// Whether `path` exists and is something other than a regular file or a
+/// directory (a character device, a FIFO, a socket): written in place.
+pub fn is_special_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// A file being written for `target`: a temporary file beside it, or the
+/// target itself when it is special.
+pub(crate) struct PendingOutput {
+    target: PathBuf,
+    tmp: Option<tempfile::NamedTempFile>,
+    direct: Option<File>,
+}
+
+impl PendingOutput {
+    /// Opens the output for `path`.
+    pub(crate) fn create(path: &Path) -> Result<PendingOutput> {
+        PendingOutput::create_with_suffix(path, "")
+    }
+
+    /// Opens the output for `path`, its temporary file's name ending in
+    /// `suffix` after `.aekit-tmp` (for writers that pick a format from it).
+    pub(crate) fn create_with_suffix(path: &Path, suffix: &str) -> Result<PendingOutput> {
+        if is_special_file(path) {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| AekitError::io(path, e))?;
+            return Ok(PendingOutput {
+                target: path.to_path_buf(),
+                tmp: None,
+                direct: Some(file),
+            });
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(&format!(".aekit-tmp{suffix}"))
+            .tempfile_in(parent_dir(path))
+            .map_err(|e| AekitError::io(path, e))?;
+        pending(|set| {
+            set.insert(tmp.path().to_path_buf());
+        });
+        Ok(PendingOutput {
+            target: path.to_path_buf(),
+            tmp: Some(tmp),
+            direct: None,
+        })
+    }
+
+    /// The file to write into.
+    pub(crate) fn file(&self) -> Result<File> {
+        let file = match (&self.tmp, &self.direct) {
+            (Some(tmp), _) => tmp.as_file().try_clone(),
+            (None, Some(direct)) => direct.try_clone(),
+            (None, None) => Err(std::io::Error::other("internal: output already finished")),
+        };
+        file.map_err(|e| AekitError::io(&self.target, e))
+    }
+
+    /// Where bytes go for a writer that takes a path (the plot backend).
+    pub(crate) fn path(&self) -> &Path {
+        match &self.tmp {
+            Some(tmp) => tmp.path(),
+            None => &self.target,
+        }
+    }
+
+    /// Makes the output appear at its target: renames the temporary file
+    /// into place, with the permissions an ordinary new file gets
+    /// (temporary files are created private).
+    pub(crate) fn commit(mut self) -> Result<()> {
+        let Some(tmp) = self.tmp.take() else {
+            return Ok(());
+        };
+        let path = self.target.clone();
+        let tmp_path = tmp.path().to_path_buf();
+        pending(|set| {
+            set.remove(&tmp_path);
+        });
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| AekitError::io(&path, e))?;
+        }
+        tmp.persist(&path)
+            .map_err(|e| AekitError::io(&path, e.error))?;
+        Ok(())
+    }
+}
+
+impl Drop for PendingOutput {
+    fn drop(&mut self) {
+        if let Some(tmp) = &self.tmp {
+            let tmp_path = tmp.path().to_path_buf();
+            pending(|set| {
+                set.remove(&tmp_path);
+            });
+        }
+    }
+}
+
 /// Checks, before any long work, that `path` can be written: its directory
-/// exists and accepts a new file (`-`, standard output, always can).
+/// exists and accepts a new file (`-`, standard output, always can; so can
+/// a special file such as `/dev/null`, written in place).
 pub fn check_writable(path: &Path) -> Result<()> {
-    if super::format::is_stdio(path) {
+    if super::format::is_stdio(path) || is_special_file(path) {
         return Ok(());
     }
     let dir = parent_dir(path);
@@ -33,35 +174,46 @@ pub fn check_writable(path: &Path) -> Result<()> {
         .map_err(|e| AekitError::io(path, e))
 }
 
+/// Refuses an output path that is one of the inputs (the same file, by
+/// any name): writing it would replace data still to be read.
+pub fn check_not_an_input(output: &Path, inputs: &[&Path]) -> Result<()> {
+    if super::format::is_stdio(output) || is_special_file(output) {
+        return Ok(());
+    }
+    for input in inputs {
+        if super::format::is_stdio(input) {
+            continue;
+        }
+        if same_file::is_same_file(output, input).unwrap_or(false) {
+            return Err(AekitError::io(
+                output,
+                std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!(
+                        "is also an input ({}): writing it would replace it; choose another output path",
+                        input.display()
+                    ),
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Writes `path` by calling `fill` on a temporary file in the same
 /// directory and renaming it over `path` once `fill` succeeds.
 pub(crate) fn write_atomically<F>(path: &Path, fill: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
-    let dir = parent_dir(path);
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| AekitError::io(path, e))?;
+    let output = PendingOutput::create(path)?;
     {
-        let mut buffered = std::io::BufWriter::new(tmp.as_file_mut());
+        let mut file = output.file()?;
+        let mut buffered = std::io::BufWriter::new(&mut file);
         fill(&mut buffered).map_err(|e| AekitError::io(path, e))?;
         buffered.flush().map_err(|e| AekitError::io(path, e))?;
     }
-    persist(tmp, path)
-}
-
-/// Renames a finished temporary file over `path`, with the permissions an
-/// ordinary new file gets (temporary files are created private).
-pub(crate) fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(|e| AekitError::io(path, e))?;
-    }
-    tmp.persist(path)
-        .map_err(|e| AekitError::io(path, e.error))?;
-    Ok(())
+    output.commit()
 }
 
 /// The directory a file is written into.
@@ -108,6 +260,49 @@ mod tests {
         assert!(r.is_err());
         assert!(!target.exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn temporary_outputs_are_named_listed_and_removable() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("scores.csv");
+        let output = PendingOutput::create(&target).unwrap();
+        let name = output
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name.starts_with(".scores.csv.") && name.ends_with(".aekit-tmp"),
+            "{name}"
+        );
+        assert!(output.path().exists());
+        assert!(remove_pending_outputs() >= 1);
+        assert!(!output.path().exists());
+        drop(output);
+        assert!(!target.exists());
+    }
+
+    #[test]
+    fn special_files_are_written_in_place() {
+        let null = Path::new("/dev/null");
+        assert!(is_special_file(null));
+        check_writable(null).unwrap();
+        write_atomically(null, |out| out.write_all(b"gone")).unwrap();
+        assert!(is_special_file(null), "/dev/null was replaced");
+    }
+
+    #[test]
+    fn an_input_is_not_an_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("d.csv");
+        std::fs::write(&input, "a\n1\n").unwrap();
+        let other_name = dir.path().join(".").join("d.csv");
+        let e = check_not_an_input(&other_name, &[Path::new("m.aekit"), &input]).unwrap_err();
+        assert!(e.to_string().contains("is also an input"), "{e}");
+        check_not_an_input(&dir.path().join("new.csv"), &[&input]).unwrap();
+        check_not_an_input(Path::new("-"), &[&input]).unwrap();
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::format::{TableFormat, is_gzip, is_stdio};
-use super::output::{parent_dir, persist};
+use super::output::PendingOutput;
 use super::parquet::ParquetSink;
 use crate::error::{AekitError, Result};
 
@@ -33,7 +33,7 @@ const BUFFER: usize = 1 << 20;
 pub struct TableWriter {
     path: PathBuf,
     out: Sink,
-    tmp: Option<tempfile::NamedTempFile>,
+    tmp: Option<PendingOutput>,
 }
 
 enum Sink {
@@ -98,16 +98,8 @@ impl TableWriter {
             return Ok(writer);
         }
         let io = |e| AekitError::io(path, e);
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".aekit-tmp")
-            .tempfile_in(parent_dir(path))
-            .map_err(io)?;
-        let file = BufWriter::with_capacity(BUFFER, tmp.as_file().try_clone().map_err(io)?);
+        let output = PendingOutput::create(path)?;
+        let file = BufWriter::with_capacity(BUFFER, output.file()?);
         let out = match TableFormat::of_path(path) {
             TableFormat::Parquet => {
                 Sink::Parquet(Box::new(ParquetSink::new(file, header, kinds).map_err(io)?))
@@ -122,7 +114,7 @@ impl TableWriter {
         let mut writer = TableWriter {
             path: path.to_path_buf(),
             out,
-            tmp: Some(tmp),
+            tmp: Some(output),
         };
         writer.write_header(header)?;
         Ok(writer)
@@ -131,7 +123,7 @@ impl TableWriter {
     fn write_header(&mut self, header: &[String]) -> Result<()> {
         if let Sink::Csv(w) = &mut self.out {
             w.write_record(header)
-                .map_err(|e| AekitError::io(&self.path, e.into()))?;
+                .map_err(|e| AekitError::io(&self.path, csv_io_error(e)))?;
         }
         Ok(())
     }
@@ -141,7 +133,7 @@ impl TableWriter {
         let result = match &mut self.out {
             Sink::Csv(w) => w
                 .write_record(row.iter().map(|c| c.as_ref().as_bytes()))
-                .map_err(std::io::Error::from),
+                .map_err(csv_io_error),
             Sink::Parquet(p) => p.push(row),
         };
         result.map_err(|e| AekitError::io(&self.path, e))
@@ -152,9 +144,7 @@ impl TableWriter {
         let io = |e| AekitError::io(&self.path, e);
         match self.out {
             Sink::Csv(w) => {
-                let inner = w
-                    .into_inner()
-                    .map_err(|e| io(std::io::Error::other(e.error().to_string())))?;
+                let inner = w.into_inner().map_err(|e| io(e.into_error()))?;
                 inner.finish().map_err(io)?;
             }
             Sink::Parquet(p) => {
@@ -162,9 +152,21 @@ impl TableWriter {
             }
         }
         match self.tmp {
-            Some(tmp) => persist(tmp, &self.path),
+            Some(output) => output.commit(),
             None => Ok(()),
         }
+    }
+}
+
+/// The operating system's error inside a CSV writer's, kept as it is (a
+/// closed pipe stays `BrokenPipe`), or the CSV error itself.
+fn csv_io_error(error: csv::Error) -> std::io::Error {
+    if !error.is_io_error() {
+        return std::io::Error::other(error);
+    }
+    match error.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
     }
 }
 

@@ -129,7 +129,11 @@ impl ModelConfig {
     /// output values (the data-dependent checks).
     pub fn check_shapes(&self, input_shape: &[usize], n_outputs: usize) -> Result<()> {
         match self {
-            ModelConfig::Dense(_) | ModelConfig::Ensemble(_) => Ok(()),
+            ModelConfig::Dense(c) => c.check_size(input_shape.iter().product(), n_outputs),
+            ModelConfig::Ensemble(c) => c
+                .members
+                .iter()
+                .try_for_each(|m| m.check_size(input_shape.iter().product(), n_outputs)),
             ModelConfig::Conv(c) => c
                 .check_shapes(image_of(input_shape)?, n_outputs)
                 .map(|_| ()),
@@ -187,7 +191,7 @@ impl ModelConfig {
             ModelConfig::Dense(c) => {
                 let (fitted, history) = dense::training::fit(
                     c, n_inputs, n_outputs, data, validation, training, observer,
-                );
+                )?;
                 (Box::new(fitted), history)
             }
             ModelConfig::Conv(c) => {
@@ -200,7 +204,7 @@ impl ModelConfig {
                     validation,
                     training,
                     observer,
-                );
+                )?;
                 (Box::new(fitted), history)
             }
             ModelConfig::Vae(c) => {
@@ -213,7 +217,7 @@ impl ModelConfig {
                     validation,
                     training,
                     observer,
-                );
+                )?;
                 (Box::new(fitted), history)
             }
             ModelConfig::Ensemble(c) => {
@@ -223,7 +227,7 @@ impl ModelConfig {
                 for m in &c.members {
                     let (fitted, h) = dense::training::fit(
                         m, n_inputs, n_outputs, data, validation, training, observer,
-                    );
+                    )?;
                     members.push(fitted);
                     history = h;
                 }

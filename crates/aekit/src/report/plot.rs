@@ -52,19 +52,26 @@ where
 {
     ensure_font();
     crate::data::output::check_writable(path)?;
-    let dir = crate::data::output::parent_dir(path);
-    let tmp = tempfile::Builder::new()
-        .prefix(".aekit-plot")
-        .suffix(".png")
-        .tempfile_in(&dir)
-        .map_err(|e| AekitError::io(path, e))?;
+    if !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
     {
-        let root = BitMapBackend::new(tmp.path(), size).into_drawing_area();
+        return Err(AekitError::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "plots are written as PNG: name the output file .png",
+            ),
+        ));
+    }
+    let output = crate::data::output::PendingOutput::create_with_suffix(path, ".png")?;
+    {
+        let root = BitMapBackend::new(output.path(), size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
         draw(root.clone()).map_err(|e| plot_error(path, e))?;
         root.present().map_err(|e| plot_error(path, e))?;
     }
-    crate::data::output::persist(tmp, path)
+    output.commit()
 }
 
 /// Learning curves: loss and (when present) val_loss per epoch, and for

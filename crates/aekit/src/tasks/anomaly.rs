@@ -364,9 +364,7 @@ fn fit_member(
         inputs: v,
         targets: v,
     });
-    Ok(crate::model::dense::training::fit(
-        config, x.n_cols, x.n_cols, &data, pairs, training, observer,
-    ))
+    crate::model::dense::training::fit(config, x.n_cols, x.n_cols, &data, pairs, training, observer)
 }
 
 impl Detector {
@@ -570,9 +568,19 @@ pub fn score_file(
             ));
         }
     };
+    let schema = model.schema();
+    let n_features = schema.features.len();
+    if options.explain > n_features {
+        return Err(AekitError::param(
+            "explain",
+            format!(
+                "asks for {} features, but the model has {n_features}",
+                options.explain
+            ),
+        ));
+    }
     let mut chunks = open_chunks(input, csv)?;
     let headers = chunks.headers().to_vec();
-    let schema = model.schema();
     // Columns copied to the output: the model's label and ids, and the metric label.
     let mut copied: Vec<(String, usize)> = Vec::new();
     for name in schema

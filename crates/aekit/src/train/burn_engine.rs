@@ -48,7 +48,7 @@ pub fn fit<M: BurnTrainable>(
     validation: Option<Pairs<'_>>,
     device: &Device,
     observer: &mut dyn TrainingObserver,
-) -> (M, History) {
+) -> crate::error::Result<(M, History)> {
     device.seed(config.seed);
     let engine = BurnEngine {
         model: Some(model),

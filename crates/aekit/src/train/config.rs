@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::checkpoint::Checkpointing;
 use super::loss::LossKind;
 use super::noise::Noise;
 use super::optimizer::OptimizerConfig;
@@ -49,6 +50,11 @@ pub struct TrainingConfig {
     /// float tolerance (dropout draws its own masks, so there the same in
     /// distribution); default true.
     pub native_kernels: bool,
+    /// Save checkpoints of the run (or resume from one). Not part of the
+    /// model file: a resumed run saves the same model as an uninterrupted
+    /// one. Default none.
+    #[serde(skip)]
+    pub checkpoint: Option<Checkpointing>,
 }
 
 impl Default for TrainingConfig {
@@ -67,6 +73,7 @@ impl Default for TrainingConfig {
             noise: None,
             fused_loss: true,
             native_kernels: true,
+            checkpoint: None,
         }
     }
 }
@@ -93,6 +100,9 @@ impl TrainingConfig {
         }
         if let Some(noise) = self.noise {
             noise.validate()?;
+        }
+        if let Some(cp) = &self.checkpoint {
+            cp.validate()?;
         }
         self.optimizer.validate()
     }

@@ -3,6 +3,7 @@
 //! last good weights if the loss diverges. It reports through an observer,
 //! which can stop it, and never prints.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use rand::SeedableRng;
@@ -10,9 +11,11 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use super::batches::{Pairs, TrainingData};
+use super::checkpoint::{self, LoopState, Tensors};
 use super::config::TrainingConfig;
 use super::history::{EpochRecord, History, StopReason};
 use super::observer::TrainingObserver;
+use crate::error::{AekitError, Result};
 
 /// Keeps the shuffling stream apart from the initialisation stream drawn from the same seed.
 const SHUFFLE_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -38,17 +41,59 @@ pub trait Engine {
     fn snapshot(&self) -> Self::Snapshot;
     /// `kept` as an inference-mode model.
     fn into_model(self, kept: Self::Snapshot) -> Self::Model;
+
+    /// The state beyond the weights needed to continue exactly (optimiser
+    /// moments) as named values, and the step count; `None` for engines
+    /// that cannot checkpoint.
+    fn state(&self) -> Option<(Tensors, u64)> {
+        None
+    }
+    /// Takes back a state from [`Engine::state`].
+    fn restore(
+        &mut self,
+        _tensors: &mut HashMap<String, Vec<f32>>,
+        _step: u64,
+    ) -> std::result::Result<(), String> {
+        Err("this model kind's training cannot resume from a checkpoint".into())
+    }
+    /// A snapshot's weights as named values, each name after `prefix`.
+    fn snapshot_values(&self, _snapshot: &Self::Snapshot, _prefix: &str) -> Tensors {
+        Vec::new()
+    }
+    /// A snapshot from [`Engine::snapshot_values`].
+    fn snapshot_from(
+        &self,
+        _tensors: &mut HashMap<String, Vec<f32>>,
+        _prefix: &str,
+    ) -> std::result::Result<Self::Snapshot, String> {
+        Err("this model kind's training cannot resume from a checkpoint".into())
+    }
+}
+
+/// The checkpoint's values: the engine's state, then the snapshots.
+fn checkpoint_values<E: Engine>(
+    engine: &E,
+    last_good: &E::Snapshot,
+    best: Option<&E::Snapshot>,
+) -> Option<(Tensors, u64)> {
+    let (mut tensors, step) = engine.state()?;
+    tensors.extend(engine.snapshot_values(last_good, "last_good."));
+    if let Some(b) = best {
+        tensors.extend(engine.snapshot_values(b, "best."));
+    }
+    Some((tensors, step))
 }
 
 /// Runs `engine` over `data` for `config.epochs` epochs (fewer when early
-/// stopping or divergence ends it), validating on `validation`.
+/// stopping or divergence ends it), validating on `validation`; with
+/// `config.checkpoint`, saving (or resuming from) checkpoints.
 pub fn run<E: Engine>(
     mut engine: E,
     config: &TrainingConfig,
     data: &TrainingData<'_>,
     validation: Option<Pairs<'_>>,
     observer: &mut dyn TrainingObserver,
-) -> (E::Model, History) {
+) -> Result<(E::Model, History)> {
     let n_rows = data.n_rows();
     let mut rng = StdRng::seed_from_u64(config.seed.wrapping_add(SHUFFLE_STREAM));
     let mut order: Vec<usize> = (0..n_rows).collect();
@@ -58,8 +103,51 @@ pub fn run<E: Engine>(
     let mut last_good = (engine.snapshot(), 0usize);
     let mut best: Option<(f64, E::Snapshot, usize)> = None;
     let mut since_best = 0usize;
+    let mut first_epoch = 1;
 
-    'epochs: for epoch in 1..=config.epochs {
+    let checkpointing = config.checkpoint.as_ref();
+    let fingerprint = checkpointing.map(|_| checkpoint::fingerprint(config, data));
+    if let (Some(cp), Some(print)) = (checkpointing, &fingerprint) {
+        if engine.state().is_none() {
+            return Err(AekitError::param(
+                "checkpoint",
+                "this model's training cannot checkpoint yet (dense models on the kernels can)",
+            ));
+        }
+        if cp.resume {
+            let mut restored = checkpoint::load(cp, print)?;
+            let bad = |m: String| AekitError::model(cp.file(), m);
+            engine
+                .restore(&mut restored.tensors, restored.step)
+                .map_err(bad)?;
+            let state = restored.state;
+            let good = engine
+                .snapshot_from(&mut restored.tensors, "last_good.")
+                .map_err(bad)?;
+            last_good = (good, state.last_good_epoch);
+            best = match state.best {
+                Some((value, epoch)) => Some((
+                    value,
+                    engine
+                        .snapshot_from(&mut restored.tensors, "best.")
+                        .map_err(bad)?,
+                    epoch,
+                )),
+                None => None,
+            };
+            since_best = state.since_best;
+            history = state.history;
+            first_epoch = state.epoch + 1;
+            // The shuffles of the epochs done, replayed from the seed.
+            if config.shuffle {
+                for _ in 1..first_epoch {
+                    order.shuffle(&mut rng);
+                }
+            }
+        }
+    }
+
+    'epochs: for epoch in first_epoch..=config.epochs {
         let started = Instant::now();
         if observer
             .on_epoch_start(epoch, config.epochs, n_batches)
@@ -128,6 +216,20 @@ pub fn run<E: Engine>(
             history.stop_reason = StopReason::StopRequested;
             break;
         }
+        if let (Some(cp), Some(print)) = (checkpointing, &fingerprint)
+            && epoch % cp.every == 0
+            && let Some((tensors, step)) =
+                checkpoint_values(&engine, &last_good.0, best.as_ref().map(|b| &b.1))
+        {
+            let state = LoopState {
+                epoch,
+                history: history.clone(),
+                since_best,
+                best: best.as_ref().map(|(value, _, e)| (*value, *e)),
+                last_good_epoch: last_good.1,
+            };
+            checkpoint::save(cp, print, step, &state, &tensors)?;
+        }
     }
 
     // With early stopping the best weights come back, as with Keras'
@@ -137,7 +239,7 @@ pub fn run<E: Engine>(
         None => last_good,
     };
     history.kept_epoch = kept_epoch;
-    (engine.into_model(kept), history)
+    Ok((engine.into_model(kept), history))
 }
 
 #[cfg(test)]
@@ -199,6 +301,7 @@ mod tests {
             None,
             observer,
         )
+        .unwrap()
     }
 
     #[test]

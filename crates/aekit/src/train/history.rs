@@ -11,7 +11,9 @@ pub struct EpochRecord {
     pub loss: f64,
     /// Loss on the validation data at the end of the epoch (inference mode).
     pub val_loss: Option<f64>,
-    /// Wall-clock seconds the epoch took.
+    /// Wall-clock seconds the epoch took. Not saved in model files, so
+    /// that the same run saves the same bytes (0 when loaded).
+    #[serde(skip_serializing, default)]
     pub seconds: f64,
     /// The part of `loss` the model's kind adds to the reconstruction
     /// loss (a VAE's beta-weighted KL term), for kinds that add one; the

@@ -15,9 +15,12 @@
 //! The optimiser rules are burn's, written out element by element
 //! ([`super::update_rule`]); the tests hold the results equal to burn's path.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use super::batches::Pairs;
+use super::checkpoint::{Tensors, take};
 use super::loss::LossKind;
 use super::optimizer::OptimizerConfig;
 use super::update_rule::UpdateRule;
@@ -25,6 +28,45 @@ use crate::kernel::batch_norm::{self, NormStep};
 use crate::kernel::dropout::DropoutMask;
 use crate::kernel::loss as fused;
 use crate::kernel::{DenseNet, MatRef, activate, matmul};
+
+/// A network's weights (and batch-norm parameters and statistics) as
+/// named values, each name after `prefix`.
+pub fn net_values(net: &DenseNet, prefix: &str) -> Tensors {
+    let mut out = Vec::new();
+    for (l, layer) in net.layers().iter().enumerate() {
+        out.push((format!("{prefix}{l}.weight"), layer.weight.clone()));
+        out.push((format!("{prefix}{l}.bias"), layer.bias.clone()));
+        if let Some(n) = &layer.norm {
+            out.push((format!("{prefix}{l}.gamma"), n.gamma.clone()));
+            out.push((format!("{prefix}{l}.beta"), n.beta.clone()));
+            out.push((format!("{prefix}{l}.running_mean"), n.running_mean.clone()));
+            out.push((format!("{prefix}{l}.running_var"), n.running_var.clone()));
+        }
+    }
+    out
+}
+
+/// A network of `template`'s architecture with the values
+/// [`net_values`] gave under `prefix`.
+pub fn net_from(
+    template: &DenseNet,
+    tensors: &mut HashMap<String, Vec<f32>>,
+    prefix: &str,
+) -> std::result::Result<DenseNet, String> {
+    let mut net = template.clone();
+    for (l, layer) in net.layers_mut().iter_mut().enumerate() {
+        layer.weight = take(tensors, &format!("{prefix}{l}.weight"), layer.weight.len())?;
+        layer.bias = take(tensors, &format!("{prefix}{l}.bias"), layer.bias.len())?;
+        if let Some(n) = &mut layer.norm {
+            let d = n.gamma.len();
+            n.gamma = take(tensors, &format!("{prefix}{l}.gamma"), d)?;
+            n.beta = take(tensors, &format!("{prefix}{l}.beta"), d)?;
+            n.running_mean = take(tensors, &format!("{prefix}{l}.running_mean"), d)?;
+            n.running_var = take(tensors, &format!("{prefix}{l}.running_var"), d)?;
+        }
+    }
+    Ok(net)
+}
 
 /// Below this many multiply-adds in a step's weight gradients (about 40 µs
 /// of products on one core), the second phase runs on the calling thread.
@@ -145,6 +187,49 @@ impl KernelTrainer {
             bias_grads,
             norm_steps: vec![NormStep::default(); n_layers],
         }
+    }
+
+    /// The optimiser's moments as named values, and the step count: with
+    /// the weights, everything a later step depends on (dropout masks are
+    /// drawn from the seed and the step count).
+    pub fn state(&self) -> (Tensors, u64) {
+        let mut out = Vec::new();
+        for (l, s) in self.state.iter().enumerate() {
+            for k in 0..2 {
+                out.push((format!("moments.{l}.weight.{k}"), s.weight[k].clone()));
+                out.push((format!("moments.{l}.bias.{k}"), s.bias[k].clone()));
+                if let Some(norm) = &s.norm {
+                    out.push((format!("moments.{l}.gamma.{k}"), norm[0][k].clone()));
+                    out.push((format!("moments.{l}.beta.{k}"), norm[1][k].clone()));
+                }
+            }
+        }
+        out.extend(net_values(&self.net, "net."));
+        (out, self.time as u64)
+    }
+
+    /// Takes back a state from [`KernelTrainer::state`].
+    pub fn restore(
+        &mut self,
+        tensors: &mut HashMap<String, Vec<f32>>,
+        step: u64,
+    ) -> std::result::Result<(), String> {
+        for (l, s) in self.state.iter_mut().enumerate() {
+            for k in 0..2 {
+                let n = s.weight[k].len();
+                s.weight[k] = take(tensors, &format!("moments.{l}.weight.{k}"), n)?;
+                let n = s.bias[k].len();
+                s.bias[k] = take(tensors, &format!("moments.{l}.bias.{k}"), n)?;
+                if let Some(norm) = &mut s.norm {
+                    let n = norm[0][k].len();
+                    norm[0][k] = take(tensors, &format!("moments.{l}.gamma.{k}"), n)?;
+                    norm[1][k] = take(tensors, &format!("moments.{l}.beta.{k}"), n)?;
+                }
+            }
+        }
+        self.net = net_from(&self.net, tensors, "net.")?;
+        self.time = i32::try_from(step).map_err(|_| format!("step count {step} is too large"))?;
+        Ok(())
     }
 
     /// The loss being minimised.

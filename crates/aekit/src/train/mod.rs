@@ -3,6 +3,7 @@
 
 pub(crate) mod batches;
 pub(crate) mod burn_engine;
+pub(crate) mod checkpoint;
 mod config;
 pub(crate) mod fit_loop;
 mod history;
@@ -14,6 +15,7 @@ mod optimizer;
 pub(crate) mod update_rule;
 
 pub(crate) use batches::{Pairs, TrainingData};
+pub use checkpoint::Checkpointing;
 pub use config::TrainingConfig;
 pub use history::{EpochRecord, History, StopReason};
 pub use loss::LossKind;

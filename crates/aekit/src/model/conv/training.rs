@@ -33,13 +33,13 @@ pub fn fit(
     validation: Option<Pairs<'_>>,
     training: &TrainingConfig,
     observer: &mut dyn TrainingObserver,
-) -> (ConvFitted, History) {
+) -> crate::error::Result<(ConvFitted, History)> {
     let device = backend::training_device();
     let mut rng = StdRng::seed_from_u64(training.seed);
     let model = config.init(image, out_channels, &mut rng, &device);
-    let (model, history) = burn_engine::fit(model, training, data, validation, &device, observer);
-    (
+    let (model, history) = burn_engine::fit(model, training, data, validation, &device, observer)?;
+    Ok((
         ConvFitted::new(model, config.clone(), image, out_channels),
         history,
-    )
+    ))
 }

@@ -10,6 +10,13 @@ use crate::error::{AekitError, Result};
 use crate::model::Activation;
 use crate::model::summary::{ModelSummary, SummaryRow};
 
+/// The widest layer a dense model may have.
+pub const MAX_WIDTH: usize = 1 << 20;
+
+/// The most weights a dense model may have: 2^28, 1 GiB of f32 (about
+/// 4 GiB to train with Adam's moments and the gradients).
+pub const MAX_PARAMETERS: usize = 1 << 28;
+
 /// Architecture of a dense autoencoder; the input width comes from the data.
 /// Each field has a default; give the ones that differ.
 ///
@@ -93,6 +100,18 @@ impl DenseAutoencoderConfig {
         if self.bottleneck == 0 {
             return Err(AekitError::param("bottleneck", "must be at least 1"));
         }
+        for (name, widths) in [
+            ("hidden", self.hidden.clone()),
+            ("decoder_hidden", self.decoder_widths()),
+            ("bottleneck", vec![self.bottleneck]),
+        ] {
+            if let Some(w) = widths.iter().find(|&&w| w > MAX_WIDTH) {
+                return Err(AekitError::param(
+                    name,
+                    format!("a layer of {w} units is more than the {MAX_WIDTH} a layer may have"),
+                ));
+            }
+        }
         if self.hidden.contains(&0) {
             return Err(AekitError::param(
                 "hidden",
@@ -169,6 +188,31 @@ impl DenseAutoencoderConfig {
     }
 
     /// The decoder's hidden widths, bottleneck side first.
+    /// Checks that the layers for `n_inputs` inputs and `n_outputs`
+    /// outputs have at most [`MAX_PARAMETERS`] weights in all.
+    pub fn check_size(&self, n_inputs: usize, n_outputs: usize) -> Result<()> {
+        let mut widths = vec![n_inputs];
+        widths.extend(&self.hidden);
+        widths.push(self.bottleneck);
+        widths.extend(self.decoder_widths());
+        widths.push(n_outputs);
+        let total: u128 = widths
+            .windows(2)
+            .map(|w| (w[0] as u128 + 1) * w[1] as u128)
+            .sum();
+        if total > MAX_PARAMETERS as u128 {
+            return Err(AekitError::param(
+                "hidden",
+                format!(
+                    "{n_inputs} inputs through layers {:?} make {total} weights, more than the {MAX_PARAMETERS} a model may have",
+                    &widths[1..widths.len() - 1]
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The decoder's hidden widths: `decoder_hidden`, or the encoder's mirrored.
     pub fn decoder_widths(&self) -> Vec<usize> {
         self.decoder_hidden
             .clone()

@@ -1,6 +1,8 @@
 //! Training the dense kind: on its kernels (the default) or on burn's
 //! generic engine, both fed by the same batch pipeline.
 
+use std::collections::HashMap;
+
 use burn::tensor::{Device, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -10,10 +12,12 @@ use super::fitted::DenseFitted;
 use super::kernel_bridge::{trainable_net, write_into};
 use super::module::DenseAutoencoder;
 use crate::backend;
+use crate::error::Result;
 use crate::kernel::DenseNet;
 use crate::train::burn_engine::{self, BurnTrainable, TrainingForward};
+use crate::train::checkpoint::Tensors;
 use crate::train::fit_loop::{self, Engine};
-use crate::train::kernel_trainer::KernelTrainer;
+use crate::train::kernel_trainer::{self, KernelTrainer};
 use crate::train::{History, Pairs, TrainingConfig, TrainingData, TrainingObserver};
 
 impl BurnTrainable for DenseAutoencoder {
@@ -36,12 +40,12 @@ pub fn fit(
     validation: Option<Pairs<'_>>,
     training: &TrainingConfig,
     observer: &mut dyn TrainingObserver,
-) -> (DenseFitted, History) {
+) -> Result<(DenseFitted, History)> {
     let device = backend::training_device();
     let mut rng = StdRng::seed_from_u64(training.seed);
     let model = config.init(n_inputs, n_outputs, &mut rng, &device);
-    let (model, history) = train(model, training, data, validation, &device, observer);
-    (DenseFitted::new(model, config.clone()), history)
+    let (model, history) = train(model, training, data, validation, &device, observer)?;
+    Ok((DenseFitted::new(model, config.clone()), history))
 }
 
 /// Trains `model` (on an autodiff `device`) and returns it in inference
@@ -54,7 +58,7 @@ pub fn train(
     validation: Option<Pairs<'_>>,
     device: &Device,
     observer: &mut dyn TrainingObserver,
-) -> (DenseAutoencoder, History) {
+) -> Result<(DenseAutoencoder, History)> {
     if config.native_kernels {
         let engine = KernelEngine {
             trainer: KernelTrainer::new(
@@ -100,6 +104,30 @@ impl Engine for KernelEngine {
 
     fn into_model(self, kept: DenseNet) -> DenseAutoencoder {
         write_into(&kept, self.model)
+    }
+
+    fn state(&self) -> Option<(Tensors, u64)> {
+        Some(self.trainer.state())
+    }
+
+    fn restore(
+        &mut self,
+        tensors: &mut HashMap<String, Vec<f32>>,
+        step: u64,
+    ) -> std::result::Result<(), String> {
+        self.trainer.restore(tensors, step)
+    }
+
+    fn snapshot_values(&self, snapshot: &DenseNet, prefix: &str) -> Tensors {
+        kernel_trainer::net_values(snapshot, prefix)
+    }
+
+    fn snapshot_from(
+        &self,
+        tensors: &mut HashMap<String, Vec<f32>>,
+        prefix: &str,
+    ) -> std::result::Result<DenseNet, String> {
+        kernel_trainer::net_from(self.trainer.net(), tensors, prefix)
     }
 }
 
@@ -179,6 +207,7 @@ mod tests {
                 &device,
                 &mut Silent,
             )
+            .unwrap()
         };
         let (native, native_history) = run(true);
         let (burn, burn_history) = run(false);
@@ -252,6 +281,7 @@ mod tests {
                 &training_device(),
                 &mut Silent,
             )
+            .unwrap()
             .1
         };
         let (kernels, burn) = (run(true), run(false));
@@ -378,7 +408,8 @@ mod tests {
                     None,
                     &training_device(),
                     &mut Silent,
-                );
+                )
+                .unwrap();
                 weights(&model)
             })
         };
@@ -470,7 +501,8 @@ mod tests {
                 None,
                 &training_device(),
                 &mut Silent,
-            );
+            )
+            .unwrap();
             let losses = (history.epochs[0].loss, history.epochs[29].loss);
             (weights(&model), losses)
         };

@@ -35,13 +35,13 @@ pub fn fit(
     validation: Option<Pairs<'_>>,
     training: &TrainingConfig,
     observer: &mut dyn TrainingObserver,
-) -> (VaeFitted, History) {
+) -> crate::error::Result<(VaeFitted, History)> {
     let device = backend::training_device();
     let mut rng = StdRng::seed_from_u64(training.seed);
     let model = config.init(n_inputs, image, n_outputs, &mut rng, &device);
-    let (model, history) = burn_engine::fit(model, training, data, validation, &device, observer);
-    (
+    let (model, history) = burn_engine::fit(model, training, data, validation, &device, observer)?;
+    Ok((
         VaeFitted::new(model, config.clone(), n_inputs, image, n_outputs),
         history,
-    )
+    ))
 }

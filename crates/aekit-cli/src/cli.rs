@@ -59,6 +59,12 @@ pub enum Command {
     /// embed documents (autoencoder, similar; `aekit encode` for codes).
     #[command(subcommand)]
     Text(crate::text::TextCommand),
+    /// Serve a model over HTTP with MLflow's scoring protocol: POST
+    /// /invocations (dataframe_split, dataframe_records or text/csv) answers
+    /// {"predictions": [...]} with each row's codes, reconstruction error and,
+    /// for a detector, score and is_anomaly; GET /ping, /health, /metadata.
+    /// Stops on SIGTERM or Ctrl-C once requests in flight are answered.
+    Serve(ServeArgs),
 }
 
 /// `aekit plot ...`.
@@ -562,6 +568,31 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub threads: Option<usize>,
     /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `aekit serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A model file written by `aekit train` or `aekit detect`.
+    pub model: PathBuf,
+    /// Address to listen on (0.0.0.0 opens it to the network).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on; 0 picks a free one (the address is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Requests scored at once [default: all cores].
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    #[arg(long, default_value_t = aekit_serve::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+    /// CPU threads each request's scoring uses [default: RAYON_NUM_THREADS, else all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No request log lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::cli::{
     ApplyArgs, DenoiseArgs, DetectArgs, EvaluateArgs, PlotCommand, PredictArgs, SampleArgs,
-    ScoreArgs, SummaryArgs, TrainArgs,
+    ScoreArgs, ServeArgs, SummaryArgs, TrainArgs,
 };
 use crate::progress::{EpochPrinter, RowMeter};
 use crate::settings;
@@ -185,6 +185,13 @@ fn finish_training(
         eprintln!("saved {}", out.display());
     }
     Ok(())
+}
+
+/// `aekit serve`.
+pub fn serve(args: &ServeArgs) -> Result<()> {
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
+    aekit_serve::serve(model, &args.model, &settings::serve_options(args))
 }
 
 /// `aekit summary`.

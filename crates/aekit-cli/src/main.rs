@@ -83,7 +83,10 @@ fn clean_up_on_signals() {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    clean_up_on_signals();
+    // The server shuts down gracefully on these signals itself.
+    if !matches!(cli.command, Command::Serve(_)) {
+        clean_up_on_signals();
+    }
     let result = match &cli.command {
         Command::Train(args) => commands::train(args),
         Command::Detect(args) => commands::detect(args),
@@ -98,6 +101,7 @@ fn main() -> std::process::ExitCode {
         Command::Evaluate(args) => commands::evaluate(args),
         Command::Plot(plot) => commands::plot(plot),
         Command::Text(command) => text::run(command),
+        Command::Serve(args) => commands::serve(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -15,7 +15,7 @@ use anyhow::{Result, bail};
 
 use crate::cli::{
     ColumnArgs, CsvArgs, DetectArgs, FitArgs, Format, Kind, KindArgs, Loss, ModelArgs, Optimizer,
-    Scale, TrainArgs,
+    Scale, ServeArgs, TrainArgs,
 };
 
 /// Parses a width list such as `200,100`; `none` or an empty string is no layers.
@@ -378,5 +378,16 @@ mod tests {
             in_flag_terms(&e).unwrap(),
             "invalid --validation-split: must be in (0, 1)"
         );
+    }
+}
+
+/// `aekit serve`'s flags as the server's options.
+pub fn serve_options(args: &ServeArgs) -> aekit_serve::ServeOptions {
+    aekit_serve::ServeOptions {
+        host: args.host.clone(),
+        port: args.port,
+        workers: args.workers,
+        max_body_bytes: args.max_body_bytes,
+        quiet: args.quiet,
     }
 }

@@ -19,6 +19,7 @@ use crate::model::{
     Activation, Decode, Encode, FittedNetwork, ModelSummary, Predict, Sample, Score,
 };
 use crate::model_file::{self, FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
+use crate::tasks::predictions::Capabilities;
 use crate::threshold::{AnomalyThreshold, DetectorRecord};
 use crate::train::{
     History, LossKind, Pairs, Silent, StopAtOnce, TrainingData, TrainingObserver, TrainingStart,
@@ -419,6 +420,20 @@ impl Autoencoder {
     /// The model's kind, as the model file names it.
     pub fn kind(&self) -> &'static str {
         self.meta.model.kind()
+    }
+
+    /// What the model's kind can do with rows: encode, decode, reconstruct,
+    /// score, sample (a paired model neither reconstructs nor scores).
+    pub fn capabilities(&self) -> Capabilities {
+        let rebuilds = !self.is_paired();
+        let network = &self.network;
+        Capabilities {
+            encode: network.encoder().is_some(),
+            decode: network.decoder().is_some(),
+            reconstruct: rebuilds && network.predictor().is_some(),
+            score: rebuilds && (network.scorer().is_some() || network.predictor().is_some()),
+            sample: network.sampler().is_some(),
+        }
     }
 
     /// Stores (or clears) the anomaly threshold saved with the model.

@@ -226,6 +226,48 @@ impl Table {
         }
     }
 
+    /// A table from text cells already in memory (a request body, another
+    /// reader's rows): `name` stands for the file in errors, which number
+    /// data rows from 1. Checks the header as a file's (no empty or repeated
+    /// names) and that every row is as wide as the header.
+    ///
+    /// ```
+    /// use aekit::data::Table;
+    ///
+    /// let headers = vec!["a".to_string(), "colour".to_string()];
+    /// let rows = vec![vec!["1.5".to_string(), "red".to_string()]];
+    /// let table = Table::from_cells("request", headers, rows)?;
+    /// assert_eq!((table.n_rows(), table.cell(0, 1)), (1, "red"));
+    /// # Ok::<(), aekit::AekitError>(())
+    /// ```
+    pub fn from_cells(
+        name: impl Into<PathBuf>,
+        headers: Vec<String>,
+        rows: Vec<Vec<String>>,
+    ) -> Result<Table> {
+        let path = name.into();
+        if headers.is_empty() {
+            return Err(data_error(&path, None, "has no columns".into()));
+        }
+        check_header_names(&path, &headers)?;
+        if rows.is_empty() {
+            return Err(data_error(&path, None, "has no data rows".into()));
+        }
+        let mut records = Vec::with_capacity(rows.len());
+        for (r, row) in rows.into_iter().enumerate() {
+            if row.len() != headers.len() {
+                return Err(data_error(
+                    &path,
+                    Some(r + 1),
+                    format!("has {} cells, the header {}", row.len(), headers.len()),
+                ));
+            }
+            records.push(csv::StringRecord::from(row));
+        }
+        let lines = (1..=records.len()).collect();
+        Ok(Table::from_parts(path, headers, records, lines))
+    }
+
     /// The file this table was read from.
     pub fn path(&self) -> &Path {
         &self.path
@@ -378,6 +420,20 @@ mod tests {
         let mut f = tempfile::Builder::new().suffix(ext).tempfile().unwrap();
         f.write_all(text.as_bytes()).unwrap();
         f
+    }
+
+    #[test]
+    fn cells_in_memory_are_checked_as_a_file_is() {
+        let h = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let t = Table::from_cells("body", h(&["a", "b"]), vec![h(&["1", "x"]), h(&["2", "y"])])
+            .unwrap();
+        assert_eq!((t.n_rows(), t.cell(1, 1), t.line_of(1)), (2, "y", 2));
+        let ragged = Table::from_cells("body", h(&["a", "b"]), vec![h(&["1", "x"]), h(&["2"])]);
+        assert!(ragged.unwrap_err().to_string().contains("body, row 2"));
+        let twice = Table::from_cells("body", h(&["a", "a"]), vec![h(&["1", "2"])]);
+        assert!(twice.unwrap_err().to_string().contains("appears twice"));
+        assert!(Table::from_cells("body", h(&["a"]), vec![]).is_err());
+        assert!(Table::from_cells("body", vec![], vec![vec![]]).is_err());
     }
 
     #[test]

@@ -7,4 +7,5 @@ pub mod evaluate;
 #[cfg(feature = "evaluate")]
 pub mod latent;
 pub mod metrics;
+pub mod predictions;
 pub mod ranking_sketch;

@@ -1,0 +1,266 @@
+//! Request bodies to tables: MLflow's `dataframe_split` and
+//! `dataframe_records` JSON, or CSV. Cells stay text, as a file's do, so
+//! the library parses numbers, reads categories and names bad cells.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use aekit::data::{CsvChunks, Table};
+use serde_json::{Map, Value};
+
+use crate::reply::Rejection;
+
+/// What request bodies are called in errors.
+const BODY: &str = "request body";
+
+/// How a body is written, from its `Content-Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormat {
+    /// `application/json` (or no content type): MLflow's dataframe forms.
+    Json,
+    /// `text/csv`: a header row, then data rows.
+    Csv,
+}
+
+impl BodyFormat {
+    /// The format a `Content-Type` names; `None` for one the server does not read.
+    pub fn of_content_type(content_type: Option<&str>) -> Option<BodyFormat> {
+        let Some(value) = content_type else {
+            return Some(BodyFormat::Json);
+        };
+        let media = value
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match media.as_str() {
+            "application/json" | "" => Some(BodyFormat::Json),
+            "text/csv" => Some(BodyFormat::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// The rows of a request body.
+pub fn table_of(body: &[u8], format: BodyFormat) -> Result<Table, Rejection> {
+    match format {
+        BodyFormat::Json => json_table(body),
+        BodyFormat::Csv => csv_table(body),
+    }
+}
+
+fn csv_table(body: &[u8]) -> Result<Table, Rejection> {
+    let input = Box::new(Cursor::new(body.to_vec()));
+    let mut chunks = CsvChunks::from_reader(Path::new(BODY), input, b',')?;
+    chunks
+        .next_chunk(usize::MAX)?
+        .ok_or_else(|| Rejection::bad_request(format!("{BODY}: has a header but no data rows")))
+}
+
+fn json_table(body: &[u8]) -> Result<Table, Rejection> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| Rejection::bad_request(format!("{BODY}: malformed JSON: {e}")))?;
+    let Value::Object(mut top) = value else {
+        return Err(Rejection::bad_request(format!(
+            "{BODY}: expected a JSON object with \"dataframe_split\" or \"dataframe_records\""
+        )));
+    };
+    let forms = [
+        "dataframe_split",
+        "dataframe_records",
+        "instances",
+        "inputs",
+    ];
+    let given: Vec<&str> = forms.into_iter().filter(|k| top.contains_key(*k)).collect();
+    match given.as_slice() {
+        ["dataframe_split"] => split_table(top.remove("dataframe_split").unwrap_or(Value::Null)),
+        ["dataframe_records"] => {
+            records_table(top.remove("dataframe_records").unwrap_or(Value::Null))
+        }
+        [one] => Err(Rejection::bad_request(format!(
+            "{BODY}: \"{one}\" (tensor input) is not served; send \"dataframe_split\", \"dataframe_records\" or text/csv"
+        ))),
+        [] => Err(Rejection::bad_request(format!(
+            "{BODY}: expected \"dataframe_split\" or \"dataframe_records\" (keys given: {})",
+            keys(&top)
+        ))),
+        _ => Err(Rejection::bad_request(format!(
+            "{BODY}: give one of {} only",
+            given.join(", ")
+        ))),
+    }
+}
+
+fn keys(object: &Map<String, Value>) -> String {
+    if object.is_empty() {
+        return "none".into();
+    }
+    object
+        .keys()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `{"columns": [...], "data": [[...], ...]}` (pandas' `orient="split"`;
+/// `index` is ignored).
+fn split_table(split: Value) -> Result<Table, Rejection> {
+    let Value::Object(mut split) = split else {
+        return Err(Rejection::bad_request(format!(
+            "{BODY}: \"dataframe_split\" must be an object with \"columns\" and \"data\""
+        )));
+    };
+    let columns = match split.remove("columns") {
+        Some(Value::Array(names)) => names
+            .into_iter()
+            .map(|n| match n {
+                Value::String(s) => Ok(s),
+                other => Err(Rejection::bad_request(format!(
+                    "{BODY}: \"columns\" must hold column names (strings), got {other}"
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => {
+            return Err(Rejection::bad_request(format!(
+                "{BODY}: \"dataframe_split\" needs \"columns\", an array of column names"
+            )));
+        }
+    };
+    let Some(Value::Array(data)) = split.remove("data") else {
+        return Err(Rejection::bad_request(format!(
+            "{BODY}: \"dataframe_split\" needs \"data\", an array of rows"
+        )));
+    };
+    let mut rows = Vec::with_capacity(data.len());
+    for (r, row) in data.into_iter().enumerate() {
+        let Value::Array(cells) = row else {
+            return Err(Rejection::bad_request(format!(
+                "{BODY}, row {}: a row of \"data\" must be an array of cells",
+                r + 1
+            )));
+        };
+        let row = cells
+            .into_iter()
+            .enumerate()
+            .map(|(c, v)| cell_text(v, r, columns.get(c).map_or("?", String::as_str)))
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.push(row);
+    }
+    Ok(Table::from_cells(BODY, columns, rows)?)
+}
+
+/// `[{"column": value, ...}, ...]` (pandas' `orient="records"`): the
+/// columns are the keys in order of first appearance; a key missing from
+/// a row is an empty cell there.
+fn records_table(records: Value) -> Result<Table, Rejection> {
+    let Value::Array(records) = records else {
+        return Err(Rejection::bad_request(format!(
+            "{BODY}: \"dataframe_records\" must be an array of row objects"
+        )));
+    };
+    if records.is_empty() {
+        return Err(Rejection::bad_request(format!(
+            "{BODY}: \"dataframe_records\" holds no rows"
+        )));
+    }
+    let mut columns: Vec<String> = Vec::new();
+    let mut objects = Vec::with_capacity(records.len());
+    for (r, record) in records.into_iter().enumerate() {
+        let Value::Object(object) = record else {
+            return Err(Rejection::bad_request(format!(
+                "{BODY}, row {}: a record must be an object of column: value",
+                r + 1
+            )));
+        };
+        for key in object.keys() {
+            if !columns.contains(key) {
+                columns.push(key.clone());
+            }
+        }
+        objects.push(object);
+    }
+    let mut rows = Vec::with_capacity(objects.len());
+    for (r, mut object) in objects.into_iter().enumerate() {
+        let row = columns
+            .iter()
+            .map(|c| cell_text(object.remove(c).unwrap_or(Value::Null), r, c))
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.push(row);
+    }
+    Ok(Table::from_cells(BODY, columns, rows)?)
+}
+
+/// A JSON cell as the text a CSV file would hold: numbers as written,
+/// strings as they are, `null` as an empty (missing) cell.
+fn cell_text(value: Value, row: usize, column: &str) -> Result<String, Rejection> {
+    match value {
+        Value::Number(n) => Ok(n.to_string()),
+        Value::String(s) => Ok(s),
+        Value::Null => Ok(String::new()),
+        other => Err(Rejection::bad_request(format!(
+            "{BODY}, row {}, column '{column}': a cell must be a number, a string or null, got {other}",
+            row + 1
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn split_records_and_csv_give_the_same_cells() {
+        let split =
+            br#"{"dataframe_split": {"columns": ["a", "b"], "data": [[1.5, "x"], [2, null]]}}"#;
+        let records = br#"{"dataframe_records": [{"a": 1.5, "b": "x"}, {"a": 2}]}"#;
+        let csv = b"a,b\n1.5,x\n2,\n";
+        for table in [
+            table_of(split, BodyFormat::Json).unwrap(),
+            table_of(records, BodyFormat::Json).unwrap(),
+            table_of(csv, BodyFormat::Csv).unwrap(),
+        ] {
+            assert_eq!(table.headers(), ["a", "b"]);
+            assert_eq!(
+                [
+                    table.cell(0, 0),
+                    table.cell(0, 1),
+                    table.cell(1, 0),
+                    table.cell(1, 1)
+                ],
+                ["1.5", "x", "2", ""]
+            );
+        }
+    }
+
+    #[test]
+    fn bad_bodies_are_rejected_with_a_reason() {
+        let cases: [(&[u8], &str); 6] = [
+            (b"{not json", "malformed JSON"),
+            (b"[1, 2]", "expected a JSON object"),
+            (br#"{"instances": [[1]]}"#, "is not served"),
+            (
+                br#"{"dataframe_split": {"data": [[1]]}}"#,
+                "needs \"columns\"",
+            ),
+            (
+                br#"{"dataframe_split": {"columns": ["a"], "data": [[[1]]]}}"#,
+                "row 1, column 'a'",
+            ),
+            (
+                br#"{"dataframe_split": {"columns": ["a"], "data": [[1, 2]]}}"#,
+                "row 1",
+            ),
+        ];
+        for (body, reason) in cases {
+            let message = table_of(body, BodyFormat::Json).unwrap_err().message;
+            assert!(message.contains(reason), "{message:?} lacks {reason:?}");
+        }
+        assert_eq!(
+            BodyFormat::of_content_type(Some("text/csv; charset=utf-8")),
+            Some(BodyFormat::Csv)
+        );
+        assert_eq!(BodyFormat::of_content_type(Some("image/png")), None);
+    }
+}

@@ -356,6 +356,17 @@ pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
     Ok(params)
 }
 
+/// `aekit serve`'s flags as the server's options.
+pub fn serve_options(args: &ServeArgs) -> aekit_serve::ServeOptions {
+    aekit_serve::ServeOptions {
+        host: args.host.clone(),
+        port: args.port,
+        workers: args.workers,
+        max_body_bytes: args.max_body_bytes,
+        quiet: args.quiet,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,16 +389,5 @@ mod tests {
             in_flag_terms(&e).unwrap(),
             "invalid --validation-split: must be in (0, 1)"
         );
-    }
-}
-
-/// `aekit serve`'s flags as the server's options.
-pub fn serve_options(args: &ServeArgs) -> aekit_serve::ServeOptions {
-    aekit_serve::ServeOptions {
-        host: args.host.clone(),
-        port: args.port,
-        workers: args.workers,
-        max_body_bytes: args.max_body_bytes,
-        quiet: args.quiet,
     }
 }

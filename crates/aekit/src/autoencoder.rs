@@ -19,7 +19,6 @@ use crate::model::{
     Activation, Decode, Encode, FittedNetwork, ModelSummary, Predict, Sample, Score,
 };
 use crate::model_file::{self, FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
-use crate::tasks::predictions::Capabilities;
 use crate::threshold::{AnomalyThreshold, DetectorRecord};
 use crate::train::{
     History, LossKind, Pairs, Silent, StopAtOnce, TrainingData, TrainingObserver, TrainingStart,
@@ -35,6 +34,21 @@ use linfa::ParamGuard;
 
 /// Keeps the validation draw apart from other streams drawn from the seed.
 const SPLIT_STREAM: u64 = 0xA5A5_5A5A_0F0F_F0F0;
+
+/// What a model's kind can do with rows (scikit-learn's mixins as flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Capabilities {
+    /// Rows to codes (an encoder).
+    pub encode: bool,
+    /// Codes to rows (a decoder).
+    pub decode: bool,
+    /// Rows rebuilt from themselves: reconstruction errors (not a paired model).
+    pub reconstruct: bool,
+    /// Anomaly scores (reconstruction error, or the kind's own scorer).
+    pub score: bool,
+    /// New rows drawn from a prior over the codes.
+    pub sample: bool,
+}
 
 /// A trained model with the column layout and scalers it was fitted with:
 /// it encodes rows to codes ([`transform`](Self::transform)), decodes codes

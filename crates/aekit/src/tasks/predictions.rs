@@ -4,27 +4,13 @@
 //! model's kind offers.
 
 use ndarray::Array2;
-use serde::Serialize;
 
 use crate::Autoencoder;
 use crate::autoencoder::into_array;
 use crate::data::Dataset;
 use crate::error::Result;
 
-/// What a model's kind can do with rows (scikit-learn's mixins as flags).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Capabilities {
-    /// Rows to codes (an encoder).
-    pub encode: bool,
-    /// Codes to rows (a decoder).
-    pub decode: bool,
-    /// Rows rebuilt from themselves: reconstruction errors (not a paired model).
-    pub reconstruct: bool,
-    /// Anomaly scores (reconstruction error, or the kind's own scorer).
-    pub score: bool,
-    /// New rows drawn from a prior over the codes.
-    pub sample: bool,
-}
+pub use crate::autoencoder::Capabilities;
 
 /// Per-row outputs of [`predict_rows`]; each is `None` where the model's
 /// kind (or the absence of a stored threshold) does not allow it.

@@ -70,9 +70,11 @@ fi
 
 cd "$root"
 echo "run.sh: building the aekit benchmark (release)..." >&2
+# --workspace: the same feature set as `cargo test --release --workspace`, so the
+# benchmark reuses that build instead of compiling burn a second time.
 # Build once and run the executable itself, so no compilation (and no
 # source edited meanwhile) lands between or inside the timed runs.
-aekit_bench="$(cargo bench -p aekit --bench workloads --no-run --message-format=json-render-diagnostics \
+aekit_bench="$(cargo bench --workspace --bench workloads --no-run --message-format=json-render-diagnostics \
     | "$python" -c '
 import json, sys
 exe = None
@@ -83,7 +85,7 @@ for line in sys.stdin:
 print(exe or "")
 ')" || aekit_bench=""
 if [[ -z "$aekit_bench" || ! -x "$aekit_bench" ]]; then
-    echo "run.sh: could not build the aekit benchmark (cargo bench -p aekit --bench workloads --no-run)" >&2
+    echo "run.sh: could not build the aekit benchmark (cargo bench --workspace --bench workloads --no-run)" >&2
     exit 1
 fi
 

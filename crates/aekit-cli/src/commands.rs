@@ -1,7 +1,6 @@
 //! One function per subcommand: read, call the library, print.
 
 use aekit::data::Table;
-use aekit::data::output::{check_not_an_input, check_writable};
 use aekit::report::plot;
 use aekit::tasks::anomaly::{self, ScoreOptions, ThresholdRule};
 use aekit::tasks::{evaluate, latent};
@@ -16,7 +15,7 @@ use crate::cli::{
     ScoreArgs, ServeArgs, SummaryArgs, TrainArgs,
 };
 use crate::progress::{EpochPrinter, RowMeter};
-use crate::settings;
+use crate::settings::{self, Output, check_output, check_training_outputs};
 
 /// `aekit train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
@@ -27,7 +26,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         .chain(args.validation.as_deref())
         .chain(args.validation_target.as_deref())
         .collect();
-    check_outputs(&args.out, args.report.plot.as_deref(), &inputs)?;
+    check_training_outputs(&args.out, args.report.plot.as_deref(), &inputs)?;
     let read =
         |path: &Option<std::path::PathBuf>| path.as_ref().map(|p| Table::read(p, &csv)).transpose();
     let table = Table::read(&args.data, &csv)?;
@@ -63,7 +62,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let params = settings::detector_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
-    check_outputs(&args.out, args.report.plot.as_deref(), &[&args.data])?;
+    check_training_outputs(&args.out, args.report.plot.as_deref(), &[&args.data])?;
     let table = Table::read(&args.data, &csv)?;
     let mut printer = EpochPrinter::new(args.report.quiet);
     let detector = params.fit_with(&table, FitOptions::new().observer(&mut printer))?;
@@ -97,7 +96,7 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
 /// `aekit score`.
 pub fn score(args: &ScoreArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    check_output(&args.out, &[&args.model, &args.data])?;
+    check_output(&args.out, Output::Table, &[&args.model, &args.data])?;
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
     let options = ScoreOptions {
@@ -117,28 +116,6 @@ pub fn score(args: &ScoreArgs) -> Result<()> {
     } else {
         print!("{}", crate::report::score_summary(&report));
     }
-    Ok(())
-}
-
-/// Before any long work: every output can be written, none is an input,
-/// and no two are the same file.
-fn check_outputs(model: &Path, plot: Option<&Path>, inputs: &[&Path]) -> Result<()> {
-    check_output(model, inputs)?;
-    if let Some(png) = plot {
-        let mut taken = inputs.to_vec();
-        taken.push(model);
-        check_output(png, &taken)?;
-        if png == model {
-            anyhow::bail!("--plot and --out name the same file {}", png.display());
-        }
-    }
-    Ok(())
-}
-
-/// `out` can be written and is none of `inputs`.
-fn check_output(out: &Path, inputs: &[&Path]) -> Result<()> {
-    check_writable(out)?;
-    check_not_an_input(out, inputs)?;
     Ok(())
 }
 
@@ -285,7 +262,7 @@ pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
         return crate::text::encode(&args.model, &args.data, &args.out);
     }
     let csv = settings::csv_options(&args.csv)?;
-    check_output(&args.out, &[&args.model, &args.data])?;
+    check_output(&args.out, Output::Table, &[&args.model, &args.data])?;
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
@@ -308,9 +285,9 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         .as_deref()
         .map(|spec| settings::noise("--add-noise", spec))
         .transpose()?;
-    check_output(&args.out, &[&args.model, &args.data])?;
+    check_output(&args.out, Output::Table, &[&args.model, &args.data])?;
     if let Some(png) = &args.plot {
-        check_output(png, &[&args.model, &args.data, &args.out])?;
+        check_output(png, Output::Png, &[&args.model, &args.data, &args.out])?;
     }
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
@@ -364,7 +341,7 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
 /// `aekit predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    check_output(&args.out, &[&args.model, &args.data])?;
+    check_output(&args.out, Output::Table, &[&args.model, &args.data])?;
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
     let table = Table::read(&args.data, &csv)?;
@@ -389,13 +366,14 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
 
 /// `aekit sample`.
 pub fn sample(args: &SampleArgs) -> Result<()> {
-    check_output(&args.out, &[&args.model])?;
-    let mut model = Autoencoder::load(&args.model)?;
-    model.set_threads(args.threads)?;
     let png = args
         .out
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let what = if png { Output::Png } else { Output::Table };
+    check_output(&args.out, what, &[&args.model])?;
+    let mut model = Autoencoder::load(&args.model)?;
+    model.set_threads(args.threads)?;
     let shape = if png {
         Some(settings::drawing_shape(
             args.image_shape.as_deref(),
@@ -455,7 +433,7 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
 pub fn plot(command: &PlotCommand) -> Result<()> {
     match command {
         PlotCommand::History { model, out } => {
-            check_output(out, &[model])?;
+            check_output(out, Output::Png, &[model])?;
             let m = Autoencoder::load(model)?;
             plot::history(m.history(), &history_title(model), out)?;
         }
@@ -466,7 +444,7 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
             color,
             csv,
         } => {
-            check_output(out, &[model, data])?;
+            check_output(out, Output::Png, &[model, data])?;
             let m = Autoencoder::load(model)?;
             let table = Table::read(data, &settings::csv_options(csv)?)?;
             let codes = m.encode(&m.scaled_features(&table)?)?;
@@ -509,7 +487,7 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
             rows,
             csv,
         } => {
-            check_output(out, &[model, data])?;
+            check_output(out, Output::Png, &[model, data])?;
             let m = Autoencoder::load(model)?;
             let shape = settings::drawing_shape(image_shape.as_deref(), m.image_shape())?;
             let table = Table::read(data, &settings::csv_options(csv)?)?;

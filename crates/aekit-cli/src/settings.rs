@@ -12,6 +12,7 @@ use aekit::train::{
     Checkpointing, LossKind, Noise, OptimizerConfig, OptimizerKind, TrainingConfig,
 };
 use anyhow::{Result, bail};
+use std::path::Path;
 
 use crate::cli::{
     ColumnArgs, CsvArgs, DetectArgs, FitArgs, Format, Kind, KindArgs, Loss, ModelArgs, Optimizer,
@@ -354,6 +355,50 @@ pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
     };
     params.validate()?;
     Ok(params)
+}
+
+/// What a command writes at an output path, for the checks made before
+/// any work: a table may go to standard output (`-`), nothing else may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Rows (CSV, gzip CSV, Parquet, or CSV on standard output).
+    Table,
+    /// A model file (binary safetensors).
+    Model,
+    /// A PNG picture, named `.png`.
+    Png,
+    /// Word vectors (word2vec text).
+    WordVectors,
+}
+
+/// Checks, before any work, that `out` can take `what` and is none of
+/// `inputs` (by any spelling of the path).
+pub fn check_output(out: &Path, what: Output, inputs: &[&Path]) -> Result<()> {
+    use aekit::data::output::{check_file_writable, check_writable};
+    match what {
+        Output::Table => check_writable(out)?,
+        Output::Model => check_file_writable(out, "a model file")?,
+        Output::Png => aekit::report::plot::check_output(out)?,
+        Output::WordVectors => check_file_writable(out, "word vectors")?,
+    }
+    aekit::data::output::check_not_an_input(out, inputs)?;
+    Ok(())
+}
+
+/// The outputs of a training command, checked before training: the model
+/// file and the `--plot` PNG can be written, neither is an input, and
+/// they are not the same file.
+pub fn check_training_outputs(model: &Path, plot: Option<&Path>, inputs: &[&Path]) -> Result<()> {
+    check_output(model, Output::Model, inputs)?;
+    if let Some(png) = plot {
+        let mut taken = inputs.to_vec();
+        taken.push(model);
+        check_output(png, Output::Png, &taken)?;
+        if png == model {
+            bail!("--plot and --out name the same file {}", png.display());
+        }
+    }
+    Ok(())
 }
 
 /// `aekit serve`'s flags as the server's options.

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use aekit::data::output::{check_not_an_input, check_writable, format_value, write_csv};
+use aekit::data::output::{format_value, write_csv};
 use aekit::model::Pooling;
 use aekit::text::corpus::header;
 use aekit::text::{
@@ -14,6 +14,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::progress::EpochPrinter;
+use crate::settings::{Output, check_output};
 
 /// `aekit text ...`.
 #[derive(Debug, Subcommand)]
@@ -181,12 +182,6 @@ pub struct TextVectorsArgs {
     pub out: PathBuf,
 }
 
-fn check_output(out: &Path, inputs: &[&Path]) -> Result<()> {
-    check_writable(out)?;
-    check_not_an_input(out, inputs)?;
-    Ok(())
-}
-
 macro_rules! apply_common {
     ($p:expr, $c:expr) => {{
         let c = $c;
@@ -236,7 +231,7 @@ pub fn run(command: &TextCommand) -> Result<()> {
 }
 
 fn train(a: &TextTrainArgs) -> Result<()> {
-    check_output(&a.out, &[&a.data])?;
+    check_output(&a.out, Output::Model, &[&a.data])?;
     let mut p = TextClassifierParams::default();
     apply_common!(p, &a.common);
     if let Some(v) = a.embedding_dim {
@@ -286,7 +281,7 @@ fn train(a: &TextTrainArgs) -> Result<()> {
 }
 
 fn predict(a: &TextPredictArgs) -> Result<()> {
-    check_output(&a.out, &[&a.model, &a.data])?;
+    check_output(&a.out, Output::Table, &[&a.model, &a.data])?;
     let model = TextClassifier::load(&a.model)?;
     let meta = model.meta();
     let columns = header(&a.data)?;
@@ -330,7 +325,7 @@ fn predict(a: &TextPredictArgs) -> Result<()> {
 }
 
 fn autoencoder(a: &TextAutoencoderArgs) -> Result<()> {
-    check_output(&a.out, &[&a.data])?;
+    check_output(&a.out, Output::Model, &[&a.data])?;
     let mut p = DocAutoencoderParams::default();
     apply_common!(p, &a.common);
     if let Some(v) = a.bottleneck {
@@ -363,7 +358,7 @@ fn autoencoder(a: &TextAutoencoderArgs) -> Result<()> {
 /// `aekit encode` with a document autoencoder: z0..z{K-1}, then every
 /// other column of DATA.
 pub fn encode(model: &Path, data: &Path, out: &Path) -> Result<()> {
-    check_output(out, &[model, data])?;
+    check_output(out, Output::Table, &[model, data])?;
     let model = DocAutoencoder::load(model)?;
     let text = model.meta().text.text_column.clone();
     let others: Vec<String> = header(data)?.into_iter().filter(|c| *c != text).collect();
@@ -411,7 +406,7 @@ fn similar(a: &TextSimilarArgs) -> Result<()> {
 }
 
 fn vectors(a: &TextVectorsArgs) -> Result<()> {
-    check_output(&a.out, &[&a.model])?;
+    check_output(&a.out, Output::WordVectors, &[&a.model])?;
     let model = TextClassifier::load(&a.model)?;
     let n = model
         .write_word_vectors(&a.out)

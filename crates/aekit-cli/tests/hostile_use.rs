@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use util::{aekit, arg, data, iris_model};
+use util::{Stream, aekit, aekit_in, aekit_with_closed, arg, data, iris_command, iris_model};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_aekit"))
@@ -19,23 +19,15 @@ fn bin() -> Command {
 
 fn iris_detector(dir: &Path) -> PathBuf {
     let out = dir.join("det.aekit");
-    aekit([
-        "detect",
-        &arg(&data("iris.csv")),
-        "--label",
-        "species",
-        "--drop",
-        "label",
-        "--id",
-        "split",
-        "--epochs",
-        "3",
-        "--quiet",
-        "--out",
-        &arg(&out),
-    ])
-    .ok();
+    let mut args = iris_command("detect", &arg(&data("iris.csv")));
+    args.extend(["--epochs", "3", "--quiet", "--out", &arg(&out)].map(String::from));
+    aekit(args).ok();
     out
+}
+
+/// `aekit train` on iris with iris's column flags and `more`.
+fn iris_train<const N: usize>(more: [&str; N]) -> Vec<String> {
+    util::with(iris_command("train", &arg(&data("iris.csv"))), more)
 }
 
 /// Files in `dir` whose names mark them as unfinished outputs.
@@ -51,31 +43,24 @@ fn leftovers(dir: &Path) -> Vec<String> {
 fn a_closed_stdout_ends_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let model = iris_model(dir.path());
-    // The reader goes away before aekit writes: every write meets a closed pipe.
-    let mut child = bin()
-        .args(["summary", &arg(&model)])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "exit {:?}: {err}", out.status);
+    let run = aekit_with_closed(Stream::Stdout, ["summary", &arg(&model)]);
+    let err = run.stderr();
+    assert!(run.success(), "exit {:?}: {err}", run.output.status);
     assert!(!err.contains("panicked"), "{err}");
 
-    let mut child = bin()
-        .args(["score", &arg(&iris_detector(dir.path()))])
-        .arg(data("iris.csv"))
-        .args(["--out", "-"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "exit {:?}: {err}", out.status);
+    let detector = iris_detector(dir.path());
+    let run = aekit_with_closed(
+        Stream::Stdout,
+        [
+            "score",
+            &arg(&detector),
+            &arg(&data("iris.csv")),
+            "--out",
+            "-",
+        ],
+    );
+    let err = run.stderr();
+    assert!(run.success(), "exit {:?}: {err}", run.output.status);
     assert!(err.is_empty(), "{err}");
 }
 
@@ -83,19 +68,58 @@ fn a_closed_stdout_ends_quietly() {
 fn a_closed_stderr_does_not_lose_the_model() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m.aekit");
-    let mut child = bin()
-        .arg("train")
-        .arg(data("iris.csv"))
-        .args(["--label", "species", "--drop", "label", "--id", "split"])
-        .args(["--epochs", "20", "--out", &arg(&out)])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stderr.take());
-    let status = child.wait().unwrap();
-    assert!(status.success(), "exit {status:?}");
+    let run = aekit_with_closed(
+        Stream::Stderr,
+        iris_train(["--epochs", "20", "--out", &arg(&out)]),
+    );
+    assert!(run.success(), "exit {:?}", run.output.status);
     assert!(out.exists(), "the model was lost");
+}
+
+#[test]
+fn a_model_file_cannot_go_to_standard_output() {
+    // `-` is standard output for tables; a model file is binary. Refused
+    // before any training (no epoch line precedes the one-line error), and
+    // no file named `-` appears.
+    let dir = tempfile::tempdir().unwrap();
+    let iris = arg(&data("iris.csv"));
+    let texts = arg(&data("sentiment.csv"));
+    let runs: [Vec<String>; 5] = [
+        iris_train(["--epochs", "2", "--out", "-"]),
+        util::with(
+            iris_command("detect", &iris),
+            ["--epochs", "2", "--out", "-"],
+        ),
+        iris_train(["--epochs", "2", "--out", "m.aekit", "--plot", "-"]),
+        ["text", "train", &texts, "--epochs", "2", "--out", "-"]
+            .map(String::from)
+            .to_vec(),
+        ["text", "autoencoder", &texts, "--epochs", "2", "--out", "-"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for args in runs {
+        let run = aekit_in(dir.path(), &args);
+        let what = if args.contains(&"--plot".to_string()) {
+            "a PNG plot"
+        } else {
+            "a model file"
+        };
+        run.fails_with(&[what, "standard output ('-')", "name a file"]);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "{args:?} wrote a file"
+        );
+    }
+    // Tables still go there.
+    let model = iris_model(dir.path());
+    let codes = aekit(["encode", &arg(&model), &iris, "--out", "-"]).ok();
+    assert!(
+        codes.stdout().starts_with("z0,z1,species,split"),
+        "{}",
+        codes.stdout()
+    );
 }
 
 #[test]
@@ -227,21 +251,8 @@ fn sizes_are_bounded_with_clear_errors() {
     ])
     .fails_with(&["--explain", "the model has 4"]);
     let out = dir.path().join("m.aekit");
-    aekit([
-        "train",
-        &iris,
-        "--label",
-        "species",
-        "--drop",
-        "label",
-        "--id",
-        "split",
-        "--hidden",
-        "1000000000",
-        "--out",
-        &arg(&out),
-    ])
-    .fails_with(&["--hidden", "more than"]);
+    aekit(iris_train(["--hidden", "1000000000", "--out", &arg(&out)]))
+        .fails_with(&["--hidden", "more than"]);
     assert!(!out.exists());
 }
 
@@ -249,15 +260,7 @@ fn sizes_are_bounded_with_clear_errors() {
 fn a_diverged_run_fails_and_keeps_no_useless_model() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m.aekit");
-    let run = aekit([
-        "train",
-        &arg(&data("iris.csv")),
-        "--label",
-        "species",
-        "--drop",
-        "label",
-        "--id",
-        "split",
+    let run = aekit(iris_train([
         "--optimizer",
         "sgd",
         "--lr",
@@ -267,7 +270,7 @@ fn a_diverged_run_fails_and_keeps_no_useless_model() {
         "--quiet",
         "--out",
         &arg(&out),
-    ]);
+    ]));
     run.fails_with(&["diverged", "epoch 1", "lower the learning rate"]);
     assert!(!out.exists(), "an untrained model was saved");
 }

@@ -198,6 +198,7 @@ pub(crate) fn save(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Re
 /// Writes the metadata `json` and `tensors` to `path` atomically (the
 /// layout every kind shares; text models write their own metadata).
 pub(crate) fn save_json(path: &Path, json: String, tensors: &[NamedTensor]) -> Result<()> {
+    crate::data::output::refuse_stdout(path, "a model file")?;
     let info = HashMap::from([
         (META_KEY.to_string(), json),
         (FORMAT_KEY.to_string(), FORMAT_NAME.to_string()),

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// A shipped data file.
 pub fn data(name: &str) -> PathBuf {
@@ -66,9 +66,55 @@ where
 {
     let output = Command::new(env!("CARGO_BIN_EXE_aekit"))
         .args(args)
-        .stdin(std::process::Stdio::null())
+        .stdin(Stdio::null())
         .output()
         .expect("the aekit binary runs");
+    Run { output }
+}
+
+/// Runs `aekit` with `args` in the directory `dir` (for outputs named
+/// relative to it).
+pub fn aekit_in<I, S>(dir: &Path, args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let output = Command::new(env!("CARGO_BIN_EXE_aekit"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the aekit binary runs");
+    Run { output }
+}
+
+/// A standard stream of the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Runs `aekit` with `args`, the reader of `closed` gone before aekit
+/// writes: every write to it meets a closed pipe. The other stream is
+/// captured.
+pub fn aekit_with_closed<I, S>(closed: Stream, args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aekit"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the aekit binary runs");
+    match closed {
+        Stream::Stdout => drop(child.stdout.take()),
+        Stream::Stderr => drop(child.stderr.take()),
+    }
+    let output = child.wait_with_output().expect("the aekit binary runs");
     Run { output }
 }
 
@@ -95,31 +141,36 @@ pub fn arg(path: &Path) -> String {
     path.to_str().expect("test paths are UTF-8").to_string()
 }
 
+/// Iris's column flags: `species` is the label, the numeric `label`
+/// column is dropped and `split` is an id (4 features).
+pub const IRIS_COLUMNS: [&str; 6] = ["--label", "species", "--drop", "label", "--id", "split"];
+
+/// `aekit COMMAND IRIS` with iris's column flags (for `train`, `detect`);
+/// callers add the rest.
+pub fn iris_command(command: &str, iris: &str) -> Vec<String> {
+    let mut args = vec![command.to_string(), iris.to_string()];
+    args.extend(IRIS_COLUMNS.map(String::from));
+    args
+}
+
 /// `aekit train` on iris as the README's example trains it (4-6-4-2-4-6-4,
 /// linear, RMSprop, batch 16); callers add the schedule and the output.
 pub fn iris_recipe(iris: &str) -> Vec<String> {
-    [
-        "train",
-        iris,
-        "--label",
-        "species",
-        "--drop",
-        "label",
-        "--id",
-        "split",
-        "--hidden",
-        "6,4",
-        "--bottleneck",
-        "2",
-        "--activation",
-        "linear",
-        "--optimizer",
-        "rmsprop",
-        "--batch-size",
-        "16",
-    ]
-    .map(String::from)
-    .to_vec()
+    with(
+        iris_command("train", iris),
+        [
+            "--hidden",
+            "6,4",
+            "--bottleneck",
+            "2",
+            "--activation",
+            "linear",
+            "--optimizer",
+            "rmsprop",
+            "--batch-size",
+            "16",
+        ],
+    )
 }
 
 /// `args` followed by `more`.
@@ -132,12 +183,19 @@ pub fn with<const N: usize>(mut args: Vec<String>, more: [&str; N]) -> Vec<Strin
 /// need any model.
 pub fn iris_model(dir: &Path) -> PathBuf {
     let out = dir.join("iris.aekit");
-    let iris = arg(&data("iris.csv"));
-    let out_arg = arg(&out);
-    aekit([
-        "train", &iris, "--label", "species", "--drop", "label", "--id", "split", "--hidden",
-        "6,4", "--epochs", "5", "--quiet", "--out", &out_arg,
-    ])
+    let args = iris_command("train", &arg(&data("iris.csv")));
+    aekit(with(
+        args,
+        [
+            "--hidden",
+            "6,4",
+            "--epochs",
+            "5",
+            "--quiet",
+            "--out",
+            &arg(&out),
+        ],
+    ))
     .ok();
     out
 }

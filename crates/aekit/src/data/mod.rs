@@ -8,6 +8,7 @@ mod image_shape;
 mod matrix;
 pub mod output;
 mod parquet;
+mod parquet_footer;
 mod scaler;
 mod schema;
 mod sink;

@@ -5,7 +5,9 @@
 //! host's signal handler can remove them ([`remove_pending_outputs`]).
 //! A target that exists and is not a regular file (a device such as
 //! `/dev/stdout`, a FIFO) is written directly: renaming over it would
-//! replace it.
+//! replace it. `-` is standard output, which takes tables only: a file
+//! that is not a table (a model file, a PNG, word vectors) is refused
+//! there ([`check_file_writable`]), never written as a file named `-`.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -62,6 +64,7 @@ impl PendingOutput {
     /// Opens the output for `path`, its temporary file's name ending in
     /// `suffix` after `.aekit-tmp` (for writers that pick a format from it).
     pub(crate) fn create_with_suffix(path: &Path, suffix: &str) -> Result<PendingOutput> {
+        refuse_stdout(path, "this output")?;
         if is_special_file(path) {
             let file = std::fs::OpenOptions::new()
                 .write(true)
@@ -174,6 +177,30 @@ pub fn check_writable(path: &Path) -> Result<()> {
         .map_err(|e| AekitError::io(path, e))
 }
 
+/// Checks, before any long work, that `path` can take `what`, a file that
+/// is not a table (`"a model file"`, `"a PNG plot"`): as [`check_writable`],
+/// and `-` is refused, standard output taking tables only.
+pub fn check_file_writable(path: &Path, what: &str) -> Result<()> {
+    refuse_stdout(path, what)?;
+    check_writable(path)
+}
+
+/// Refuses `-` (standard output) as the path of `what`, which is not a table.
+pub(crate) fn refuse_stdout(path: &Path, what: &str) -> Result<()> {
+    if !super::format::is_stdio(path) {
+        return Ok(());
+    }
+    Err(AekitError::io(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "{what} cannot be written to standard output ('-'), which takes tables only: name a file"
+            ),
+        ),
+    ))
+}
+
 /// Refuses an output path that is one of the inputs (the same file, by
 /// any name): writing it would replace data still to be read.
 pub fn check_not_an_input(output: &Path, inputs: &[&Path]) -> Result<()> {
@@ -224,20 +251,28 @@ pub(crate) fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// Writes a CSV file atomically from a header and rows of cells.
+/// Writes a CSV file atomically from a header and rows of cells (`-`:
+/// standard output, as rows are made).
 pub fn write_csv(
     path: &Path,
     header: &[String],
     rows: impl Iterator<Item = Vec<String>>,
 ) -> Result<()> {
-    write_atomically(path, |out| {
+    let fill = |out: &mut dyn Write| {
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(header)?;
         for row in rows {
             writer.write_record(&row)?;
         }
         writer.flush()
-    })
+    };
+    if super::format::is_stdio(path) {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        return fill(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(|e| AekitError::io("<stdout>", e));
+    }
+    write_atomically(path, fill)
 }
 
 /// Formats a float the shortest way that reads back to the same value.
@@ -303,6 +338,21 @@ mod tests {
         assert!(e.to_string().contains("is also an input"), "{e}");
         check_not_an_input(&dir.path().join("new.csv"), &[&input]).unwrap();
         check_not_an_input(Path::new("-"), &[&input]).unwrap();
+    }
+
+    #[test]
+    fn standard_output_takes_tables_only() {
+        let e = check_file_writable(Path::new("-"), "a model file").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("a model file cannot be written to standard output"),
+            "{e}"
+        );
+        check_writable(Path::new("-")).unwrap();
+        assert!(PendingOutput::create(Path::new("-")).is_err());
+        let r = write_atomically(Path::new("-"), |out| out.write_all(b"x"));
+        assert!(r.is_err());
+        assert!(!Path::new("-").exists());
     }
 
     #[test]

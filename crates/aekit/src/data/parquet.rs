@@ -11,7 +11,9 @@
 //! The parquet crate can panic on some corrupt files (fuzzing found a data
 //! page that claims dictionary encoding without a dictionary page, in
 //! parquet 60.1): every call into its decoder goes through [`guarded`],
-//! which turns such a panic into an error naming the file.
+//! which turns such a panic into an error naming the file. Its footer
+//! decoding can also spin for seconds on a small lying footer: the footer
+//! is checked first ([`super::parquet_footer`]).
 
 use std::cell::Cell;
 use std::fs::File;
@@ -63,7 +65,7 @@ impl ParquetChunks {
     /// Opens `path` and checks its footer and schema.
     pub fn open(path: impl AsRef<Path>) -> Result<ParquetChunks> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| AekitError::io(path, e))?;
+        let mut file = File::open(path).map_err(|e| AekitError::io(path, e))?;
         let length = file.metadata().map_err(|e| AekitError::io(path, e))?;
         if length.is_dir() {
             return Err(AekitError::io(
@@ -71,6 +73,7 @@ impl ParquetChunks {
                 std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
             ));
         }
+        super::parquet_footer::check_file(path, &mut file, length.len())?;
         let builder = guarded(path, || ParquetRecordBatchReaderBuilder::try_new(file))?
             .map_err(|e| not_parquet(path, &e))?;
         let metadata = builder.metadata().clone();
@@ -82,6 +85,7 @@ impl ParquetChunks {
     /// `path` in errors.
     pub fn from_bytes(path: &Path, data: Vec<u8>) -> Result<ParquetChunks> {
         let length = data.len() as u64;
+        super::parquet_footer::check_bytes(path, &data)?;
         let builder = guarded(path, || {
             ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(data))
         })?

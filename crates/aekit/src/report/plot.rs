@@ -43,15 +43,10 @@ fn plot_error(path: &Path, e: impl std::fmt::Display) -> AekitError {
     AekitError::io(path, std::io::Error::other(format!("drawing failed: {e}")))
 }
 
-/// Draws with `draw` into a temporary PNG beside `path`, then renames it.
-fn render<F>(path: &Path, size: (u32, u32), draw: F) -> Result<()>
-where
-    F: FnOnce(
-        DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    ) -> std::result::Result<(), String>,
-{
-    ensure_font();
-    crate::data::output::check_writable(path)?;
+/// Checks, before any long work, that `path` can take a plot: a `.png`
+/// name whose directory accepts a new file (not `-`: a PNG is not a table).
+pub fn check_output(path: &Path) -> Result<()> {
+    crate::data::output::check_file_writable(path, "a PNG plot")?;
     if !path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("png"))
@@ -64,6 +59,18 @@ where
             ),
         ));
     }
+    Ok(())
+}
+
+/// Draws with `draw` into a temporary PNG beside `path`, then renames it.
+fn render<F>(path: &Path, size: (u32, u32), draw: F) -> Result<()>
+where
+    F: FnOnce(
+        DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    ) -> std::result::Result<(), String>,
+{
+    ensure_font();
+    check_output(path)?;
     let output = crate::data::output::PendingOutput::create_with_suffix(path, ".png")?;
     {
         let root = BitMapBackend::new(output.path(), size).into_drawing_area();

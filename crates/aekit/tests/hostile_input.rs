@@ -280,7 +280,12 @@ fn truncated_parquet_is_an_error_at_every_length() {
 /// chunk with a negative offset (`ColumnChunkMetaData::byte_range` asserts);
 /// and one it found slow: a 1 261-byte file whose footer declares a map of
 /// 181 842 721 boolean pairs in an unknown field, which parquet 60.1 spent
-/// ~2 s skipping (refused by the footer check in milliseconds).
+/// ~2 s skipping (refused by the footer check in milliseconds). And two in
+/// the page headers: a dictionary page declaring 366 700 212 values in 8
+/// bytes (parquet 60.1 sized a 2.9 GB dictionary before decoding it), and a
+/// page header running past its column chunk into a huge unknown
+/// collection near the end of the file (3 min 57 s through `aekit encode`),
+/// both refused by the page-header check in milliseconds.
 #[test]
 fn fuzz_findings_are_clean_errors() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -288,11 +293,53 @@ fn fuzz_findings_are_clean_errors() {
         ("fuzz-dict-page-missing.parquet", "corrupt Parquet file"),
         ("fuzz-negative-offset.parquet", "negative offset"),
         ("fuzz-slow-footer.parquet", "declares 181842721 entries"),
+        (
+            "fuzz-dictionary-num-values.parquet",
+            "declares 366700212 values in 8 bytes",
+        ),
+        (
+            "fuzz-slow-page-header.parquet",
+            "runs past the column chunk's end",
+        ),
     ] {
         let path = dir.join(name);
         let e = Table::read(&path, &CsvOptions::default())
             .unwrap_err()
             .to_string();
         assert!(e.contains(name) && e.contains(needle), "{e}");
+        // The same from memory (standard input, the fuzzer).
+        let e = read_parquet(&std::fs::read(&path).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(needle), "{name} in memory: {e}");
+    }
+}
+
+/// A dictionary page whose value count does not fit its bytes is refused,
+/// naming the column, in every codec; the valid file around it is not.
+#[test]
+fn a_dictionary_page_larger_than_its_bytes_is_refused() {
+    for c in [
+        parquet::basic::Compression::UNCOMPRESSED,
+        parquet::basic::Compression::SNAPPY,
+        parquet::basic::Compression::ZSTD(Default::default()),
+    ] {
+        let seed = parquet_seed(c);
+        // Column 'd' (dictionary strings u, v): its dictionary page header
+        // holds field 7 { 1: num_values 2 } as 0x4C 0x15 0x04.
+        let at = seed
+            .windows(3)
+            .position(|w| w == [0x4C, 0x15, 0x04])
+            .unwrap();
+        let mut bad = seed.clone();
+        bad[at + 2] = 0x7E; // 63 values in a page of 2 short strings.
+        let e = read_parquet(&bad).unwrap_err().to_string();
+        assert!(
+            e.contains("dictionary page")
+                && e.contains("declares 63 values")
+                && e.contains("column '"),
+            "{c:?}: {e}"
+        );
+        assert_eq!(read_parquet(&seed).unwrap(), 3);
     }
 }

@@ -9,11 +9,13 @@ mod matrix;
 pub mod output;
 mod parquet;
 mod parquet_footer;
+mod parquet_pages;
 mod scaler;
 mod schema;
 mod sink;
 mod source;
 mod table;
+mod thrift_compact;
 
 pub use dataset::{Dataset, Element};
 pub use encoding::LabelEncoder;

@@ -12,8 +12,11 @@
 //! page that claims dictionary encoding without a dictionary page, in
 //! parquet 60.1): every call into its decoder goes through [`guarded`],
 //! which turns such a panic into an error naming the file. Its footer
-//! decoding can also spin for seconds on a small lying footer: the footer
-//! is checked first ([`super::parquet_footer`]).
+//! decoding can also spin for seconds on a small lying footer, and its page
+//! decoding for minutes on a lying page header, or allocate gigabytes for
+//! a lying dictionary page: the footer is checked first
+//! ([`super::parquet_footer`]), then every page header
+//! ([`super::parquet_pages`]), before any page is decoded.
 
 use std::cell::Cell;
 use std::fs::File;
@@ -32,6 +35,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::file::metadata::ParquetMetaData;
 
+use super::parquet_pages::{Source, check_pages};
 use super::sink::ColumnKind;
 use super::table::{Table, check_header_names, data_error};
 use crate::error::{AekitError, Result};
@@ -74,11 +78,19 @@ impl ParquetChunks {
             ));
         }
         super::parquet_footer::check_file(path, &mut file, length.len())?;
+        let mut pages = file.try_clone().map_err(|e| AekitError::io(path, e))?;
         let builder = guarded(path, || ParquetRecordBatchReaderBuilder::try_new(file))?
             .map_err(|e| not_parquet(path, &e))?;
         let metadata = builder.metadata().clone();
         let schema = builder.schema().clone();
-        Self::start(path, length.len(), &metadata, &schema, builder)
+        Self::start(
+            path,
+            length.len(),
+            &metadata,
+            &schema,
+            builder,
+            Source::File(&mut pages),
+        )
     }
 
     /// Reads Parquet held in memory (standard input, tests), naming it
@@ -86,13 +98,21 @@ impl ParquetChunks {
     pub fn from_bytes(path: &Path, data: Vec<u8>) -> Result<ParquetChunks> {
         let length = data.len() as u64;
         super::parquet_footer::check_bytes(path, &data)?;
+        let data = bytes::Bytes::from(data);
         let builder = guarded(path, || {
-            ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(data))
+            ParquetRecordBatchReaderBuilder::try_new(data.clone())
         })?
         .map_err(|e| not_parquet(path, &e))?;
         let metadata = builder.metadata().clone();
         let schema = builder.schema().clone();
-        Self::start(path, length, &metadata, &schema, builder)
+        Self::start(
+            path,
+            length,
+            &metadata,
+            &schema,
+            builder,
+            Source::Bytes(&data),
+        )
     }
 
     fn start<T: parquet::file::reader::ChunkReader + 'static>(
@@ -101,6 +121,7 @@ impl ParquetChunks {
         metadata: &ParquetMetaData,
         schema: &ArrowSchema,
         builder: ParquetRecordBatchReaderBuilder<T>,
+        pages: Source<'_>,
     ) -> Result<ParquetChunks> {
         check_layout(path, length, metadata)?;
         if schema.fields().is_empty() {
@@ -122,6 +143,7 @@ impl ParquetChunks {
                 });
             }
         }
+        check_pages(path, pages, metadata)?;
         let reader = guarded(path, || builder.with_batch_size(BATCH_ROWS).build())?
             .map_err(|e| not_parquet(path, &e))?;
         Ok(ParquetChunks {

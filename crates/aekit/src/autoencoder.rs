@@ -784,10 +784,32 @@ impl Autoencoder {
         model_file::save(path.as_ref(), &self.meta, &self.network.tensors())
     }
 
+    /// The bytes of the model file [`Autoencoder::save`] writes (for
+    /// pickling, or shipping a model without a file system).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        model_file::to_bytes(Path::new(MODEL_BYTES), &self.meta, &self.network.tensors())
+    }
+
+    /// Reads the bytes of a model file of any format version, checking them
+    /// completely, as [`Autoencoder::load`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Autoencoder> {
+        let path = Path::new(MODEL_BYTES);
+        let (meta, tensors) = model_file::from_bytes(path, bytes)?;
+        Autoencoder::from_file_parts(path, meta, tensors)
+    }
+
     /// Reads a model file of any format version, checking it completely.
     pub fn load(path: impl AsRef<Path>) -> Result<Autoencoder> {
         let path = path.as_ref();
         let (meta, tensors) = model_file::load(path)?;
+        Autoencoder::from_file_parts(path, meta, tensors)
+    }
+
+    fn from_file_parts(
+        path: &Path,
+        meta: ModelMeta,
+        tensors: std::collections::HashMap<String, crate::model::NamedTensor>,
+    ) -> Result<Autoencoder> {
         let network = meta
             .model
             .load(&meta.input.shape, meta.output().width(), &tensors)
@@ -814,6 +836,9 @@ impl Autoencoder {
         })
     }
 }
+
+/// How errors name a model read from or written to bytes.
+const MODEL_BYTES: &str = "<model bytes>";
 
 /// A matrix as an array of the same shape, without copying.
 pub(crate) fn into_array(m: Matrix) -> Result<Array2<f32>> {

@@ -187,18 +187,32 @@ impl From<MetaV1> for ModelMeta {
 
 /// Writes `meta` and `tensors` to `path` atomically.
 pub(crate) fn save(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Result<()> {
+    crate::data::output::refuse_stdout(path, "a model file")?;
+    let buffer = to_bytes(path, meta, tensors)?;
+    write_atomically(path, |out| out.write_all(&buffer))
+}
+
+/// The bytes of the model file of `meta` and `tensors` (what [`save`]
+/// writes); `path` names it in errors.
+pub(crate) fn to_bytes(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Result<Vec<u8>> {
     let meta = ModelMeta {
         format_version: FORMAT_VERSION,
         ..meta.clone()
     };
     let json = serde_json::to_string(&meta).map_err(|e| AekitError::model(path, e.to_string()))?;
-    save_json(path, json, tensors)
+    json_to_bytes(path, json, tensors)
 }
 
 /// Writes the metadata `json` and `tensors` to `path` atomically (the
 /// layout every kind shares; text models write their own metadata).
 pub(crate) fn save_json(path: &Path, json: String, tensors: &[NamedTensor]) -> Result<()> {
     crate::data::output::refuse_stdout(path, "a model file")?;
+    let buffer = json_to_bytes(path, json, tensors)?;
+    write_atomically(path, |out| out.write_all(&buffer))
+}
+
+/// The safetensors bytes of the metadata `json` and `tensors`.
+fn json_to_bytes(path: &Path, json: String, tensors: &[NamedTensor]) -> Result<Vec<u8>> {
     let info = HashMap::from([
         (META_KEY.to_string(), json),
         (FORMAT_KEY.to_string(), FORMAT_NAME.to_string()),
@@ -218,8 +232,7 @@ pub(crate) fn save_json(path: &Path, json: String, tensors: &[NamedTensor]) -> R
         .collect::<Result<Vec<_>>>()?;
     let buffer = safetensors::serialize(views, Some(info))
         .map_err(|e| AekitError::model(path, e.to_string()))?;
-    let buffer = canonical_header(buffer).map_err(|m| AekitError::model(path, m))?;
-    write_atomically(path, |out| out.write_all(&buffer))
+    canonical_header(buffer).map_err(|m| AekitError::model(path, m))
 }
 
 /// The safetensors bytes with their JSON header's keys in sorted order:
@@ -317,7 +330,17 @@ pub(crate) fn kind_of(meta: &serde_json::Value) -> Option<&str> {
 
 /// Reads a model file: its metadata and tensors, each checked.
 pub(crate) fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTensor>)> {
-    let (version, tensors) = read_raw(path)?;
+    let buffer = std::fs::read(path).map_err(|e| AekitError::io(path, e))?;
+    from_bytes(path, &buffer)
+}
+
+/// Reads the bytes of a model file, each part checked as [`load`] does;
+/// `path` names it in errors.
+pub(crate) fn from_bytes(
+    path: &Path,
+    buffer: &[u8],
+) -> Result<(ModelMeta, HashMap<String, NamedTensor>)> {
+    let (version, tensors) = raw_from_bytes(path, buffer)?;
     if let Some(kind) = kind_of(&version).filter(|k| TEXT_KINDS.contains(k)) {
         return Err(AekitError::Unsupported {
             operation: "this command",
@@ -335,10 +358,17 @@ pub(crate) fn load(path: &Path) -> Result<(ModelMeta, HashMap<String, NamedTenso
 /// (format name, finite f32 values); the metadata is left to the caller.
 pub(crate) fn read_raw(path: &Path) -> Result<(serde_json::Value, HashMap<String, NamedTensor>)> {
     let buffer = std::fs::read(path).map_err(|e| AekitError::io(path, e))?;
-    let file = safetensors::SafeTensors::deserialize(&buffer).map_err(|e| {
+    raw_from_bytes(path, &buffer)
+}
+
+fn raw_from_bytes(
+    path: &Path,
+    buffer: &[u8],
+) -> Result<(serde_json::Value, HashMap<String, NamedTensor>)> {
+    let file = safetensors::SafeTensors::deserialize(buffer).map_err(|e| {
         AekitError::model(path, format!("corrupt or truncated safetensors data ({e})"))
     })?;
-    let (_, header) = safetensors::SafeTensors::read_metadata(&buffer)
+    let (_, header) = safetensors::SafeTensors::read_metadata(buffer)
         .map_err(|e| AekitError::model(path, format!("corrupt header ({e})")))?;
     let info = header.metadata().as_ref();
     if info.and_then(|m| m.get(FORMAT_KEY)).map(String::as_str) != Some(FORMAT_NAME) {

@@ -114,3 +114,33 @@ fn bad_arrays_are_errors_naming_row_and_column() {
         })
     ));
 }
+
+#[test]
+fn model_bytes_are_the_model_file_and_round_trip() {
+    let x = rows();
+    let model = fit(Dataset::from(&x));
+    let bytes = model.to_bytes().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.aekit");
+    model.save(&path).unwrap();
+    assert_eq!(bytes, std::fs::read(&path).unwrap());
+    let again = Autoencoder::from_bytes(&bytes).unwrap();
+    assert_eq!(again.transform(&x).unwrap(), model.transform(&x).unwrap());
+    let e = Autoencoder::from_bytes(&bytes[..bytes.len() / 2]).unwrap_err();
+    assert!(e.to_string().contains("model bytes"), "{e}");
+}
+
+#[test]
+fn a_fitted_detector_scores_as_its_saved_bytes() {
+    let x = rows();
+    let detector = aekit::Detector::params().seed(3).fit(&x).unwrap();
+    let again = aekit::Detector::from_bytes(&detector.to_bytes().unwrap()).unwrap();
+    assert_eq!(
+        again.decision_function(&x).unwrap(),
+        detector.decision_function(&x).unwrap()
+    );
+    assert_eq!(again.threshold(), detector.threshold());
+    let top = detector.explain(&x, 2).unwrap();
+    assert_eq!(top.len(), 90);
+    assert!(top.iter().all(|e| e.top.len() == 2));
+}

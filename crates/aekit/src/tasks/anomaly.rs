@@ -382,6 +382,33 @@ impl Detector {
         })
     }
 
+    /// The bytes of the detector's model file (what `save` writes).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        self.autoencoder.to_bytes()
+    }
+
+    /// A detector from the bytes of a model file with an anomaly threshold.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Detector> {
+        Detector::from_autoencoder(Autoencoder::from_bytes(bytes)?, Path::new("<model bytes>"))
+    }
+
+    /// For each row, the `top` features whose reconstruction errors drive
+    /// its anomaly score, with their shares of the row's error (as
+    /// `aekit score --explain`).
+    pub fn explain<'d>(
+        &self,
+        data: impl Into<Dataset<'d>>,
+        top: usize,
+    ) -> Result<Vec<Explanation>> {
+        let model = &self.autoencoder;
+        let scaled = model.scaled_features(data)?;
+        let errors = model.feature_errors(&scaled)?;
+        let features = &model.schema().features;
+        Ok((0..scaled.n_rows())
+            .map(|r| explain_errors(features, errors.row(r), top))
+            .collect())
+    }
+
     /// The fitted threshold.
     pub fn threshold(&self) -> f64 {
         self.autoencoder

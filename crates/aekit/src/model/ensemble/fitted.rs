@@ -30,9 +30,12 @@ impl ScoreStats {
         let n = scores.len().max(1) as f64;
         let mean = scores.iter().sum::<f64>() / n;
         let var = scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / n;
+        // Rounded to f32 as the model file stores them, so that a fitted
+        // detector scores exactly as the file it saves.
+        let round = |v: f64| f64::from(v as f32);
         ScoreStats {
-            mean,
-            sd: var.sqrt(),
+            mean: round(mean),
+            sd: round(var.sqrt()),
         }
     }
 }
@@ -254,7 +257,8 @@ mod tests {
         let scores = vec![vec![1.0, 2.0, 3.0], vec![10.0, 30.0, 20.0]];
         let stats = [ScoreStats::of(&scores[0]), ScoreStats::of(&scores[1])];
         assert!((stats[0].mean - 2.0).abs() < 1e-12);
-        assert!((stats[0].sd - (2.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        // Stored as f32, as the model file keeps them.
+        assert_eq!(stats[0].sd, f64::from((2.0f64 / 3.0).sqrt() as f32));
         let z = combine_z(&scores, &stats);
         let s = (2.0f64 / 3.0).sqrt();
         let s2 = (200.0f64 / 3.0).sqrt();
@@ -264,7 +268,7 @@ mod tests {
             (1.0 / s + 0.0 / s2) / 2.0,
         ];
         for (a, b) in z.iter().zip(want) {
-            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
         }
         // One member: its raw scores.
         assert_eq!(combine_z(&scores[..1], &stats[..1]), scores[0]);

@@ -84,19 +84,21 @@ impl Scaler {
 
     /// Scales a row-major matrix in place.
     pub fn transform(&self, values: &mut [f32]) {
-        let n = self.n_features();
-        for (i, v) in values.iter_mut().enumerate() {
-            let j = i % n;
-            *v = ((*v as f64 - self.offset[j]) / self.scale[j]) as f32;
+        // Row by row, not `i % n` per value: the same arithmetic, but the
+        // compiler can vectorise it (it was a sixth of scoring's time).
+        for row in values.chunks_exact_mut(self.n_features().max(1)) {
+            for ((v, &offset), &scale) in row.iter_mut().zip(&self.offset).zip(&self.scale) {
+                *v = ((*v as f64 - offset) / scale) as f32;
+            }
         }
     }
 
     /// Maps a scaled row-major matrix back to original units in place.
     pub fn inverse_transform(&self, values: &mut [f32]) {
-        let n = self.n_features();
-        for (i, v) in values.iter_mut().enumerate() {
-            let j = i % n;
-            *v = (*v as f64 * self.scale[j] + self.offset[j]) as f32;
+        for row in values.chunks_exact_mut(self.n_features().max(1)) {
+            for ((v, &offset), &scale) in row.iter_mut().zip(&self.offset).zip(&self.scale) {
+                *v = (*v as f64 * scale + offset) as f32;
+            }
         }
     }
 }

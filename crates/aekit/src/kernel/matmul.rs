@@ -117,6 +117,20 @@ pub fn matmul(c: &mut [f32], accumulate: bool, a: MatRef<'_>, b: MatRef<'_>) {
         }
         return;
     }
+    if m == 1 {
+        // gemm takes a single row by another route (a vector product that
+        // sums in another order), so a row alone came out 1 ulp apart from
+        // the same row in a batch: results depended on the batch size
+        // (scikit-learn's check_methods_subset_invariance). Two copies of
+        // the row take the matrix route.
+        let row = (0..k).map(|p| a.data[a.offset + p * a.col_stride]);
+        let twice: Vec<f32> = row.clone().chain(row).collect();
+        let mut out = vec![0.0; 2 * n];
+        out[..n].copy_from_slice(&c[..n]);
+        matmul(&mut out, accumulate, MatRef::new(&twice, 2, k), b);
+        c[..n].copy_from_slice(&out[..n]);
+        return;
+    }
     // SAFETY: the asserts above keep every index gemm forms inside the
     // three slices (`in_bounds` checks each view's last element, `c` holds
     // m x n values at unit column stride), and `c` is borrowed mutably while
@@ -222,5 +236,51 @@ mod tests {
             MatRef::new(&[0.0; 6], 2, 3),
             MatRef::new(&[0.0; 4], 2, 2),
         );
+    }
+
+    #[test]
+    fn each_row_comes_out_the_same_whatever_the_row_count() {
+        let shapes = [
+            (3, 6, false),
+            (6, 3, true),
+            (784, 256, true),
+            (784, 256, false),
+        ];
+        let shapes = shapes
+            .into_iter()
+            .chain([(200, 1, true), (64, 2, false), (1, 5, true)]);
+        for (k, n, transposed) in shapes {
+            let rows = 40;
+            let a = values(rows * k, 7);
+            let b = values(k * n, 8);
+            let b = if transposed {
+                MatRef::new(&b, n, k).t()
+            } else {
+                MatRef::new(&b, k, n)
+            };
+            let all = MatRef::new(&a, rows, k);
+            let mut full = vec![0.0; rows * n];
+            matmul(&mut full, false, all, b);
+            for m in 1..rows {
+                for start in [0, rows - m] {
+                    let mut part = vec![0.5; m * n];
+                    matmul(&mut part, false, all.rows(start, start + m), b);
+                    let expected = &full[start * n..(start + m) * n];
+                    let same = part
+                        .iter()
+                        .zip(expected)
+                        .all(|(x, y)| x.to_bits() == y.to_bits());
+                    assert!(
+                        same,
+                        "{m} rows from {start} of {k}x{n} (transposed {transposed})"
+                    );
+                }
+            }
+            let mut once = full[..n].to_vec();
+            matmul(&mut once, true, all.rows(0, 1), b);
+            let mut twice = full[..2 * n].to_vec();
+            matmul(&mut twice, true, all.rows(0, 2), b);
+            assert_eq!(once, twice[..n], "accumulating one row of {k}x{n}");
+        }
     }
 }

@@ -149,6 +149,11 @@ pub struct CsvArgs {
     /// Outputs always follow their own extension (`-`: CSV to standard output).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
+    /// A folder of images (any input that is a directory): resize every
+    /// image to HEIGHTxWIDTH (bilinear) instead of requiring them all to
+    /// have the first one's size.
+    #[arg(long, value_name = "HxW")]
+    pub resize: Option<String>,
 }
 
 /// `--format`.
@@ -334,8 +339,14 @@ pub struct TrainingReportArgs {
 /// `aekit train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Training data: CSV with a header row. Feature columns are every
-    /// numeric column not named by --label, --id or --drop.
+    /// Training data: CSV or Parquet with a header row, whose feature
+    /// columns are every numeric column not named by --label, --id or
+    /// --drop; or a folder of PNG/JPEG images (sorted by path; one size,
+    /// or --resize; the first image's channels, grey or RGB, the others
+    /// converted; pixels/255 in columns pixel_Y_X, or red_/green_/blue_Y_X,
+    /// channel-major; the image shape is implied), with a `path` column
+    /// and, when the images are in sub-folders, a `label` column holding
+    /// the sub-folder's name (--label label).
     pub data: PathBuf,
     /// Where to write the model file.
     #[arg(long, short)]
@@ -407,8 +418,12 @@ pub struct DenoiseArgs {
     pub data: PathBuf,
     /// Output CSV: the model's feature columns in original units, then the
     /// label and id columns.
-    #[arg(long, short)]
-    pub out: PathBuf,
+    #[arg(long, short, required_unless_present = "out_dir")]
+    pub out: Option<PathBuf>,
+    /// Also (or instead) write one PNG per row into DIR (created if
+    /// missing), at the model's image shape.
+    #[arg(long, value_name = "DIR", long_help = OUT_DIR_HELP)]
+    pub out_dir: Option<PathBuf>,
     /// The clean version of each DATA row: report how much denoising
     /// lowered the error, and draw clean rows in --plot.
     #[arg(long, value_name = "FILE", conflicts_with = "add_noise")]
@@ -475,8 +490,12 @@ pub struct PredictArgs {
     pub data: PathBuf,
     /// Output CSV: the target columns in the target's units, then the
     /// input's label and id columns.
-    #[arg(long, short)]
-    pub out: PathBuf,
+    #[arg(long, short, required_unless_present = "out_dir")]
+    pub out: Option<PathBuf>,
+    /// Also (or instead) write one PNG per row into DIR (created if
+    /// missing), at the target's image shape.
+    #[arg(long, value_name = "DIR", long_help = OUT_DIR_HELP)]
+    pub out_dir: Option<PathBuf>,
     /// The true targets of DATA's rows: report the prediction error (and
     /// the inputs' own error to the targets, when they share columns).
     #[arg(long, value_name = "FILE")]
@@ -609,17 +628,28 @@ pub struct SummaryArgs {
 pub struct ApplyArgs {
     /// A model file written by `aekit train`.
     pub model: PathBuf,
-    /// Input CSV.
+    /// Input rows: CSV, Parquet, or a folder of images.
     pub data: PathBuf,
-    /// Output CSV, written atomically.
-    #[arg(long, short)]
-    pub out: PathBuf,
+    /// Output CSV (Parquet for .parquet), written atomically.
+    #[arg(long, short, required_unless_present = "out_dir")]
+    pub out: Option<PathBuf>,
+    /// decode and reconstruct: also (or instead) write one PNG per row into
+    /// DIR (created if missing), at the model's image shape.
+    #[arg(long, value_name = "DIR", long_help = OUT_DIR_HELP)]
+    pub out_dir: Option<PathBuf>,
     #[command(flatten)]
     pub csv: CsvArgs,
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
 }
+
+/// The long help of every `--out-dir`.
+const OUT_DIR_HELP: &str = "Also (or instead of --out) write one PNG file per row into DIR, \
+created if missing, each atomically: grey or RGB by the model's image shape, values clipped \
+to 0..1 then scaled to 0..255. Files are named after the input images when DATA is an image \
+folder (cats/001.jpg -> DIR/cats/001.png), else by row index from 0 (DIR/000017.png). \
+Refused for models whose rows are not images.";
 
 /// `--scale`.
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -259,21 +259,84 @@ pub enum Apply {
 /// `aekit encode`, `decode`, `reconstruct`.
 pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
     if matches!(what, Apply::Encode) && aekit::text::model_file::is_text_model(&args.model) {
-        return crate::text::encode(&args.model, &args.data, &args.out);
+        let Some(out) = &args.out else {
+            anyhow::bail!("a text model's codes are a table: give --out (--out-dir writes images)");
+        };
+        return crate::text::encode(&args.model, &args.data, out);
     }
     let csv = settings::csv_options(&args.csv)?;
-    check_output(&args.out, Output::Table, &[&args.model, &args.data])?;
+    if matches!(what, Apply::Encode) && args.out_dir.is_some() {
+        anyhow::bail!("--out-dir writes images, and encode writes codes: use --out");
+    }
+    check_outputs(
+        args.out.as_deref(),
+        args.out_dir.as_deref(),
+        &[&args.model, &args.data],
+    )?;
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
+    let shape = match (&args.out_dir, &what) {
+        (None, _) => None,
+        (Some(_), Apply::Decode) => Some(settings::out_dir_shape(
+            model.output_image_shape(),
+            "the model's output",
+        )?),
+        (Some(_), _) => Some(settings::out_dir_shape(model.image_shape(), "the model's")?),
+    };
     let table = Table::read(&args.data, &csv)?;
     let output = match what {
         Apply::Encode => apply::encode(&model, &table)?,
         Apply::Decode => apply::decode(&model, &table)?,
         Apply::Reconstruct => apply::reconstruct(&model, &table)?,
     };
-    output
-        .write(&args.out)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    write_outputs(
+        &output,
+        &table,
+        args.out.as_deref(),
+        args.out_dir.as_deref(),
+        shape,
+    )
+}
+
+/// Checks a command's `--out` table and `--out-dir` folder before any work.
+fn check_outputs(out: Option<&Path>, out_dir: Option<&Path>, inputs: &[&Path]) -> Result<()> {
+    if let Some(out) = out {
+        check_output(out, Output::Table, inputs)?;
+    }
+    if let Some(dir) = out_dir {
+        settings::check_out_dir(dir, inputs)?;
+    }
+    Ok(())
+}
+
+/// Writes `output` as the `--out` table and as `--out-dir` PNG files, one
+/// per row of `input`, at `shape`.
+fn write_outputs(
+    output: &apply::OutputTable,
+    input: &Table,
+    out: Option<&Path>,
+    out_dir: Option<&Path>,
+    shape: Option<aekit::data::ImageShape>,
+) -> Result<()> {
+    use aekit::data::image_files;
+    // Names and shape are checked before the table is written, so a
+    // refusal leaves nothing behind.
+    let pngs = match (out_dir, shape) {
+        (Some(dir), Some(shape)) => {
+            image_files::check_shape(shape, output.values.n_cols)?;
+            Some((dir, shape, image_files::png_names(&input.into())?))
+        }
+        _ => None,
+    };
+    if let Some(out) = out {
+        output
+            .write(out)
+            .with_context(|| format!("writing {}", out.display()))?;
+    }
+    if let Some((dir, shape, names)) = pngs {
+        image_files::write_pngs(dir, &names, &output.values, shape)
+            .with_context(|| format!("writing PNG files into {}", dir.display()))?;
+    }
     Ok(())
 }
 
@@ -285,12 +348,23 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         .as_deref()
         .map(|spec| settings::noise("--add-noise", spec))
         .transpose()?;
-    check_output(&args.out, Output::Table, &[&args.model, &args.data])?;
+    check_outputs(
+        args.out.as_deref(),
+        args.out_dir.as_deref(),
+        &[&args.model, &args.data],
+    )?;
     if let Some(png) = &args.plot {
-        check_output(png, Output::Png, &[&args.model, &args.data, &args.out])?;
+        let mut taken: Vec<&Path> = vec![&args.model, &args.data];
+        taken.extend(args.out.as_deref());
+        check_output(png, Output::Png, &taken)?;
     }
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
+    let out_shape = args
+        .out_dir
+        .as_ref()
+        .map(|_| settings::out_dir_shape(model.image_shape(), "the model's"))
+        .transpose()?;
     let table = Table::read(&args.data, &csv)?;
     let clean_table = args
         .clean
@@ -330,10 +404,13 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         );
         plot::image_strips(&named, shape, args.rows, &title, png)?;
     }
-    result
-        .output
-        .write(&args.out)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    write_outputs(
+        &result.output,
+        &table,
+        args.out.as_deref(),
+        args.out_dir.as_deref(),
+        out_shape,
+    )?;
     print!("{}", crate::report::denoise_summary(&result, args.json)?);
     Ok(())
 }
@@ -341,9 +418,18 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
 /// `aekit predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    check_output(&args.out, Output::Table, &[&args.model, &args.data])?;
+    check_outputs(
+        args.out.as_deref(),
+        args.out_dir.as_deref(),
+        &[&args.model, &args.data],
+    )?;
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
+    let out_shape = args
+        .out_dir
+        .as_ref()
+        .map(|_| settings::out_dir_shape(model.output_image_shape(), "the model's target"))
+        .transpose()?;
     let table = Table::read(&args.data, &csv)?;
     let targets = args
         .target
@@ -355,9 +441,13 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
         .as_ref()
         .map(|t| apply::score_predictions(&model, &table, t))
         .transpose()?;
-    output
-        .write(&args.out)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    write_outputs(
+        &output,
+        &table,
+        args.out.as_deref(),
+        args.out_dir.as_deref(),
+        out_shape,
+    )?;
     if let Some(score) = score {
         print!("{}", crate::report::prediction_summary(&score, args.json)?);
     }

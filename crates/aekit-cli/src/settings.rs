@@ -1,8 +1,8 @@
 //! Turns parsed arguments into library configurations, in one place.
 
 use aekit::AutoencoderParams;
-use aekit::data::ImageShape;
 use aekit::data::{ColumnRoles, CsvOptions, ScaleKind, TableFormat};
+use aekit::data::{ImageShape, ImageSize};
 use aekit::error::AekitError;
 use aekit::model::{
     Activation, ConvAutoencoderConfig, DenseAutoencoderConfig, ModelConfig, VaeConfig,
@@ -71,6 +71,11 @@ pub fn in_flag_terms(error: &AekitError) -> Option<String> {
             .fold(reason.clone(), |r, (from, to)| r.replace(from, to));
             Some(format!("{}: column '{column}' {reason}", path.display()))
         }
+        AekitError::Image { .. } => Some(
+            error
+                .to_string()
+                .replace("give a resize size", "give --resize HxW"),
+        ),
         _ => None,
     }
 }
@@ -87,9 +92,9 @@ pub fn image_shape(text: &str) -> Result<ImageShape> {
         .map_err(|message| anyhow::anyhow!("invalid --image-shape {message}"))
 }
 
-/// The grey image size to draw rows as: `--image-shape` when given, else
+/// The image shape to draw rows as: `--image-shape` when given, else
 /// the model's own image shape.
-pub fn drawing_shape(flag: Option<&str>, model: Option<ImageShape>) -> Result<(usize, usize)> {
+pub fn drawing_shape(flag: Option<&str>, model: Option<ImageShape>) -> Result<ImageShape> {
     let shape = match (flag, model) {
         (Some(text), _) => image_shape(text)?,
         (None, Some(shape)) => shape,
@@ -97,13 +102,13 @@ pub fn drawing_shape(flag: Option<&str>, model: Option<ImageShape>) -> Result<(u
             bail!("the model's rows are not images: give --image-shape HxW to draw them as images")
         }
     };
-    if shape.channels != 1 {
+    if shape.channels != 1 && shape.channels != 3 {
         bail!(
-            "drawing takes grey images; {shape} has {} channels",
+            "drawing takes grey (1 channel) or RGB (3 channel) images; {shape} has {} channels",
             shape.channels
         );
     }
-    Ok((shape.height, shape.width))
+    Ok(shape)
 }
 
 /// CSV reading options.
@@ -117,7 +122,19 @@ pub fn csv_options(args: &CsvArgs) -> Result<CsvOptions> {
         Format::Csv => TableFormat::Csv,
         Format::Parquet => TableFormat::Parquet,
     });
-    Ok(CsvOptions { delimiter, format })
+    let resize = args
+        .resize
+        .as_deref()
+        .map(|text| {
+            text.parse::<ImageSize>()
+                .map_err(|message| anyhow::anyhow!("invalid --resize {message}"))
+        })
+        .transpose()?;
+    Ok(CsvOptions {
+        delimiter,
+        format,
+        resize,
+    })
 }
 
 /// Column roles and scaling from the column flags.
@@ -383,6 +400,25 @@ pub fn check_output(out: &Path, what: Output, inputs: &[&Path]) -> Result<()> {
     }
     aekit::data::output::check_not_an_input(out, inputs)?;
     Ok(())
+}
+
+/// Checks, before any work, that `dir` can take `--out-dir`'s PNG files
+/// and is none of `inputs` (an image folder would have its files replaced).
+pub fn check_out_dir(dir: &Path, inputs: &[&Path]) -> Result<()> {
+    aekit::data::image_files::check_dir(dir)?;
+    aekit::data::output::check_not_an_input(dir, inputs)?;
+    Ok(())
+}
+
+/// The image shape `--out-dir` writes PNG files at: `shape` (the model's),
+/// or a refusal saying why there is none.
+pub fn out_dir_shape(shape: Option<ImageShape>, whose: &str) -> Result<ImageShape> {
+    match shape {
+        Some(shape) => Ok(shape),
+        None => bail!(
+            "--out-dir writes images, but {whose} rows are not images: train on an image folder, or with --image-shape, to write PNG files; use --out for CSV"
+        ),
+    }
 }
 
 /// The outputs of a training command, checked before training: the model

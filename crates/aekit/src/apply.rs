@@ -23,6 +23,11 @@ pub struct OutputTable {
     pub rows: Vec<Vec<String>>,
     /// What each column holds (numbers or text), for typed formats.
     pub kinds: Vec<ColumnKind>,
+    /// The leading block as numbers, row by row: the codes, or rows in
+    /// the model's (or target's) input layout in original units, one-hot
+    /// blocks still encoded. What image rows are written from
+    /// ([`crate::data::image_files`]).
+    pub values: Matrix,
 }
 
 impl OutputTable {
@@ -94,6 +99,7 @@ fn assemble(
         header,
         rows,
         kinds,
+        values: values.clone(),
     }
 }
 
@@ -195,6 +201,7 @@ pub fn sample(model: &Autoencoder, n: usize, seed: u64) -> Result<(OutputTable, 
             header: schema.output_columns(),
             rows,
             kinds: feature_kinds(schema),
+            values: values.clone(),
         },
         values,
     ))

@@ -284,7 +284,20 @@ impl AutoencoderValidParams {
 
         let n_inputs = rows.inputs.n_cols;
         let n_outputs = rows.pairs().targets.n_cols;
-        let input_shape = match self.image_shape() {
+        // An image folder implies its shape; one given as well must agree.
+        let image_shape = match (self.image_shape(), train.image_shape()) {
+            (Some(given), Some(folder)) if given != folder => {
+                return Err(AekitError::param(
+                    "image_shape",
+                    format!(
+                        "{given} given, but the images of {} are {folder}",
+                        train.describe()
+                    ),
+                ));
+            }
+            (given, folder) => given.or(folder),
+        };
+        let input_shape = match image_shape {
             Some(image) if image.values() != n_inputs => {
                 return Err(AekitError::param(
                     "image_shape",
@@ -299,8 +312,9 @@ impl AutoencoderValidParams {
             None => vec![n_inputs],
         };
         // A paired model's target is an image of the same size when its width fits one.
-        let output_shape = match self.image_shape() {
-            Some(image) if n_outputs.is_multiple_of(image.pixels()) => {
+        let output_shape = match (target.and_then(|t| t.image_shape()), image_shape) {
+            (Some(image), _) if image.values() == n_outputs => image.to_vec(),
+            (_, Some(image)) if n_outputs.is_multiple_of(image.pixels()) => {
                 vec![n_outputs / image.pixels(), image.height, image.width]
             }
             _ => vec![n_outputs],

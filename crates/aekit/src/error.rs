@@ -39,6 +39,16 @@ pub enum AekitError {
         /// What is wrong.
         message: String,
     },
+    /// An image file of an image folder cannot be used: it does not
+    /// decode, or its size differs from the folder's; or the folder is
+    /// unusable (no images, images beside labelling sub-folders).
+    #[error("{path}: {message}")]
+    Image {
+        /// The image file (or the folder) concerned.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A column named by the user or by the model is not in the file.
     #[error("{path}: column '{column}' {reason}")]
     Column {

@@ -200,6 +200,11 @@ impl<'a> Dataset<'a> {
         }
     }
 
+    /// The shape of the rows when they were read from an image folder.
+    pub fn image_shape(&self) -> Option<super::ImageShape> {
+        self.as_table().and_then(Table::image_shape)
+    }
+
     /// Whether the columns have names of their own (a file's header, or
     /// names given to an array) rather than `x0`, `x1`, ...
     pub fn is_named(&self) -> bool {

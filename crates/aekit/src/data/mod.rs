@@ -1,9 +1,12 @@
-//! Data in and out: datasets (CSV, gzip and Parquet tables, or arrays in
-//! memory), column roles, scaling and atomic output.
+//! Data in and out: datasets (CSV, gzip and Parquet tables, folders of
+//! PNG and JPEG images, or arrays in memory), column roles, scaling, and
+//! atomic output (tables, and PNG files of image rows).
 
 mod dataset;
 mod encoding;
 mod format;
+pub mod image_files;
+pub mod image_folder;
 mod image_shape;
 mod matrix;
 pub mod output;
@@ -20,6 +23,7 @@ mod thrift_compact;
 pub use dataset::{Dataset, Element};
 pub use encoding::LabelEncoder;
 pub use format::TableFormat;
+pub use image_folder::{ImageFolderChunks, ImageSize};
 pub use image_shape::ImageShape;
 pub use matrix::Matrix;
 pub use parquet::ParquetChunks;

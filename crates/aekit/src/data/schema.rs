@@ -118,8 +118,11 @@ impl ColumnRoles {
         };
         let mut features = Vec::new();
         let mut skipped_text = Vec::new();
+        // An image folder's path and label (numeric when the sub-folders
+        // are digits) describe the images and are never pixels.
+        let images = table.image_shape().is_some();
         for (i, header) in table.column_names().iter().enumerate() {
-            if named(header) {
+            if named(header) || (images && super::image_folder::is_descriptive_column(header)) {
                 continue;
             }
             if table.is_numeric(i) {

@@ -1,12 +1,13 @@
 //! Reading tables a chunk of rows at a time, whatever their format:
-//! [`RowChunks`] is what CSV ([`CsvChunks`]) and Parquet
-//! ([`ParquetChunks`]) readers offer, and [`open_chunks`] picks one for a
-//! path. Also the byte sources under them: files, gzip files, standard input.
+//! [`RowChunks`] is what CSV ([`CsvChunks`]), Parquet ([`ParquetChunks`])
+//! and image folder ([`ImageFolderChunks`]) readers offer, and
+//! [`open_chunks`] picks one for a path. Also the byte sources under them: files, gzip files, standard input.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::format::{TableFormat, is_gzip, is_stdio};
+use super::image_folder::ImageFolderChunks;
 use super::parquet::ParquetChunks;
 use super::table::{CsvChunks, CsvOptions, Table};
 use crate::error::{AekitError, Result};
@@ -24,9 +25,14 @@ pub trait RowChunks {
     fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>>;
 }
 
-/// Opens `path` for reading in chunks, in the format `options` forces or
-/// its name says (see [`TableFormat::of_path`]); `-` is standard input.
+/// Opens `path` for reading in chunks: a directory is an image folder
+/// (see [`ImageFolderChunks`]; `options.resize` applies), a file is in the
+/// format `options` forces or its name says (see [`TableFormat::of_path`]);
+/// `-` is standard input.
 pub fn open_chunks(path: &Path, options: &CsvOptions) -> Result<Box<dyn RowChunks>> {
+    if options.format.is_none() && !is_stdio(path) && path.is_dir() {
+        return Ok(Box::new(ImageFolderChunks::open(path, options.resize)?));
+    }
     match TableFormat::resolve(path, options.format) {
         TableFormat::Csv => Ok(Box::new(CsvChunks::open(path, options)?)),
         TableFormat::Parquet => {
@@ -115,11 +121,17 @@ mod tests {
     }
 
     #[test]
-    fn a_directory_is_an_error() {
+    fn a_directory_is_an_image_folder_unless_a_format_is_forced() {
         let dir = tempfile::tempdir().unwrap();
         let e = Table::read(dir.path(), &CsvOptions::default())
             .unwrap_err()
             .to_string();
+        assert!(e.contains("no PNG or JPEG images"), "{e}");
+        let csv = CsvOptions {
+            format: Some(TableFormat::Csv),
+            ..CsvOptions::default()
+        };
+        let e = Table::read(dir.path(), &csv).unwrap_err().to_string();
         assert!(e.contains("directory"), "{e}");
     }
 }

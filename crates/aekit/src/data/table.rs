@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::format::TableFormat;
+use super::image_folder::ImageSize;
+use super::image_shape::ImageShape;
 use super::source::{self, RowChunks};
 use crate::error::{AekitError, Result};
 
@@ -16,6 +18,9 @@ pub struct CsvOptions {
     /// The file format; `None` takes it from the extension
     /// ([`TableFormat::of_path`]).
     pub format: Option<TableFormat>,
+    /// For an image folder: resize every image to this size (bilinear)
+    /// instead of requiring them all to have the first one's size.
+    pub resize: Option<ImageSize>,
 }
 
 impl CsvOptions {
@@ -53,6 +58,8 @@ pub struct Table {
     headers: Vec<String>,
     records: Vec<csv::StringRecord>,
     lines: Vec<usize>,
+    /// The shape of the rows, when they were read from an image folder.
+    image_shape: Option<ImageShape>,
 }
 
 /// Reads a CSV file a chunk of rows at a time, so files larger than memory
@@ -162,12 +169,12 @@ impl CsvChunks {
         if records.is_empty() {
             return Ok(None);
         }
-        Ok(Some(Table {
-            path: self.path.clone(),
-            headers: self.headers.clone(),
+        Ok(Some(Table::from_parts(
+            self.path.clone(),
+            self.headers.clone(),
             records,
             lines,
-        }))
+        )))
     }
 }
 
@@ -223,7 +230,20 @@ impl Table {
             headers,
             records,
             lines,
+            image_shape: None,
         }
+    }
+
+    /// This table, marked as rows of images of `shape` (an image folder's).
+    pub(crate) fn with_image_shape(mut self, shape: ImageShape) -> Table {
+        self.image_shape = Some(shape);
+        self
+    }
+
+    /// The shape of the rows when they were read from an image folder
+    /// (which implies it); `None` for CSV and Parquet files.
+    pub fn image_shape(&self) -> Option<ImageShape> {
+        self.image_shape
     }
 
     /// A table from text cells already in memory (a request body, another

@@ -11,7 +11,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
-use crate::data::Matrix;
+use crate::data::{ImageShape, Matrix};
 use crate::error::{AekitError, Result};
 use crate::train::History;
 
@@ -274,13 +274,13 @@ pub fn scatter(
     })
 }
 
-/// The first `n` rows of `originals` drawn as `height x width` grey images,
-/// each above its reconstruction. Both share one grey scale, set by the
+/// The first `n` rows of `originals` drawn as images of `shape` (grey or
+/// RGB), each above its reconstruction. Both share one scale, set by the
 /// originals' range.
 pub fn image_grid(
     originals: &Matrix,
     reconstructions: &Matrix,
-    shape: (usize, usize),
+    shape: ImageShape,
     n: usize,
     title: &str,
     path: &Path,
@@ -294,28 +294,38 @@ pub fn image_grid(
     )
 }
 
-/// The first `n` rows of each named matrix drawn as a strip of
-/// `height x width` grey images, one strip under the other (noisy /
-/// denoised / clean, say). All share one grey scale, set by the first
-/// matrix's range.
+/// The first `n` rows of each named matrix drawn as a strip of images of
+/// `shape`, one strip under the other (noisy / denoised / clean, say):
+/// grey images as dark ink on light paper, as digits are usually shown,
+/// RGB images (3 channels, channel-major rows) in their colours. All
+/// share one scale, set by the first matrix's range.
 pub fn image_strips(
     strips: &[(&str, &Matrix)],
-    shape: (usize, usize),
+    shape: ImageShape,
     n: usize,
     title: &str,
     path: &Path,
 ) -> Result<()> {
-    let (h, w) = shape;
+    let (h, w) = (shape.height, shape.width);
     let Some(&(_, first)) = strips.first() else {
         return Ok(());
     };
+    if shape.channels != 1 && shape.channels != 3 {
+        return Err(AekitError::param(
+            "image_shape",
+            format!(
+                "images are drawn grey (1 channel) or RGB (3 channels); {shape} has {}",
+                shape.channels
+            ),
+        ));
+    }
     for (_, m) in strips {
-        if h * w != m.n_cols {
+        if shape.values() != m.n_cols {
             return Err(AekitError::param(
                 "image_shape",
                 format!(
-                    "{h}x{w} = {} pixels, but the model has {} features",
-                    h * w,
+                    "{shape} images have {} values, but the model has {} features",
+                    shape.values(),
                     m.n_cols
                 ),
             ));
@@ -358,15 +368,21 @@ pub fn image_strips(
             .map_err(|e| e.to_string())?;
             for i in 0..n.min(m.n_rows()) {
                 let x0 = label_w + i as u32 * (w as u32 * cell + gap);
-                for (p, &v) in m.row(i).iter().enumerate() {
-                    let shade = (((v - lo) / range).clamp(0.0, 1.0) * 255.0) as u8;
-                    // Dark ink on light paper, as digits are usually shown.
-                    let ink = 255 - shade;
+                let row = m.row(i);
+                let shade = |v: f32| (((v - lo) / range).clamp(0.0, 1.0) * 255.0) as u8;
+                for p in 0..shape.pixels() {
+                    let color = if shape.channels == 1 {
+                        let ink = 255 - shade(row[p]);
+                        RGBColor(ink, ink, ink)
+                    } else {
+                        let channel = |c: usize| shade(row[c * shape.pixels() + p]);
+                        RGBColor(channel(0), channel(1), channel(2))
+                    };
                     let (py, px) = ((p / w) as u32, (p % w) as u32);
                     let (x, y) = ((x0 + px * cell) as i32, (y0 + py * cell) as i32);
                     root.draw(&Rectangle::new(
                         [(x, y), (x + cell as i32, y + cell as i32)],
-                        RGBColor(ink, ink, ink).filled(),
+                        color.filled(),
                     ))
                     .map_err(|e| e.to_string())?;
                 }

@@ -1,0 +1,479 @@
+//! A folder of PNG and JPEG files read as a table of image rows, a chunk of
+//! files at a time ([`ImageFolderChunks`], a [`RowChunks`]).
+//!
+//! The rules, so that runs are reproducible:
+//! - Files are read in sorted path order. Names starting with `.` are
+//!   skipped, and so are files whose extension is not `.png`, `.jpg` or
+//!   `.jpeg` (a README beside the images is no error).
+//! - A folder holding sub-folders is a labelled set: each sub-folder is a
+//!   class, its name the `label` of every image in it (at any depth), as
+//!   torchvision's `ImageFolder`. Image files beside the sub-folders are an
+//!   error, since they would have no label.
+//! - The first image (in that order) sets the channels: grey (grey or grey
+//!   and alpha) or RGB (RGB or RGBA); every other image is converted to
+//!   them, and alpha is dropped.
+//! - Every image must have the first one's size, unless a
+//!   [`CsvOptions::resize`] size is set, when each is resized (bilinear).
+//! - Pixels become values in 0..1 (8-bit value / 255), channel-major as
+//!   [`ImageShape`] documents, in columns named `pixel_Y_X` for grey
+//!   images (the convention of the shipped digits CSV) and `red_Y_X`,
+//!   `green_Y_X`, `blue_Y_X` for RGB ones, after a `path` column (the
+//!   file's path inside the folder, `/`-separated) and, for labelled sets,
+//!   a `label` column. Those two are never features.
+//!
+//! [`CsvOptions::resize`]: super::CsvOptions::resize
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageReader};
+
+use super::image_shape::ImageShape;
+use super::output::format_value;
+use super::source::RowChunks;
+use super::table::Table;
+use crate::error::{AekitError, Result};
+
+/// The column holding each image's path inside the folder.
+pub const PATH_COLUMN: &str = "path";
+
+/// The column holding each image's sub-folder name, in labelled folders.
+pub const LABEL_COLUMN: &str = "label";
+
+/// Height x width that every image of a folder is resized to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageSize {
+    /// Rows of pixels.
+    pub height: usize,
+    /// Columns of pixels.
+    pub width: usize,
+}
+
+impl fmt::Display for ImageSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{}", self.height, self.width)
+    }
+}
+
+impl FromStr for ImageSize {
+    type Err = String;
+
+    /// `HxW`, e.g. `28x28`.
+    fn from_str(text: &str) -> std::result::Result<ImageSize, String> {
+        match text.parse::<ImageShape>() {
+            Ok(shape) if text.split(['x', 'X']).count() == 2 => Ok(ImageSize {
+                height: shape.height,
+                width: shape.width,
+            }),
+            _ => Err(format!(
+                "'{text}': expected HEIGHTxWIDTH of positive sizes, e.g. 28x28"
+            )),
+        }
+    }
+}
+
+/// One image file of the folder.
+#[derive(Debug, Clone)]
+struct ImageFile {
+    /// Path inside the folder, `/`-separated: the `path` column.
+    relative: String,
+    /// The sub-folder's name, in labelled folders.
+    label: Option<String>,
+}
+
+/// Reads a folder of PNG and JPEG images a chunk of files at a time (the
+/// rules are in the [module docs](self)); each chunk is a [`Table`] of
+/// text cells, as a CSV file's, remembering the image shape.
+#[derive(Debug)]
+pub struct ImageFolderChunks {
+    root: PathBuf,
+    files: Vec<ImageFile>,
+    labelled: bool,
+    shape: ImageShape,
+    resize: Option<ImageSize>,
+    headers: Vec<String>,
+    next: usize,
+    /// The text of each 8-bit value / 255, made once.
+    cells: Vec<String>,
+}
+
+impl ImageFolderChunks {
+    /// Lists the images of folder `root` and decodes the first, which sets
+    /// the channels (and, without `resize`, the size every image must have).
+    pub fn open(root: impl AsRef<Path>, resize: Option<ImageSize>) -> Result<ImageFolderChunks> {
+        let root = root.as_ref();
+        let (files, labelled) = list_images(root)?;
+        let Some(first) = files.first() else {
+            return Err(image_error(
+                root,
+                "the folder holds no PNG or JPEG images (.png, .jpg, .jpeg)",
+            ));
+        };
+        let first_image = decode(&root.join(&first.relative))?;
+        let channels = if first_image.color().has_color() {
+            3
+        } else {
+            1
+        };
+        let (height, width) = match resize {
+            Some(size) => (size.height, size.width),
+            None => (first_image.height() as usize, first_image.width() as usize),
+        };
+        let shape = ImageShape {
+            channels,
+            height,
+            width,
+        };
+        let mut headers = vec![PATH_COLUMN.to_string()];
+        if labelled {
+            headers.push(LABEL_COLUMN.to_string());
+        }
+        headers.extend(pixel_columns(shape));
+        Ok(ImageFolderChunks {
+            root: root.to_path_buf(),
+            files,
+            labelled,
+            shape,
+            resize,
+            headers,
+            next: 0,
+            cells: (0..=255u8)
+                .map(|v| format_value(f32::from(v) / 255.0))
+                .collect(),
+        })
+    }
+
+    /// The shape every row has: the first image's channels, and its size
+    /// or the resize size.
+    pub fn image_shape(&self) -> ImageShape {
+        self.shape
+    }
+
+    /// How many images the folder holds.
+    pub fn n_images(&self) -> usize {
+        self.files.len()
+    }
+
+    /// One file's row of cells: path, label, pixels.
+    fn row(&self, file: &ImageFile) -> Result<csv::StringRecord> {
+        let path = self.root.join(&file.relative);
+        let image = decode(&path)?;
+        let (h, w) = (self.shape.height, self.shape.width);
+        let image = match self.resize {
+            Some(_) if (image.height() as usize, image.width() as usize) != (h, w) => {
+                image.resize_exact(w as u32, h as u32, FilterType::Triangle)
+            }
+            Some(_) => image,
+            None if (image.height() as usize, image.width() as usize) != (h, w) => {
+                return Err(image_error(
+                    &path,
+                    format!(
+                        "is {}x{} pixels (height x width), but the folder's first image {} is {h}x{w}: give a resize size to bring every image to one size",
+                        image.height(),
+                        image.width(),
+                        self.files[0].relative
+                    ),
+                ));
+            }
+            None => image,
+        };
+        let mut record = csv::StringRecord::with_capacity(
+            self.shape.values() * 6 + file.relative.len(),
+            self.headers.len(),
+        );
+        record.push_field(&file.relative);
+        if self.labelled {
+            record.push_field(file.label.as_deref().unwrap_or_default());
+        }
+        // Channel-major: every pixel of red row by row, then green, then blue.
+        if self.shape.channels == 1 {
+            for &v in image.to_luma8().as_raw() {
+                record.push_field(&self.cells[usize::from(v)]);
+            }
+        } else {
+            let rgb = image.to_rgb8();
+            for c in 0..3 {
+                for pixel in rgb.as_raw().chunks_exact(3) {
+                    record.push_field(&self.cells[usize::from(pixel[c])]);
+                }
+            }
+        }
+        Ok(record)
+    }
+}
+
+impl RowChunks for ImageFolderChunks {
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    fn rows_read(&self) -> usize {
+        self.next
+    }
+
+    fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>> {
+        let end = self
+            .files
+            .len()
+            .min(self.next.saturating_add(max_rows.max(1)));
+        if self.next >= end {
+            return Ok(None);
+        }
+        let records = self.files[self.next..end]
+            .iter()
+            .map(|f| self.row(f))
+            .collect::<Result<Vec<_>>>()?;
+        // Rows are numbered from 1 in errors, as a file's data rows.
+        let lines = (self.next + 1..=end).collect();
+        self.next = end;
+        Ok(Some(
+            Table::from_parts(self.root.clone(), self.headers.clone(), records, lines)
+                .with_image_shape(self.shape),
+        ))
+    }
+}
+
+/// The pixel columns of images of `shape`, channel-major.
+pub fn pixel_columns(shape: ImageShape) -> Vec<String> {
+    let prefixes: &[&str] = if shape.channels == 1 {
+        &["pixel"]
+    } else {
+        &["red", "green", "blue"]
+    };
+    prefixes
+        .iter()
+        .flat_map(|p| {
+            (0..shape.height)
+                .flat_map(move |y| (0..shape.width).map(move |x| format!("{p}_{y}_{x}")))
+        })
+        .collect()
+}
+
+/// Whether an image folder's column `name` is one of those that are never
+/// features (its path and label).
+pub(crate) fn is_descriptive_column(name: &str) -> bool {
+    name == PATH_COLUMN || name == LABEL_COLUMN
+}
+
+fn image_error(path: &Path, message: impl Into<String>) -> AekitError {
+    AekitError::Image {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+/// Whether a file's name says it is a PNG or JPEG image.
+fn is_image_name(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["png", "jpg", "jpeg"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+    })
+}
+
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+/// The entries of `dir`, sorted, hidden ones left out.
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| AekitError::io(dir, e))? {
+        let path = entry.map_err(|e| AekitError::io(dir, e))?.path();
+        if !is_hidden(&path) {
+            entries.push(path);
+        }
+    }
+    entries.sort();
+    Ok(entries)
+}
+
+/// The image files of `root` in sorted order, and whether they are
+/// labelled by sub-folder.
+fn list_images(root: &Path) -> Result<(Vec<ImageFile>, bool)> {
+    let entries = sorted_entries(root)?;
+    let (dirs, files): (Vec<PathBuf>, Vec<PathBuf>) = entries.into_iter().partition(|p| p.is_dir());
+    let images: Vec<PathBuf> = files.into_iter().filter(|p| is_image_name(p)).collect();
+    if dirs.is_empty() {
+        let files = images
+            .iter()
+            .map(|p| ImageFile {
+                relative: relative_name(root, p),
+                label: None,
+            })
+            .collect();
+        return Ok((files, false));
+    }
+    if let Some(stray) = images.first() {
+        return Err(image_error(
+            stray,
+            format!(
+                "lies beside the sub-folders of {}, which label the images in them: move it into one (or use a folder without sub-folders)",
+                root.display()
+            ),
+        ));
+    }
+    let mut out = Vec::new();
+    for dir in &dirs {
+        let label = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut found = Vec::new();
+        walk(dir, &mut found)?;
+        out.extend(found.iter().map(|p| ImageFile {
+            relative: relative_name(root, p),
+            label: Some(label.clone()),
+        }));
+    }
+    Ok((out, true))
+}
+
+/// Every image file under `dir`, at any depth, in sorted order.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for path in sorted_entries(dir)? {
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if is_image_name(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// `path` inside `root`, `/`-separated whatever the platform.
+fn relative_name(root: &Path, path: &Path) -> String {
+    let inside = path.strip_prefix(root).unwrap_or(path);
+    inside
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Decodes one image, by its content (a JPEG named `.png` reads too).
+fn decode(path: &Path) -> Result<DynamicImage> {
+    let undecodable = |e: &dyn fmt::Display| {
+        image_error(path, format!("cannot be read as a PNG or JPEG image: {e}"))
+    };
+    let reader = ImageReader::open(path)
+        .map_err(|e| AekitError::io(path, e))?
+        .with_guessed_format()
+        .map_err(|e| AekitError::io(path, e))?;
+    let image = reader.decode().map_err(|e| undecodable(&e))?;
+    if image.width() == 0 || image.height() == 0 {
+        return Err(image_error(path, "has no pixels"));
+    }
+    Ok(image)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{GrayImage, Luma, Rgb, RgbImage};
+
+    fn grey(path: &Path, h: u32, w: u32, value: u8) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        GrayImage::from_pixel(w, h, Luma([value]))
+            .save(path)
+            .unwrap();
+    }
+
+    fn read_all(root: &Path, resize: Option<ImageSize>) -> Result<Table> {
+        let mut chunks = ImageFolderChunks::open(root, resize)?;
+        Ok(chunks.next_chunk(usize::MAX)?.unwrap())
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(
+            "28x14".parse(),
+            Ok(ImageSize {
+                height: 28,
+                width: 14
+            })
+        );
+        for bad in ["28", "3x28x28", "0x4", "ax4"] {
+            assert!(bad.parse::<ImageSize>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn grey_files_read_in_sorted_order_scaled_to_one() {
+        let dir = tempfile::tempdir().unwrap();
+        grey(&dir.path().join("b.png"), 2, 3, 255);
+        grey(&dir.path().join("a.png"), 2, 3, 51);
+        std::fs::write(dir.path().join("notes.txt"), "not an image").unwrap();
+        grey(&dir.path().join(".hidden.png"), 5, 5, 0);
+        let mut chunks = ImageFolderChunks::open(dir.path(), None).unwrap();
+        assert_eq!(chunks.image_shape(), ImageShape::grey(2, 3));
+        assert_eq!(chunks.n_images(), 2);
+        let first = chunks.next_chunk(1).unwrap().unwrap();
+        assert_eq!(first.headers()[..3], ["path", "pixel_0_0", "pixel_0_1"]);
+        assert_eq!(first.headers().len(), 7);
+        assert_eq!((first.cell(0, 0), first.cell(0, 6)), ("a.png", "0.2"));
+        assert_eq!(first.image_shape(), Some(ImageShape::grey(2, 3)));
+        let second = chunks.next_chunk(10).unwrap().unwrap();
+        assert_eq!((second.cell(0, 0), second.cell(0, 1)), ("b.png", "1"));
+        assert_eq!(second.line_of(0), 2);
+        assert!(chunks.next_chunk(10).unwrap().is_none());
+    }
+
+    #[test]
+    fn sub_folders_are_labels_and_rgb_is_channel_major() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rgb = RgbImage::new(2, 1);
+        rgb.put_pixel(0, 0, Rgb([255, 0, 51]));
+        rgb.put_pixel(1, 0, Rgb([0, 255, 0]));
+        std::fs::create_dir_all(dir.path().join("cats")).unwrap();
+        rgb.save(dir.path().join("cats/1.png")).unwrap();
+        // Grey in an RGB folder is converted to RGB: three equal channels.
+        grey(&dir.path().join("dogs/deep/2.jpg"), 1, 2, 255);
+        let t = read_all(dir.path(), None).unwrap();
+        let names = [
+            "path",
+            "label",
+            "red_0_0",
+            "red_0_1",
+            "green_0_0",
+            "green_0_1",
+            "blue_0_0",
+            "blue_0_1",
+        ];
+        assert_eq!(t.headers(), names);
+        let row: Vec<&str> = (0..8).map(|c| t.cell(0, c)).collect();
+        assert_eq!(row, ["cats/1.png", "cats", "1", "0", "0", "1", "0.2", "0"]);
+        assert_eq!((t.cell(1, 0), t.cell(1, 1)), ("dogs/deep/2.jpg", "dogs"));
+        assert_eq!(t.image_shape().unwrap().channels, 3);
+    }
+
+    #[test]
+    fn bad_folders_are_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = ImageFolderChunks::open(dir.path(), None).unwrap_err();
+        assert!(e.to_string().contains("no PNG or JPEG images"), "{e}");
+
+        grey(&dir.path().join("a.png"), 4, 4, 0);
+        grey(&dir.path().join("b.png"), 4, 5, 0);
+        let e = read_all(dir.path(), None).unwrap_err().to_string();
+        assert!(
+            e.contains("b.png") && e.contains("is 4x5") && e.contains("a.png is 4x4"),
+            "{e}"
+        );
+        let t = read_all(dir.path(), Some("3x3".parse().unwrap())).unwrap();
+        assert_eq!((t.n_rows(), t.headers().len()), (2, 10));
+
+        std::fs::write(dir.path().join("broken.png"), "plain text").unwrap();
+        let e = read_all(dir.path(), Some("3x3".parse().unwrap())).unwrap_err();
+        assert!(e.to_string().contains("broken.png"), "{e}");
+
+        grey(&dir.path().join("class/c.png"), 4, 4, 0);
+        let e = ImageFolderChunks::open(dir.path(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a.png") && e.contains("sub-folders"), "{e}");
+    }
+}

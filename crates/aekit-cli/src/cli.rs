@@ -34,7 +34,7 @@ pub enum Command {
     /// Print a Keras-style table of the model's layers and its training record.
     Summary(SummaryArgs),
     /// Encode rows to bottleneck codes: columns z0..z{K-1}, then label and id columns.
-    Encode(ApplyArgs),
+    Encode(EncodeArgs),
     /// Decode z* code columns back to rows in original units (the decoder alone).
     Decode(ApplyArgs),
     /// Reconstruct rows in original units, with a reconstruction_error column.
@@ -642,6 +642,20 @@ pub struct ApplyArgs {
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+}
+
+/// `aekit encode`.
+#[derive(Debug, Args)]
+pub struct EncodeArgs {
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+    /// Variational models: draw each row's code from the encoder's
+    /// distribution (mean + exp(log_var / 2) * eps) instead of giving its mean.
+    #[arg(long)]
+    pub sample: bool,
+    /// Seed of --sample's draws: the same seed gives the same codes.
+    #[arg(long, default_value_t = 0, requires = "sample")]
+    pub seed: u64,
 }
 
 /// The long help of every `--out-dir`.

@@ -248,8 +248,11 @@ pub fn summary(args: &SummaryArgs) -> Result<()> {
 
 /// What `encode`, `decode` and `reconstruct` do to a table.
 pub enum Apply {
-    /// Rows to codes.
-    Encode,
+    /// Rows to codes: their means, or with a seed drawn (variational models).
+    Encode {
+        /// `--sample`'s seed.
+        sample_seed: Option<u64>,
+    },
     /// Codes to rows.
     Decode,
     /// Rows to rows and errors.
@@ -258,14 +261,24 @@ pub enum Apply {
 
 /// `aekit encode`, `decode`, `reconstruct`.
 pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
-    if matches!(what, Apply::Encode) && aekit::text::model_file::is_text_model(&args.model) {
+    if matches!(what, Apply::Encode { .. }) && aekit::text::model_file::is_text_model(&args.model) {
+        if matches!(
+            what,
+            Apply::Encode {
+                sample_seed: Some(_)
+            }
+        ) {
+            anyhow::bail!(
+                "--sample draws codes of variational models (kind vae); a text model's codes are fixed"
+            );
+        }
         let Some(out) = &args.out else {
             anyhow::bail!("a text model's codes are a table: give --out (--out-dir writes images)");
         };
         return crate::text::encode(&args.model, &args.data, out);
     }
     let csv = settings::csv_options(&args.csv)?;
-    if matches!(what, Apply::Encode) && args.out_dir.is_some() {
+    if matches!(what, Apply::Encode { .. }) && args.out_dir.is_some() {
         anyhow::bail!("--out-dir writes images, and encode writes codes: use --out");
     }
     check_outputs(
@@ -285,7 +298,10 @@ pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
     };
     let table = Table::read(&args.data, &csv)?;
     let output = match what {
-        Apply::Encode => apply::encode(&model, &table)?,
+        Apply::Encode { sample_seed: None } => apply::encode(&model, &table)?,
+        Apply::Encode {
+            sample_seed: Some(seed),
+        } => apply::encode_sampled(&model, &table, seed)?,
         Apply::Decode => apply::decode(&model, &table)?,
         Apply::Reconstruct => apply::reconstruct(&model, &table)?,
     };

@@ -92,7 +92,12 @@ fn main() -> std::process::ExitCode {
         Command::Detect(args) => commands::detect(args),
         Command::Score(args) => commands::score(args),
         Command::Summary(args) => commands::summary(args),
-        Command::Encode(args) => commands::apply(args, Apply::Encode),
+        Command::Encode(args) => commands::apply(
+            &args.apply,
+            Apply::Encode {
+                sample_seed: args.sample.then_some(args.seed),
+            },
+        ),
         Command::Decode(args) => commands::apply(args, Apply::Decode),
         Command::Reconstruct(args) => commands::apply(args, Apply::Reconstruct),
         Command::Denoise(args) => commands::denoise(args),

@@ -301,6 +301,30 @@ fn a_vae_reports_both_terms_and_samples_reproducibly() {
     ])
     .ok();
     assert_eq!(read_csv(&codes).0.len(), 5);
+    let means = numbers(&read_csv(&codes).1, 4);
+    // --sample draws around the mean, reproducibly by seed.
+    let drawn = |seed: &str, name: &str| {
+        let out = dir.path().join(name);
+        let test = data("digits_test.csv");
+        let args = ["encode", &arg(&model), &arg(&test), "--out", &arg(&out)];
+        aekit(args.into_iter().chain(["--sample", "--seed", seed])).ok();
+        numbers(&read_csv(&out).1, 4)
+    };
+    let a = drawn("5", "drawn_a.csv");
+    assert_eq!(
+        a,
+        drawn("5", "drawn_b.csv"),
+        "the same seed, the same codes"
+    );
+    assert_ne!(a, drawn("6", "drawn_c.csv"), "another seed, other codes");
+    let (n, mut moved) = (means.len() as f64 * 4.0, 0.0);
+    for (m, d) in means.iter().flatten().zip(a.iter().flatten()) {
+        assert!(d.is_finite(), "{d}");
+        moved += (m - d).abs() / n;
+    }
+    // Posterior spreads are below the prior's 1 (the KL term keeps them
+    // near it): draws move, but by less than a standard normal would.
+    assert!(moved > 1e-3 && moved < 0.8, "mean |draw - mean| {moved}");
 }
 
 #[test]
@@ -387,4 +411,15 @@ fn bad_image_and_kind_settings_are_clear_errors() {
     ])
     .fails_with(&["sample needs", "kind vae", "kind 'dense'"]);
     assert!(!dir.path().join("s.csv").exists());
+    let codes = dir.path().join("codes.csv");
+    aekit([
+        "encode",
+        &arg(&dense),
+        &arg(&data("iris.csv")),
+        "--sample",
+        "--out",
+        &arg(&codes),
+    ])
+    .fails_with(&["encode --sample needs", "kind vae", "kind 'dense'"]);
+    assert!(!codes.exists());
 }

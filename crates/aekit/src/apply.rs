@@ -105,9 +105,25 @@ fn assemble(
 
 /// Codes `z0..` for every row, then the label and id columns.
 pub fn encode<'d>(model: &Autoencoder, table: impl Into<Dataset<'d>>) -> Result<OutputTable> {
-    let table = table.into();
-    let table = &table;
-    let codes = model.encode(&model.scaled_features(table)?)?;
+    encode_with(model, &table.into(), None)
+}
+
+/// [`encode`], with each row's code drawn from a variational model's
+/// distribution over its codes with `seed` instead of its mean.
+pub fn encode_sampled<'d>(
+    model: &Autoencoder,
+    table: impl Into<Dataset<'d>>,
+    seed: u64,
+) -> Result<OutputTable> {
+    encode_with(model, &table.into(), Some(seed))
+}
+
+fn encode_with(model: &Autoencoder, table: &Dataset<'_>, seed: Option<u64>) -> Result<OutputTable> {
+    let scaled = model.scaled_features(table)?;
+    let codes = match seed {
+        Some(seed) => model.encode_sampled(&scaled, seed)?,
+        None => model.encode(&scaled)?,
+    };
     let copied = model.schema().passthrough(table);
     Ok(assemble(
         table,

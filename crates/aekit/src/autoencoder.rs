@@ -604,17 +604,24 @@ impl Autoencoder {
     /// `n` new scaled output rows decoded from codes drawn from the
     /// model's prior with `seed` (the same seed, the same rows).
     pub fn sample(&self, n: usize, seed: u64) -> Result<Matrix> {
-        self.run(|| {
-            let sampler: &dyn Sample =
-                self.network
-                    .sampler()
-                    .ok_or_else(|| AekitError::Unsupported {
-                        operation: "sample",
-                        needs: "a generative model with a prior over its codes (kind vae)".into(),
-                        has: format!("is of kind '{}', which has none", self.kind()),
-                    })?;
-            sampler.sample(n, seed)
-        })
+        self.run(|| self.sampler("sample")?.sample(n, seed))
+    }
+
+    /// A code drawn for each scaled row from the encoder's distribution
+    /// (a VAE's `mean + exp(log_var / 2) * eps`; [`encode`](Self::encode)
+    /// gives the mean), with `seed`: the same seed gives the same codes.
+    pub fn encode_sampled(&self, scaled: &Matrix, seed: u64) -> Result<Matrix> {
+        self.run(|| self.sampler("encode --sample")?.sample_codes(scaled, seed))
+    }
+
+    fn sampler(&self, operation: &'static str) -> Result<&dyn Sample> {
+        self.network
+            .sampler()
+            .ok_or_else(|| AekitError::Unsupported {
+                operation,
+                needs: "a generative model with a distribution over its codes (kind vae)".into(),
+                has: format!("is of kind '{}', which has none", self.kind()),
+            })
     }
 
     /// Scaled reconstructions of scaled rows (an autoencoder's output; a

@@ -29,6 +29,10 @@ pub trait Sample {
     /// `n` scaled output rows decoded from codes drawn with `seed`: the
     /// same seed gives the same rows.
     fn sample(&self, n: usize, seed: u64) -> Result<Matrix>;
+    /// A code drawn for each scaled row from the encoder's distribution
+    /// over its codes (a VAE's `mean + exp(log_var / 2) * eps`), with
+    /// `seed`: the same seed gives the same codes.
+    fn sample_codes(&self, scaled: &Matrix, seed: u64) -> Result<Matrix>;
 }
 
 /// Inputs to outputs: the reconstruction of an autoencoder, the predicted

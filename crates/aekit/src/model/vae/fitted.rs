@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use burn::tensor::Tensor;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -110,6 +111,27 @@ impl Sample for VaeFitted {
         let k = self.config.bottleneck;
         let codes = Matrix::new(standard_normal(&mut StdRng::seed_from_u64(seed), n * k), k);
         self.decode(&codes)
+    }
+
+    fn sample_codes(&self, scaled: &Matrix, seed: u64) -> Result<Matrix> {
+        check_width("encode", self.n_inputs, scaled.n_cols)?;
+        let k = self.config.bottleneck;
+        let gaussian = map_rows(scaled, 2 * k, |x| {
+            let (mean, log_var) = self.module.encode_gaussian(x);
+            Tensor::cat(vec![mean, log_var], 1)
+        });
+        // Drawn for all rows at once, so chunking cannot change a row's draw.
+        let eps = standard_normal(&mut StdRng::seed_from_u64(seed), scaled.n_rows() * k);
+        let codes = gaussian
+            .values
+            .chunks_exact(2 * k)
+            .zip(eps.chunks_exact(k))
+            .flat_map(|(row, eps)| {
+                let (mean, log_var) = row.split_at(k);
+                (0..k).map(move |j| mean[j] + (0.5 * log_var[j]).exp() * eps[j])
+            })
+            .collect();
+        Ok(Matrix::new(codes, k))
     }
 }
 

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Times workloads W1, W2, W3 and S1 (DESIGN.md "Performance") in aekit and in the
-# PyTorch reference in one run, same thread count, and prints the ratios.
+# Times workloads W1, W2, W3, W4 and S1 (DESIGN.md "Performance") in aekit and in
+# the PyTorch reference (bench/torch_ref.py) in one run, same thread count, and
+# prints the ratios.
 #
-#   bash bench/run.sh [--threads N] [--only W1,W2,W3,S1] [--quick] [--repeat N] [--rounds N]
-#                     [--update BENCHMARKS.md]
+#   bash bench/run.sh [--threads N] [--only W1,W2,W3,W4,S1] [--quick] [--repeat N] [--rounds N]
+#                     [--w4-batches N] [--update BENCHMARKS.md]
 #
-# --only LIST  workloads to run (default W1,W2,W3,S1,PEAK,MEM; PEAK is aekit's
+# --only LIST  workloads to run (default W1,W2,W3,W4,S1,PEAK,MEM; PEAK is aekit's
 #              matrix-product rate and W3's share of it, the roofline; MEM is
 #              the peak resident memory of one W3 epoch on each side)
 # --threads N  CPU threads for both frameworks (default 2)
-# --quick      3 timed epochs instead of 20 (passed to both)
+# --quick      3 timed epochs instead of 20, W3 and W4 on a tenth of the rows (both)
 # --repeat N   fresh models per workload and framework (default 3, both)
 # --rounds N   alternate aekit, torch, aekit, torch, ... N times (default 1);
 #              the table shows the median over rounds of each median
+# --w4-batches N  W4 (the conv model, tens of seconds an epoch): time only the
+#              first N batches on both sides and scale to the epoch by rows
 # --update F   also write the figures, with date, CPU and versions, into the
 #              "bench/run.sh threads=N" block of F (bench/summary.py)
 #
@@ -23,7 +26,7 @@ invocation="bash bench/run.sh $*"
 threads=2
 rounds=1
 update=""
-only=W1,W2,W3,S1,PEAK,MEM
+only=W1,W2,W3,W4,S1,PEAK,MEM
 pass=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -38,8 +41,10 @@ while [[ $# -gt 0 ]]; do
         --rounds=*) rounds="${1#*=}"; shift ;;
         --update) update="${2:?--update needs a file}"; shift 2 ;;
         --update=*) update="${1#*=}"; shift ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "run.sh: unknown argument '$1' (expected --threads N, --only LIST, --quick, --repeat N, --rounds N, --update FILE)" >&2; exit 2 ;;
+        --w4-batches) pass+=(--w4-batches "${2:?--w4-batches needs a value}"); shift 2 ;;
+        --w4-batches=*) pass+=(--w4-batches "${1#*=}"); shift ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown argument '$1' (expected --threads N, --only LIST, --quick, --repeat N, --rounds N, --w4-batches N, --update FILE)" >&2; exit 2 ;;
     esac
 done
 for v in "$threads" "$rounds"; do
@@ -57,7 +62,8 @@ if [[ -n "$update" ]]; then
     update="$(realpath "$update")"
 fi
 root="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
-torch_ref="$root/../shared/bench/torch_ref.py"
+# aekit's copy of ../shared/bench/torch_ref.py, extended with W4.
+torch_ref="$root/bench/torch_ref.py"
 if [[ ! -f "$torch_ref" ]]; then
     echo "run.sh: PyTorch reference not found at $torch_ref" >&2
     exit 1

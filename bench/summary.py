@@ -56,7 +56,7 @@ def main():
     text += [head, "-" * len(head)]
     md = ["| workload | aekit | PyTorch | torch/aekit |", "| --- | --- | --- | --- |"]
     ok = True
-    for w in ("W1", "W2", "W3"):
+    for w in ("W1", "W2", "W3", "W4"):
         if not by.get((w, "aekit")) and not by.get((w, "torch")):
             continue
         ae, t = med((w, "aekit"), "s_per_epoch_median"), med((w, "torch"), "s_per_epoch_median")
@@ -68,8 +68,17 @@ def main():
         r0 = by[(w, "aekit")][0]
         text.append(f"{w:<8} {r0['rows']:>5} {r0['batch']:>5} "
                     f"{ae:>10.5f} ({amin:.5f}) {t:>10.5f} ({tmin:.5f}) {t / ae:>11.2f}")
-        md.append(f"| {w}, {r0['rows']} rows, batch {r0['batch']} | {ae:.5f} s/epoch | "
-                  f"{t:.5f} s/epoch | **{t / ae:.2f}** |")
+        label = f"{w}, {r0['rows']} rows, batch {r0['batch']}"
+        if r0.get("timed_batches"):
+            label += f" ({r0['timed_batches']} batches timed, scaled to the epoch)"
+        md.append(f"| {label} | {ae:.5f} s/epoch | {t:.5f} s/epoch | **{t / ae:.2f}** |")
+        # Same model on both sides: W4 reports its parameter count.
+        counts = {r.get("params") for side in ("aekit", "torch") for r in by[(w, side)]}
+        if counts != {None} and len(counts) != 1:
+            ok = False
+            text.append(f"{w:<8} parameter counts differ between the sides: {sorted(map(str, counts))}")
+        elif counts != {None}:
+            text.append(f"{w:<8} parameters: {counts.pop():,} on both sides")
     ae, t = med(("S1", "aekit"), "rows_per_s_median"), med(("S1", "torch"), "rows_per_s_median")
     if ae is not None and t is not None:
         n = by[("S1", "aekit")][0]["rows"]

@@ -1,10 +1,11 @@
-//! Speed benchmark: workloads W1, W2, W3 (training) and S1 (scoring) of
+//! Speed benchmark: workloads W1, W2, W3, W4 (training) and S1 (scoring) of
 //! DESIGN.md "Performance",
-//! built exactly as `../shared/bench/torch_ref.py` builds them, so that
+//! built exactly as `bench/torch_ref.py` builds them, so that
 //! `bench/run.sh` can print aekit / PyTorch ratios from one run.
 //!
 //! ```text
-//! cargo bench -p aekit --bench workloads -- --threads 2 [--only W1,W2,W3,S1] [--quick] [--repeat N]
+//! cargo bench -p aekit --bench workloads -- --threads 2 [--only W1,W2,W3,W4,S1] [--quick] [--repeat N]
+//!     [--w4-batches N]
 //! ```
 //!
 //! Prints one JSON object per workload on stdout, with the field names
@@ -16,13 +17,16 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use aekit::data::Matrix;
-use aekit::model::{Activation, DenseAutoencoderConfig};
-use aekit::train::{Control, LossKind, OptimizerConfig, TrainingConfig, TrainingObserver};
+use aekit::data::{ImageShape, Matrix, ScaleKind};
+use aekit::model::{Activation, ConvAutoencoderConfig, DenseAutoencoderConfig};
+use aekit::train::{
+    Control, LossKind, OptimizerConfig, OptimizerKind, TrainingConfig, TrainingObserver,
+};
 use aekit::unstable::{
     TrainingData, inference_device, inference_net, init_dense, row_errors, to_tensor,
     train_dense as train, training_device,
 };
+use aekit::{AutoencoderParams, FitOptions};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -37,7 +41,12 @@ struct Options {
     unfused: bool,
     /// burn's path for training and scoring instead of aekit's kernels.
     burn: bool,
+    /// W4: time only this many batches and scale to a whole epoch.
+    w4_batches: Option<usize>,
 }
+
+/// Every workload this benchmark knows.
+const KNOWN: [&str; 6] = ["W1", "W2", "W3", "W4", "S1", "PEAK"];
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
@@ -47,6 +56,7 @@ fn parse_args() -> Result<Options, String> {
         repeat: 3,
         unfused: false,
         burn: false,
+        w4_batches: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -82,21 +92,31 @@ fn parse_args() -> Result<Options, String> {
                     .filter(|s| !s.is_empty())
                     .collect();
             }
+            "--w4-batches" => {
+                options.w4_batches = Some(
+                    value("--w4-batches")?
+                        .parse()
+                        .ok()
+                        .filter(|&n: &usize| n >= 1)
+                        .ok_or("--w4-batches must be a whole number of at least 1")?,
+                );
+            }
             "--quick" => options.quick = true,
             "--unfused" => options.unfused = true,
             "--burn" => options.burn = true,
             "--bench" => {}
             other => {
                 return Err(format!(
-                    "unknown argument '{other}' (expected --threads N, --only W1,W2,W3,S1,PEAK, --quick, --repeat N, --unfused, --burn)"
+                    "unknown argument '{other}' (expected --threads N, --only W1,W2,W3,W4,S1,PEAK, --quick, --repeat N, --w4-batches N, --unfused, --burn)"
                 ));
             }
         }
     }
     for w in &options.only {
-        if !["W1", "W2", "W3", "S1", "PEAK"].contains(&w.as_str()) {
+        if !KNOWN.contains(&w.as_str()) {
             return Err(format!(
-                "unknown workload '{w}' (this benchmark has W1, W2, W3, S1 and PEAK)"
+                "unknown workload '{w}' (this benchmark has {})",
+                KNOWN.join(", ")
             ));
         }
     }
@@ -324,12 +344,128 @@ struct Report {
     s_per_epoch_median: f64,
     rows_per_s_median: f64,
     final_loss: f64,
+    /// W4: trainable and non-trainable parameters, to check against torch's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    params: Option<usize>,
+    /// W4 with `--w4-batches`: the batches timed per repeat.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timed_batches: Option<usize>,
 }
 
 /// Remembers the last mini-batch loss, which is what torch_ref.py reports.
 #[derive(Default)]
 struct LastBatch {
     loss: f64,
+}
+
+/// W4's observer: the last batch loss, the batches done, and a stop after
+/// `limit` batches when only part of the epoch is timed.
+struct CountBatches {
+    loss: f64,
+    batches: usize,
+    limit: Option<usize>,
+}
+
+impl TrainingObserver for CountBatches {
+    fn on_batch_end(&mut self, batch: usize, loss: f64) -> Control {
+        self.loss = loss;
+        self.batches = batch;
+        Control::stop_if(self.limit.is_some_and(|n| batch >= n))
+    }
+}
+
+/// W4's batch size.
+const W4_BATCH: usize = 128;
+
+/// W4: what `aekit train --kind conv --image-shape 28x28 --channels 16,32
+/// --bottleneck 64 --batch-size 128 --optimizer adam --loss mse` fits
+/// (the CLI's conv defaults: relu after every hidden layer, linear code and
+/// output, no batch norm; min-max scaling; Adam lr 1e-3, eps 1e-7), one
+/// epoch, through the library's public entry point
+/// (`AutoencoderParams::fit_with`) so it times what users run.
+fn w4_params(threads: usize, seed: u64) -> AutoencoderParams {
+    let model = ConvAutoencoderConfig {
+        channels: vec![16, 32],
+        bottleneck: 64,
+        ..ConvAutoencoderConfig::default()
+    };
+    let training = TrainingConfig {
+        optimizer: OptimizerConfig {
+            kind: OptimizerKind::Adam,
+            ..OptimizerConfig::default()
+        },
+        loss: LossKind::Mse,
+        epochs: 1,
+        batch_size: W4_BATCH,
+        shuffle: true,
+        seed,
+        ..TrainingConfig::default()
+    };
+    AutoencoderParams::new()
+        .model(model)
+        .training(training)
+        .scale(ScaleKind::MinMax)
+        .image_shape(ImageShape::grey(28, 28))
+        .threads(threads)
+}
+
+/// W4 on 60 000 random 28x28 images (6 000 with `--quick`); with
+/// `--w4-batches N`, the first N batches are timed and the epoch's time is
+/// scaled from them by rows (an epoch is `rows / 128` batches' worth).
+fn run_w4(options: &Options) -> Result<Report, String> {
+    let rows = if options.quick { 6000 } else { 60_000 };
+    let data = random_matrix(rows, 784, 1);
+    let x =
+        ndarray::ArrayView2::from_shape((rows, 784), &data.values).map_err(|e| e.to_string())?;
+    let mut per_epoch = Vec::with_capacity(options.repeat);
+    let mut final_loss = f64::NAN;
+    let mut params = 0;
+    for r in 0..options.repeat {
+        let mut observer = CountBatches {
+            loss: f64::NAN,
+            batches: 0,
+            limit: options.w4_batches,
+        };
+        let model = w4_params(options.threads, 1 + r as u64)
+            .fit_with(x, FitOptions::new().observer(&mut observer))
+            .map_err(|e| e.to_string())?;
+        let summary = model.summary();
+        params = summary.trainable() + summary.non_trainable();
+        let epoch = model
+            .history()
+            .epochs
+            .first()
+            .ok_or("W4: training ran no epoch")?;
+        let done_rows = (observer.batches * W4_BATCH).min(rows);
+        let s = epoch.seconds * rows as f64 / done_rows as f64;
+        eprintln!(
+            "W4 repeat {}/{}: {:.3} s/epoch ({} batches in {:.3} s), last batch loss {:.6}",
+            r + 1,
+            options.repeat,
+            s,
+            observer.batches,
+            epoch.seconds,
+            observer.loss
+        );
+        per_epoch.push(s);
+        final_loss = observer.loss;
+    }
+    per_epoch.sort_by(f64::total_cmp);
+    let med = median(&per_epoch);
+    Ok(Report {
+        workload: "W4",
+        framework: "aekit",
+        aekit: aekit::VERSION,
+        threads: options.threads,
+        rows,
+        batch: W4_BATCH,
+        s_per_epoch_min: round_to(per_epoch[0], 5),
+        s_per_epoch_median: round_to(med, 5),
+        rows_per_s_median: round_to(rows as f64 / med, 1),
+        final_loss: round_to(final_loss, 6),
+        params: Some(params),
+        timed_batches: options.w4_batches,
+    })
 }
 
 impl TrainingObserver for LastBatch {
@@ -422,6 +558,8 @@ fn run(w: &Workload, options: &Options) -> Result<Report, String> {
         s_per_epoch_median: round_to(med, 5),
         rows_per_s_median: round_to(w.rows as f64 / med, 1),
         final_loss: round_to(final_loss, 6),
+        params: None,
+        timed_batches: None,
     })
 }
 
@@ -474,6 +612,15 @@ fn run_all(options: &Options) -> ExitCode {
         }
     }
     let mut lines = Vec::new();
+    if options.only.iter().any(|o| o == "W4") {
+        match run_w4(options) {
+            Ok(report) => lines.push(serde_json::to_string(&report)),
+            Err(e) => {
+                eprintln!("workloads: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     if options.only.iter().any(|o| o == "S1") {
         lines.push(serde_json::to_string(&run_scoring(options)));
     }

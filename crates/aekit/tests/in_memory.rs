@@ -144,3 +144,33 @@ fn a_fitted_detector_scores_as_its_saved_bytes() {
     assert_eq!(top.len(), 90);
     assert!(top.iter().all(|e| e.top.len() == 2));
 }
+
+#[test]
+fn unscaled_float32_rows_score_in_place_as_copied_rows_do() {
+    use aekit::data::ScaleKind;
+    let x = rows().mapv(|v| v as f32);
+    let model = Autoencoder::params()
+        .hidden([6])
+        .bottleneck(2)
+        .epochs(4)
+        .scale(ScaleKind::None)
+        .seed(5)
+        .fit(&x)
+        .unwrap();
+    // float32 C order is read where it lies; float64 and Fortran order are copied.
+    let in_place = model.score_samples(&x).unwrap();
+    let wide = x.mapv(f64::from);
+    assert_eq!(in_place, model.score_samples(&wide).unwrap());
+    let fortran = x.t().as_standard_layout().t().to_owned();
+    assert!(fortran.as_slice().is_none());
+    assert_eq!(in_place, model.score_samples(&fortran).unwrap());
+    let mut bad = x.clone();
+    bad[[7, 1]] = f32::INFINITY;
+    let e = model.score_samples(&bad).unwrap_err().to_string();
+    assert!(
+        e.contains("row 7") && e.contains("'x1'") && e.contains("not finite"),
+        "{e}"
+    );
+    let narrow = Array2::<f32>::zeros((2, 3));
+    assert!(model.score_samples(&narrow).is_err());
+}

@@ -342,6 +342,27 @@ impl<'a> Dataset<'a> {
         }
     }
 
+    /// A float32 array's values where they lie, row-major, when its layout
+    /// allows (C-contiguous), so scoring reads them without a copy; with
+    /// `finite`, a value that is not finite is an error naming its cell.
+    pub(crate) fn f32_in_place(&self, finite: bool) -> Result<Option<&[f32]>> {
+        let Source::Array {
+            values: Values::F32(a),
+            ..
+        } = &self.source
+        else {
+            return Ok(None);
+        };
+        let Some(values) = a.as_slice() else {
+            return Ok(None);
+        };
+        if finite && let Some(k) = first_not_finite(values) {
+            let cols = self.n_columns().max(1);
+            return Err(self.not_finite(&Values::F32(a.view().into()), k / cols, k % cols));
+        }
+        Ok(Some(values))
+    }
+
     /// The error for an array value that is not finite as a 32-bit float.
     fn not_finite(&self, values: &Values<'_>, row: usize, column: usize) -> AekitError {
         let v = values.get(row, column);

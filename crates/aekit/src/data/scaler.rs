@@ -80,7 +80,7 @@ impl Scaler {
     /// Whether scaling changes nothing (offsets 0, scales 1, as `none`
     /// fits): then a pass over the values is skipped (it was 2 % of
     /// scoring), with the same result, since f32 -> f64 -> f32 is exact.
-    fn is_identity(&self) -> bool {
+    pub(crate) fn is_identity(&self) -> bool {
         self.offset.iter().all(|&o| o == 0.0) && self.scale.iter().all(|&s| s == 1.0)
     }
 

@@ -210,18 +210,36 @@ impl Schema {
         self.read_inputs(table, true)
     }
 
+    /// Whether an unnamed array as wide as the inputs, whose generated
+    /// names are not the model's columns, is read as the inputs in order.
+    fn reads_positionally(&self, table: &Dataset<'_>) -> bool {
+        if table.is_named() || table.n_columns() != self.features.len() {
+            return false;
+        }
+        let index = column_positions(table.column_names());
+        !self
+            .numeric_features()
+            .iter()
+            .chain(self.one_hot.iter().map(|c| &c.column))
+            .all(|n| index.contains_key(n.as_str()))
+    }
+
+    /// Whether `table`'s columns are exactly the model's inputs, in order,
+    /// with no one-hot block: then its values can be used where they lie.
+    pub(crate) fn is_exactly_the_inputs(&self, table: &Dataset<'_>) -> bool {
+        if !self.one_hot.is_empty() || table.n_columns() != self.features.len() {
+            return false;
+        }
+        self.reads_positionally(table)
+            || Self::locate(table, &self.features, "")
+                .is_ok_and(|at| at.iter().enumerate().all(|(i, &c)| i == c))
+    }
+
     /// [`input_matrix`](Self::input_matrix); with `finite` false, values
     /// of arrays that are not finite are read as they are.
     pub(crate) fn read_inputs(&self, table: &Dataset<'_>, finite: bool) -> Result<Matrix> {
         let width = self.features.len();
-        let by_name = || {
-            let index = column_positions(table.column_names());
-            self.numeric_features()
-                .iter()
-                .chain(self.one_hot.iter().map(|c| &c.column))
-                .all(|n| index.contains_key(n.as_str()))
-        };
-        if !table.is_named() && table.n_columns() == width && !by_name() {
+        if self.reads_positionally(table) {
             return Ok(Matrix::new(table.all_numbers(finite)?, width));
         }
         let numeric = Self::locate(

@@ -43,6 +43,13 @@ pub trait Predict {
     /// Per-row mean squared error of the outputs for `inputs` against
     /// `targets`, without keeping the outputs.
     fn prediction_errors(&self, inputs: &Matrix, targets: &Matrix) -> Result<Vec<f32>>;
+    /// Per-row reconstruction MSE of scaled rows given as a row-major
+    /// slice of `n_cols` columns; kinds whose kernels read slices
+    /// override it to skip the copy into a [`Matrix`].
+    fn reconstruction_errors_of(&self, rows: &[f32], n_cols: usize) -> Result<Vec<f32>> {
+        let m = Matrix::new(rows.to_vec(), n_cols);
+        self.prediction_errors(&m, &m)
+    }
 }
 
 /// Rows to anomaly scores: higher is more anomalous.

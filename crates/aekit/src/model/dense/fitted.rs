@@ -118,6 +118,12 @@ impl Predict for DenseFitted {
         }
         Ok(self.net.row_errors(&inputs.values, &targets.values))
     }
+
+    fn reconstruction_errors_of(&self, rows: &[f32], n_cols: usize) -> Result<Vec<f32>> {
+        check_width("score", self.input_width(), n_cols)?;
+        check_width("score against targets", self.output_width(), n_cols)?;
+        Ok(self.net.row_errors(rows, rows))
+    }
 }
 
 impl Score for DenseFitted {

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Times workloads W1, W2, W3, W4 and S1 (DESIGN.md "Performance") in aekit and in
+# Times workloads W1, W2, W3, W4, W5 and S1 (DESIGN.md "Performance") in aekit and in
 # the PyTorch reference (bench/torch_ref.py) in one run, same thread count, and
 # prints the ratios.
 #
-#   bash bench/run.sh [--threads N] [--only W1,W2,W3,W4,S1] [--quick] [--repeat N] [--rounds N]
+#   bash bench/run.sh [--threads N] [--only W1,W2,W3,W4,W5,S1] [--quick] [--repeat N] [--rounds N]
 #                     [--w4-batches N] [--update BENCHMARKS.md]
 #
-# --only LIST  workloads to run (default W1,W2,W3,W4,S1,PEAK,MEM; PEAK is aekit's
+# --only LIST  workloads to run (default W1,W2,W3,W4,W5,S1,PEAK,MEM; PEAK is aekit's
 #              matrix-product rate and W3's share of it, the roofline; MEM is
 #              the peak resident memory of one W3 epoch on each side)
 # --threads N  CPU threads for both frameworks (default 2)
@@ -26,7 +26,7 @@ invocation="bash bench/run.sh $*"
 threads=2
 rounds=1
 update=""
-only=W1,W2,W3,W4,S1,PEAK,MEM
+only=W1,W2,W3,W4,W5,S1,PEAK,MEM
 pass=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -62,7 +62,7 @@ if [[ -n "$update" ]]; then
     update="$(realpath "$update")"
 fi
 root="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
-# aekit's copy of ../shared/bench/torch_ref.py, extended with W4.
+# aekit's copy of ../shared/bench/torch_ref.py, extended with W4 and W5.
 torch_ref="$root/bench/torch_ref.py"
 if [[ ! -f "$torch_ref" ]]; then
     echo "run.sh: PyTorch reference not found at $torch_ref" >&2

@@ -56,7 +56,7 @@ def main():
     text += [head, "-" * len(head)]
     md = ["| workload | aekit | PyTorch | torch/aekit |", "| --- | --- | --- | --- |"]
     ok = True
-    for w in ("W1", "W2", "W3", "W4"):
+    for w in ("W1", "W2", "W3", "W4", "W5"):
         if not by.get((w, "aekit")) and not by.get((w, "torch")):
             continue
         ae, t = med((w, "aekit"), "s_per_epoch_median"), med((w, "torch"), "s_per_epoch_median")

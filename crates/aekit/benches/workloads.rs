@@ -1,4 +1,4 @@
-//! Speed benchmark: workloads W1, W2, W3, W4 (training) and S1 (scoring) of
+//! Speed benchmark: workloads W1, W2, W3, W4, W5 (training) and S1 (scoring) of
 //! DESIGN.md "Performance",
 //! built exactly as `bench/torch_ref.py` builds them, so that
 //! `bench/run.sh` can print aekit / PyTorch ratios from one run.
@@ -46,7 +46,7 @@ struct Options {
 }
 
 /// Every workload this benchmark knows.
-const KNOWN: [&str; 6] = ["W1", "W2", "W3", "W4", "S1", "PEAK"];
+const KNOWN: [&str; 7] = ["W1", "W2", "W3", "W4", "W5", "S1", "PEAK"];
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
@@ -107,7 +107,7 @@ fn parse_args() -> Result<Options, String> {
             "--bench" => {}
             other => {
                 return Err(format!(
-                    "unknown argument '{other}' (expected --threads N, --only W1,W2,W3,W4,S1,PEAK, --quick, --repeat N, --w4-batches N, --unfused, --burn)"
+                    "unknown argument '{other}' (expected --threads N, --only W1,W2,W3,W4,W5,S1,PEAK, --quick, --repeat N, --w4-batches N, --unfused, --burn)"
                 ));
             }
         }
@@ -468,6 +468,102 @@ fn run_w4(options: &Options) -> Result<Report, String> {
     })
 }
 
+/// W5: the pooled text classifier's vocabulary, text length and batch.
+const W5_VOCAB: usize = 20_000;
+const W5_LENGTH: usize = 64;
+const W5_BATCH: usize = 32;
+
+/// W5: `aekit text train --embedding-dim 32 --pooling mean --max-length 64
+/// --batch-size 32` (Adam, the text default lr 0.01) on texts of 64 words
+/// drawn uniformly from 20 000 and 8 random classes, one epoch, no
+/// validation, through the library's `TextClassifierParams::fit`; the
+/// epoch's seconds come from the history, so tokenising is not timed.
+fn run_w5(options: &Options) -> Result<Report, String> {
+    use aekit::model::{Pooling, TextClassifierConfig};
+    use aekit::text::{Corpus, Lookup, TextClassifierParams, VocabularyConfig};
+    let rows = if options.quick { 5_000 } else { 50_000 };
+    let mut rng = StdRng::seed_from_u64(1);
+    let texts: Vec<String> = (0..rows)
+        .map(|_| {
+            let words: Vec<String> = (0..W5_LENGTH)
+                .map(|_| format!("w{}", rng.random_range(0..W5_VOCAB)))
+                .collect();
+            words.join(" ")
+        })
+        .collect();
+    let labels = (0..rows)
+        .map(|_| format!("c{}", rng.random_range(0..8)))
+        .collect();
+    let corpus = Corpus {
+        path: "W5".into(),
+        texts,
+        labels: Some(labels),
+        id_names: Vec::new(),
+        ids: Vec::new(),
+    };
+    let mut per_epoch = Vec::with_capacity(options.repeat);
+    let (mut final_loss, mut params) = (f64::NAN, 0);
+    for r in 0..options.repeat {
+        let mut p = TextClassifierParams::default();
+        p.tokenizer.ngrams = 1;
+        p.vocabulary = VocabularyConfig {
+            min_count: 1,
+            max_vocab: W5_VOCAB,
+            hashing: None,
+        };
+        p.max_length = Some(W5_LENGTH);
+        p.model = TextClassifierConfig {
+            embedding_dim: 32,
+            pooling: Pooling::Mean,
+            ..TextClassifierConfig::default()
+        };
+        p.training.epochs = 1;
+        p.training.batch_size = W5_BATCH;
+        p.training.validation_split = None;
+        p.training.patience = None;
+        p.training.seed = 1 + r as u64;
+        let mut observer = LastBatch { loss: f64::NAN };
+        let model = p.fit(&corpus, &mut observer).map_err(|e| e.to_string())?;
+        let meta = model.meta();
+        let epoch = meta
+            .history
+            .epochs
+            .first()
+            .ok_or("W5: training ran no epoch")?;
+        let summary = p.model.summary(
+            Lookup::new(&meta.text.ids).size(),
+            W5_LENGTH,
+            meta.classes.len(),
+        );
+        params = summary.trainable() + summary.non_trainable();
+        eprintln!(
+            "W5 repeat {}/{}: {:.3} s/epoch, last batch loss {:.6}",
+            r + 1,
+            options.repeat,
+            epoch.seconds,
+            observer.loss
+        );
+        per_epoch.push(epoch.seconds);
+        final_loss = observer.loss;
+    }
+    per_epoch.sort_by(f64::total_cmp);
+    let med = median(&per_epoch);
+    Ok(Report {
+        workload: "W5",
+        framework: "aekit",
+        aekit: aekit::VERSION,
+        threads: options.threads,
+        rows,
+        batch: W5_BATCH,
+        s_per_epoch_min: round_to(per_epoch[0], 5),
+        s_per_epoch_median: round_to(med, 5),
+        rows_per_s_median: round_to(rows as f64 / med, 1),
+        final_loss: round_to(final_loss, 6),
+        params: Some(params),
+        timed_batches: None,
+    })
+}
+
 impl TrainingObserver for LastBatch {
     fn on_batch_end(&mut self, _batch: usize, loss: f64) -> Control {
         self.loss = loss;
@@ -614,6 +710,15 @@ fn run_all(options: &Options) -> ExitCode {
     let mut lines = Vec::new();
     if options.only.iter().any(|o| o == "W4") {
         match run_w4(options) {
+            Ok(report) => lines.push(serde_json::to_string(&report)),
+            Err(e) => {
+                eprintln!("workloads: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if options.only.iter().any(|o| o == "W5") {
+        match run_w5(options) {
             Ok(report) => lines.push(serde_json::to_string(&report)),
             Err(e) => {
                 eprintln!("workloads: {e}");

@@ -358,6 +358,36 @@ struct LastBatch {
     loss: f64,
 }
 
+impl Report {
+    /// aekit's line for a training workload from its seconds per epoch
+    /// (one per repeat) and the last batch loss.
+    fn trained(
+        workload: &'static str,
+        threads: usize,
+        rows: usize,
+        batch: usize,
+        mut per_epoch: Vec<f64>,
+        final_loss: f64,
+    ) -> Report {
+        per_epoch.sort_by(f64::total_cmp);
+        let med = median(&per_epoch);
+        Report {
+            workload,
+            framework: "aekit",
+            aekit: aekit::VERSION,
+            threads,
+            rows,
+            batch,
+            s_per_epoch_min: round_to(per_epoch[0], 5),
+            s_per_epoch_median: round_to(med, 5),
+            rows_per_s_median: round_to(rows as f64 / med, 1),
+            final_loss: round_to(final_loss, 6),
+            params: None,
+            timed_batches: None,
+        }
+    }
+}
+
 /// W4's observer: the last batch loss, the batches done, and a stop after
 /// `limit` batches when only part of the epoch is timed.
 struct CountBatches {
@@ -450,21 +480,10 @@ fn run_w4(options: &Options) -> Result<Report, String> {
         per_epoch.push(s);
         final_loss = observer.loss;
     }
-    per_epoch.sort_by(f64::total_cmp);
-    let med = median(&per_epoch);
     Ok(Report {
-        workload: "W4",
-        framework: "aekit",
-        aekit: aekit::VERSION,
-        threads: options.threads,
-        rows,
-        batch: W4_BATCH,
-        s_per_epoch_min: round_to(per_epoch[0], 5),
-        s_per_epoch_median: round_to(med, 5),
-        rows_per_s_median: round_to(rows as f64 / med, 1),
-        final_loss: round_to(final_loss, 6),
         params: Some(params),
         timed_batches: options.w4_batches,
+        ..Report::trained("W4", options.threads, rows, W4_BATCH, per_epoch, final_loss)
     })
 }
 
@@ -546,21 +565,9 @@ fn run_w5(options: &Options) -> Result<Report, String> {
         per_epoch.push(epoch.seconds);
         final_loss = observer.loss;
     }
-    per_epoch.sort_by(f64::total_cmp);
-    let med = median(&per_epoch);
     Ok(Report {
-        workload: "W5",
-        framework: "aekit",
-        aekit: aekit::VERSION,
-        threads: options.threads,
-        rows,
-        batch: W5_BATCH,
-        s_per_epoch_min: round_to(per_epoch[0], 5),
-        s_per_epoch_median: round_to(med, 5),
-        rows_per_s_median: round_to(rows as f64 / med, 1),
-        final_loss: round_to(final_loss, 6),
         params: Some(params),
-        timed_batches: None,
+        ..Report::trained("W5", options.threads, rows, W5_BATCH, per_epoch, final_loss)
     })
 }
 
@@ -641,22 +648,14 @@ fn run(w: &Workload, options: &Options) -> Result<Report, String> {
         per_epoch.push(s);
         final_loss = observer.loss;
     }
-    per_epoch.sort_by(f64::total_cmp);
-    let med = median(&per_epoch);
-    Ok(Report {
-        workload: w.name,
-        framework: "aekit",
-        aekit: aekit::VERSION,
-        threads: options.threads,
-        rows: w.rows,
-        batch: w.batch,
-        s_per_epoch_min: round_to(per_epoch[0], 5),
-        s_per_epoch_median: round_to(med, 5),
-        rows_per_s_median: round_to(w.rows as f64 / med, 1),
-        final_loss: round_to(final_loss, 6),
-        params: None,
-        timed_batches: None,
-    })
+    Ok(Report::trained(
+        w.name,
+        options.threads,
+        w.rows,
+        w.batch,
+        per_epoch,
+        final_loss,
+    ))
 }
 
 fn main() -> ExitCode {

@@ -2,7 +2,10 @@
 TF-IDF + logistic regression on held-out texts, several seeds; and the
 document autoencoder's codes vs TruncatedSVD codes of the same width.
 
-usage: python bench/text.py DATADIR [AEKIT] [--seeds 3] [extra text-train flags...]
+usage: python bench/text.py DATADIR [AEKIT] [--seeds 3] [--sets a,b] [--no-autoencoder]
+                            [extra text-train flags...]
+(sets: fortunes, austen (where the defaults were chosen), fortunes_de,
+fortunes_es (where they are judged); all four by default)
 (DATADIR from bench/text_data.py; needs scikit-learn)
 """
 import csv, subprocess, sys, tempfile, time
@@ -75,7 +78,14 @@ def main():
         i = extra.index("--seeds")
         seeds = int(extra[i + 1])
         del extra[i:i + 2]
-    for name in ("fortunes", "austen"):
+    sets = ["fortunes", "austen", "fortunes_de", "fortunes_es"]
+    if "--sets" in extra:
+        i = extra.index("--sets")
+        sets = extra[i + 1].split(",")
+        del extra[i:i + 2]
+    autoencoder = "--no-autoencoder" not in extra
+    extra = [a for a in extra if a != "--no-autoencoder"]
+    for name in sets:
         texts, labels = read(data / f"{name}.csv")
         ours, base, secs = [], [], []
         for seed in range(seeds):
@@ -89,7 +99,9 @@ def main():
                 secs.append(s)
                 base.append(baseline(xtr, ytr, xte, yte))
         print(f"{name}: aekit text train {np.mean(ours):.4f} +- {np.std(ours):.4f} "
-              f"({np.mean(secs):.1f} s) | TF-IDF + LR {np.mean(base):.4f} +- {np.std(base):.4f}")
+              f"({np.mean(secs):.1f} s) | TF-IDF + LR {np.mean(base):.4f} +- {np.std(base):.4f}", flush=True)
+        if not autoencoder:
+            continue
         # Document autoencoder, seed 0 split.
         xtr, xte, ytr, yte = train_test_split(texts, labels, test_size=0.2, random_state=0, stratify=labels)
         with tempfile.TemporaryDirectory() as d:

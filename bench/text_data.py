@@ -3,6 +3,10 @@
 
   fortunes.csv  Debian `fortunes`: one text per %-separated block, label =
                 the category file; categories with at least 150 texts.
+  fortunes_de.csv, fortunes_es.csv  Debian `fortunes-de` / `fortunes-es`
+                (German, Spanish), built the same way, at most 1000 texts
+                per category (seeded) so the largest does not swamp the rest;
+                kept for judging defaults chosen on the two English sets.
   austen.csv    Debian `r-cran-janeaustenr`: paragraphs of at least 10
                 words of the six novels (R lazy-load data read with the
                 `rdata` PyPI package), label = novel; 500 per novel, seeded.
@@ -20,14 +24,18 @@ def extract(pkg, work):
     return Path(work) / "x"
 
 
-def fortunes(root, out):
-    d = root / "usr/share/games/fortunes"
+def fortunes(root, out, language="", cap=None):
+    d = root / "usr/share/games/fortunes" / language
+    rng = random.Random(0)
     rows = []
     for f in sorted(d.glob("*.u8")):
         blocks = [b.strip() for b in f.read_text(encoding="utf-8", errors="replace").split("\n%\n")]
         blocks = [b.strip("%").strip() for b in blocks if len(b.split()) >= 3]
-        if len(blocks) >= 150 and f.stem not in ("ascii-art", "translate-me"):
-            rows += [(" ".join(b.split()), f.stem) for b in blocks]
+        if len(blocks) >= 150 and f.stem not in ("ascii-art", "translate-me", "asciiart"):
+            if cap and len(blocks) > cap:
+                rng.shuffle(blocks)
+                blocks = blocks[:cap]
+            rows += [(" ".join(b.split()), f.stem.removesuffix(".fortunes")) for b in blocks]
     write(out, rows)
 
 
@@ -79,5 +87,8 @@ if __name__ == "__main__":
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as w:
         fortunes(extract("fortunes", w), out / "fortunes.csv")
+    for language in ("de", "es"):
+        with tempfile.TemporaryDirectory() as w:
+            fortunes(extract(f"fortunes-{language}", w), out / f"fortunes_{language}.csv", language, cap=1000)
     with tempfile.TemporaryDirectory() as w:
         austen(extract("r-cran-janeaustenr", w), out / "austen.csv")

@@ -173,6 +173,9 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
 
 /// `aekit summary`.
 pub fn summary(args: &SummaryArgs) -> Result<()> {
+    if aekit::text::model_file::is_text_model(&args.model) {
+        return crate::text::summary(&args.model);
+    }
     let model = Autoencoder::load(&args.model)?;
     let meta = model.meta();
     println!("{}", model.summary());

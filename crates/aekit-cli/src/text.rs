@@ -42,6 +42,8 @@ pub enum PoolingArg {
     Flatten,
     /// Masked mean over the real tokens.
     Mean,
+    /// TF-IDF-weighted sum over the distinct tokens.
+    Tfidf,
 }
 
 /// `--padding`.
@@ -242,6 +244,7 @@ fn train(a: &TextTrainArgs) -> Result<()> {
         p.model.pooling = match v {
             PoolingArg::Flatten => Pooling::Flatten,
             PoolingArg::Mean => Pooling::Mean,
+            PoolingArg::Tfidf => Pooling::Tfidf,
         };
     }
     if let Some(v) = a.padding {
@@ -412,5 +415,50 @@ fn vectors(a: &TextVectorsArgs) -> Result<()> {
         .write_word_vectors(&a.out)
         .with_context(|| format!("writing {}", a.out.display()))?;
     eprintln!("wrote {n} word vectors to {}", a.out.display());
+    Ok(())
+}
+
+/// `aekit summary` of a text model: layers, preprocessing, classes and
+/// the end-of-training figures.
+pub fn summary(path: &Path) -> Result<()> {
+    let (meta, _) = aekit::text::model_file::load(path)?;
+    println!("{}", meta.summary());
+    println!();
+    println!("kind: {}", meta.model.kind());
+    let text = &meta.text;
+    println!("text column: {}", text.text_column);
+    let vocab = aekit::text::Lookup::new(&text.ids).size();
+    match &text.ids {
+        aekit::text::TokenIds::Vocabulary { .. } => println!("vocabulary: {vocab} ids"),
+        aekit::text::TokenIds::Hashing { buckets } => println!("hashing: {buckets} buckets"),
+    }
+    println!(
+        "tokens: ngrams up to {}, {}",
+        text.tokenizer.ngrams,
+        if text.tokenizer.lowercase {
+            "lower-cased"
+        } else {
+            "case kept"
+        }
+    );
+    if text.max_length > 0 {
+        println!("length: {} ({:?} padding)", text.max_length, text.padding);
+    }
+    if text.tfidf.is_some() {
+        println!("weights: TF-IDF (sublinear tf, smoothed idf, L2-normalised)");
+    }
+    if let Some(label) = &meta.label {
+        println!("label: {label}");
+    }
+    if !meta.classes.is_empty() {
+        println!("classes: {}", meta.classes.join(", "));
+    }
+    if let Some(a) = meta.metrics.train_accuracy {
+        println!("training accuracy: {a:.4}");
+    }
+    if let Some(a) = meta.metrics.validation_accuracy {
+        println!("validation accuracy: {a:.4}");
+    }
+    println!("epochs trained: {}", meta.history.epochs.len());
     Ok(())
 }

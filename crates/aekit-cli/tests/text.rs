@@ -200,3 +200,47 @@ fn bad_text_input_gets_clear_errors() {
     ])
     .fails_with(&["tabular model", "text model"]);
 }
+
+#[test]
+fn the_default_tfidf_classifier_learns_topics_and_says_how_it_pools() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = topics(dir.path());
+    let model = dir.path().join("topics.aekit");
+    aekit([
+        "text",
+        "train",
+        &arg(&data),
+        "--out",
+        &arg(&model),
+        "--seed",
+        "3",
+        "--quiet",
+    ])
+    .ok();
+    // Texts the model never saw: topic words in new orders and company.
+    let unseen = write(
+        dir.path(),
+        "unseen.csv",
+        "text,label\n\
+         the referee and the coach,sport\n\
+         a late goal for the team,sport\n\
+         the striker missed the match,sport\n\
+         bread and butter in the oven,food\n\
+         a soup recipe with flour,food\n\
+         cheese sauce and bread,food\n",
+    );
+    let run = aekit([
+        "text",
+        "predict",
+        &arg(&model),
+        &arg(&unseen),
+        "--out",
+        &arg(&dir.path().join("p.csv")),
+        "--json",
+    ])
+    .ok();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(report["accuracy"].as_f64(), Some(1.0), "{report}");
+    let summary = aekit(["summary", &arg(&model)]).ok().stdout();
+    assert!(summary.contains("TfidfWeightedSum"), "{summary}");
+}

@@ -106,18 +106,33 @@ impl TextClassifierNet {
     /// The pooled text vectors.
     ///
     /// # Shapes
-    /// - ids: `[batch, length]` (ids as floats, 0 = padding); output `[batch, pooled]`
+    /// - ids: `[batch, length]` (ids as floats, 0 = padding), or for TF-IDF
+    ///   pooling `[batch, 2 * length]` (distinct ids, then their weights);
+    ///   output `[batch, pooled]`
     pub fn pooled(&self, ids: Tensor<2>) -> Tensor<2> {
         let [batch, length] = ids.dims();
-        let emb = self.embedding.forward(ids.clone().int()); // [batch, length, dim]
-        let dim = emb.dims()[2];
         match self.pooling {
-            Pooling::Flatten => emb.reshape([batch, length * dim]),
+            Pooling::Flatten => {
+                let emb = self.embedding.forward(ids.int()); // [batch, length, dim]
+                let dim = emb.dims()[2];
+                emb.reshape([batch, length * dim])
+            }
             Pooling::Mean => {
+                let emb = self.embedding.forward(ids.clone().int()); // [batch, length, dim]
+                let dim = emb.dims()[2];
                 let mask = ids.not_equal_elem(0.0).float(); // [batch, length]
                 let count = mask.clone().sum_dim(1).clamp_min(1.0); // [batch, 1]
                 let summed = (emb * mask.unsqueeze_dim::<3>(2)).sum_dim(1); // [batch, 1, dim]
                 summed.reshape([batch, dim]) / count
+            }
+            Pooling::Tfidf => {
+                let terms = length / 2;
+                let weights = ids.clone().narrow(1, terms, terms); // [batch, terms]
+                let emb = self.embedding.forward(ids.narrow(1, 0, terms).int()); // [batch, terms, dim]
+                let dim = emb.dims()[2];
+                (emb * weights.unsqueeze_dim::<3>(2))
+                    .sum_dim(1)
+                    .reshape([batch, dim])
             }
         }
     }
@@ -196,6 +211,7 @@ mod tests {
         let device = inference_device();
         let config = TextClassifierConfig {
             embedding_dim: 3,
+            pooling: Pooling::Mean,
             ..Default::default()
         };
         let net =
@@ -222,5 +238,36 @@ mod tests {
             s.trainable(),
             tensors.values().map(|t| t.values.len()).sum::<usize>()
         );
+    }
+
+    #[test]
+    fn tfidf_pooling_is_the_weighted_sum_of_the_term_vectors() {
+        let device = inference_device();
+        let config = TextClassifierConfig {
+            embedding_dim: 3,
+            pooling: Pooling::Tfidf,
+            ..Default::default()
+        };
+        let net =
+            TextClassifierNet::init(&config, 10, 3, 2, &mut StdRng::seed_from_u64(2), &device);
+        // Terms 2 and 7 with weights 0.6 and 0.8, one empty slot.
+        let row = Matrix::new(vec![2.0, 7.0, 0.0, 0.6, 0.8, 0.0], 6);
+        let pooled: Vec<f32> = net
+            .pooled(to_tensor(row, &device))
+            .into_data()
+            .try_into_vec()
+            .unwrap();
+        let table: Vec<f32> = net
+            .embedding
+            .weight
+            .val()
+            .into_data()
+            .try_into_vec()
+            .unwrap();
+        for (j, &p) in pooled.iter().enumerate() {
+            let expected = 0.6 * table[2 * 3 + j] + 0.8 * table[7 * 3 + j];
+            assert!((p - expected).abs() < 1e-6, "{p} vs {expected}");
+        }
+        assert_eq!(config.pooled_width(3), 3);
     }
 }

@@ -184,11 +184,11 @@ impl TextClassifierParams {
             tfidf: None,
         };
         if self.model.pooling == Pooling::Tfidf {
-            let train_texts: Vec<String> = train_rows
+            // The training texts are tokenised already: only their ids are new.
+            let docs: Vec<Vec<usize>> = train_tokens
                 .iter()
-                .map(|&i| corpus.texts[i].clone())
+                .map(|doc| doc.iter().map(|tok| lookup.id(tok)).collect())
                 .collect();
-            let docs = text.id_sequences(&lookup, &train_texts);
             text.tfidf = Some(Tfidf::fit(TfidfConfig::default(), &docs, lookup.size()));
         }
         let n_out = TextClassifierConfig::n_outputs(classes.len());

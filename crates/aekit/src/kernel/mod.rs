@@ -15,6 +15,7 @@
 
 pub mod activate;
 pub mod batch_norm;
+pub mod conv;
 pub mod dense_net;
 pub mod dropout;
 pub mod loss;

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod fitted;
+pub mod kernel_ops;
 pub mod module;
 pub mod training;
 

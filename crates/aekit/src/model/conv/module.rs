@@ -10,6 +10,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng;
 
 use super::config::{ConvAutoencoderConfig, Grid, KERNEL, PADDING, STRIDE, deconv_output_padding};
+use super::kernel_ops::{self, ConvPath};
 use crate::data::ImageShape;
 use crate::model::Activation;
 use crate::model::weights::{NamedTensor, StoredTensors};
@@ -41,13 +42,23 @@ pub struct ConvBlock {
     /// The activation.
     #[module(skip)]
     pub activation: Activation,
+    /// aekit's kernels or burn's convolution.
+    #[module(skip)]
+    pub path: ConvPath,
 }
 
 impl ConvBlock {
     /// # Shapes
     /// - input: `[batch, c_in, h, w]`, output: `[batch, c_out, ceil(h/2), ceil(w/2)]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv.forward(x);
+        let x = kernel_ops::conv2d(
+            x,
+            self.conv.weight.val(),
+            self.conv.bias.as_ref().map(Param::val),
+            STRIDE,
+            PADDING,
+            self.path,
+        );
         let x = match &self.norm {
             Some(norm) => norm.forward(x),
             None => x,
@@ -67,6 +78,9 @@ pub struct DeconvBlock {
     /// The activation.
     #[module(skip)]
     pub activation: Activation,
+    /// aekit's kernels or burn's transposed convolution.
+    #[module(skip)]
+    pub path: ConvPath,
 }
 
 impl DeconvBlock {
@@ -75,7 +89,15 @@ impl DeconvBlock {
     /// # Shapes
     /// - input: `[batch, c_in, h, w]`, output: `[batch, c_out, h_out, w_out]`
     pub fn forward_pre_activation(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.deconv.forward(x);
+        let x = kernel_ops::conv_transpose2d(
+            x,
+            self.deconv.weight.val(),
+            self.deconv.bias.as_ref().map(Param::val),
+            STRIDE,
+            PADDING,
+            self.deconv.padding_out,
+            self.path,
+        );
         match &self.norm {
             Some(norm) => norm.forward(x),
             None => x,
@@ -94,6 +116,12 @@ pub struct ConvBody {
 }
 
 impl ConvBody {
+    /// The same body computing its convolutions through `path`.
+    pub fn with_conv_path(mut self, path: ConvPath) -> Self {
+        self.blocks.iter_mut().for_each(|b| b.path = path);
+        self
+    }
+
     /// # Shapes
     /// - input: `[batch, C*H*W]` (channel-major rows), output: `[batch, flat]`
     pub fn forward(&self, rows: Tensor<2>) -> Tensor<2> {
@@ -126,6 +154,12 @@ pub struct ConvDecoder {
 }
 
 impl ConvDecoder {
+    /// The same decoder computing its convolutions through `path`.
+    pub fn with_conv_path(mut self, path: ConvPath) -> Self {
+        self.blocks.iter_mut().for_each(|b| b.path = path);
+        self
+    }
+
     /// The output before the last activation, flattened, and that activation.
     ///
     /// # Shapes
@@ -381,6 +415,7 @@ impl ConvAutoencoderConfig {
                 conv,
                 norm,
                 activation: self.activation,
+                path: ConvPath::default(),
             });
         }
         Ok(ConvBody { blocks, image })
@@ -438,6 +473,7 @@ impl ConvAutoencoderConfig {
                 } else {
                     self.activation
                 },
+                path: ConvPath::default(),
             });
         }
         Ok(ConvDecoder {

@@ -87,6 +87,24 @@ impl Maps {
     }
 }
 
+/// The output columns `lo..hi` whose tap `kx` reads inside an input row
+/// of `w` values (the others read padding).
+fn valid_columns(kx: usize, w: usize, wo: usize, geometry: ConvGeometry) -> (usize, usize) {
+    let ConvGeometry {
+        stride: s,
+        padding: p,
+        ..
+    } = geometry;
+    // ix = ox*s + kx - p must satisfy 0 <= ix < w.
+    let lo = p.saturating_sub(kx).div_ceil(s);
+    let hi = if w + p > kx {
+        ((w + p - kx - 1) / s + 1).min(wo)
+    } else {
+        0
+    };
+    (lo.min(hi), hi)
+}
+
 /// One image's columns: row `(ci, ky, kx)`, column `(oy, ox)` holds input
 /// `(ci, oy*s + ky - p, ox*s + kx - p)`, zero outside the image.
 fn im2col(image: &[f32], input: Maps, out: Maps, geometry: ConvGeometry, cols: &mut [f32]) {
@@ -104,6 +122,7 @@ fn im2col(image: &[f32], input: Maps, out: Maps, geometry: ConvGeometry, cols: &
             for kx in 0..k {
                 let row = (ci * k + ky) * k + kx;
                 let dst = &mut cols[row * positions..(row + 1) * positions];
+                let (lo, hi) = valid_columns(kx, w, wo, geometry);
                 for oy in 0..ho {
                     let line = &mut dst[oy * wo..(oy + 1) * wo];
                     let iy = (oy * s + ky).wrapping_sub(p);
@@ -112,9 +131,15 @@ fn im2col(image: &[f32], input: Maps, out: Maps, geometry: ConvGeometry, cols: &
                         continue;
                     }
                     let src = &channel[iy * w..(iy + 1) * w];
-                    for (ox, v) in line.iter_mut().enumerate() {
-                        let ix = (ox * s + kx).wrapping_sub(p);
-                        *v = if ix < w { src[ix] } else { 0.0 };
+                    line[..lo].fill(0.0);
+                    line[hi..].fill(0.0);
+                    if lo == hi {
+                        continue;
+                    }
+                    // Columns lo..hi read src[lo*s + kx - p], stepping by s.
+                    let first = lo * s + kx - p;
+                    for (v, &x) in line[lo..hi].iter_mut().zip(src[first..].iter().step_by(s)) {
+                        *v = x;
                     }
                 }
             }
@@ -140,17 +165,20 @@ fn col2im(cols: &[f32], input: Maps, out: Maps, geometry: ConvGeometry, image: &
             for kx in 0..k {
                 let row = (ci * k + ky) * k + kx;
                 let src = &cols[row * positions..(row + 1) * positions];
+                let (lo, hi) = valid_columns(kx, w, wo, geometry);
+                if lo == hi {
+                    continue;
+                }
+                let first = lo * s + kx - p;
                 for oy in 0..ho {
                     let iy = (oy * s + ky).wrapping_sub(p);
                     if iy >= h {
                         continue;
                     }
                     let dst = &mut channel[iy * w..(iy + 1) * w];
-                    for (ox, &v) in src[oy * wo..(oy + 1) * wo].iter().enumerate() {
-                        let ix = (ox * s + kx).wrapping_sub(p);
-                        if ix < w {
-                            dst[ix] += v;
-                        }
+                    let line = &src[oy * wo + lo..oy * wo + hi];
+                    for (d, &v) in dst[first..].iter_mut().step_by(s).zip(line) {
+                        *d += v;
                     }
                 }
             }
@@ -371,7 +399,7 @@ mod tests {
             .sum()
     }
 
-    const SHAPES: [(Maps, usize, ConvGeometry); 3] = [
+    const SHAPES: [(Maps, usize, ConvGeometry); 5] = [
         (
             Maps {
                 batch: 3,
@@ -398,6 +426,34 @@ mod tests {
                 kernel: 3,
                 stride: 2,
                 padding: 1,
+            },
+        ),
+        (
+            Maps {
+                batch: 2,
+                channels: 2,
+                height: 3,
+                width: 1,
+            },
+            2,
+            ConvGeometry {
+                kernel: 3,
+                stride: 2,
+                padding: 1,
+            },
+        ),
+        (
+            Maps {
+                batch: 2,
+                channels: 1,
+                height: 2,
+                width: 9,
+            },
+            3,
+            ConvGeometry {
+                kernel: 3,
+                stride: 3,
+                padding: 2,
             },
         ),
         (

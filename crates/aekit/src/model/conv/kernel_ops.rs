@@ -19,6 +19,7 @@ use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
 use burn_flex::FlexTensor;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use crate::kernel::conv::{self as kernel, ConvGeometry, Maps};
 
@@ -92,12 +93,19 @@ fn maps_of(dims: &[usize]) -> Maps {
     }
 }
 
-fn f32_values(tensor: &FlexTensor) -> Vec<f32> {
-    tensor
-        .clone()
-        .into_data()
-        .try_into_vec::<f32>()
-        .expect("the conv kernels run on f32 tensors")
+/// The tensor's values in row-major order: borrowed when its storage is
+/// already laid out so (the usual case), copied otherwise.
+fn f32_values(tensor: &FlexTensor) -> Cow<'_, [f32]> {
+    match tensor.as_slice::<f32>() {
+        Some(values) => Cow::Borrowed(values),
+        None => Cow::Owned(
+            tensor
+                .clone()
+                .into_data()
+                .try_into_vec::<f32>()
+                .expect("the conv kernels run on f32 tensors"),
+        ),
+    }
 }
 
 fn flex_tensor(values: Vec<f32>, maps: Maps) -> FlexTensor {

@@ -138,8 +138,9 @@ fn im2col(image: &[f32], input: Maps, out: Maps, geometry: ConvGeometry, cols: &
                     }
                     // Columns lo..hi read src[lo*s + kx - p], stepping by s.
                     let first = lo * s + kx - p;
-                    for (v, &x) in line[lo..hi].iter_mut().zip(src[first..].iter().step_by(s)) {
-                        *v = x;
+                    let src = &src[first..=first + (hi - lo - 1) * s];
+                    for (i, v) in line[lo..hi].iter_mut().enumerate() {
+                        *v = src[i * s];
                     }
                 }
             }
@@ -177,8 +178,9 @@ fn col2im(cols: &[f32], input: Maps, out: Maps, geometry: ConvGeometry, image: &
                     }
                     let dst = &mut channel[iy * w..(iy + 1) * w];
                     let line = &src[oy * wo + lo..oy * wo + hi];
-                    for (d, &v) in dst[first..].iter_mut().step_by(s).zip(line) {
-                        *d += v;
+                    let dst = &mut dst[first..=first + (hi - lo - 1) * s];
+                    for (i, &v) in line.iter().enumerate() {
+                        dst[i * s] += v;
                     }
                 }
             }

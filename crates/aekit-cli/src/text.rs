@@ -76,6 +76,10 @@ pub struct TextCommon {
     /// Word n-grams up to this length as extra tokens.
     #[arg(long)]
     pub ngrams: Option<usize>,
+    /// Character n-grams of each word as extra tokens, lengths MIN-MAX (e.g. 3-5;
+    /// fastText's subwords), or `none`.
+    #[arg(long, value_name = "MIN-MAX", value_parser = parse_char_ngrams)]
+    pub char_ngrams: Option<CharNgrams>,
     /// Passes over the data.
     #[arg(long)]
     pub epochs: Option<usize>,
@@ -99,6 +103,21 @@ pub struct TextCommon {
     pub quiet: bool,
 }
 
+/// `--char-ngrams`: lengths, or none.
+#[derive(Debug, Clone, Copy)]
+pub struct CharNgrams(pub Option<[usize; 2]>);
+
+fn parse_char_ngrams(s: &str) -> Result<CharNgrams, String> {
+    if s == "none" {
+        return Ok(CharNgrams(None));
+    }
+    let bad = || format!("expected MIN-MAX (e.g. 3-5) or none, got '{s}'");
+    let (min, max) = s.split_once('-').ok_or_else(bad)?;
+    let min = min.trim().parse().map_err(|_| bad())?;
+    let max = max.trim().parse().map_err(|_| bad())?;
+    Ok(CharNgrams(Some([min, max])))
+}
+
 /// `aekit text train`.
 #[derive(Debug, Args)]
 pub struct TextTrainArgs {
@@ -116,7 +135,7 @@ pub struct TextTrainArgs {
     /// Tokens per text (default: the longest training text's, at most 400).
     #[arg(long)]
     pub max_length: Option<usize>,
-    /// Pooling (default mean).
+    /// Pooling (default tfidf).
     #[arg(long, value_enum)]
     pub pooling: Option<PoolingArg>,
     /// Padding side (default post).
@@ -199,6 +218,9 @@ macro_rules! apply_common {
         }
         if let Some(v) = c.ngrams {
             $p.tokenizer.ngrams = v;
+        }
+        if let Some(CharNgrams(v)) = c.char_ngrams {
+            $p.tokenizer.char_ngrams = v;
         }
         if let Some(v) = c.epochs {
             $p.training.epochs = v;
@@ -432,8 +454,12 @@ pub fn summary(path: &Path) -> Result<()> {
         aekit::text::TokenIds::Vocabulary { .. } => println!("vocabulary: {vocab} ids"),
         aekit::text::TokenIds::Hashing { buckets } => println!("hashing: {buckets} buckets"),
     }
+    let subwords = match text.tokenizer.char_ngrams {
+        Some([min, max]) => format!(", character {min}-{max}-grams of each word"),
+        None => String::new(),
+    };
     println!(
-        "tokens: ngrams up to {}, {}",
+        "tokens: ngrams up to {}{subwords}, {}",
         text.tokenizer.ngrams,
         if text.tokenizer.lowercase {
             "lower-cased"

@@ -244,3 +244,58 @@ fn the_default_tfidf_classifier_learns_topics_and_says_how_it_pools() {
     let summary = aekit(["summary", &arg(&model)]).ok().stdout();
     assert!(summary.contains("TfidfWeightedSum"), "{summary}");
 }
+
+/// `--char-ngrams`: the model file keeps the lengths, `summary` names them,
+/// the classifier still sorts unseen texts, and bad lengths are refused
+/// before anything is written.
+#[test]
+fn char_ngrams_are_stored_shown_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = topics(dir.path());
+    let model = dir.path().join("sub.aekit");
+    let train = |lengths: &str| {
+        aekit([
+            "text",
+            "train",
+            &arg(&data),
+            "--out",
+            &arg(&model),
+            "--char-ngrams",
+            lengths,
+            "--seed",
+            "3",
+            "--quiet",
+        ])
+    };
+    train("3-5").ok();
+    let summary = aekit(["summary", &arg(&model)]).ok().stdout();
+    assert!(
+        summary.contains("character 3-5-grams of each word"),
+        "{summary}"
+    );
+    let unseen = write(
+        dir.path(),
+        "unseen.csv",
+        "text,label\nthe coach and the team,sport\nbread from the oven,food\n",
+    );
+    let run = aekit([
+        "text",
+        "predict",
+        &arg(&model),
+        &arg(&unseen),
+        "--out",
+        &arg(&dir.path().join("p.csv")),
+        "--json",
+    ])
+    .ok();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(report["accuracy"].as_f64(), Some(1.0), "{report}");
+    for bad in ["5-3", "0-2", "three"] {
+        let _ = std::fs::remove_file(&model);
+        let run = train(bad);
+        let err = run.stderr();
+        assert!(!run.success(), "{bad}: accepted");
+        assert!(err.contains("MIN-MAX"), "{bad}: {err}");
+        assert!(!model.exists(), "{bad}: a model was written");
+    }
+}

@@ -1,7 +1,8 @@
 //! Text to tokens: Unicode-aware words (UAX #29 word boundaries, from the
 //! `unicode-segmentation` crate, so "naïve", "日本語" and "don't" come out
 //! as the words a reader sees), optionally lower-cased, optionally with
-//! word n-grams appended.
+//! word n-grams and the character n-grams of each word (fastText's
+//! subwords) appended.
 
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
@@ -21,6 +22,14 @@ pub struct TokenizerConfig {
     /// Also emit word n-grams up to this length (`a b` for 2), as fastText
     /// does. Default 1: words only.
     pub ngrams: usize,
+    /// Also emit the character n-grams of each word, lengths `[min, max]`,
+    /// of the word between `<` and `>` (fastText's subwords; scikit-learn's
+    /// `char_wb` analyser): "<ca", "caf", "afé", "fé>", ... for "café" and
+    /// 3. A word shorter than `min` gives its marked form once. Characters
+    /// are Unicode scalar values. Default none (files written before it
+    /// existed load as none).
+    #[serde(default)]
+    pub char_ngrams: Option<[usize; 2]>,
 }
 
 impl Default for TokenizerConfig {
@@ -29,6 +38,7 @@ impl Default for TokenizerConfig {
             lowercase: true,
             strip_punctuation: true,
             ngrams: 1,
+            char_ngrams: None,
         }
     }
 }
@@ -39,11 +49,20 @@ impl TokenizerConfig {
         if !(1..=3).contains(&self.ngrams) {
             return Err(AekitError::param("ngrams", "must be 1, 2 or 3"));
         }
+        if let Some([min, max]) = self.char_ngrams
+            && (min == 0 || min > max || max > 10)
+        {
+            return Err(AekitError::param(
+                "char_ngrams",
+                "must be MIN-MAX with 1 <= MIN <= MAX <= 10",
+            ));
+        }
         Ok(())
     }
 
     /// The tokens of `text`, in order: words, then (with `ngrams` > 1)
-    /// the n-grams of consecutive words.
+    /// the n-grams of consecutive words, then (with `char_ngrams`) each
+    /// word's character n-grams.
     pub fn tokens(&self, text: &str) -> Vec<String> {
         let text = if self.lowercase {
             text.to_lowercase()
@@ -59,7 +78,28 @@ impl TokenizerConfig {
         for n in 2..=self.ngrams {
             tokens.extend(words.windows(n).map(|w| w.join(" ")));
         }
+        if let Some([min, max]) = self.char_ngrams {
+            for word in &words {
+                push_char_ngrams(word, min, max, &mut tokens);
+            }
+        }
         tokens
+    }
+}
+
+/// The character n-grams of `<word>`, lengths `min..=max`, shortest first
+/// (scikit-learn's `char_wb` order, with fastText's markers).
+fn push_char_ngrams(word: &str, min: usize, max: usize, out: &mut Vec<String>) {
+    let marked: Vec<char> = std::iter::once('<')
+        .chain(word.chars())
+        .chain(std::iter::once('>'))
+        .collect();
+    if marked.len() < min {
+        out.push(marked.iter().collect());
+        return;
+    }
+    for n in min..=max.min(marked.len()) {
+        out.extend(marked.windows(n).map(|w| w.iter().collect::<String>()));
     }
 }
 
@@ -86,5 +126,31 @@ mod tests {
         };
         assert_eq!(bi.tokens("a b c"), ["a", "b", "c", "a b", "b c"]);
         assert!(t.tokens(" ... ").is_empty());
+    }
+
+    #[test]
+    fn char_ngrams_are_the_marked_words_windows_in_unicode_characters() {
+        let t = TokenizerConfig {
+            char_ngrams: Some([3, 4]),
+            ..Default::default()
+        };
+        assert_eq!(
+            t.tokens("Café o"),
+            [
+                "café", "o", "<ca", "caf", "afé", "fé>", "<caf", "café", "afé>", "<o>"
+            ]
+        );
+        let one = TokenizerConfig {
+            char_ngrams: Some([5, 6]),
+            ..Default::default()
+        };
+        assert_eq!(one.tokens("ab"), ["ab", "<ab>"]);
+        for bad in [[0, 3], [4, 3], [3, 11]] {
+            let c = TokenizerConfig {
+                char_ngrams: Some(bad),
+                ..Default::default()
+            };
+            assert!(c.validate().is_err(), "{bad:?}");
+        }
     }
 }

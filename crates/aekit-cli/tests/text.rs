@@ -3,6 +3,7 @@
 
 mod util;
 
+use std::path::Path;
 use util::{aekit, arg, data, read_csv, write};
 
 /// The seed tutorial: Embedding(vocab, 8) -> Flatten -> Dense(1, sigmoid),
@@ -201,6 +202,21 @@ fn bad_text_input_gets_clear_errors() {
     .fails_with(&["tabular model", "text model"]);
 }
 
+/// `text predict --json`'s report on `data`.
+fn predict_report(model: &Path, data: &Path, dir: &Path) -> serde_json::Value {
+    let run = aekit([
+        "text",
+        "predict",
+        &arg(model),
+        &arg(data),
+        "--out",
+        &arg(&dir.join("p.csv")),
+        "--json",
+    ])
+    .ok();
+    serde_json::from_str(&run.stdout()).unwrap()
+}
+
 #[test]
 fn the_default_tfidf_classifier_learns_topics_and_says_how_it_pools() {
     let dir = tempfile::tempdir().unwrap();
@@ -229,17 +245,7 @@ fn the_default_tfidf_classifier_learns_topics_and_says_how_it_pools() {
          a soup recipe with flour,food\n\
          cheese sauce and bread,food\n",
     );
-    let run = aekit([
-        "text",
-        "predict",
-        &arg(&model),
-        &arg(&unseen),
-        "--out",
-        &arg(&dir.path().join("p.csv")),
-        "--json",
-    ])
-    .ok();
-    let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let report = predict_report(&model, &unseen, dir.path());
     assert_eq!(report["accuracy"].as_f64(), Some(1.0), "{report}");
     let summary = aekit(["summary", &arg(&model)]).ok().stdout();
     assert!(summary.contains("TfidfWeightedSum"), "{summary}");
@@ -278,17 +284,7 @@ fn char_ngrams_are_stored_shown_and_checked() {
         "unseen.csv",
         "text,label\nthe coach and the team,sport\nbread from the oven,food\n",
     );
-    let run = aekit([
-        "text",
-        "predict",
-        &arg(&model),
-        &arg(&unseen),
-        "--out",
-        &arg(&dir.path().join("p.csv")),
-        "--json",
-    ])
-    .ok();
-    let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let report = predict_report(&model, &unseen, dir.path());
     assert_eq!(report["accuracy"].as_f64(), Some(1.0), "{report}");
     for bad in ["5-3", "0-2", "three"] {
         let _ = std::fs::remove_file(&model);

@@ -199,6 +199,15 @@ fn check_len(what: &str, values: &[f32], maps: Maps) {
     );
 }
 
+/// Checks that `input` maps convolve to `out` maps.
+fn check_convolves(what: &str, input: Maps, out: Maps, geometry: ConvGeometry) {
+    assert_eq!(
+        input.convolved(out.channels, geometry),
+        out,
+        "{what}: {input:?} does not convolve to {out:?}"
+    );
+}
+
 /// The convolution of `x` (`input` maps) with `weight` `[c_out, c, k, k]`
 /// plus `bias` `[c_out]`: `[batch, c_out, ho, wo]`.
 ///
@@ -257,11 +266,7 @@ pub fn conv2d_input_grad(
     geometry: ConvGeometry,
 ) -> Vec<f32> {
     check_len("conv2d output gradient", grad, out);
-    assert_eq!(
-        input.convolved(out.channels, geometry),
-        out,
-        "conv2d input gradient: {input:?} does not convolve to {out:?}"
-    );
+    check_convolves("conv2d input gradient", input, out, geometry);
     let taps = input.channels * geometry.kernel * geometry.kernel;
     assert_eq!(weight.len(), out.channels * taps, "conv2d weight length");
     let positions = out.height * out.width;
@@ -298,11 +303,7 @@ pub fn conv2d_weight_grad(
 ) -> Vec<f32> {
     check_len("conv2d input", x, input);
     check_len("conv2d output gradient", grad, out);
-    assert_eq!(
-        input.convolved(out.channels, geometry),
-        out,
-        "conv2d weight gradient: {input:?} does not convolve to {out:?}"
-    );
+    check_convolves("conv2d weight gradient", input, out, geometry);
     let taps = input.channels * geometry.kernel * geometry.kernel;
     let positions = out.height * out.width;
     let size = out.channels * taps;

@@ -213,6 +213,18 @@ fn zero_bias<B: Backend>(like: &FloatTensor<B>, channels: usize) -> FloatTensor<
     B::float_zeros([channels].into(), &like.device(), like.dtype().into())
 }
 
+/// A backward step's saved input and weight, the kernel size, stride and
+/// padding.
+fn step_inputs<B: Backend>(
+    (x_state, weight_state, stride, padding): (NodeId, NodeId, usize, usize),
+    checkpointer: &mut Checkpointer,
+) -> (FloatTensor<B>, FloatTensor<B>, usize, usize, usize) {
+    let x = checkpointer.retrieve_node_output::<FloatTensor<B>>(x_state);
+    let weight = checkpointer.retrieve_node_output::<FloatTensor<B>>(weight_state);
+    let [_, _, kernel, _] = weight.shape().dims();
+    (x, weight, kernel, stride, padding)
+}
+
 /// The backward step of the kernels' convolution.
 #[derive(Debug)]
 struct Conv2dStep;
@@ -228,10 +240,7 @@ impl<B: Backend + ConvKernels> Backward<B, 3> for Conv2dStep {
     ) {
         let [node_x, node_weight, node_bias] = ops.parents;
         let grad = grads.consume::<B>(&ops.node);
-        let (x_state, weight_state, stride, padding) = ops.state;
-        let x = checkpointer.retrieve_node_output::<FloatTensor<B>>(x_state);
-        let weight = checkpointer.retrieve_node_output::<FloatTensor<B>>(weight_state);
-        let [_, _, kernel, _] = weight.shape().dims();
+        let (x, weight, kernel, stride, padding) = step_inputs::<B>(ops.state, checkpointer);
         let [_, _, h, w] = x.shape().dims();
         let [_, _, ho, wo] = grad.shape().dims();
         if let Some(node) = node_x {
@@ -275,10 +284,7 @@ impl<B: Backend + ConvKernels> Backward<B, 3> for ConvTranspose2dStep {
     ) {
         let [node_x, node_weight, node_bias] = ops.parents;
         let grad = grads.consume::<B>(&ops.node);
-        let (x_state, weight_state, stride, padding) = ops.state;
-        let x = checkpointer.retrieve_node_output::<FloatTensor<B>>(x_state);
-        let weight = checkpointer.retrieve_node_output::<FloatTensor<B>>(weight_state);
-        let [_, _, kernel, _] = weight.shape().dims();
+        let (x, weight, kernel, stride, padding) = step_inputs::<B>(ops.state, checkpointer);
         if let Some(node) = node_x {
             // Adjoint of the adjoint: the convolution of the output gradient.
             let channels = x.shape()[1];

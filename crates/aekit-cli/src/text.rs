@@ -64,7 +64,8 @@ pub struct TextCommon {
     /// Tokens in fewer training texts than this are out of vocabulary (default 2).
     #[arg(long)]
     pub min_count: Option<usize>,
-    /// At most this many tokens in the vocabulary (default 20000).
+    /// At most this many tokens in the vocabulary (default 200000 for `text train`
+    /// with TF-IDF pooling, whose subwords are many; 20000 otherwise).
     #[arg(long)]
     pub max_vocab: Option<usize>,
     /// Hash tokens into N ids (64-bit FNV-1a) instead of learning a vocabulary.
@@ -76,14 +77,16 @@ pub struct TextCommon {
     /// Word n-grams up to this length as extra tokens.
     #[arg(long)]
     pub ngrams: Option<usize>,
-    /// Character n-grams of each word as extra tokens, lengths MIN-MAX (e.g. 3-5;
-    /// fastText's subwords), or `none`.
+    /// Character n-grams of each word as extra tokens, lengths MIN-MAX (fastText's
+    /// subwords), or `none` (default 3-5 for `text train` with TF-IDF pooling, whose
+    /// bag weighs words and subwords apart; none otherwise).
     #[arg(long, value_name = "MIN-MAX", value_parser = parse_char_ngrams)]
     pub char_ngrams: Option<CharNgrams>,
     /// Passes over the data.
     #[arg(long)]
     pub epochs: Option<usize>,
-    /// Adam learning rate.
+    /// Adam learning rate (default 0.003 for `text train` with TF-IDF pooling, 0.01
+    /// with other pooling, 0.005 for `text autoencoder`).
     #[arg(long)]
     pub lr: Option<f64>,
     /// Texts per step.
@@ -132,7 +135,8 @@ pub struct TextTrainArgs {
     /// Width of each token's vector (default 64).
     #[arg(long)]
     pub embedding_dim: Option<usize>,
-    /// Tokens per text (default: the longest training text's, at most 400).
+    /// Tokens per text (default: the longest training text's, at most 400; with
+    /// TF-IDF pooling its distinct tokens, at most 1500, the heaviest kept).
     #[arg(long)]
     pub max_length: Option<usize>,
     /// Pooling (default tfidf).
@@ -256,19 +260,17 @@ pub fn run(command: &TextCommand) -> Result<()> {
 
 fn train(a: &TextTrainArgs) -> Result<()> {
     check_output(&a.out, Output::Model, &[&a.data])?;
-    let mut p = TextClassifierParams::default();
+    let pooling = match a.pooling {
+        Some(PoolingArg::Flatten) => Pooling::Flatten,
+        Some(PoolingArg::Mean) => Pooling::Mean,
+        Some(PoolingArg::Tfidf) | None => Pooling::Tfidf,
+    };
+    let mut p = TextClassifierParams::for_pooling(pooling);
     apply_common!(p, &a.common);
     if let Some(v) = a.embedding_dim {
         p.model.embedding_dim = v;
     }
     p.max_length = a.max_length;
-    if let Some(v) = a.pooling {
-        p.model.pooling = match v {
-            PoolingArg::Flatten => Pooling::Flatten,
-            PoolingArg::Mean => Pooling::Mean,
-            PoolingArg::Tfidf => Pooling::Tfidf,
-        };
-    }
     if let Some(v) = a.padding {
         p.padding = match v {
             PaddingArg::Post => Padding::Post,

@@ -259,21 +259,15 @@ fn char_ngrams_are_stored_shown_and_checked() {
     let dir = tempfile::tempdir().unwrap();
     let data = topics(dir.path());
     let model = dir.path().join("sub.aekit");
-    let train = |lengths: &str| {
-        aekit([
-            "text",
-            "train",
-            &arg(&data),
-            "--out",
-            &arg(&model),
-            "--char-ngrams",
-            lengths,
-            "--seed",
-            "3",
-            "--quiet",
-        ])
+    let (data_arg, model_arg) = (arg(&data), arg(&model));
+    let train = |flags: &[&str]| {
+        let mut args = vec!["text", "train", &data_arg, "--out", &model_arg];
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&["--seed", "3", "--quiet"]);
+        aekit(args)
     };
-    train("3-5").ok();
+    // TF-IDF pooling (the default) brings subwords by default.
+    train(&[]).ok();
     let summary = aekit(["summary", &arg(&model)]).ok().stdout();
     assert!(
         summary.contains("character 3-5-grams of each word"),
@@ -286,9 +280,17 @@ fn char_ngrams_are_stored_shown_and_checked() {
     );
     let report = predict_report(&model, &unseen, dir.path());
     assert_eq!(report["accuracy"].as_f64(), Some(1.0), "{report}");
+    for flags in [&["--char-ngrams", "none"][..], &["--pooling", "mean"]] {
+        train(flags).ok();
+        let summary = aekit(["summary", &arg(&model)]).ok().stdout();
+        assert!(!summary.contains("character"), "{flags:?}: {summary}");
+    }
+    train(&["--char-ngrams", "2-4"]).ok();
+    let summary = aekit(["summary", &arg(&model)]).ok().stdout();
+    assert!(summary.contains("character 2-4-grams"), "{summary}");
     for bad in ["5-3", "0-2", "three"] {
         let _ = std::fs::remove_file(&model);
-        let run = train(bad);
+        let run = train(&["--char-ngrams", bad]);
         let err = run.stderr();
         assert!(!run.success(), "{bad}: accepted");
         assert!(err.contains("MIN-MAX"), "{bad}: {err}");

@@ -523,8 +523,7 @@ fn run_w5(options: &Options) -> Result<Report, String> {
     let mut per_epoch = Vec::with_capacity(options.repeat);
     let (mut final_loss, mut params) = (f64::NAN, 0);
     for r in 0..options.repeat {
-        let mut p = TextClassifierParams::default();
-        p.tokenizer.ngrams = 1;
+        let mut p = TextClassifierParams::for_pooling(Pooling::Mean);
         p.vocabulary = VocabularyConfig {
             min_count: 1,
             max_vocab: W5_VOCAB,

@@ -22,33 +22,58 @@ use crate::model::text_classifier::{Pooling, TextClassifierConfig, TextClassifie
 use crate::train::burn_engine;
 use crate::train::{LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver};
 
-/// Longest sequence a classifier takes when no length is given.
+/// Longest sequence a flatten- or mean-pooled classifier takes when no
+/// length is given.
 pub const MAX_AUTO_LENGTH: usize = 400;
+/// Most distinct tokens (the heaviest by TF-IDF) a TF-IDF-pooled
+/// classifier keeps of a text when no length is given: a text of 120 words
+/// has about as many character 3-5-grams.
+pub const MAX_AUTO_TERMS: usize = 1500;
 
-/// Everything that decides a text classifier, with the recommended
-/// defaults (BENCHMARKS.md, "Text").
+/// Everything that decides a text classifier. `default()` is the
+/// recommended recipe, TF-IDF pooling over words and their character
+/// n-grams; [`for_pooling`](Self::for_pooling) gives the recipe of each
+/// pooling (BENCHMARKS.md, "Text").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TextClassifierParams {
-    /// The tokeniser. Default: lower-cased Unicode words (word bigrams
-    /// measured worse with TF-IDF pooling on both selection sets).
+    /// The tokeniser. Default: lower-cased Unicode words and their
+    /// character 3-5-grams (fastText's subwords); words only for flatten
+    /// and mean pooling. Word bigrams measured worse with TF-IDF pooling
+    /// on both selection sets.
     pub tokenizer: TokenizerConfig,
-    /// The vocabulary (or hashing).
+    /// The vocabulary (or hashing). Default: tokens seen in at least two
+    /// training texts, at most 200 000 (20 000 for flatten and mean
+    /// pooling, which have no subwords).
     pub vocabulary: VocabularyConfig,
-    /// Tokens per text; `None`: the longest training text's, at most
-    /// [`MAX_AUTO_LENGTH`] (the seed tutorial pads to the longest).
+    /// Tokens per text (TF-IDF pooling: distinct tokens, the heaviest
+    /// kept); `None`: the longest training text's, at most
+    /// [`MAX_AUTO_LENGTH`] ([`MAX_AUTO_TERMS`] with TF-IDF pooling; the
+    /// seed tutorial pads to the longest).
     pub max_length: Option<usize>,
     /// Where texts are padded or cut. Default post.
     pub padding: Padding,
     /// The architecture.
     pub model: TextClassifierConfig,
-    /// Training. Default: Adam lr 0.01, 30 epochs, batch 32, a seeded
-    /// 10 % validation split with early stopping after 3 epochs.
+    /// Training. Default: Adam lr 0.003 (0.01 for flatten and mean
+    /// pooling), 30 epochs, batch 32, a seeded 10 % validation split with
+    /// early stopping after 3 epochs.
     pub training: TrainingConfig,
 }
 
 impl Default for TextClassifierParams {
     fn default() -> Self {
+        TextClassifierParams::for_pooling(Pooling::Tfidf)
+    }
+}
+
+impl TextClassifierParams {
+    /// The recommended recipe for `pooling`: subwords, a larger
+    /// vocabulary and a smaller learning rate with TF-IDF pooling, whose
+    /// bag normalises words and subwords apart; words only for the
+    /// sequence poolings, where subwords would crowd the positions.
+    pub fn for_pooling(pooling: Pooling) -> Self {
+        let tfidf = pooling == Pooling::Tfidf;
         let mut training = TrainingConfig {
             epochs: 30,
             validation_split: Some(0.1),
@@ -56,16 +81,23 @@ impl Default for TextClassifierParams {
             patience: Some(3),
             ..TrainingConfig::default()
         };
-        training.optimizer.learning_rate = Some(0.01);
+        training.optimizer.learning_rate = Some(if tfidf { 0.003 } else { 0.01 });
         TextClassifierParams {
-            tokenizer: TokenizerConfig::default(),
+            tokenizer: TokenizerConfig {
+                char_ngrams: tfidf.then_some([3, 5]),
+                ..TokenizerConfig::default()
+            },
             vocabulary: VocabularyConfig {
                 min_count: 2,
+                max_vocab: if tfidf { 200_000 } else { 20_000 },
                 ..VocabularyConfig::default()
             },
             max_length: None,
             padding: Padding::Post,
-            model: TextClassifierConfig::default(),
+            model: TextClassifierConfig {
+                pooling,
+                ..TextClassifierConfig::default()
+            },
             training,
         }
     }
@@ -167,13 +199,24 @@ impl TextClassifierParams {
             train_rows.iter().map(|&i| tokens[i].clone()).collect();
         let ids = self.vocabulary.fit(&train_tokens);
         let lookup = Lookup::new(&ids);
+        let tfidf = self.model.pooling == Pooling::Tfidf;
         let max_length = self.max_length.unwrap_or_else(|| {
-            train_tokens
-                .iter()
-                .map(Vec::len)
-                .max()
-                .unwrap_or(1)
-                .clamp(1, MAX_AUTO_LENGTH)
+            let longest = train_tokens.iter().map(|doc| {
+                if tfidf {
+                    let mut distinct: Vec<&String> = doc.iter().collect();
+                    distinct.sort_unstable();
+                    distinct.dedup();
+                    distinct.len()
+                } else {
+                    doc.len()
+                }
+            });
+            let cap = if tfidf {
+                MAX_AUTO_TERMS
+            } else {
+                MAX_AUTO_LENGTH
+            };
+            longest.max().unwrap_or(1).clamp(1, cap)
         });
         let mut text = TextPreprocessing {
             text_column: String::new(),
@@ -183,7 +226,7 @@ impl TextClassifierParams {
             padding: self.padding,
             tfidf: None,
         };
-        if self.model.pooling == Pooling::Tfidf {
+        if tfidf {
             // The training texts are tokenised already: only their ids are new.
             let docs: Vec<Vec<usize>> = train_tokens
                 .iter()

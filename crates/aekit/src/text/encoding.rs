@@ -49,6 +49,13 @@ pub struct TfidfConfig {
     pub sublinear_tf: bool,
     /// Plain counts (bag of words) instead of TF-IDF. Default false.
     pub counts_only: bool,
+    /// L2-normalise a text's word tokens and its character n-grams apart,
+    /// each block to norm 1 (scikit-learn's `FeatureUnion` of a word and a
+    /// `char_wb` vectoriser), so that the many subwords of each word do not
+    /// drown the words. No effect without character n-grams. Default true;
+    /// files written before it existed load as false, their behaviour.
+    #[serde(default)]
+    pub subwords_apart: bool,
 }
 
 impl Default for TfidfConfig {
@@ -56,6 +63,7 @@ impl Default for TfidfConfig {
         TfidfConfig {
             sublinear_tf: true,
             counts_only: false,
+            subwords_apart: true,
         }
     }
 }
@@ -99,8 +107,19 @@ impl Tfidf {
         Tfidf { config, idf }
     }
 
-    /// The L2-normalised weights of one document's ids.
-    pub fn transform(&self, doc: &[usize]) -> SparseDoc {
+    /// The weights of one document's ids: the first `word_count` are its
+    /// word tokens, the rest its subwords (see
+    /// [`TfidfConfig::subwords_apart`]); L2-normalised.
+    pub fn transform(&self, doc: &[usize], word_count: usize) -> SparseDoc {
+        if !self.config.subwords_apart || word_count >= doc.len() {
+            return self.weigh(doc);
+        }
+        let (words, subwords) = doc.split_at(word_count);
+        merge(&self.weigh(words), &self.weigh(subwords))
+    }
+
+    /// The L2-normalised weights of the distinct ids of `doc`.
+    fn weigh(&self, doc: &[usize]) -> SparseDoc {
         let mut ids = doc.to_vec();
         ids.sort_unstable();
         let mut out = SparseDoc::default();
@@ -131,6 +150,30 @@ impl Tfidf {
         }
         out
     }
+}
+
+/// The sum of two sparse documents (an id in both, such as the word "café"
+/// and the 4-gram "café", adds its weights).
+fn merge(a: &SparseDoc, b: &SparseDoc) -> SparseDoc {
+    let mut out = SparseDoc::default();
+    let (mut i, mut j) = (0, 0);
+    while i < a.ids.len() || j < b.ids.len() {
+        let take_a = j == b.ids.len() || (i < a.ids.len() && a.ids[i] <= b.ids[j]);
+        let take_b = i == a.ids.len() || (j < b.ids.len() && b.ids[j] <= a.ids[i]);
+        let id = if take_a { a.ids[i] } else { b.ids[j] };
+        let mut w = 0.0;
+        if take_a {
+            w += a.weights[i];
+            i += 1;
+        }
+        if take_b {
+            w += b.weights[j];
+            j += 1;
+        }
+        out.ids.push(id);
+        out.weights.push(w);
+    }
+    out
 }
 
 /// Sparse documents as rows of `2 * width` values: `width` ids (the
@@ -177,6 +220,7 @@ mod tests {
             TfidfConfig {
                 sublinear_tf: false,
                 counts_only: false,
+                subwords_apart: true,
             },
             &docs,
             4,
@@ -184,11 +228,41 @@ mod tests {
         // idf(2) = ln(3/2) + 1, idf(3) = 1.
         let idf2 = (1.5f32).ln() + 1.0;
         assert!((t.idf[2] - idf2).abs() < 1e-6 && (t.idf[3] - 1.0).abs() < 1e-6);
-        let d = t.transform(&docs[0]);
+        let d = t.transform(&docs[0], 3);
         assert_eq!(d.ids, [2, 3]);
         let n = ((2.0 * idf2).powi(2) + 1.0).sqrt();
         assert!((d.weights[0] - 2.0 * idf2 / n).abs() < 1e-6);
         let rows = sparse_rows(&[d], 1);
         assert_eq!(rows.values[0], 2.0, "the heaviest term is kept");
+    }
+
+    #[test]
+    fn words_and_subwords_are_normalised_apart_unless_told_otherwise() {
+        // Words 2, 3; subwords 3 (the same id as a word), 4, 5, 6.
+        let doc = [2, 3, 3, 4, 5, 6];
+        let config = TfidfConfig {
+            sublinear_tf: false,
+            counts_only: true,
+            subwords_apart: true,
+        };
+        let t = Tfidf::fit(config, &[doc.to_vec()], 7);
+        let d = t.transform(&doc, 2);
+        let (w, s) = (1.0 / 2f32.sqrt(), 0.5);
+        assert_eq!(d.ids, [2, 3, 4, 5, 6]);
+        for (got, want) in d.weights.iter().zip([w, w + s, s, s, s]) {
+            assert!((got - want).abs() < 1e-6, "{:?}", d.weights);
+        }
+        let together = Tfidf {
+            config: TfidfConfig {
+                subwords_apart: false,
+                ..config
+            },
+            ..t
+        };
+        let d = together.transform(&doc, 2);
+        let n = 8f32.sqrt(); // counts 1, 2, 1, 1, 1
+        assert!((d.weights[1] - 2.0 / n).abs() < 1e-6, "{:?}", d.weights);
+        let old: TfidfConfig = serde_json::from_str(r#"{"sublinear_tf":true}"#).unwrap();
+        assert!(!old.subwords_apart, "older files keep one block");
     }
 }

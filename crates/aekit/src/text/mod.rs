@@ -73,10 +73,13 @@ impl TextPreprocessing {
     pub fn sparse(&self, texts: &[String], max_terms: usize) -> Option<Matrix> {
         let tfidf = self.tfidf.as_ref()?;
         let lookup = Lookup::new(&self.ids);
-        let docs: Vec<_> = self
-            .id_sequences(&lookup, texts)
+        let docs: Vec<_> = texts
             .iter()
-            .map(|d| tfidf.transform(d))
+            .map(|t| {
+                let (tokens, word_count) = self.tokenizer.tokens_and_word_count(t);
+                let ids: Vec<usize> = tokens.iter().map(|tok| lookup.id(tok)).collect();
+                tfidf.transform(&ids, word_count)
+            })
             .collect();
         Some(encoding::sparse_rows(&docs, max_terms))
     }

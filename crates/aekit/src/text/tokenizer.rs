@@ -64,6 +64,12 @@ impl TokenizerConfig {
     /// the n-grams of consecutive words, then (with `char_ngrams`) each
     /// word's character n-grams.
     pub fn tokens(&self, text: &str) -> Vec<String> {
+        self.tokens_and_word_count(text).0
+    }
+
+    /// [`tokens`](Self::tokens) and how many of them are word-level (words
+    /// and word n-grams); the rest are character n-grams.
+    pub fn tokens_and_word_count(&self, text: &str) -> (Vec<String>, usize) {
         let text = if self.lowercase {
             text.to_lowercase()
         } else {
@@ -78,12 +84,13 @@ impl TokenizerConfig {
         for n in 2..=self.ngrams {
             tokens.extend(words.windows(n).map(|w| w.join(" ")));
         }
+        let word_count = tokens.len();
         if let Some([min, max]) = self.char_ngrams {
             for word in &words {
                 push_char_ngrams(word, min, max, &mut tokens);
             }
         }
-        tokens
+        (tokens, word_count)
     }
 }
 
@@ -140,6 +147,7 @@ mod tests {
                 "café", "o", "<ca", "caf", "afé", "fé>", "<caf", "café", "afé>", "<o>"
             ]
         );
+        assert_eq!(t.tokens_and_word_count("Café o").1, 2);
         let one = TokenizerConfig {
             char_ngrams: Some([5, 6]),
             ..Default::default()

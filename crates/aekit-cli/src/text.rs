@@ -472,8 +472,13 @@ pub fn summary(path: &Path) -> Result<()> {
     if text.max_length > 0 {
         println!("length: {} ({:?} padding)", text.max_length, text.padding);
     }
-    if text.tfidf.is_some() {
-        println!("weights: TF-IDF (sublinear tf, smoothed idf, L2-normalised)");
+    if let Some(tfidf) = &text.tfidf {
+        let normalised = if tfidf.config.subwords_apart && text.tokenizer.char_ngrams.is_some() {
+            "words and subwords L2-normalised apart"
+        } else {
+            "L2-normalised"
+        };
+        println!("weights: TF-IDF (sublinear tf, smoothed idf, {normalised})");
     }
     if let Some(label) = &meta.label {
         println!("label: {label}");

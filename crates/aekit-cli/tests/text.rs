@@ -270,7 +270,8 @@ fn char_ngrams_are_stored_shown_and_checked() {
     train(&[]).ok();
     let summary = aekit(["summary", &arg(&model)]).ok().stdout();
     assert!(
-        summary.contains("character 3-5-grams of each word"),
+        summary.contains("character 3-5-grams of each word")
+            && summary.contains("words and subwords L2-normalised apart"),
         "{summary}"
     );
     let unseen = write(
@@ -283,7 +284,10 @@ fn char_ngrams_are_stored_shown_and_checked() {
     for flags in [&["--char-ngrams", "none"][..], &["--pooling", "mean"]] {
         train(flags).ok();
         let summary = aekit(["summary", &arg(&model)]).ok().stdout();
-        assert!(!summary.contains("character"), "{flags:?}: {summary}");
+        assert!(
+            !summary.contains("character") && !summary.contains("apart"),
+            "{flags:?}: {summary}"
+        );
     }
     train(&["--char-ngrams", "2-4"]).ok();
     let summary = aekit(["summary", &arg(&model)]).ok().stdout();

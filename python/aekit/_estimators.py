@@ -107,7 +107,9 @@ class Autoencoder(_Fitted, TransformerMixin, BaseEstimator):
         momentum=None,
         shuffle=None,
         min_delta=None,
+        weight_decay=None,
     ):
+        self.weight_decay = weight_decay
         self.decoder_hidden = decoder_hidden
         self.bottleneck_activation = bottleneck_activation
         self.output_activation = output_activation
@@ -164,6 +166,7 @@ class Autoencoder(_Fitted, TransformerMixin, BaseEstimator):
             momentum=self.momentum,
             shuffle=self.shuffle,
             min_delta=self.min_delta,
+            weight_decay=self.weight_decay,
         )
         self.n_components_ = self.model_.bottleneck()
         return self

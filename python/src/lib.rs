@@ -44,7 +44,8 @@ fn parse_optimizer(s: &str) -> PyResult<OptimizerKind> {
         "adam" => Ok(OptimizerKind::Adam),
         "rmsprop" => Ok(OptimizerKind::RmsProp),
         "sgd" => Ok(OptimizerKind::Sgd),
-        _ => Err(value_err("optimizer", s, "adam, rmsprop or sgd")),
+        "adamw" => Ok(OptimizerKind::AdamW),
+        _ => Err(value_err("optimizer", s, "adam, adamw, rmsprop or sgd")),
     }
 }
 
@@ -115,7 +116,7 @@ struct PyDetector {
     dropout=None, optimizer=None, lr=None, loss=None, epochs=None, batch_size=None,
     patience=None, validation_split=None, scale=None, random_state=None, threads=None, noise=None,
     decoder_hidden=None, bottleneck_activation=None, output_activation=None, momentum=None,
-    shuffle=None, min_delta=None))]
+    shuffle=None, min_delta=None, weight_decay=None))]
 #[allow(clippy::too_many_arguments)]
 fn fit_autoencoder(
     py: Python<'_>,
@@ -143,8 +144,9 @@ fn fit_autoencoder(
     momentum: Option<f64>,
     shuffle: Option<bool>,
     min_delta: Option<f64>,
+    weight_decay: Option<f64>,
 ) -> PyResult<Model> {
-    let mut p = Autoencoder::params();
+    let mut p = Autoencoder::params().weight_decay(weight_decay);
     if let Some(v) = decoder_hidden {
         p = p.decoder_hidden(v);
     }

@@ -277,9 +277,13 @@ pub struct FitArgs {
     /// Optimiser [default: adam].
     #[arg(long, value_enum, help_heading = "Training")]
     pub optimizer: Option<Optimizer>,
-    /// Learning rate [default: 0.001 for adam and rmsprop, 0.01 for sgd].
+    /// Learning rate [default: 0.001 for adam, adamw and rmsprop, 0.01 for sgd].
     #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub lr: Option<f64>,
+    /// Weight decay, as PyTorch's: an L2 penalty for adam, rmsprop and sgd,
+    /// decoupled for adamw [default: 0.01 for adamw, else 0].
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
+    pub weight_decay: Option<f64>,
     /// Momentum for sgd and rmsprop [default: 0].
     #[arg(long, help_heading = "Training")]
     pub momentum: Option<f64>,
@@ -688,6 +692,8 @@ pub enum Optimizer {
     Rmsprop,
     /// Stochastic gradient descent.
     Sgd,
+    /// Adam with decoupled weight decay (PyTorch's AdamW).
+    Adamw,
 }
 
 /// `--loss`.

@@ -186,16 +186,22 @@ fn model_config(
     })
 }
 
+/// The library's optimiser of `--optimizer`.
+pub fn optimizer_kind(optimizer: Optimizer) -> OptimizerKind {
+    match optimizer {
+        Optimizer::Adam => OptimizerKind::Adam,
+        Optimizer::Rmsprop => OptimizerKind::RmsProp,
+        Optimizer::Sgd => OptimizerKind::Sgd,
+        Optimizer::Adamw => OptimizerKind::AdamW,
+    }
+}
+
 /// The training flags applied over `base`.
 fn training_config(args: &FitArgs, base: TrainingConfig) -> Result<TrainingConfig> {
     let optimizer = OptimizerConfig {
-        kind: match args.optimizer {
-            None => base.optimizer.kind,
-            Some(Optimizer::Adam) => OptimizerKind::Adam,
-            Some(Optimizer::Rmsprop) => OptimizerKind::RmsProp,
-            Some(Optimizer::Sgd) => OptimizerKind::Sgd,
-        },
+        kind: args.optimizer.map_or(base.optimizer.kind, optimizer_kind),
         learning_rate: args.lr.or(base.optimizer.learning_rate),
+        weight_decay: args.weight_decay.or(base.optimizer.weight_decay),
         momentum: args.momentum.unwrap_or(base.optimizer.momentum),
         epsilon: args.epsilon.unwrap_or(base.optimizer.epsilon),
         ..base.optimizer

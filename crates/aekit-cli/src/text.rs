@@ -13,6 +13,7 @@ use aekit::text::{
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 
+use crate::cli::Optimizer;
 use crate::progress::EpochPrinter;
 use crate::settings::{Output, check_output};
 
@@ -85,10 +86,17 @@ pub struct TextCommon {
     /// Passes over the data.
     #[arg(long)]
     pub epochs: Option<usize>,
-    /// Adam learning rate (default 0.003 for `text train` with TF-IDF pooling, 0.01
+    /// Optimiser (default adam).
+    #[arg(long, value_enum)]
+    pub optimizer: Option<Optimizer>,
+    /// Learning rate (default 0.003 for `text train` with TF-IDF pooling, 0.01
     /// with other pooling, 0.005 for `text autoencoder`).
     #[arg(long)]
     pub lr: Option<f64>,
+    /// Weight decay, as PyTorch's: an L2 penalty for adam, rmsprop and sgd,
+    /// decoupled for adamw (default 0.01 for adamw, else 0).
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
     /// Texts per step.
     #[arg(long)]
     pub batch_size: Option<usize>,
@@ -229,8 +237,14 @@ macro_rules! apply_common {
         if let Some(v) = c.epochs {
             $p.training.epochs = v;
         }
+        if let Some(v) = c.optimizer {
+            $p.training.optimizer.kind = crate::settings::optimizer_kind(v);
+        }
         if let Some(v) = c.lr {
             $p.training.optimizer.learning_rate = Some(v);
+        }
+        if let Some(v) = c.weight_decay {
+            $p.training.optimizer.weight_decay = Some(v);
         }
         if let Some(v) = c.batch_size {
             $p.training.batch_size = v;

@@ -4,6 +4,8 @@
 
 mod util;
 
+use std::path::Path;
+
 use util::{aekit, arg, data, iris_model, iris_recipe, read_csv, with, write};
 
 /// The tutorial recipe, shortened to 25 epochs: it must already beat raw
@@ -226,4 +228,48 @@ fn early_stopping_restores_the_best_epoch() {
     .ok();
     let summary = aekit(["summary", &model]).ok().stdout();
     assert!(summary.contains("EarlyStopped"), "{summary}");
+}
+
+#[test]
+fn weight_decay_pulls_the_fit_away_from_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let iris = arg(&data("iris.csv"));
+    let model = arg(&dir.path().join("iris.aekit"));
+    let rec = arg(&dir.path().join("rec.csv"));
+    // The iris recipe's shape, trained by each optimiser with and without decay.
+    let mean_error = |flags: &[&str]| {
+        let mut args = util::iris_command("train", &iris);
+        args.extend(
+            [
+                "--hidden",
+                "6,4",
+                "--bottleneck",
+                "2",
+                "--activation",
+                "linear",
+            ]
+            .iter()
+            .chain(["--epochs", "40", "--quiet", "--out", &model].iter())
+            .chain(flags)
+            .map(|f| f.to_string()),
+        );
+        aekit(args).ok();
+        aekit(["reconstruct", &model, &iris, "--out", &rec]).ok();
+        let (_, rows) = read_csv(Path::new(&rec));
+        rows.iter()
+            .map(|r| r.last().unwrap().parse::<f64>().unwrap())
+            .sum::<f64>()
+            / rows.len() as f64
+    };
+    for (optimizer, decay) in [("rmsprop", "0.5"), ("adam", "0.5"), ("adamw", "5")] {
+        let free = mean_error(&["--optimizer", optimizer, "--weight-decay", "0"]);
+        let decayed = mean_error(&["--optimizer", optimizer, "--weight-decay", decay]);
+        assert!(
+            decayed > 3.0 * free,
+            "{optimizer} {decay}: {decayed} vs {free}"
+        );
+    }
+    let mut args = iris_recipe(&iris);
+    args.extend(["--weight-decay", "-1", "--out", &model].map(String::from));
+    aekit(args).fails_with(&["--weight-decay", "-1"]);
 }

@@ -271,10 +271,17 @@ impl AutoencoderParams {
     }
 
     /// The learning rate. Default: Keras' for the optimiser (0.001 for
-    /// Adam and RMSprop, 0.01 for SGD).
+    /// Adam, AdamW and RMSprop, 0.01 for SGD).
     pub fn learning_rate(self, rate: impl Into<Option<f64>>) -> Self {
         let rate = rate.into();
         self.train(|t| t.optimizer.learning_rate = rate)
+    }
+
+    /// Weight decay, as PyTorch's: an L2 penalty for Adam, RMSprop and
+    /// SGD, decoupled for AdamW. Default: 0.01 for AdamW, else 0.
+    pub fn weight_decay(self, decay: impl Into<Option<f64>>) -> Self {
+        let decay = decay.into();
+        self.train(|t| t.optimizer.weight_decay = decay)
     }
 
     /// Momentum of SGD and RMSprop, in [0, 1). Default 0.

@@ -1,7 +1,8 @@
 //! Optimiser choice and hyper-parameters, with Keras' defaults.
 
 use burn::optim::{
-    AdamConfig, ModuleOptimizer, RmsPropConfig, SgdConfig, momentum::MomentumConfig,
+    AdamConfig, AdamWConfig, ModuleOptimizer, RmsPropConfig, SgdConfig, decay::WeightDecayConfig,
+    momentum::MomentumConfig,
 };
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,11 @@ pub enum OptimizerKind {
     RmsProp,
     /// Stochastic gradient descent, optionally with momentum.
     Sgd,
+    /// Adam with decoupled weight decay (Loshchilov and Hutter; PyTorch's
+    /// `AdamW`): weights shrink by `lr * weight_decay` each step, apart
+    /// from the gradient's adaptive scaling.
+    #[serde(rename = "adamw")]
+    AdamW,
 }
 
 /// Optimiser hyper-parameters.
@@ -27,8 +33,13 @@ pub struct OptimizerConfig {
     /// Which optimiser.
     pub kind: OptimizerKind,
     /// Learning rate; `None` takes Keras' default for the kind (0.001 for
-    /// Adam and RMSprop, 0.01 for SGD).
+    /// Adam, AdamW and RMSprop, 0.01 for SGD).
     pub learning_rate: Option<f64>,
+    /// Weight decay; `None` takes PyTorch's default for the kind (0.01 for
+    /// AdamW, 0 otherwise). As PyTorch: for Adam, RMSprop and SGD an L2
+    /// penalty whose gradient `weight_decay * w` joins the loss's; for
+    /// AdamW decoupled from the gradient.
+    pub weight_decay: Option<f64>,
     /// Momentum for SGD and RMSprop. Default 0.
     pub momentum: f64,
     /// Numerical-stability epsilon. Default 1e-7, as Keras (burn's own default is 1e-5).
@@ -46,6 +57,7 @@ impl Default for OptimizerConfig {
         OptimizerConfig {
             kind: OptimizerKind::Adam,
             learning_rate: None,
+            weight_decay: None,
             momentum: 0.0,
             epsilon: 1e-7,
             beta_1: 0.9,
@@ -59,8 +71,16 @@ impl OptimizerConfig {
     /// The learning rate in force.
     pub fn lr(&self) -> f64 {
         self.learning_rate.unwrap_or(match self.kind {
-            OptimizerKind::Adam | OptimizerKind::RmsProp => 1e-3,
+            OptimizerKind::Adam | OptimizerKind::AdamW | OptimizerKind::RmsProp => 1e-3,
             OptimizerKind::Sgd => 1e-2,
+        })
+    }
+
+    /// The weight decay in force.
+    pub fn decay(&self) -> f64 {
+        self.weight_decay.unwrap_or(match self.kind {
+            OptimizerKind::AdamW => 1e-2,
+            OptimizerKind::Adam | OptimizerKind::RmsProp | OptimizerKind::Sgd => 0.0,
         })
     }
 
@@ -71,6 +91,13 @@ impl OptimizerConfig {
             return Err(AekitError::param(
                 "learning_rate",
                 format!("must be positive, got {lr}"),
+            ));
+        }
+        let decay = self.decay();
+        if !(decay >= 0.0 && decay.is_finite()) {
+            return Err(AekitError::param(
+                "weight_decay",
+                format!("must be 0 or more, got {decay}"),
             ));
         }
         if !(0.0..1.0).contains(&self.momentum) {
@@ -94,16 +121,26 @@ impl OptimizerConfig {
     /// Builds burn's optimiser.
     pub(crate) fn init(&self) -> ModuleOptimizer {
         let eps = self.epsilon as f32;
+        let decay = self.decay();
+        let l2 = (decay > 0.0).then(|| WeightDecayConfig::new(decay as f32));
         match self.kind {
             OptimizerKind::Adam => AdamConfig::new()
                 .with_beta_1(self.beta_1 as f32)
                 .with_beta_2(self.beta_2 as f32)
                 .with_epsilon(eps)
+                .with_weight_decay(l2)
+                .init(),
+            OptimizerKind::AdamW => AdamWConfig::new()
+                .with_beta_1(self.beta_1 as f32)
+                .with_beta_2(self.beta_2 as f32)
+                .with_epsilon(eps)
+                .with_weight_decay(decay as f32)
                 .init(),
             OptimizerKind::RmsProp => RmsPropConfig::new()
                 .with_alpha(self.rho as f32)
                 .with_momentum(self.momentum as f32)
                 .with_epsilon(eps)
+                .with_weight_decay(l2)
                 .init(),
             OptimizerKind::Sgd => {
                 let momentum = (self.momentum > 0.0).then(|| {
@@ -112,8 +149,34 @@ impl OptimizerConfig {
                         .with_momentum(self.momentum)
                         .with_dampening(0.0)
                 });
-                SgdConfig::new().with_momentum(momentum).init()
+                SgdConfig::new()
+                    .with_momentum(momentum)
+                    .with_weight_decay(l2)
+                    .init()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negative_or_infinite_weight_decay_is_refused() {
+        for bad in [-0.1, f64::INFINITY, f64::NAN] {
+            let config = OptimizerConfig {
+                weight_decay: Some(bad),
+                ..OptimizerConfig::default()
+            };
+            let err = config.validate().unwrap_err().to_string();
+            assert!(err.contains("weight_decay"), "{err}");
+        }
+        let adamw = OptimizerConfig {
+            kind: OptimizerKind::AdamW,
+            ..OptimizerConfig::default()
+        };
+        assert_eq!(adamw.decay(), 0.01);
+        assert_eq!(OptimizerConfig::default().decay(), 0.0);
     }
 }

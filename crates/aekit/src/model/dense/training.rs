@@ -358,16 +358,22 @@ mod tests {
             12,
             Everything,
         );
-        for (kind, momentum) in [
-            (OptimizerKind::RmsProp, 0.0),
-            (OptimizerKind::RmsProp, 0.5),
-            (OptimizerKind::Sgd, 0.0),
-            (OptimizerKind::Sgd, 0.9),
+        // Weight decay: L2 for Adam, RMSprop and SGD, decoupled for AdamW
+        // (None: AdamW's default 0.01); large enough to move the losses.
+        for (kind, momentum, weight_decay) in [
+            (OptimizerKind::RmsProp, 0.0, None),
+            (OptimizerKind::RmsProp, 0.5, Some(0.05)),
+            (OptimizerKind::Sgd, 0.0, None),
+            (OptimizerKind::Sgd, 0.9, Some(0.05)),
+            (OptimizerKind::Adam, 0.0, Some(0.05)),
+            (OptimizerKind::AdamW, 0.0, None),
+            (OptimizerKind::AdamW, 0.0, Some(0.5)),
         ] {
             let training = TrainingConfig {
                 optimizer: OptimizerConfig {
                     kind,
                     momentum,
+                    weight_decay,
                     ..OptimizerConfig::default()
                 },
                 loss: LossKind::Mae,

@@ -238,20 +238,12 @@ fn weight_decay_pulls_the_fit_away_from_the_data() {
     let rec = arg(&dir.path().join("rec.csv"));
     // The iris recipe's shape, trained by each optimiser with and without decay.
     let mean_error = |flags: &[&str]| {
-        let mut args = util::iris_command("train", &iris);
+        let mut args = util::iris_shape(&iris);
         args.extend(
-            [
-                "--hidden",
-                "6,4",
-                "--bottleneck",
-                "2",
-                "--activation",
-                "linear",
-            ]
-            .iter()
-            .chain(["--epochs", "40", "--quiet", "--out", &model].iter())
-            .chain(flags)
-            .map(|f| f.to_string()),
+            ["--epochs", "40", "--quiet", "--out", &model]
+                .iter()
+                .chain(flags)
+                .map(|f| f.to_string()),
         );
         aekit(args).ok();
         aekit(["reconstruct", &model, &iris, "--out", &rec]).ok();

@@ -153,9 +153,9 @@ pub fn iris_command(command: &str, iris: &str) -> Vec<String> {
     args
 }
 
-/// `aekit train` on iris as the README's example trains it (4-6-4-2-4-6-4,
-/// linear, RMSprop, batch 16); callers add the schedule and the output.
-pub fn iris_recipe(iris: &str) -> Vec<String> {
+/// `aekit train` on iris with the README example's shape (4-6-4-2-4-6-4,
+/// linear); callers add the training flags and the output.
+pub fn iris_shape(iris: &str) -> Vec<String> {
     with(
         iris_command("train", iris),
         [
@@ -165,11 +165,16 @@ pub fn iris_recipe(iris: &str) -> Vec<String> {
             "2",
             "--activation",
             "linear",
-            "--optimizer",
-            "rmsprop",
-            "--batch-size",
-            "16",
         ],
+    )
+}
+
+/// `aekit train` on iris as the README's example trains it (4-6-4-2-4-6-4,
+/// linear, RMSprop, batch 16); callers add the schedule and the output.
+pub fn iris_recipe(iris: &str) -> Vec<String> {
+    with(
+        iris_shape(iris),
+        ["--optimizer", "rmsprop", "--batch-size", "16"],
     )
 }
 

@@ -110,8 +110,6 @@ impl UpdateRule {
         second: &mut [f32],
     ) {
         let l2 = self.l2;
-        // The penalised gradient; without decay the gradient itself.
-        let grad = |p: f32, g: f32| if l2 > 0.0 { g + l2 * p } else { g };
         match self.step {
             StepRule::Adam {
                 lr,
@@ -124,7 +122,7 @@ impl UpdateRule {
                 let factor = correction_2 / (1.0 - beta_1.powi(time));
                 let eps = epsilon * correction_2;
                 for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(first).zip(second) {
-                    let g = grad(*p, g);
+                    let g = g + l2 * *p;
                     *m = beta_1 * *m + (1.0 - beta_1) * g;
                     *v = beta_2 * *v + (1.0 - beta_2) * g * g;
                     *p -= lr * (*m * factor / (v.sqrt() + eps));
@@ -155,7 +153,7 @@ impl UpdateRule {
                 momentum,
             } => {
                 for (((p, &g), buf), s) in params.iter_mut().zip(grads).zip(first).zip(second) {
-                    let g = grad(*p, g);
+                    let g = g + l2 * *p;
                     *s = alpha * *s + (1.0 - alpha) * g * g;
                     let mut step = g / (s.sqrt() + epsilon);
                     if momentum > 0.0 {
@@ -167,7 +165,7 @@ impl UpdateRule {
             }
             StepRule::Sgd { lr, momentum } => {
                 for ((p, &g), velocity) in params.iter_mut().zip(grads).zip(first) {
-                    let g = grad(*p, g);
+                    let g = g + l2 * *p;
                     let step = if momentum > 0.0 {
                         *velocity = g + momentum * *velocity;
                         *velocity

@@ -170,12 +170,16 @@ pub fn detector_choices(r: &DetectorRecord) -> String {
     let mut out = String::new();
     let widths: Vec<String> = r.members.iter().map(|m| m.width.to_string()).collect();
     let _ = writeln!(out, "scaling: {:?}", r.scale);
+    let histogram = r.histogram_bins.map_or(String::new(), |bins| {
+        format!(" and per-feature {bins}-bin histograms of the inputs (width 0)")
+    });
+    let n_scores = r.members.len() + usize::from(r.histogram_bins.is_some());
     let _ = writeln!(
         out,
-        "models: {} (code widths {}){}",
+        "models: {} (code widths {}){histogram}{}",
         r.members.len(),
         widths.join(", "),
-        if r.members.len() > 1 {
+        if n_scores > 1 {
             ", scores z-normalised by their training scores and averaged"
         } else {
             ""

@@ -372,6 +372,11 @@ pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
         model,
         widths,
         trim: args.trim.unwrap_or(base.trim),
+        histogram_bins: match args.histogram_bins {
+            Some(0) => None,
+            Some(bins) => Some(bins),
+            None => base.histogram_bins,
+        },
         training,
         rule,
         threads: args.fit.threads,

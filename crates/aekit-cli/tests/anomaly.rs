@@ -26,6 +26,17 @@ fn detector(dir: &Path) -> PathBuf {
     model
 }
 
+/// `aekit detect` on the README's wine_anomalies.csv (ids kept, the label
+/// dropped) with `extra` flags, written to `model`; it must succeed.
+fn detect_wine_anomalies(model: &Path, extra: &[&str]) -> util::Run {
+    let file = arg(&data("wine_anomalies.csv"));
+    let out = arg(model);
+    let mut args = vec!["detect", &file, "--id", "id", "--drop", "is_outlier"];
+    args.extend_from_slice(extra);
+    args.extend(["--out", &out]);
+    aekit(args).ok()
+}
+
 /// Wine rows with `column` of rows `rows` multiplied by `factor`, plus an
 /// `is_outlier` column marking them.
 fn corrupted_wine(dir: &Path, column: &str, rows: &[usize], factor: f64) -> PathBuf {
@@ -264,21 +275,11 @@ fn default_detector_prints_stores_and_reloads_its_choices() {
     let dir = tempfile::tempdir().unwrap();
     let file = arg(&data("wine_anomalies.csv"));
     let model = dir.path().join("wine.aekit");
-    let run = aekit([
-        "detect",
-        &file,
-        "--id",
-        "id",
-        "--drop",
-        "is_outlier",
-        "--out",
-        &arg(&model),
-    ])
-    .ok();
+    let run = detect_wine_anomalies(&model, &[]);
     let err = run.stderr();
     for needle in [
         "scaling: Robust",
-        "models: 3 (code widths 1, 2, 4)",
+        "models: 3 (code widths 1, 2, 4) and per-feature 10-bin histograms of the inputs (width 0)",
         "refit: each model again without the 30 % of training rows it rebuilt worst",
         "epochs (fit + refit): width 1: ",
     ] {
@@ -287,11 +288,12 @@ fn default_detector_prints_stores_and_reloads_its_choices() {
     let meta = util::model_metadata(&model);
     assert_eq!(meta["model"]["kind"], "ensemble");
     assert_eq!(meta["model"]["members"].as_array().unwrap().len(), 3);
+    assert_eq!(meta["model"]["histogram_bins"], 10);
     let summary = aekit(["summary", &arg(&model)]).ok().stdout();
     for needle in [
         "kind: ensemble",
         "scaling: Robust",
-        "detector models: 3 (code widths 1, 2, 4)",
+        "detector models: 3 (code widths 1, 2, 4) and per-feature 10-bin histograms",
         "detector refit:",
         "members.2/decoder.0 (Dense)",
     ] {
@@ -324,26 +326,34 @@ fn default_detector_prints_stores_and_reloads_its_choices() {
 }
 
 #[test]
+fn histogram_bins_0_leaves_the_autoencoders_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("ae_only.aekit");
+    let run = detect_wine_anomalies(&model, &["--histogram-bins", "0"]);
+    assert!(
+        run.stderr()
+            .contains("models: 3 (code widths 1, 2, 4), scores")
+    );
+    assert!(!run.stderr().contains("histograms"), "{}", run.stderr());
+    let meta = util::model_metadata(&model);
+    assert!(meta["model"].get("histogram_bins").is_none(), "{meta}");
+}
+
+#[test]
 fn an_architecture_flag_gives_a_single_model() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("one.aekit");
-    let run = aekit([
-        "detect",
-        &arg(&data("wine_anomalies.csv")),
-        "--id",
-        "id",
-        "--drop",
-        "is_outlier",
-        "--bottleneck",
-        "3",
-        "--hidden",
-        "none",
-        "--activation",
-        "linear",
-        "--out",
-        &arg(&model),
-    ])
-    .ok();
+    let run = detect_wine_anomalies(
+        &model,
+        &[
+            "--bottleneck",
+            "3",
+            "--hidden",
+            "none",
+            "--activation",
+            "linear",
+        ],
+    );
     assert!(
         run.stderr().contains("models: 1 (code widths 3)"),
         "{}",

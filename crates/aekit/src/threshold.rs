@@ -72,6 +72,10 @@ pub struct DetectorRecord {
     /// Share of the worst-rebuilt training rows each member was refitted
     /// without (0: no refit).
     pub trim: f64,
+    /// Bins of the width-0 member's per-feature histograms (None: none;
+    /// detectors before it had none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram_bins: Option<usize>,
     /// The models, in the order they score.
     pub members: Vec<MemberRecord>,
 }

@@ -236,17 +236,9 @@ impl ModelConfig {
                     history = h;
                 }
                 let pairs = data.clean_pairs();
-                let stats = members
-                    .iter()
-                    .map(|m| {
-                        let errors = m.net_errors(pairs.inputs, pairs.targets);
-                        ensemble::ScoreStats::of(&errors)
-                    })
-                    .collect();
-                (
-                    Box::new(ensemble::EnsembleFitted::new(members, stats, c.clone())),
-                    history,
-                )
+                let fitted =
+                    ensemble::EnsembleFitted::from_training_rows(members, c.clone(), pairs.inputs)?;
+                (Box::new(fitted), history)
             }
         })
     }

@@ -1,7 +1,8 @@
 //! Anomaly detection by reconstruction error, after PyOD: `fit` on
 //! (mostly) normal, unlabelled rows; `decision_function` gives each row's
-//! score (its reconstruction MSE in the scaled space); `predict` flags rows
-//! whose score exceeds the threshold fitted from the training scores.
+//! score (the ensemble's z-averaged member scores, or a single model's
+//! reconstruction MSE in the scaled space); `predict` flags rows whose score
+//! exceeds the threshold fitted from the training scores.
 //! Scoring files streams: memory stays flat however large the file.
 
 use std::path::Path;
@@ -21,7 +22,7 @@ use crate::data::{
 };
 use crate::error::{AekitError, Result};
 use crate::model::dense::DenseFitted;
-use crate::model::ensemble::{EnsembleFitted, default_widths};
+use crate::model::ensemble::{DEFAULT_HISTOGRAM_BINS, EnsembleFitted, default_widths};
 use crate::model::{Activation, DenseAutoencoderConfig, EnsembleConfig, ModelConfig};
 use crate::model_file::{FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
 use crate::train::{
@@ -38,8 +39,10 @@ pub use crate::threshold::{
 /// leave-one-set-out on eleven public sets (BENCHMARKS.md): robust scaling;
 /// one linear autoencoder (inputs -> k -> inputs) per code width k in
 /// 1, 2, 4, ... up to d/2; each refitted without the 30 % of training rows
-/// it rebuilt worst; scores z-normalised per member and averaged. An
-/// explicit architecture (`model`) gives a single autoencoder instead.
+/// it rebuilt worst; beside them a width-0 member, per-feature 10-bin
+/// histograms of the scaled inputs (HBOS); scores z-normalised per member and
+/// averaged. An explicit architecture (`model`) gives a single autoencoder
+/// instead.
 /// Set field by field or with setters that state the defaults.
 ///
 /// ```
@@ -69,6 +72,10 @@ pub struct DetectorParams {
     /// is refitted without, in [0, 1) (0: no refit). Default
     /// [`DEFAULT_TRIM`]. Ignored with `model`.
     pub trim: f64,
+    /// Bins of the width-0 member's per-feature histograms; `None`: the
+    /// autoencoders alone. Default `Some(`[`DEFAULT_HISTOGRAM_BINS`]`)`.
+    /// Ignored with `model`.
+    pub histogram_bins: Option<usize>,
     /// Training of every model; default 100 epochs, batch 32, a seeded
     /// random 10 % held out, early stopping after 10 epochs without
     /// improvement (best weights restored).
@@ -90,6 +97,7 @@ impl Default for DetectorParams {
             model: None,
             widths: None,
             trim: DEFAULT_TRIM,
+            histogram_bins: Some(DEFAULT_HISTOGRAM_BINS),
             training: TrainingConfig {
                 epochs: 100,
                 batch_size: 32,
@@ -167,6 +175,12 @@ impl DetectorParams {
                     format!("must be in [0, 1), got {}", self.trim),
                 ));
             }
+            if self.histogram_bins == Some(0) {
+                return Err(AekitError::param(
+                    "histogram_bins",
+                    "must be at least 1 (none: the autoencoders alone)",
+                ));
+            }
             if let Some(w) = &self.widths
                 && (w.is_empty() || w.contains(&0))
             {
@@ -213,6 +227,7 @@ impl DetectorParams {
                 a.set_detector_record(Some(DetectorRecord {
                     scale: self.scale,
                     trim: 0.0,
+                    histogram_bins: None,
                     members: vec![MemberRecord {
                         width: m.bottleneck,
                         epochs: n_rows.0,
@@ -301,6 +316,7 @@ impl DetectorParams {
         }
         let config = EnsembleConfig {
             members: widths.iter().map(|&w| member_architecture(w)).collect(),
+            histogram_bins: self.histogram_bins,
         };
         let network = EnsembleFitted::from_training_rows(members, config.clone(), &x)?;
         let meta = ModelMeta {
@@ -321,6 +337,7 @@ impl DetectorParams {
         autoencoder.set_detector_record(Some(DetectorRecord {
             scale: self.scale,
             trim: self.trim,
+            histogram_bins: self.histogram_bins,
             members: records,
         }));
         Ok(autoencoder)
@@ -838,6 +855,63 @@ mod tests {
         assert!(
             outliers.iter().all(|&s| s > threshold),
             "{outliers:?} vs {threshold}"
+        );
+    }
+    #[test]
+    fn the_width_0_member_flags_rows_on_the_plane_in_an_empty_region() {
+        // Normal rows on the line b = 2a in two clusters, a in [0, 1] and
+        // [3, 4]; the anomalies sit on the same line between them, so every
+        // autoencoder rebuilds them, but their bins held no training row.
+        let mut text = String::from("a,b,c\n");
+        for i in 0..200 {
+            let a = (i % 20) as f64 / 20.0 + if i % 2 == 0 { 0.0 } else { 3.0 };
+            let a = if i % 40 == 7 {
+                2.0 + (i % 3) as f64 * 0.1
+            } else {
+                a
+            };
+            text += &format!("{a},{},{}\n", 2.0 * a, 0.01 * ((i % 5) as f64 - 2.0));
+        }
+        let (_d, t) = table(&text);
+        let anomalies: Vec<usize> = (0..200).filter(|i| i % 40 == 7).collect();
+        let mut params = DetectorParams::default();
+        params.training.epochs = 30;
+        params.training.seed = 3;
+        let with = params.fit(&t).unwrap();
+        params.histogram_bins = None;
+        let without = params.fit(&t).unwrap();
+        let share_above = |d: &Detector| {
+            let scores = d.decision_scores_().unwrap();
+            let least = anomalies
+                .iter()
+                .map(|&i| scores[i])
+                .fold(f64::INFINITY, f64::min);
+            scores.iter().filter(|&&s| s > least).count() as f64 / 200.0
+        };
+        // With the histograms the anomalies rank in the top 10 %; by
+        // reconstruction alone they hide among the normal rows.
+        let (w, wo) = (share_above(&with), share_above(&without));
+        assert!(
+            w < 0.1 && wo > 0.3,
+            "share above the weakest anomaly: {w} vs {wo}"
+        );
+        assert_eq!(
+            with.autoencoder.detector_record().unwrap().histogram_bins,
+            Some(10)
+        );
+        assert_eq!(
+            without
+                .autoencoder
+                .detector_record()
+                .unwrap()
+                .histogram_bins,
+            None
+        );
+        // Saved and reloaded, the histograms score as before.
+        let back = Detector::from_bytes(&with.to_bytes().unwrap()).unwrap();
+        assert_eq!(
+            back.decision_function(&t).unwrap().as_slice(),
+            with.decision_scores_()
         );
     }
 }

@@ -139,6 +139,14 @@ impl DetectorParams {
         self
     }
 
+    /// Bins of the width-0 member's per-feature histograms of the scaled
+    /// inputs; `None` leaves the autoencoders alone. Default `Some(10)`
+    /// (PyOD's `HBOS`).
+    pub fn histogram_bins(mut self, bins: Option<usize>) -> Self {
+        self.histogram_bins = bins;
+        self
+    }
+
     // Training.
 
     /// The training schedule, all at once. Default: see the setters below.
@@ -216,6 +224,7 @@ mod tests {
         assert_eq!(p.columns, ColumnRoles::default());
         assert_eq!(p.scale, ScaleKind::Robust);
         assert_eq!((p.widths.as_ref(), p.trim), (None, 0.3));
+        assert_eq!(p.histogram_bins, Some(10));
         assert_eq!(p.rule, ThresholdRule::Contamination(0.1));
         assert_eq!(p.model, None);
         let member = super::super::anomaly::member_architecture(4);

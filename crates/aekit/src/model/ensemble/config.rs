@@ -6,11 +6,17 @@ use crate::error::{AekitError, Result};
 use crate::model::DenseAutoencoderConfig;
 use crate::model::summary::{ModelSummary, SummaryRow};
 
-/// Architecture of an ensemble: one dense config per member.
+/// Architecture of an ensemble: one dense config per member, and the
+/// per-feature histograms of the width-0 member if it has one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnsembleConfig {
     /// The members, narrowest code first.
     pub members: Vec<DenseAutoencoderConfig>,
+    /// Bins of the width-0 member's per-feature histograms
+    /// ([`super::histogram`]); `None`: autoencoders only (model files before
+    /// it have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram_bins: Option<usize>,
 }
 
 /// The detector's default member widths for `d` features: 1, 2, 4, 8, ...
@@ -35,6 +41,12 @@ impl EnsembleConfig {
     pub fn validate(&self) -> Result<()> {
         if self.members.is_empty() {
             return Err(AekitError::param("widths", "an ensemble needs a member"));
+        }
+        if self.histogram_bins == Some(0) {
+            return Err(AekitError::param(
+                "histogram_bins",
+                "must be at least 1 (or none: autoencoders only)",
+            ));
         }
         self.members.iter().try_for_each(|m| m.validate())
     }

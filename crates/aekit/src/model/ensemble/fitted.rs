@@ -1,9 +1,11 @@
-//! A fitted ensemble: its dense members and the mean and spread of each
-//! member's training scores, which put the members on one scale.
+//! A fitted ensemble: its dense members, the width-0 member's histograms if
+//! it has them, and the mean and spread of each member's training scores,
+//! which put the members on one scale.
 
 use std::collections::HashMap;
 
 use super::config::EnsembleConfig;
+use super::histogram::FeatureHistograms;
 use crate::data::Matrix;
 use crate::error::Result;
 use crate::model::capability::{Decode, Encode, FittedNetwork, Predict, Score, check_width};
@@ -64,6 +66,8 @@ pub fn combine_z(member_scores: &[Vec<f64>], stats: &[ScoreStats]) -> Vec<f64> {
 #[derive(Debug)]
 pub struct EnsembleFitted {
     members: Vec<DenseFitted>,
+    histogram: Option<FeatureHistograms>,
+    /// The dense members' statistics, then the histogram's.
     stats: Vec<ScoreStats>,
     config: EnsembleConfig,
 }
@@ -74,31 +78,40 @@ const MEAN_TENSOR: &str = "scores.mean";
 const SD_TENSOR: &str = "scores.sd";
 
 impl EnsembleFitted {
-    /// Joins fitted members with their training-score statistics.
+    /// Joins fitted members (and histograms) with their training-score
+    /// statistics: the dense members' first, then the histogram's.
     pub fn new(
         members: Vec<DenseFitted>,
+        histogram: Option<FeatureHistograms>,
         stats: Vec<ScoreStats>,
         config: EnsembleConfig,
     ) -> EnsembleFitted {
         EnsembleFitted {
             members,
+            histogram,
             stats,
             config,
         }
     }
 
-    /// Joins fitted members, taking each member's statistics from its
-    /// scores on `scaled` (the training rows).
+    /// Joins fitted members, fitting the histograms `config` asks for on
+    /// `scaled` (the training rows) and taking every member's statistics
+    /// from its scores on them.
     pub fn from_training_rows(
         members: Vec<DenseFitted>,
         config: EnsembleConfig,
         scaled: &Matrix,
     ) -> Result<EnsembleFitted> {
-        let stats = members
+        let histogram = config
+            .histogram_bins
+            .map(|bins| FeatureHistograms::fit(scaled, bins));
+        let mut ensemble = EnsembleFitted::new(members, histogram, Vec::new(), config);
+        ensemble.stats = ensemble
+            .member_scores(scaled)?
             .iter()
-            .map(|m| Ok(ScoreStats::of(&m.scores(scaled)?)))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(EnsembleFitted::new(members, stats, config))
+            .map(|s| ScoreStats::of(s))
+            .collect();
+        Ok(ensemble)
     }
 
     /// Rebuilds an ensemble from `config` and stored tensors, checking each one.
@@ -108,14 +121,14 @@ impl EnsembleFitted {
         n_outputs: usize,
         tensors: &HashMap<String, NamedTensor>,
     ) -> std::result::Result<EnsembleFitted, String> {
-        let m = config.members.len();
+        let m = config.members.len() + usize::from(config.histogram_bins.is_some());
         let vector = |name: &str| -> std::result::Result<Vec<f32>, String> {
             let t = tensors
                 .get(name)
                 .ok_or_else(|| format!("tensor '{name}' is missing"))?;
             if t.shape != [m] {
                 return Err(format!(
-                    "tensor '{name}' has shape {:?}, the ensemble has {m} members",
+                    "tensor '{name}' has shape {:?}, the ensemble scores with {m} members",
                     t.shape
                 ));
             }
@@ -154,12 +167,30 @@ impl EnsembleFitted {
                     .map_err(|e| format!("member {i}: {e}"))
             })
             .collect::<std::result::Result<Vec<_>, String>>()?;
-        Ok(EnsembleFitted::new(members, stats, config.clone()))
+        let histogram = config
+            .histogram_bins
+            .map(|bins| FeatureHistograms::from_tensors(n_inputs, bins, tensors))
+            .transpose()?;
+        Ok(EnsembleFitted::new(
+            members,
+            histogram,
+            stats,
+            config.clone(),
+        ))
     }
 
-    /// Each member's scores of `scaled`.
+    /// Each member's scores of `scaled`: the dense members', then the
+    /// histogram's.
     pub fn member_scores(&self, scaled: &Matrix) -> Result<Vec<Vec<f64>>> {
-        self.members.iter().map(|m| m.scores(scaled)).collect()
+        let mut out = self
+            .members
+            .iter()
+            .map(|m| m.scores(scaled))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(h) = &self.histogram {
+            out.push(h.scores(scaled));
+        }
+        Ok(out)
     }
 }
 
@@ -226,6 +257,7 @@ impl FittedNetwork for EnsembleFitted {
                 })
             })
             .collect();
+        out.extend(self.histogram.iter().flat_map(FeatureHistograms::tensors));
         let m = self.stats.len();
         for (name, value) in [
             (

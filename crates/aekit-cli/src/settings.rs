@@ -372,11 +372,10 @@ pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
         model,
         widths,
         trim: args.trim.unwrap_or(base.trim),
-        histogram_bins: match args.histogram_bins {
-            Some(0) => None,
-            Some(bins) => Some(bins),
-            None => base.histogram_bins,
-        },
+        // 0 on the command line: no histograms.
+        histogram_bins: args
+            .histogram_bins
+            .map_or(base.histogram_bins, |bins| (bins > 0).then_some(bins)),
         training,
         rule,
         threads: args.fit.threads,

@@ -29,6 +29,25 @@ impl NamedTensor {
     }
 }
 
+/// The stored tensor `name`, which must have `shape` (`shape` names what
+/// asks for it in the error).
+pub fn stored_tensor<'t>(
+    tensors: &'t std::collections::HashMap<String, NamedTensor>,
+    name: &str,
+    shape: &[usize],
+) -> std::result::Result<&'t NamedTensor, String> {
+    let t = tensors
+        .get(name)
+        .ok_or_else(|| format!("tensor '{name}' is missing"))?;
+    if t.shape != shape {
+        return Err(format!(
+            "tensor '{name}' has shape {:?}, the architecture needs {:?}",
+            t.shape, shape
+        ));
+    }
+    Ok(t)
+}
+
 /// Stored tensors on their way into a module: each taken by name and
 /// checked against the shape the architecture needs.
 pub struct StoredTensors<'a> {
@@ -54,16 +73,7 @@ impl<'a> StoredTensors<'a> {
         name: &str,
         shape: [usize; D],
     ) -> std::result::Result<Tensor<D>, String> {
-        let t = self
-            .tensors
-            .get(name)
-            .ok_or_else(|| format!("tensor '{name}' is missing"))?;
-        if t.shape != shape {
-            return Err(format!(
-                "tensor '{name}' has shape {:?}, the architecture needs {:?}",
-                t.shape, shape
-            ));
-        }
+        let t = stored_tensor(self.tensors, name, &shape)?;
         Ok(Tensor::from_data(
             burn::tensor::TensorData::new(t.values.clone(), shape.to_vec()),
             &self.device,

@@ -175,12 +175,7 @@ impl DetectorParams {
                     format!("must be in [0, 1), got {}", self.trim),
                 ));
             }
-            if self.histogram_bins == Some(0) {
-                return Err(AekitError::param(
-                    "histogram_bins",
-                    "must be at least 1 (none: the autoencoders alone)",
-                ));
-            }
+            crate::model::ensemble::histogram::check_bins(self.histogram_bins)?;
             if let Some(w) = &self.widths
                 && (w.is_empty() || w.contains(&0))
             {

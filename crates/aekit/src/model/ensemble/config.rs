@@ -42,12 +42,7 @@ impl EnsembleConfig {
         if self.members.is_empty() {
             return Err(AekitError::param("widths", "an ensemble needs a member"));
         }
-        if self.histogram_bins == Some(0) {
-            return Err(AekitError::param(
-                "histogram_bins",
-                "must be at least 1 (or none: autoencoders only)",
-            ));
-        }
+        super::histogram::check_bins(self.histogram_bins)?;
         self.members.iter().try_for_each(|m| m.validate())
     }
 

@@ -8,10 +8,22 @@
 use std::collections::HashMap;
 
 use crate::data::Matrix;
-use crate::model::weights::NamedTensor;
+use crate::error::{AekitError, Result};
+use crate::model::weights::{NamedTensor, stored_tensor};
 
 /// PyOD's `HBOS` default bin count, kept rather than tuned.
 pub const DEFAULT_HISTOGRAM_BINS: usize = 10;
+
+/// Checks a histogram bin count (`None`: no histograms).
+pub fn check_bins(bins: Option<usize>) -> Result<()> {
+    if bins == Some(0) {
+        return Err(AekitError::param(
+            "histogram_bins",
+            "must be at least 1 (none: the autoencoders alone)",
+        ));
+    }
+    Ok(())
+}
 
 /// Equal-width histograms, one per feature, between the training minimum and
 /// maximum, stored as each bin's negative log probability.
@@ -128,17 +140,8 @@ impl FeatureHistograms {
         bins: usize,
         tensors: &HashMap<String, NamedTensor>,
     ) -> std::result::Result<FeatureHistograms, String> {
-        let take = |name: &str, shape: &[usize]| -> std::result::Result<Vec<f32>, String> {
-            let t = tensors
-                .get(name)
-                .ok_or_else(|| format!("tensor '{name}' is missing"))?;
-            if t.shape != shape {
-                return Err(format!(
-                    "tensor '{name}' has shape {:?}, expected {shape:?}",
-                    t.shape
-                ));
-            }
-            Ok(t.values.clone())
+        let take = |name: &str, shape: &[usize]| {
+            stored_tensor(tensors, name, shape).map(|t| t.values.clone())
         };
         if bins == 0 {
             return Err("histogram_bins must be at least 1".to_string());

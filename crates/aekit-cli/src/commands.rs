@@ -278,7 +278,12 @@ pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
         let Some(out) = &args.out else {
             anyhow::bail!("a text model's codes are a table: give --out (--out-dir writes images)");
         };
-        return crate::text::encode(&args.model, &args.data, out);
+        return crate::text::encode(
+            &args.model,
+            &args.data,
+            out,
+            &settings::csv_options(&args.csv)?,
+        );
     }
     let csv = settings::csv_options(&args.csv)?;
     if matches!(what, Apply::Encode { .. }) && args.out_dir.is_some() {

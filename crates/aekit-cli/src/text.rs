@@ -3,19 +3,19 @@
 
 use std::path::{Path, PathBuf};
 
+use aekit::data::CsvOptions;
 use aekit::data::output::{format_value, write_csv};
 use aekit::model::Pooling;
-use aekit::text::corpus::header;
 use aekit::text::{
-    Corpus, CorpusColumns, DocAutoencoder, DocAutoencoderParams, Padding, TextClassifier,
-    TextClassifierParams,
+    Corpus, CorpusColumns, CorpusReader, DocAutoencoder, DocAutoencoderParams, Padding,
+    TextClassifier, TextClassifierParams,
 };
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::cli::Optimizer;
+use crate::cli::{CsvArgs, Optimizer};
 use crate::progress::EpochPrinter;
-use crate::settings::{Output, check_output};
+use crate::settings::{Output, check_output, csv_options};
 
 /// `aekit text ...`.
 #[derive(Debug, Subcommand)]
@@ -132,7 +132,7 @@ fn parse_char_ngrams(s: &str) -> Result<CharNgrams, String> {
 /// `aekit text train`.
 #[derive(Debug, Args)]
 pub struct TextTrainArgs {
-    /// Training CSV.
+    /// Training table: CSV (.gz: gzip), Parquet, or `-` for standard input.
     pub data: PathBuf,
     /// The label column.
     #[arg(long, default_value = "label")]
@@ -155,12 +155,14 @@ pub struct TextTrainArgs {
     pub padding: Option<PaddingArg>,
     #[command(flatten)]
     pub common: TextCommon,
+    #[command(flatten)]
+    pub csv: CsvArgs,
 }
 
 /// `aekit text autoencoder`.
 #[derive(Debug, Args)]
 pub struct TextAutoencoderArgs {
-    /// Training CSV.
+    /// Training table: CSV (.gz: gzip), Parquet, or `-` for standard input.
     pub data: PathBuf,
     /// Model file to write.
     #[arg(long, short)]
@@ -170,6 +172,8 @@ pub struct TextAutoencoderArgs {
     pub bottleneck: Option<usize>,
     #[command(flatten)]
     pub common: TextCommon,
+    #[command(flatten)]
+    pub csv: CsvArgs,
 }
 
 /// `aekit text predict`.
@@ -177,7 +181,8 @@ pub struct TextAutoencoderArgs {
 pub struct TextPredictArgs {
     /// A text classifier.
     pub model: PathBuf,
-    /// CSV with the model's text column.
+    /// Table with the model's text column: CSV (.gz: gzip), Parquet, or
+    /// `-` for standard input.
     pub data: PathBuf,
     /// Predictions CSV, written atomically.
     #[arg(long, short)]
@@ -188,6 +193,8 @@ pub struct TextPredictArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub csv: CsvArgs,
 }
 
 /// `aekit text similar`.
@@ -195,7 +202,8 @@ pub struct TextPredictArgs {
 pub struct TextSimilarArgs {
     /// A document autoencoder.
     pub model: PathBuf,
-    /// CSV of texts to search.
+    /// Table of texts to search: CSV (.gz: gzip), Parquet, or `-` for
+    /// standard input.
     pub data: PathBuf,
     /// The query text.
     #[arg(long)]
@@ -203,6 +211,8 @@ pub struct TextSimilarArgs {
     /// How many texts.
     #[arg(short, long, default_value_t = 5)]
     pub k: usize,
+    #[command(flatten)]
+    pub csv: CsvArgs,
 }
 
 /// `aekit text vectors`.
@@ -298,6 +308,7 @@ fn train(a: &TextTrainArgs) -> Result<()> {
             label: Some(a.label.clone()),
             ids: vec![],
         },
+        &csv_options(&a.csv)?,
     )?;
     let mut printer = EpochPrinter::new(a.common.quiet);
     let mut model = p.fit(&corpus, &mut printer)?;
@@ -325,16 +336,14 @@ fn predict(a: &TextPredictArgs) -> Result<()> {
     check_output(&a.out, Output::Table, &[&a.model, &a.data])?;
     let model = TextClassifier::load(&a.model)?;
     let meta = model.meta();
-    let columns = header(&a.data)?;
-    let label = meta.label.clone().filter(|l| columns.contains(l));
-    let corpus = Corpus::read(
-        &a.data,
-        &CorpusColumns {
-            text: meta.text.text_column.clone(),
-            label: label.clone(),
-            ids: a.ids.clone(),
-        },
-    )?;
+    let reader = CorpusReader::open(&a.data, &csv_options(&a.csv)?)?;
+    // The label column is read when the file has it: then the report.
+    let label = meta.label.clone().filter(|l| reader.headers().contains(l));
+    let corpus = reader.read(&CorpusColumns {
+        text: meta.text.text_column.clone(),
+        label: label.clone(),
+        ids: a.ids.clone(),
+    })?;
     let pred = model.predict(&corpus.texts);
     let classes = model.classes();
     let mut head: Vec<String> = a.ids.clone();
@@ -379,6 +388,7 @@ fn autoencoder(a: &TextAutoencoderArgs) -> Result<()> {
             label: None,
             ids: vec![],
         },
+        &csv_options(&a.csv)?,
     )?;
     let mut printer = EpochPrinter::new(a.common.quiet);
     let mut model = p.fit(&corpus, &mut printer)?;
@@ -398,19 +408,22 @@ fn autoencoder(a: &TextAutoencoderArgs) -> Result<()> {
 
 /// `aekit encode` with a document autoencoder: z0..z{K-1}, then every
 /// other column of DATA.
-pub fn encode(model: &Path, data: &Path, out: &Path) -> Result<()> {
+pub fn encode(model: &Path, data: &Path, out: &Path, csv: &CsvOptions) -> Result<()> {
     check_output(out, Output::Table, &[model, data])?;
     let model = DocAutoencoder::load(model)?;
     let text = model.meta().text.text_column.clone();
-    let others: Vec<String> = header(data)?.into_iter().filter(|c| *c != text).collect();
-    let corpus = Corpus::read(
-        data,
-        &CorpusColumns {
-            text,
-            label: None,
-            ids: others.clone(),
-        },
-    )?;
+    let reader = CorpusReader::open(data, csv)?;
+    let others: Vec<String> = reader
+        .headers()
+        .iter()
+        .filter(|c| **c != text)
+        .cloned()
+        .collect();
+    let corpus = reader.read(&CorpusColumns {
+        text,
+        label: None,
+        ids: others.clone(),
+    })?;
     let codes = model.encode(&corpus.texts);
     let mut head: Vec<String> = (0..codes.n_cols).map(|j| format!("z{j}")).collect();
     head.extend(others);
@@ -433,6 +446,7 @@ fn similar(a: &TextSimilarArgs) -> Result<()> {
             label: None,
             ids: vec![],
         },
+        &csv_options(&a.csv)?,
     )?;
     let codes = model.encode(&corpus.texts);
     println!("rank\trow\tsimilarity\ttext");
@@ -441,7 +455,7 @@ fn similar(a: &TextSimilarArgs) -> Result<()> {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        println!("{}\t{}\t{s:.4}\t{one_line}", rank + 1, i + 2);
+        println!("{}\t{}\t{s:.4}\t{one_line}", rank + 1, corpus.rows[i]);
     }
     Ok(())
 }

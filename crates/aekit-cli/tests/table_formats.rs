@@ -6,14 +6,12 @@
 
 mod util;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use aekit::data::{CsvOptions, Table};
 use arrow_array::{ArrayRef, RecordBatch};
-use util::{aekit, arg, data, iris_recipe, with};
+use util::{aekit, aekit_stdin, arg, data, gzip, iris_recipe, with};
 
 /// A column to write in a Parquet copy: every cell's text.
 enum Column {
@@ -107,30 +105,6 @@ fn assert_same_values(a: &(Vec<String>, Vec<Vec<String>>), b: &(Vec<String>, Vec
 }
 
 /// Runs `aekit` with `stdin` as standard input.
-fn aekit_stdin(args: &[String], stdin: &[u8]) -> util::Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aekit"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    util::Run {
-        output: child.wait_with_output().unwrap(),
-    }
-}
-
-fn gzip(path: &Path, out: &Path) -> PathBuf {
-    let mut gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(out).unwrap(),
-        flate2::Compression::default(),
-    );
-    gz.write_all(&std::fs::read(path).unwrap()).unwrap();
-    gz.finish().unwrap();
-    out.to_path_buf()
-}
-
 fn train_iris(input: &Path, out: &Path, extra: &[&str]) {
     let mut args = with(
         iris_recipe(&arg(input)),

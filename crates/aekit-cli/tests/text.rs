@@ -3,8 +3,9 @@
 
 mod util;
 
-use std::path::Path;
-use util::{aekit, arg, data, read_csv, write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use util::{aekit, aekit_stdin, arg, data, gzip, read_csv, write};
 
 /// The seed tutorial: Embedding(vocab, 8) -> Flatten -> Dense(1, sigmoid),
 /// Adam, 50 epochs, every row trained on.
@@ -300,4 +301,129 @@ fn char_ngrams_are_stored_shown_and_checked() {
         assert!(err.contains("MIN-MAX"), "{bad}: {err}");
         assert!(!model.exists(), "{bad}: a model was written");
     }
+}
+
+/// A Parquet copy of a `text,label` CSV file: texts as Utf8 (`None` where
+/// `null_text` says), whole-number labels as Int64, in row groups of 3 rows.
+fn text_parquet(csv: &Path, out: &Path, null_text: Option<usize>) -> PathBuf {
+    let mut reader = csv::Reader::from_path(csv).unwrap();
+    assert_eq!(reader.headers().unwrap(), vec!["text", "label"]);
+    let (mut texts, mut labels) = (Vec::new(), Vec::new());
+    for (i, record) in reader.records().enumerate() {
+        let record = record.unwrap();
+        texts.push((null_text != Some(i)).then(|| record[0].to_string()));
+        labels.push(record[1].parse::<i64>().unwrap());
+    }
+    let batch = arrow_array::RecordBatch::try_from_iter([
+        (
+            "text",
+            Arc::new(arrow_array::StringArray::from(texts)) as arrow_array::ArrayRef,
+        ),
+        ("label", Arc::new(arrow_array::Int64Array::from(labels))),
+    ])
+    .unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(3))
+        .build();
+    let file = std::fs::File::create(out).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    out.to_path_buf()
+}
+
+/// `text train` and `text predict` read Parquet, gzip CSV and standard
+/// input (CSV, or Parquet with --format) through the library's table
+/// readers: every way in gives the model and the predictions the CSV gives.
+#[test]
+fn text_commands_read_parquet_gzip_and_standard_input_as_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = data("sentiment.csv");
+    let pq = text_parquet(&csv, &d.join("s.parquet"), None);
+    let gz = gzip(&csv, &d.join("s.csv.gz"));
+    let csv_bytes = std::fs::read(&csv).unwrap();
+    let pq_bytes = std::fs::read(&pq).unwrap();
+    let stdin_format =
+        |format: &str| -> Vec<String> { vec!["-".into(), "--format".into(), format.into()] };
+    // Each way in: the data arguments and the bytes on standard input.
+    let inputs: [(&str, Vec<String>, &[u8]); 5] = [
+        ("csv", vec![arg(&csv)], b""),
+        ("parquet", vec![arg(&pq)], b""),
+        ("gzip", vec![arg(&gz)], b""),
+        ("stdin csv", vec!["-".into()], &csv_bytes),
+        ("stdin parquet", stdin_format("parquet"), &pq_bytes),
+    ];
+    let run = |args: Vec<String>, stdin: &[u8]| aekit_stdin(&args, stdin).ok();
+    let train = |data: &[String], stdin: &[u8], model: &Path| {
+        let mut args: Vec<String> = vec!["text".into(), "train".into()];
+        args.extend(data.iter().cloned());
+        for a in ["--epochs", "3", "--seed", "3", "--quiet", "--out"] {
+            args.push(a.into());
+        }
+        args.push(arg(model));
+        run(args, stdin);
+    };
+    let predict = |model: &Path, data: &[String], stdin: &[u8], out: &Path| -> String {
+        let mut args: Vec<String> = vec!["text".into(), "predict".into(), arg(model)];
+        args.extend(data.iter().cloned());
+        args.extend(["--json".into(), "--out".into(), arg(out)]);
+        let report = run(args, stdin).stdout();
+        assert!(report.contains("accuracy"), "{report}");
+        report
+    };
+    let reference_model = d.join("csv.aekit");
+    train(&inputs[0].1, inputs[0].2, &reference_model);
+    let reference = d.join("csv.csv");
+    let reference_report = predict(&reference_model, &inputs[0].1, b"", &reference);
+    let (head, rows) = read_csv(&reference);
+    assert_eq!(head, ["label", "predicted", "p_0", "p_1"]);
+    assert_eq!(rows.len(), 8);
+    for (name, data, stdin) in &inputs[1..] {
+        let model = d.join(format!("{name}.aekit"));
+        train(data, stdin, &model);
+        assert_eq!(
+            std::fs::read(&model).unwrap(),
+            std::fs::read(&reference_model).unwrap(),
+            "{name}: the model trained on the CSV"
+        );
+        let out = d.join(format!("{name}.csv"));
+        let report = predict(&reference_model, data, stdin, &out);
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            std::fs::read(&reference).unwrap(),
+            "{name}: the CSV's predictions"
+        );
+        assert_eq!(report, reference_report, "{name}");
+    }
+    // Parquet errors name the file, the row (from 1) and the column.
+    let null = text_parquet(&csv, &d.join("null.parquet"), Some(2));
+    aekit([
+        "text",
+        "train",
+        &arg(&null),
+        "--out",
+        &arg(&d.join("null.aekit")),
+    ])
+    .fails_with(&["null.parquet", "row 3", "'text'", "empty"]);
+    let run = aekit_stdin(
+        &[
+            "text".into(),
+            "predict".into(),
+            arg(&reference_model),
+            "-".into(),
+            "--out".into(),
+            arg(&d.join("x.csv")),
+        ],
+        b"text,label\ngood,1\n\xff,0\n",
+    );
+    assert!(!run.success());
+    let err = run.stderr();
+    assert!(
+        err.contains("<stdin>")
+            && err.contains("row 3")
+            && err.contains("'text'")
+            && err.contains("UTF-8"),
+        "{err}"
+    );
 }

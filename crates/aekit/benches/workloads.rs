@@ -519,6 +519,7 @@ fn run_w5(options: &Options) -> Result<Report, String> {
         labels: Some(labels),
         id_names: Vec::new(),
         ids: Vec::new(),
+        rows: (1..=rows).collect(),
     };
     let mut per_epoch = Vec::with_capacity(options.repeat);
     let (mut final_loss, mut params) = (f64::NAN, 0);

@@ -2,6 +2,7 @@
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -116,6 +117,32 @@ where
     }
     let output = child.wait_with_output().expect("the aekit binary runs");
     Run { output }
+}
+
+/// Runs `aekit` with `args`, `stdin` written to its standard input.
+pub fn aekit_stdin(args: &[String], stdin: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aekit"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    Run {
+        output: child.wait_with_output().unwrap(),
+    }
+}
+
+/// A gzip copy of the file at `path`, written to `out`.
+pub fn gzip(path: &Path, out: &Path) -> PathBuf {
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(out).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&std::fs::read(path).unwrap()).unwrap();
+    gz.finish().unwrap();
+    out.to_path_buf()
 }
 
 /// Writes `text` to `dir/name` and returns the path.

@@ -139,7 +139,17 @@ impl CsvChunks {
                 Ok(true) => {}
                 Err(e) => {
                     let line = e.position().map(|p| p.line() as usize);
-                    return Err(data_error(&self.path, line, csv_message(&e)));
+                    // Bytes that are not UTF-8 lie in one field: name its column.
+                    let column = match e.kind() {
+                        csv::ErrorKind::Utf8 { err, .. } => self.headers.get(err.field()).cloned(),
+                        _ => None,
+                    };
+                    return Err(AekitError::Data {
+                        path: self.path.clone(),
+                        row: line,
+                        column,
+                        message: csv_message(&e),
+                    });
                 }
             }
             let line = self

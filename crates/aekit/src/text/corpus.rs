@@ -1,11 +1,17 @@
-//! Labelled texts from a CSV file: one text column, an optional label
-//! column and columns passed through to outputs. Every cell is checked:
-//! bytes that are not UTF-8 and empty texts are errors naming the file,
-//! row and column.
+//! Labelled texts from any table the library reads (CSV, gzip CSV,
+//! Parquet, `-` for standard input; see [`open_chunks`]): one text column,
+//! an optional label column and columns passed through to outputs. Every
+//! cell is checked: bytes that are not UTF-8 and empty texts are errors
+//! naming the file, row and column.
 
 use std::path::{Path, PathBuf};
 
+use crate::data::{CsvOptions, RowChunks, display_path, open_chunks};
 use crate::error::{AekitError, Result};
+
+/// Rows read per chunk: the file is read a chunk at a time, so memory holds
+/// the columns a corpus keeps plus one chunk of whole rows, never the file.
+const CHUNK_ROWS: usize = 8192;
 
 /// The columns to read.
 #[derive(Debug, Clone, Default)]
@@ -21,7 +27,7 @@ pub struct CorpusColumns {
 /// Texts read from a file.
 #[derive(Debug, Clone)]
 pub struct Corpus {
-    /// The file read.
+    /// The file read (`<stdin>` for `-`).
     pub path: PathBuf,
     /// One text per row.
     pub texts: Vec<String>,
@@ -31,62 +37,44 @@ pub struct Corpus {
     pub id_names: Vec<String>,
     /// Values of the id columns, one vector per row.
     pub ids: Vec<Vec<String>>,
+    /// The row number errors name for each text (for CSV the line, the
+    /// header being line 1; for Parquet the row, from 1).
+    pub rows: Vec<usize>,
 }
 
-fn utf8(path: &Path, row: usize, column: &str, bytes: &[u8]) -> Result<String> {
-    String::from_utf8(bytes.to_vec()).map_err(|e| AekitError::Data {
-        path: path.to_path_buf(),
-        row: Some(row),
-        column: Some(column.to_string()),
-        message: format!(
-            "not UTF-8 text (invalid byte at offset {}); re-encode the file as UTF-8",
-            e.utf8_error().valid_up_to()
-        ),
-    })
+/// A table opened for reading texts: its header is known before any row is
+/// read, so a caller can choose columns from it (standard input cannot be
+/// opened twice).
+pub struct CorpusReader {
+    path: PathBuf,
+    chunks: Box<dyn RowChunks>,
 }
 
-/// The column names of the CSV file at `path`.
-pub fn header(path: &Path) -> Result<Vec<String>> {
-    let file = std::fs::File::open(path).map_err(|e| AekitError::io(path, e))?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(file);
-    let header = reader.byte_headers().map_err(|e| AekitError::Data {
-        path: path.to_path_buf(),
-        row: Some(1),
-        column: None,
-        message: e.to_string(),
-    })?;
-    header.iter().map(|h| utf8(path, 1, "header", h)).collect()
-}
+impl CorpusReader {
+    /// Opens `path` (format from `options` or the file name, `-` for
+    /// standard input) and reads its header.
+    pub fn open(path: &Path, options: &CsvOptions) -> Result<CorpusReader> {
+        Ok(CorpusReader {
+            path: display_path(path),
+            chunks: open_chunks(path, options)?,
+        })
+    }
 
-impl Corpus {
-    /// Reads `columns` of the CSV file at `path` (comma-separated, header
-    /// first, quoted fields allowed).
-    pub fn read(path: &Path, columns: &CorpusColumns) -> Result<Corpus> {
-        let file = std::fs::File::open(path).map_err(|e| AekitError::io(path, e))?;
-        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(file);
-        let data_err = |row: Option<usize>, message: String| AekitError::Data {
-            path: path.to_path_buf(),
-            row,
-            column: None,
-            message,
-        };
-        let header = reader
-            .byte_headers()
-            .map_err(|e| data_err(Some(1), e.to_string()))?
-            .clone();
-        let header: Vec<String> = header
-            .iter()
-            .map(|h| utf8(path, 1, "header", h))
-            .collect::<Result<_>>()?;
-        if header.iter().all(String::is_empty) {
-            return Err(data_err(None, "the file is empty".into()));
-        }
+    /// Column names, in file order.
+    pub fn headers(&self) -> &[String] {
+        self.chunks.headers()
+    }
+
+    /// Reads `columns` of every row.
+    pub fn read(mut self, columns: &CorpusColumns) -> Result<Corpus> {
+        let path = self.path.clone();
+        let header = self.headers().to_vec();
         let find = |name: &str, what: &str| {
             header
                 .iter()
                 .position(|h| h == name)
                 .ok_or_else(|| AekitError::Column {
-                    path: path.to_path_buf(),
+                    path: path.clone(),
                     column: name.to_string(),
                     reason: format!(
                         "(the {what} column) is not in the file; it has {}",
@@ -106,52 +94,67 @@ impl Corpus {
             .map(|c| find(c, "id"))
             .collect::<Result<_>>()?;
         let mut corpus = Corpus {
-            path: path.to_path_buf(),
+            path: path.clone(),
             texts: Vec::new(),
             labels: label_at.map(|_| Vec::new()),
             id_names: columns.ids.clone(),
             ids: Vec::new(),
+            rows: Vec::new(),
         };
-        for (i, record) in reader.byte_records().enumerate() {
-            let row = i + 2;
-            let record = record.map_err(|e| data_err(Some(row), e.to_string()))?;
-            let cell = |at: usize, name: &str| utf8(path, row, name, record.get(at).unwrap_or(b""));
-            let text = cell(text_at, &columns.text)?;
-            if text.trim().is_empty() {
+        let not_blank = |cell: String, row: usize, column: &str, what: &str| {
+            if cell.trim().is_empty() {
                 return Err(AekitError::Data {
-                    path: path.to_path_buf(),
+                    path: path.clone(),
                     row: Some(row),
-                    column: Some(columns.text.clone()),
-                    message: "the text is empty".into(),
+                    column: Some(column.to_string()),
+                    message: format!("the {what} is empty"),
                 });
             }
-            corpus.texts.push(text);
-            if let (Some(at), Some(labels), Some(name)) =
-                (label_at, corpus.labels.as_mut(), columns.label.as_deref())
-            {
-                let label = cell(at, name)?;
-                if label.trim().is_empty() {
-                    return Err(AekitError::Data {
-                        path: path.to_path_buf(),
-                        row: Some(row),
-                        column: Some(name.to_string()),
-                        message: "the label is empty".into(),
-                    });
+            Ok(cell)
+        };
+        while let Some(table) = self.chunks.next_chunk(CHUNK_ROWS)? {
+            for r in 0..table.n_rows() {
+                let row = table.line_of(r);
+                // `to_string` copies a cell whether it comes as `&str` or `Cow<str>`.
+                let text = table.cell(r, text_at).to_string();
+                corpus
+                    .texts
+                    .push(not_blank(text, row, &columns.text, "text")?);
+                if let (Some(at), Some(labels), Some(name)) =
+                    (label_at, corpus.labels.as_mut(), columns.label.as_deref())
+                {
+                    labels.push(not_blank(
+                        table.cell(r, at).to_string(),
+                        row,
+                        name,
+                        "label",
+                    )?);
                 }
-                labels.push(label);
+                corpus.ids.push(
+                    id_at
+                        .iter()
+                        .map(|&at| table.cell(r, at).to_string())
+                        .collect(),
+                );
+                corpus.rows.push(row);
             }
-            corpus.ids.push(
-                id_at
-                    .iter()
-                    .zip(&columns.ids)
-                    .map(|(&at, name)| cell(at, name))
-                    .collect::<Result<_>>()?,
-            );
         }
         if corpus.texts.is_empty() {
-            return Err(data_err(None, "the file has a header but no rows".into()));
+            return Err(AekitError::Data {
+                path,
+                row: None,
+                column: None,
+                message: "the file has a header but no rows".into(),
+            });
         }
         Ok(corpus)
+    }
+}
+
+impl Corpus {
+    /// Reads `columns` of the table at `path` (see [`CorpusReader::open`]).
+    pub fn read(path: &Path, columns: &CorpusColumns, options: &CsvOptions) -> Result<Corpus> {
+        CorpusReader::open(path, options)?.read(columns)
     }
 
     /// Rows read.
@@ -177,25 +180,65 @@ mod tests {
         }
     }
 
+    fn read(path: &Path) -> Result<Corpus> {
+        Corpus::read(path, &columns(), &CsvOptions::default())
+    }
+
     #[test]
     fn bad_cells_name_file_row_and_column() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.csv");
         std::fs::write(&p, b"text,label\n\"hi, you\",a\n\xff\xfe,b\n").unwrap();
-        let e = Corpus::read(&p, &columns()).unwrap_err().to_string();
+        let e = read(&p).unwrap_err().to_string();
         assert!(
-            e.contains("row 3") && e.contains("'text'") && e.contains("UTF-8"),
+            e.contains("t.csv")
+                && e.contains("row 3")
+                && e.contains("'text'")
+                && e.contains("UTF-8"),
             "{e}"
         );
+        std::fs::write(&p, b"text,label\nok,a\nfine,\xe9\n").unwrap();
+        let e = read(&p).unwrap_err().to_string();
+        assert!(e.contains("row 3") && e.contains("'label'"), "{e}");
         std::fs::write(&p, "text,label\nok,a\n ,b\n").unwrap();
-        let e = Corpus::read(&p, &columns()).unwrap_err().to_string();
-        assert!(e.contains("row 3") && e.contains("empty"), "{e}");
+        let e = read(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("row 3") && e.contains("'text'") && e.contains("empty"),
+            "{e}"
+        );
+        std::fs::write(&p, "text,label\nok,a\nfine,\n").unwrap();
+        let e = read(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("row 3") && e.contains("'label'") && e.contains("empty"),
+            "{e}"
+        );
         std::fs::write(&p, "body,label\nok,a\n").unwrap();
-        let e = Corpus::read(&p, &columns()).unwrap_err().to_string();
+        let e = read(&p).unwrap_err().to_string();
         assert!(e.contains("'text'") && e.contains("body"), "{e}");
-        std::fs::write(&p, "text,label\n\"hi, you\",a\n").unwrap();
-        let c = Corpus::read(&p, &columns()).unwrap();
-        assert_eq!(c.texts, ["hi, you"]);
-        assert_eq!(c.labels.unwrap(), ["a"]);
+        std::fs::write(&p, "text,label\n").unwrap();
+        let e = read(&p).unwrap_err().to_string();
+        assert!(e.contains("no rows"), "{e}");
+        std::fs::write(&p, "").unwrap();
+        let e = read(&p).unwrap_err().to_string();
+        assert!(e.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn reads_labels_ids_and_the_rows_errors_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        // A quoted text over two lines: the next row is on line 4.
+        std::fs::write(&p, "id,text,label\n7,\"hi, you\nthere\",a\n8,bye,b\n").unwrap();
+        let with_ids = CorpusColumns {
+            ids: vec!["id".into()],
+            ..columns()
+        };
+        let c = Corpus::read(&p, &with_ids, &CsvOptions::default()).unwrap();
+        assert_eq!(c.texts, ["hi, you\nthere", "bye"]);
+        assert_eq!(c.labels.unwrap(), ["a", "b"]);
+        assert_eq!(c.ids, [["7"], ["8"]]);
+        assert_eq!(c.rows, [2, 4]);
+        let reader = CorpusReader::open(&p, &CsvOptions::default()).unwrap();
+        assert_eq!(reader.headers(), ["id", "text", "label"]);
     }
 }

@@ -16,7 +16,7 @@ pub mod vocabulary;
 use serde::{Deserialize, Serialize};
 
 pub use classifier::{TextClassifier, TextClassifierParams};
-pub use corpus::{Corpus, CorpusColumns};
+pub use corpus::{Corpus, CorpusColumns, CorpusReader};
 pub use documents::{DocAutoencoder, DocAutoencoderParams};
 pub use encoding::{Padding, Tfidf, TfidfConfig};
 pub use report::ClassificationReport;

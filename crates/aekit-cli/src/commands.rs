@@ -264,6 +264,7 @@ pub enum Apply {
 
 /// `aekit encode`, `decode`, `reconstruct`.
 pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
+    let csv = settings::csv_options(&args.csv)?;
     if matches!(what, Apply::Encode { .. }) && aekit::text::model_file::is_text_model(&args.model) {
         if matches!(
             what,
@@ -278,14 +279,8 @@ pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
         let Some(out) = &args.out else {
             anyhow::bail!("a text model's codes are a table: give --out (--out-dir writes images)");
         };
-        return crate::text::encode(
-            &args.model,
-            &args.data,
-            out,
-            &settings::csv_options(&args.csv)?,
-        );
+        return crate::text::encode(&args.model, &args.data, out, &csv);
     }
-    let csv = settings::csv_options(&args.csv)?;
     if matches!(what, Apply::Encode { .. }) && args.out_dir.is_some() {
         anyhow::bail!("--out-dir writes images, and encode writes codes: use --out");
     }

@@ -367,13 +367,13 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         .as_deref()
         .map(|spec| settings::noise("--add-noise", spec))
         .transpose()?;
-    check_outputs(
-        args.out.as_deref(),
-        args.out_dir.as_deref(),
-        &[&args.model, &args.data],
-    )?;
+    let inputs: Vec<&Path> = [args.model.as_path(), args.data.as_path()]
+        .into_iter()
+        .chain(args.clean.as_deref())
+        .collect();
+    check_outputs(args.out.as_deref(), args.out_dir.as_deref(), &inputs)?;
     if let Some(png) = &args.plot {
-        let mut taken: Vec<&Path> = vec![&args.model, &args.data];
+        let mut taken = inputs.clone();
         taken.extend(args.out.as_deref());
         check_output(png, Output::Png, &taken)?;
     }
@@ -437,11 +437,11 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
 /// `aekit predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    check_outputs(
-        args.out.as_deref(),
-        args.out_dir.as_deref(),
-        &[&args.model, &args.data],
-    )?;
+    let inputs: Vec<&Path> = [args.model.as_path(), args.data.as_path()]
+        .into_iter()
+        .chain(args.target.as_deref())
+        .collect();
+    check_outputs(args.out.as_deref(), args.out_dir.as_deref(), &inputs)?;
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
     let out_shape = args

@@ -70,18 +70,33 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-/// On SIGINT, SIGTERM or SIGHUP: remove unfinished outputs (their
-/// temporary files), then end as an interrupted program does.
+/// On any signal whose default action ends the program and that can be
+/// caught (not SIGKILL or SIGSTOP; SIGPIPE is ignored by Rust programs and
+/// shows as a broken pipe instead): remove unfinished outputs (their
+/// temporary files), then end as the signal would have, with status 128 + N.
 fn clean_up_on_signals() {
-    // Without a handler (another one already installed) the temporary
-    // files stay recognisable by name; nothing else depends on it.
-    let _ = ctrlc::set_handler(|| {
-        aekit::data::output::remove_pending_outputs();
-        std::process::exit(130);
-    });
+    use signal_hook::consts::signal::*;
+    const ENDING: &[i32] = &[
+        SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU,
+        SIGXFSZ,
+    ];
+    // Without the handler thread the temporary files stay recognisable by
+    // name; nothing else depends on it.
+    let Ok(mut signals) = signal_hook::iterator::Signals::new(ENDING) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                aekit::data::output::remove_pending_outputs();
+                std::process::exit(128 + signal);
+            }
+        });
 }
 
 fn main() -> std::process::ExitCode {
+    aekit::data::output::detect_closed_stdout();
     let cli = Cli::parse();
     // The server shuts down gracefully on these signals itself.
     if !matches!(cli.command, Command::Serve(_)) {

@@ -450,7 +450,11 @@ fn similar(a: &TextSimilarArgs) -> Result<()> {
     )?;
     let codes = model.encode(&corpus.texts);
     println!("rank\trow\tsimilarity\ttext");
-    for (rank, (i, s)) in model.nearest(&codes, &a.query, a.k).into_iter().enumerate() {
+    for (rank, (i, s)) in model
+        .nearest(&codes, &a.query, a.k)?
+        .into_iter()
+        .enumerate()
+    {
         let one_line: String = corpus.texts[i]
             .split_whitespace()
             .collect::<Vec<_>>()

@@ -65,6 +65,73 @@ fn a_closed_stdout_ends_quietly() {
 }
 
 #[test]
+fn text_commands_end_quietly_on_a_closed_pipe() {
+    // `aekit text predict M d.csv --out - | head -1`, as the tabular commands.
+    let dir = tempfile::tempdir().unwrap();
+    let texts = arg(&data("sentiment.csv"));
+    let model = dir.path().join("text.aekit");
+    let train = ["text", "train", &texts, "--epochs", "2", "--quiet", "--out"];
+    aekit(train.iter().copied().chain([arg(&model).as_str()])).ok();
+    // More rows than a pipe's buffer holds, so writing meets the closed pipe.
+    let many: String = (0..20_000)
+        .map(|i| format!("review {i} was great,pos\n"))
+        .collect();
+    let many = util::write(dir.path(), "many.csv", &format!("text,label\n{many}"));
+    let run = aekit_with_closed(
+        Stream::Stdout,
+        ["text", "predict", &arg(&model), &arg(&many), "--out", "-"],
+    );
+    let err = run.stderr();
+    assert!(run.success(), "exit {:?}: {err}", run.output.status);
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn searches_that_would_answer_nothing_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts = arg(&data("sentiment.csv"));
+    let model = arg(&dir.path().join("docs.aekit"));
+    aekit([
+        "text",
+        "autoencoder",
+        &texts,
+        "--epochs",
+        "2",
+        "--quiet",
+        "--out",
+        &model,
+    ])
+    .ok();
+    let similar =
+        |more: [&str; 4]| aekit(["text", "similar", &model, &texts].into_iter().chain(more));
+    similar(["--query", "good", "-k", "0"]).fails_with(&["invalid --k", "at least 1"]);
+    similar(["--query", " ", "-k", "2"]).fails_with(&["invalid --query", "empty"]);
+    let found = similar(["--query", "good", "-k", "2"]).ok();
+    assert_eq!(found.stdout().lines().count(), 3, "{}", found.stdout());
+}
+
+#[test]
+fn a_thread_count_typo_in_the_environment_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = iris_model(dir.path());
+    let output = bin()
+        .args([
+            "encode",
+            &arg(&model),
+            &arg(&data("iris.csv")),
+            "--out",
+            "-",
+        ])
+        .env("RAYON_NUM_THREADS", "two")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("RAYON_NUM_THREADS is 'two'"), "{err}");
+}
+
+#[test]
 fn a_closed_stderr_does_not_lose_the_model() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m.aekit");
@@ -139,6 +206,128 @@ fn special_files_are_written_not_replaced() {
 }
 
 #[test]
+fn standard_output_named_as_a_path_goes_where_it_was_redirected() {
+    // `--out /dev/stdout > f.csv`: the output lands in f.csv, and the
+    // /dev/stdout link (which root could rename over) stays a link.
+    let dir = tempfile::tempdir().unwrap();
+    let model = iris_model(dir.path());
+    let iris = arg(&data("iris.csv"));
+    let expected = dir.path().join("expected.csv");
+    aekit(["encode", &arg(&model), &iris, "--out", &arg(&expected)]).ok();
+    for spelling in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"] {
+        let redirected = dir.path().join("redirected.csv");
+        let status = bin()
+            .args(["encode", &arg(&model), &iris, "--out", spelling])
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&redirected).unwrap())
+            .status()
+            .unwrap();
+        assert!(status.success(), "{spelling}: {status:?}");
+        assert_eq!(
+            std::fs::read(&redirected).unwrap(),
+            std::fs::read(&expected).unwrap(),
+            "{spelling}"
+        );
+        assert!(leftovers(dir.path()).is_empty(), "{spelling}");
+    }
+    let link = std::fs::symlink_metadata("/dev/stdout").unwrap();
+    assert!(link.file_type().is_symlink(), "/dev/stdout was replaced");
+
+    // A user's link to a file: the file gets the output, the link stays.
+    let real = dir.path().join("real.csv");
+    std::fs::write(&real, "old").unwrap();
+    let linked = dir.path().join("linked.csv");
+    std::os::unix::fs::symlink(&real, &linked).unwrap();
+    aekit(["encode", &arg(&model), &iris, "--out", &arg(&linked)]).ok();
+    assert!(
+        std::fs::symlink_metadata(&linked)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read(&real).unwrap(),
+        std::fs::read(&expected).unwrap()
+    );
+}
+
+#[test]
+fn every_input_is_protected_from_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = iris_model(dir.path());
+    let second = dir.path().join("second.csv");
+    std::fs::copy(data("iris.csv"), &second).unwrap();
+    let before = std::fs::read(&second).unwrap();
+    let iris = arg(&data("iris.csv"));
+    for (command, flag) in [("denoise", "--clean"), ("predict", "--target")] {
+        aekit([
+            command,
+            &arg(&model),
+            &iris,
+            flag,
+            &arg(&second),
+            "--out",
+            &arg(&second),
+        ])
+        .fails_with(&["is also an input"]);
+        assert_eq!(std::fs::read(&second).unwrap(), before, "{command} {flag}");
+    }
+}
+
+/// Runs `aekit args` through `sh` with standard output closed (`>&-`).
+fn aekit_with_stdout_closed(dir: &Path, args: &[String]) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$@\" >&-")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_aekit"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_stdout_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = iris_model(dir.path());
+    let iris = arg(&data("iris.csv"));
+    // A table asked for on a closed standard output is an error, not a loss.
+    let args = ["encode", &arg(&model), &iris, "--out", "-"].map(String::from);
+    let out = aekit_with_stdout_closed(dir.path(), &args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("standard output is closed"), "{err}");
+    // A file output still works, and what the command prints does not end
+    // up in it (a file opened with stdout closed would take its number).
+    // `> /dev/null` is not a closed stdout: the table goes there.
+    let args = ["encode", &arg(&model), &iris, "--out", "-"].map(String::from);
+    let to_null = bin().args(&args).stdout(Stdio::null()).status().unwrap();
+    assert!(to_null.success());
+    let trained = dir.path().join("m.aekit");
+    let out = aekit_with_stdout_closed(
+        dir.path(),
+        &iris_train(["--epochs", "3", "--out", &arg(&trained)]),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    aekit(["summary", &arg(&trained)]).ok();
+    let codes = dir.path().join("codes.csv");
+    let args = ["encode", &arg(&model), &iris, "--out", &arg(&codes)].map(String::from);
+    assert!(aekit_with_stdout_closed(dir.path(), &args).status.success());
+    assert!(
+        std::fs::read_to_string(&codes)
+            .unwrap()
+            .starts_with("z0,z1,species")
+    );
+}
+
+#[test]
 fn plots_are_png_or_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let model = iris_model(dir.path());
@@ -185,6 +374,14 @@ fn an_output_that_is_an_input_is_refused() {
 
 #[test]
 fn an_interrupted_score_leaves_no_temporary_file() {
+    // SIGINT as from a terminal, SIGUSR1 standing for every other signal
+    // whose default is to end the program: exit status 128 + N.
+    for (signal, status) in [("INT", 130), ("USR1", 138), ("TERM", 143)] {
+        interrupt_score(signal, status);
+    }
+}
+
+fn interrupt_score(signal: &str, status: i32) {
     let dir = tempfile::tempdir().unwrap();
     let detector = iris_detector(dir.path());
     // The input is a pipe kept open: aekit waits for rows with its output begun.
@@ -213,13 +410,18 @@ fn an_interrupted_score_leaves_no_temporary_file() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let out = child.wait_with_output().unwrap();
     drop(writer);
-    assert_eq!(out.status.code(), Some(130), "{:?}", out.status);
+    assert_eq!(
+        out.status.code(),
+        Some(status),
+        "{signal}: {:?}",
+        out.status
+    );
     assert_eq!(leftovers(&out_dir), Vec::<String>::new());
     assert!(!out_dir.join("scores.csv").exists());
 }

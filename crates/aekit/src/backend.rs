@@ -42,7 +42,7 @@ pub fn resolve_threads(threads: Option<usize>) -> Result<usize> {
     let n = match threads {
         Some(0) => return Err(AekitError::param("threads", "must be at least 1")),
         Some(n) => n,
-        None => threads_from_env(std::env::var("RAYON_NUM_THREADS").ok().as_deref()),
+        None => threads_from_env(std::env::var("RAYON_NUM_THREADS").ok().as_deref())?,
     };
     if n > max_threads() {
         let source = if threads.is_some() {
@@ -62,12 +62,21 @@ pub fn resolve_threads(threads: Option<usize>) -> Result<usize> {
     Ok(n)
 }
 
-/// `RAYON_NUM_THREADS`'s value as a thread count, or every core.
-fn threads_from_env(value: Option<&str>) -> usize {
-    value
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(cores)
+/// `RAYON_NUM_THREADS`'s value as a thread count, or every core when it
+/// is unset, empty or 0 (as rayon reads it). Anything else that is not a
+/// whole number is an error: silently using every core would hide a typo.
+fn threads_from_env(value: Option<&str>) -> Result<usize> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(cores());
+    };
+    match value.parse::<usize>() {
+        Ok(0) => Ok(cores()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(AekitError::param(
+            "threads",
+            format!("RAYON_NUM_THREADS is '{value}', not a whole number of threads"),
+        )),
+    }
 }
 
 /// The library's pool of `n` threads, built the first time it is asked for.
@@ -105,11 +114,15 @@ mod tests {
 
     #[test]
     fn the_environment_sets_the_default_thread_count() {
-        assert_eq!(threads_from_env(Some("3")), 3);
-        let cores = threads_from_env(None);
+        assert_eq!(threads_from_env(Some(" 3 ")).unwrap(), 3);
+        let cores = threads_from_env(None).unwrap();
         assert!(cores >= 1);
-        for unusable in ["0", "", "many", "-2"] {
-            assert_eq!(threads_from_env(Some(unusable)), cores, "{unusable:?}");
+        for unset in ["0", "", " "] {
+            assert_eq!(threads_from_env(Some(unset)).unwrap(), cores, "{unset:?}");
+        }
+        for typo in ["many", "-2", "2.5"] {
+            let e = threads_from_env(Some(typo)).unwrap_err().to_string();
+            assert!(e.contains("RAYON_NUM_THREADS") && e.contains(typo), "{e}");
         }
         assert!(resolve_threads(Some(0)).is_err());
         assert_eq!(resolve_threads(Some(5)).unwrap(), 5);

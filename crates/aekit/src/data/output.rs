@@ -41,10 +41,97 @@ pub fn remove_pending_outputs() -> usize {
     removed
 }
 
-/// Whether `path` exists and is something other than a regular file or a
-/// directory (a character device, a FIFO, a socket): written in place.
+/// Whether `path` is written in place rather than through a temporary
+/// file renamed over it: it exists and is something other than a regular
+/// file or a directory (a character device, a FIFO, a socket), or it is a
+/// stream of this process named through `/dev` or `/proc` (`/dev/stdout`,
+/// `/dev/fd/1`, `/proc/self/fd/1`), which links to whatever the shell
+/// redirected it to: renaming over such a path would replace the link
+/// itself (as root) and leave the redirected file empty.
 pub fn is_special_file(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) || names_a_stream(path)
+}
+
+/// Whether `path` names a stream of a process through `/proc`: it lies
+/// there (`/proc/self/fd/1`, or `/dev/fd/1`, whose folder links there), or
+/// it is a link whose chain passes through it (`/dev/stdout`, or a user's
+/// link to it). A regular file elsewhere under `/dev` (`/dev/shm`) is not.
+fn names_a_stream(path: &Path) -> bool {
+    let in_proc = |p: &Path| {
+        p.starts_with("/proc")
+            || std::fs::canonicalize(parent_dir(p)).is_ok_and(|dir| dir.starts_with("/proc"))
+    };
+    let mut current = path.to_path_buf();
+    // Links are followed as the kernel does, to its own limit of 40.
+    for _ in 0..40 {
+        if in_proc(&current) {
+            return true;
+        }
+        let Ok(target) = std::fs::read_link(&current) else {
+            return false;
+        };
+        current = if target.is_relative() {
+            parent_dir(&current).join(target)
+        } else {
+            target
+        };
+    }
+    false
+}
+
+/// Where an output that is a link to a regular file is written: the file
+/// the link names, so that the link stays a link; any other path as given.
+fn resolve_link(path: &Path) -> PathBuf {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Whether this process's standard output was closed when it started
+/// (`>&-`), as [`detect_closed_stdout`] found it.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Notes, once at start-up, whether standard output was closed (`>&-`), so
+/// that a table asked for there (`-`) is refused ([`check_writable`])
+/// instead of vanishing. Rust's runtime opens `/dev/null` on a standard
+/// stream it finds closed (so no file opened later takes its number), read
+/// and write; a shell's `> /dev/null` opens it write-only, which tells the
+/// two apart. Linux only (it reads `/proc/self`); elsewhere it does nothing.
+pub fn detect_closed_stdout() {
+    #[cfg(target_os = "linux")]
+    if opened_by_the_runtime(1) {
+        STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Whether standard stream `fd` is `/dev/null` opened read-write, as the
+/// runtime opens a stream that was closed.
+#[cfg(target_os = "linux")]
+fn opened_by_the_runtime(fd: u32) -> bool {
+    let is_null = std::fs::read_link(format!("/proc/self/fd/{fd}"))
+        .is_ok_and(|target| target == Path::new("/dev/null"));
+    let read_write = || {
+        let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")).ok()?;
+        let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?;
+        // The access mode is the low two bits of the octal flags: 2 is O_RDWR.
+        Some(u32::from_str_radix(flags.trim(), 8).ok()? & 0o3 == 0o2)
+    };
+    is_null && read_write().unwrap_or(false)
+}
+
+/// Refuses standard output when it was closed at start-up.
+pub(crate) fn check_stdout_open() -> Result<()> {
+    if !STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(());
+    }
+    Err(AekitError::io(
+        "<stdout>",
+        // Not BrokenPipe: the command line ends quietly on that, as for `| head`.
+        std::io::Error::other("standard output is closed: name an output file instead of '-'"),
+    ))
 }
 
 /// A file being written for `target`: a temporary file beside it, or the
@@ -66,8 +153,10 @@ impl PendingOutput {
     pub(crate) fn create_with_suffix(path: &Path, suffix: &str) -> Result<PendingOutput> {
         refuse_stdout(path, "this output")?;
         if is_special_file(path) {
+            // Appending: a redirected file reached through /proc gets the
+            // output after what is already there (`>>`), as the shell would.
             let file = std::fs::OpenOptions::new()
-                .write(true)
+                .append(true)
                 .open(path)
                 .map_err(|e| AekitError::io(path, e))?;
             return Ok(PendingOutput {
@@ -76,6 +165,7 @@ impl PendingOutput {
                 direct: Some(file),
             });
         }
+        let path = &resolve_link(path);
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -153,9 +243,13 @@ impl Drop for PendingOutput {
 /// exists and accepts a new file (`-`, standard output, always can; so can
 /// a special file such as `/dev/null`, written in place).
 pub fn check_writable(path: &Path) -> Result<()> {
-    if super::format::is_stdio(path) || is_special_file(path) {
+    if super::format::is_stdio(path) {
+        return check_stdout_open();
+    }
+    if is_special_file(path) {
         return Ok(());
     }
+    let path = &resolve_link(path);
     let dir = parent_dir(path);
     if !dir.is_dir() {
         return Err(AekitError::io(
@@ -260,13 +354,15 @@ pub fn write_csv(
 ) -> Result<()> {
     let fill = |out: &mut dyn Write| {
         let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(header)?;
+        let csv_io_error = super::sink::csv_io_error;
+        writer.write_record(header).map_err(csv_io_error)?;
         for row in rows {
-            writer.write_record(&row)?;
+            writer.write_record(&row).map_err(csv_io_error)?;
         }
         writer.flush()
     };
     if super::format::is_stdio(path) {
+        check_stdout_open()?;
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         return fill(&mut out)
             .and_then(|()| out.flush())
@@ -326,6 +422,34 @@ mod tests {
         check_writable(null).unwrap();
         write_atomically(null, |out| out.write_all(b"gone")).unwrap();
         assert!(is_special_file(null), "/dev/null was replaced");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn streams_named_through_proc_are_special_whatever_they_point_at() {
+        // However the test's stdout is redirected (a file, under a runner).
+        for stream in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"] {
+            assert!(is_special_file(Path::new(stream)), "{stream}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("plain.csv");
+        std::fs::write(&file, "a\n").unwrap();
+        assert!(!is_special_file(&file));
+        // A link to /dev/stdout is a stream; a link to a file is not.
+        let to_stdout = dir.path().join("out.csv");
+        std::os::unix::fs::symlink("/dev/stdout", &to_stdout).unwrap();
+        assert!(is_special_file(&to_stdout));
+        let to_file = dir.path().join("alias.csv");
+        std::os::unix::fs::symlink(&file, &to_file).unwrap();
+        assert!(!is_special_file(&to_file));
+        write_atomically(&to_file, |out| out.write_all(b"b\n")).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&to_file)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "b\n");
     }
 
     #[test]

@@ -88,6 +88,7 @@ impl TableWriter {
             ));
         }
         if is_stdio(path) {
+            super::output::check_stdout_open()?;
             let out = TextOut::Stdout(BufWriter::with_capacity(BUFFER, std::io::stdout()));
             let mut writer = TableWriter {
                 path: PathBuf::from("<stdout>"),
@@ -160,7 +161,9 @@ impl TableWriter {
 
 /// The operating system's error inside a CSV writer's, kept as it is (a
 /// closed pipe stays `BrokenPipe`), or the CSV error itself.
-fn csv_io_error(error: csv::Error) -> std::io::Error {
+/// A CSV writer's error as the I/O error under it, so its kind (a broken
+/// pipe) survives.
+pub(crate) fn csv_io_error(error: csv::Error) -> std::io::Error {
     if !error.is_io_error() {
         return std::io::Error::other(error);
     }

@@ -186,15 +186,25 @@ impl DocAutoencoder {
     }
 
     /// The `k` texts of `codes` nearest to `query` by cosine similarity of
-    /// codes, most similar first: (row, similarity).
-    pub fn nearest(&self, codes: &Matrix, query: &str, k: usize) -> Vec<(usize, f32)> {
+    /// codes, most similar first: (row, similarity). An empty query or `k`
+    /// of 0 is an error: either would answer nothing.
+    pub fn nearest(&self, codes: &Matrix, query: &str, k: usize) -> Result<Vec<(usize, f32)>> {
+        if k == 0 {
+            return Err(AekitError::param("k", "must be at least 1"));
+        }
+        if query.trim().is_empty() {
+            return Err(AekitError::param(
+                "query",
+                "is empty: give a text to search for",
+            ));
+        }
         let q = self.encode(&[query.to_string()]);
         let mut sims: Vec<(usize, f32)> = (0..codes.n_rows())
             .map(|i| (i, cosine(q.row(0), codes.row(i))))
             .collect();
         sims.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         sims.truncate(k);
-        sims
+        Ok(sims)
     }
 
     /// Writes the model file atomically.

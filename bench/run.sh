@@ -62,7 +62,7 @@ if [[ -n "$update" ]]; then
     update="$(realpath "$update")"
 fi
 root="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
-# aekit's copy of ../shared/bench/torch_ref.py, extended with W4 and W5.
+# The PyTorch reference for the workloads (W4 and W5 included).
 torch_ref="$root/bench/torch_ref.py"
 if [[ ! -f "$torch_ref" ]]; then
     echo "run.sh: PyTorch reference not found at $torch_ref" >&2

@@ -39,6 +39,7 @@ mod progress;
 mod report;
 mod settings;
 mod text;
+mod training_args;
 
 use clap::Parser;
 

@@ -1,6 +1,7 @@
 //! Turns parsed arguments into library configurations, in one place.
 
 use aekit::AutoencoderParams;
+use aekit::TrainingSetters;
 use aekit::data::{ColumnRoles, CsvOptions, ScaleKind, TableFormat};
 use aekit::data::{ImageShape, ImageSize};
 use aekit::error::AekitError;
@@ -8,16 +9,14 @@ use aekit::model::{
     Activation, ConvAutoencoderConfig, DenseAutoencoderConfig, ModelConfig, VaeConfig,
 };
 use aekit::tasks::anomaly::{DetectorParams, ThresholdRule};
-use aekit::train::{
-    Checkpointing, LossKind, Noise, OptimizerConfig, OptimizerKind, TrainingConfig,
-};
+use aekit::train::{Checkpointing, LossKind, Noise, TrainingConfig};
 use anyhow::{Result, bail};
 use std::path::Path;
 
 use crate::cli::{
-    ColumnArgs, CsvArgs, DetectArgs, FitArgs, Format, Kind, KindArgs, Loss, ModelArgs, Optimizer,
-    Scale, ServeArgs, TrainArgs,
+    ColumnArgs, CsvArgs, DetectArgs, Format, Kind, KindArgs, ModelArgs, Scale, ServeArgs, TrainArgs,
 };
+use crate::training_args::training_config;
 
 /// Parses a width list such as `200,100`; `none` or an empty string is no layers.
 pub fn widths(flag: &str, text: &str) -> Result<Vec<usize>> {
@@ -186,49 +185,6 @@ fn model_config(
     })
 }
 
-/// The library's optimiser of `--optimizer`.
-pub fn optimizer_kind(optimizer: Optimizer) -> OptimizerKind {
-    match optimizer {
-        Optimizer::Adam => OptimizerKind::Adam,
-        Optimizer::Rmsprop => OptimizerKind::RmsProp,
-        Optimizer::Sgd => OptimizerKind::Sgd,
-        Optimizer::Adamw => OptimizerKind::AdamW,
-    }
-}
-
-/// The training flags applied over `base`.
-fn training_config(args: &FitArgs, base: TrainingConfig) -> Result<TrainingConfig> {
-    let optimizer = OptimizerConfig {
-        kind: args.optimizer.map_or(base.optimizer.kind, optimizer_kind),
-        learning_rate: args.lr.or(base.optimizer.learning_rate),
-        weight_decay: args.weight_decay.or(base.optimizer.weight_decay),
-        momentum: args.momentum.unwrap_or(base.optimizer.momentum),
-        epsilon: args.epsilon.unwrap_or(base.optimizer.epsilon),
-        ..base.optimizer
-    };
-    Ok(TrainingConfig {
-        optimizer,
-        noise: match &args.noise {
-            Some(spec) => Some(noise("--noise", spec)?),
-            None => base.noise,
-        },
-        loss: match args.loss {
-            None => base.loss,
-            Some(Loss::Mse) => LossKind::Mse,
-            Some(Loss::Bce) => LossKind::Bce,
-            Some(Loss::Mae) => LossKind::Mae,
-        },
-        epochs: args.epochs.unwrap_or(base.epochs),
-        batch_size: args.batch_size.unwrap_or(base.batch_size),
-        shuffle: !args.no_shuffle && base.shuffle,
-        validation_split: args.validation_split.or(base.validation_split),
-        patience: args.patience.or(base.patience),
-        min_delta: args.min_delta.unwrap_or(base.min_delta),
-        seed: args.seed.unwrap_or(base.seed),
-        ..base
-    })
-}
-
 /// Refuses flags the chosen kind does not take.
 fn refuse(kind: &str, flags: &[(&str, bool)], instead: &str) -> Result<()> {
     if let Some((flag, _)) = flags.iter().find(|(_, given)| *given) {
@@ -315,7 +271,11 @@ fn train_model(kind: &KindArgs, args: &ModelArgs, loss: LossKind) -> Result<Mode
 
 /// Everything `aekit train` needs to fit.
 pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
-    let mut training = training_config(&args.fit, TrainingConfig::default())?;
+    let mut training = training_config(
+        &args.training,
+        Some(&args.reconstruction),
+        TrainingConfig::default(),
+    )?;
     training.checkpoint = match (&args.checkpoint, &args.resume) {
         (Some(dir), _) => Some(Checkpointing::new(dir, args.checkpoint_every)),
         (None, Some(dir)) => Some(Checkpointing {
@@ -337,8 +297,7 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
         .scale(scale)
         .model(model)
         .training(training)
-        .image_shape(image_shape)
-        .threads(args.fit.threads);
+        .image_shape(image_shape);
     params.validate()?;
     Ok(params)
 }
@@ -346,7 +305,11 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
 /// Everything `aekit detect` needs to fit.
 pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
     let base = DetectorParams::default();
-    let training = training_config(&args.fit, base.training.clone())?;
+    let training = training_config(
+        &args.training,
+        Some(&args.reconstruction),
+        base.training.clone(),
+    )?;
     let model = if args.model.any() {
         Some(model_config(
             &args.model,
@@ -378,7 +341,6 @@ pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
             .map_or(base.histogram_bins, |bins| (bins > 0).then_some(bins)),
         training,
         rule,
-        threads: args.fit.threads,
     };
     params.validate()?;
     Ok(params)

@@ -58,7 +58,7 @@ pub struct Capabilities {
 /// the command line, and every later version, reads.
 ///
 /// ```
-/// use aekit::Autoencoder;
+/// use aekit::{Autoencoder, TrainingSetters};
 /// use ndarray::{Array2, s};
 ///
 /// let x = Array2::from_shape_fn((300, 4), |(i, j)| ((i % 10) * (j + 1)) as f32 / 40.0);
@@ -703,7 +703,7 @@ impl Autoencoder {
     /// the rows below.
     ///
     /// ```
-    /// use aekit::Autoencoder;
+    /// use aekit::{Autoencoder, TrainingSetters};
     /// use ndarray::Array2;
     ///
     /// let x = Array2::from_shape_fn((120, 5), |(i, j)| {
@@ -908,6 +908,7 @@ pub(crate) fn matrix_of(a: ndarray::ArrayView2<'_, f32>) -> Matrix {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::TrainingSetters;
     use crate::data::{CsvOptions, Table};
     use crate::train::Noise;
 

@@ -20,7 +20,9 @@ use crate::data::Matrix;
 use crate::error::{AekitError, Result};
 use crate::model::text_classifier::{Pooling, TextClassifierConfig, TextClassifierNet};
 use crate::train::burn_engine;
-use crate::train::{LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver};
+use crate::train::{
+    LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingSetters,
+};
 
 /// Longest sequence a flatten- or mean-pooled classifier takes when no
 /// length is given.
@@ -64,6 +66,14 @@ pub struct TextClassifierParams {
 impl Default for TextClassifierParams {
     fn default() -> Self {
         TextClassifierParams::for_pooling(Pooling::Tfidf)
+    }
+}
+
+/// The training setters ([`TrainingSetters`]); the defaults are the
+/// kind's, stated on [`training`](Self::training).
+impl TrainingSetters for TextClassifierParams {
+    fn training_mut(&mut self) -> &mut TrainingConfig {
+        &mut self.training
     }
 }
 
@@ -156,17 +166,27 @@ impl TextClassifierParams {
             check_length("max_length", l)?;
         }
         self.model.validate()?;
+        self.training.refuse_reconstruction("text classifiers")?;
         self.training.validate()
     }
 
     /// Learns the preprocessing from `corpus` (which must have labels of
-    /// at least two classes) and trains the classifier.
+    /// at least two classes) and trains the classifier, on
+    /// [`threads`](TrainingConfig::threads) threads.
     pub fn fit(
         &self,
         corpus: &Corpus,
         observer: &mut dyn TrainingObserver,
     ) -> Result<TextClassifier> {
         self.validate()?;
+        backend::install(self.training.threads, || self.fit_here(corpus, observer))?
+    }
+
+    fn fit_here(
+        &self,
+        corpus: &Corpus,
+        observer: &mut dyn TrainingObserver,
+    ) -> Result<TextClassifier> {
         let labels = corpus
             .labels
             .as_ref()

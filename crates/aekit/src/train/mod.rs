@@ -12,6 +12,7 @@ mod loss;
 mod noise;
 mod observer;
 mod optimizer;
+mod setters;
 pub(crate) mod update_rule;
 
 pub(crate) use batches::{Pairs, TrainingData};
@@ -23,3 +24,4 @@ pub use noise::Noise;
 pub(crate) use observer::StopAtOnce;
 pub use observer::{Control, Silent, TrainingObserver, TrainingStart};
 pub use optimizer::{OptimizerConfig, OptimizerKind};
+pub use setters::TrainingSetters;

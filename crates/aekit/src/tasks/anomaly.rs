@@ -13,7 +13,6 @@ use ndarray::Array1;
 
 use super::metrics::Confusion;
 use super::ranking_sketch::{DEFAULT_EXACT_ROWS, RankingSketch};
-use crate::autoencoder::validation_rows;
 use crate::backend;
 use crate::data::output::format_value;
 use crate::data::{
@@ -25,6 +24,7 @@ use crate::model::dense::DenseFitted;
 use crate::model::ensemble::{DEFAULT_HISTOGRAM_BINS, EnsembleFitted, default_widths};
 use crate::model::{Activation, DenseAutoencoderConfig, EnsembleConfig, ModelConfig};
 use crate::model_file::{FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
+use crate::train::validation_split::{SplitStream, validation_rows};
 use crate::train::{
     History, Pairs, Silent, StopAtOnce, TrainingConfig, TrainingData, TrainingObserver,
     TrainingStart,
@@ -349,7 +349,7 @@ fn fit_member(
     skipped_text: &[String],
     observer: &mut dyn TrainingObserver,
 ) -> Result<(DenseFitted, History)> {
-    let (fit, validation) = match validation_rows(training, x.n_rows())? {
+    let (fit, validation) = match validation_rows(training, x.n_rows(), SplitStream::Tabular)? {
         Some((f, v)) => (x.gather(&f), Some(x.gather(&v))),
         None => (x.clone(), None),
     };

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::TextPreprocessing;
@@ -20,6 +19,7 @@ use crate::data::Matrix;
 use crate::error::{AekitError, Result};
 use crate::model::text_classifier::{Pooling, TextClassifierConfig, TextClassifierNet};
 use crate::train::burn_engine;
+use crate::train::validation_split::{SplitStream, validation_rows};
 use crate::train::{
     LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingSetters,
 };
@@ -120,22 +120,11 @@ pub struct TextClassifier {
     net: TextClassifierNet,
 }
 
-/// Row indices split into training and validation rows.
-pub fn split_rows(n: usize, training: &TrainingConfig) -> (Vec<usize>, Vec<usize>) {
-    let mut order: Vec<usize> = (0..n).collect();
-    if training.shuffle_before_split {
-        order.shuffle(&mut StdRng::seed_from_u64(
-            training.seed ^ 0x5EED_5B11_7000_0001,
-        ));
-    }
-    let n_val = training
-        .validation_split
-        .map_or(0, |f| ((n as f64) * f).round() as usize);
-    if n_val == 0 || n_val >= n {
-        return (order, Vec::new());
-    }
-    let val = order.split_off(n - n_val);
-    (order, val)
+/// The rows a text kind fits on and validates on: the one validation
+/// split, drawn from the text kinds' stream.
+pub(crate) fn text_rows(n: usize, training: &TrainingConfig) -> Result<(Vec<usize>, Vec<usize>)> {
+    Ok(validation_rows(training, n, SplitStream::Text)?
+        .unwrap_or_else(|| ((0..n).collect(), Vec::new())))
 }
 
 fn argmax(row: &[f32]) -> usize {
@@ -209,7 +198,7 @@ impl TextClassifierParams {
             .iter()
             .map(|l| classes.binary_search(l).unwrap_or(0))
             .collect();
-        let (train_rows, val_rows) = split_rows(corpus.len(), &self.training);
+        let (train_rows, val_rows) = text_rows(corpus.len(), &self.training)?;
         let tokens: Vec<Vec<String>> = corpus
             .texts
             .iter()

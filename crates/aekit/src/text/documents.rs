@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use super::TextPreprocessing;
-use super::classifier::split_rows;
+use super::classifier::text_rows;
 use super::corpus::Corpus;
 use super::encoding::{Padding, Tfidf, TfidfConfig};
 use super::model_file::{self as text_file, TextMetrics, TextModelConfig, TextModelMeta};
@@ -107,7 +107,7 @@ impl DocAutoencoderParams {
         corpus: &Corpus,
         observer: &mut dyn TrainingObserver,
     ) -> Result<DocAutoencoder> {
-        let (train_rows, val_rows) = split_rows(corpus.len(), &self.training);
+        let (train_rows, val_rows) = text_rows(corpus.len(), &self.training)?;
         let tokens: Vec<Vec<String>> = train_rows
             .iter()
             .map(|&i| self.tokenizer.tokens(&corpus.texts[i]))

@@ -14,6 +14,7 @@ mod observer;
 mod optimizer;
 mod setters;
 pub(crate) mod update_rule;
+pub(crate) mod validation_split;
 
 pub(crate) use batches::{Pairs, TrainingData};
 pub use checkpoint::Checkpointing;

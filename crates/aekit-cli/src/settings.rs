@@ -4,7 +4,6 @@ use aekit::AutoencoderParams;
 use aekit::TrainingSetters;
 use aekit::data::{ColumnRoles, CsvOptions, ScaleKind, TableFormat};
 use aekit::data::{ImageShape, ImageSize};
-use aekit::error::AekitError;
 use aekit::model::{
     Activation, ConvAutoencoderConfig, DenseAutoencoderConfig, ModelConfig, VaeConfig,
 };
@@ -32,51 +31,6 @@ pub fn widths(flag: &str, text: &str) -> Result<Vec<usize>> {
             ),
         })
         .collect()
-}
-
-/// The flag that sets a library parameter (named as its config field).
-pub fn flag_for(param: &str) -> String {
-    match param {
-        "learning_rate" => "--lr".into(),
-        "ids" => "--id".into(),
-        "validation_target" => "--validation-target".into(),
-        other => format!("--{}", other.replace('_', "-")),
-    }
-}
-
-/// A library error in the command line's words: parameters named by their
-/// flags, columns by the flag that named them.
-pub fn in_flag_terms(error: &AekitError) -> Option<String> {
-    match error {
-        AekitError::InvalidParam { name, message } => Some(format!(
-            "invalid {}: {}",
-            flag_for(name),
-            message
-                .replace("output_activation sigmoid", "--output-activation sigmoid")
-                .replace("scale min-max", "--scale minmax")
-        )),
-        AekitError::Column {
-            path,
-            column,
-            reason,
-        } => {
-            let reason = [
-                ("named as the label", "named by --label"),
-                ("named as an id", "named by --id"),
-                ("named to drop", "named by --drop"),
-                ("named to one-hot encode", "named by --one-hot"),
-            ]
-            .iter()
-            .fold(reason.clone(), |r, (from, to)| r.replace(from, to));
-            Some(format!("{}: column '{column}' {reason}", path.display()))
-        }
-        AekitError::Image { .. } => Some(
-            error
-                .to_string()
-                .replace("give a resize size", "give --resize HxW"),
-        ),
-        _ => None,
-    }
 }
 
 /// Parses a noise spec such as `gaussian:0.3` or `mask:0.2`.
@@ -430,17 +384,5 @@ mod tests {
         assert!(widths("--hidden", "none").unwrap().is_empty());
         assert!(widths("--hidden", "10,0").is_err());
         assert!(widths("--hidden", "a").is_err());
-    }
-
-    #[test]
-    fn parameters_map_to_their_flags() {
-        assert_eq!(flag_for("learning_rate"), "--lr");
-        assert_eq!(flag_for("batch_size"), "--batch-size");
-        assert_eq!(flag_for("bottleneck"), "--bottleneck");
-        let e = AekitError::param("validation_split", "must be in (0, 1)");
-        assert_eq!(
-            in_flag_terms(&e).unwrap(),
-            "invalid --validation-split: must be in (0, 1)"
-        );
     }
 }

@@ -192,32 +192,33 @@ pub struct TextVectorsArgs {
     pub out: PathBuf,
 }
 
-/// The settings shared by the two text trainers applied over the kind's
-/// defaults.
-fn apply_common(
-    c: &TextCommon,
-    tokenizer: &mut TokenizerConfig,
-    vocabulary: &mut VocabularyConfig,
-    training: &mut TrainingConfig,
-) -> Result<()> {
-    if let Some(v) = c.min_count {
-        vocabulary.min_count = v;
+impl TextCommon {
+    /// These settings applied over a text kind's defaults.
+    fn apply(
+        &self,
+        tokenizer: &mut TokenizerConfig,
+        vocabulary: &mut VocabularyConfig,
+        training: &mut TrainingConfig,
+    ) -> Result<()> {
+        if let Some(v) = self.min_count {
+            vocabulary.min_count = v;
+        }
+        if let Some(v) = self.max_vocab {
+            vocabulary.max_vocab = v;
+        }
+        vocabulary.hashing = self.hashing;
+        if self.keep_case {
+            tokenizer.lowercase = false;
+        }
+        if let Some(v) = self.ngrams {
+            tokenizer.ngrams = v;
+        }
+        if let Some(CharNgrams(v)) = self.char_ngrams {
+            tokenizer.char_ngrams = v;
+        }
+        *training = training_config(&self.training, None, training.clone())?;
+        Ok(())
     }
-    if let Some(v) = c.max_vocab {
-        vocabulary.max_vocab = v;
-    }
-    vocabulary.hashing = c.hashing;
-    if c.keep_case {
-        tokenizer.lowercase = false;
-    }
-    if let Some(v) = c.ngrams {
-        tokenizer.ngrams = v;
-    }
-    if let Some(CharNgrams(v)) = c.char_ngrams {
-        tokenizer.char_ngrams = v;
-    }
-    *training = training_config(&c.training, None, training.clone())?;
-    Ok(())
 }
 
 /// Runs a text subcommand.
@@ -239,12 +240,8 @@ fn train(a: &TextTrainArgs) -> Result<()> {
         Some(PoolingArg::Tfidf) | None => Pooling::Tfidf,
     };
     let mut p = TextClassifierParams::for_pooling(pooling);
-    apply_common(
-        &a.common,
-        &mut p.tokenizer,
-        &mut p.vocabulary,
-        &mut p.training,
-    )?;
+    let c = &a.common;
+    c.apply(&mut p.tokenizer, &mut p.vocabulary, &mut p.training)?;
     if let Some(v) = a.embedding_dim {
         p.model.embedding_dim = v;
     }
@@ -332,12 +329,8 @@ fn predict(a: &TextPredictArgs) -> Result<()> {
 fn autoencoder(a: &TextAutoencoderArgs) -> Result<()> {
     check_output(&a.out, Output::Model, &[&a.data])?;
     let mut p = DocAutoencoderParams::default();
-    apply_common(
-        &a.common,
-        &mut p.tokenizer,
-        &mut p.vocabulary,
-        &mut p.training,
-    )?;
+    let c = &a.common;
+    c.apply(&mut p.tokenizer, &mut p.vocabulary, &mut p.training)?;
     if let Some(v) = a.bottleneck {
         p.model.bottleneck = v;
     }

@@ -580,7 +580,7 @@ impl Autoencoder {
     /// (a VAE's `mean + exp(log_var / 2) * eps`; [`encode`](Self::encode)
     /// gives the mean), with `seed`: the same seed gives the same codes.
     pub fn encode_sampled(&self, scaled: &Matrix, seed: u64) -> Result<Matrix> {
-        self.run(|| self.sampler("encode --sample")?.sample_codes(scaled, seed))
+        self.run(|| self.sampler("sampling codes")?.sample_codes(scaled, seed))
     }
 
     fn sampler(&self, operation: &'static str) -> Result<&dyn Sample> {

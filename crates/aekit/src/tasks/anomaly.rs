@@ -379,7 +379,7 @@ impl Detector {
         if autoencoder.anomaly_threshold().is_none() {
             return Err(AekitError::model(
                 path,
-                "has no anomaly threshold (train it with `aekit detect`)",
+                "has no anomaly threshold (fit it as a detector)",
             ));
         }
         Ok(Detector {

@@ -394,7 +394,7 @@ impl TextClassifier {
         let vectors = self.word_vectors().ok_or_else(|| AekitError::Unsupported {
             operation: "word vectors",
             needs: "a learnt vocabulary".into(),
-            has: "hashes tokens (--hashing), so its rows have no single word".into(),
+            has: "hashes its tokens (`hashing`), so its ids stand for no single word".into(),
         })?;
         let dim = vectors.first().map_or(0, |v| v.1.len());
         crate::data::output::write_atomically(path, |out| {
@@ -421,7 +421,7 @@ impl TextClassifier {
         let TextModelConfig::TextClassifier(config) = &meta.model else {
             return Err(AekitError::Unsupported {
                 operation: "classifying texts",
-                needs: "a text classifier (from `aekit text train`)".into(),
+                needs: "a text classifier (kind 'text_classifier')".into(),
                 has: format!("is a {}", meta.model.kind()),
             });
         };

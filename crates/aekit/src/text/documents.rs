@@ -228,7 +228,7 @@ impl DocAutoencoder {
         let TextModelConfig::DocAutoencoder(config) = &meta.model else {
             return Err(AekitError::Unsupported {
                 operation: "document embeddings",
-                needs: "a document autoencoder (from `aekit text autoencoder`)".into(),
+                needs: "a document autoencoder (kind 'doc_autoencoder')".into(),
                 has: format!("is a {}", meta.model.kind()),
             });
         };

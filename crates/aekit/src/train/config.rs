@@ -126,18 +126,18 @@ impl TrainingConfig {
     /// Refuses the reconstruction settings (a loss other than the
     /// default, input noise) for a kind that trains on its own loss.
     pub(crate) fn refuse_reconstruction(&self, kind: &str) -> Result<()> {
-        if self.loss != LossKind::Mse {
-            return Err(AekitError::param(
-                "loss",
-                format!("does not apply to {kind}, which train on their own loss"),
-            ));
+        let set = [
+            ("loss", self.loss != LossKind::Mse),
+            ("noise", self.noise.is_some()),
+        ];
+        match set.iter().find(|(_, given)| *given) {
+            Some(&(name, _)) => Err(AekitError::param(
+                name,
+                format!(
+                    "does not apply to {kind}, which train on clean inputs with their own loss"
+                ),
+            )),
+            None => Ok(()),
         }
-        if self.noise.is_some() {
-            return Err(AekitError::param(
-                "noise",
-                format!("does not apply to {kind}, which train on clean inputs"),
-            ));
-        }
-        Ok(())
     }
 }

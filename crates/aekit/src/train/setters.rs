@@ -196,4 +196,21 @@ mod tests {
         let t = noisy.training_mut();
         assert_eq!((t.loss, t.noise), (LossKind::Mae, Some(mask)));
     }
+
+    /// The text kinds train on clean inputs with their own loss: the
+    /// reconstruction settings are refused, by name.
+    #[test]
+    fn text_kinds_refuse_loss_and_noise() {
+        let mask = Noise::Mask { probability: 0.2 };
+        let refused = |r: crate::Result<()>| match r {
+            Err(crate::AekitError::InvalidParam { name, .. }) => name,
+            other => panic!("{other:?}"),
+        };
+        let text = TextClassifierParams::default();
+        assert_eq!(refused(text.clone().loss(LossKind::Mae).validate()), "loss");
+        assert_eq!(refused(text.noise(mask).validate()), "noise");
+        let docs = DocAutoencoderParams::default();
+        assert_eq!(refused(docs.clone().noise(mask).validate()), "noise");
+        assert!(docs.validate().is_ok());
+    }
 }

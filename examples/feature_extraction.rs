@@ -12,7 +12,7 @@ use aekit::data::{CsvOptions, Table};
 use aekit::model::Activation;
 use aekit::tasks::evaluate;
 use aekit::train::{Control, EpochRecord};
-use aekit::{Autoencoder, FitOptions};
+use aekit::{Autoencoder, FitOptions, TrainingSetters};
 
 /// Prints the first epoch and every twentieth.
 fn every_twenty(r: &EpochRecord) -> Control {

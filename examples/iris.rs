@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use aekit::Autoencoder;
 use aekit::data::{CsvOptions, Table};
 use aekit::model::Activation;
 use aekit::train::OptimizerKind;
+use aekit::{Autoencoder, TrainingSetters};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/iris.csv");

@@ -5,7 +5,7 @@
 use aekit::data::{Dataset, ScaleKind};
 use aekit::model::Activation;
 use aekit::train::{LossKind, Noise, OptimizerKind};
-use aekit::{AekitError, Autoencoder, Detector};
+use aekit::{AekitError, Autoencoder, Detector, TrainingSetters};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use aekit::model::Activation;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::training_args::{ReconstructionArgs, TrainingArgs};
+
 /// Train autoencoders on CSV data and use them: encode rows to compact
 /// features, decode codes back to rows, reconstruct rows and measure
 /// their reconstruction error.
@@ -272,64 +274,6 @@ pub struct KindArgs {
     pub beta: Option<f64>,
 }
 
-/// How to train.
-#[derive(Debug, Args)]
-pub struct FitArgs {
-    /// Optimiser [default: adam].
-    #[arg(long, value_enum, help_heading = "Training")]
-    pub optimizer: Option<Optimizer>,
-    /// Learning rate [default: 0.001 for adam, adamw and rmsprop, 0.01 for sgd].
-    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
-    pub lr: Option<f64>,
-    /// Weight decay, as PyTorch's: an L2 penalty for adam, rmsprop and sgd,
-    /// decoupled for adamw [default: 0.01 for adamw, else 0].
-    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
-    pub weight_decay: Option<f64>,
-    /// Momentum for sgd and rmsprop [default: 0].
-    #[arg(long, help_heading = "Training")]
-    pub momentum: Option<f64>,
-    /// Optimiser epsilon [default: 1e-7, as Keras].
-    #[arg(long, help_heading = "Training")]
-    pub epsilon: Option<f64>,
-    /// Reconstruction loss [default: mse].
-    #[arg(long, value_enum, help_heading = "Training")]
-    pub loss: Option<Loss>,
-    /// Passes over the training data [default: 50 for train, 100 for detect].
-    #[arg(long, help_heading = "Training")]
-    pub epochs: Option<usize>,
-    /// Rows per gradient step [default: 32].
-    #[arg(long, help_heading = "Training")]
-    pub batch_size: Option<usize>,
-    /// Keep the file's row order instead of shuffling every epoch.
-    #[arg(long, help_heading = "Training")]
-    pub no_shuffle: bool,
-    /// Hold out this fraction of the training rows for validation (train:
-    /// the last rows, as Keras; detect: a seeded random 0.1 by default).
-    #[arg(long, value_name = "F", help_heading = "Training")]
-    pub validation_split: Option<f64>,
-    /// Stop after N epochs without val_loss improvement and restore the best
-    /// weights [default: off for train, 10 for detect].
-    #[arg(long, value_name = "N", help_heading = "Training")]
-    pub patience: Option<usize>,
-    /// Smallest improvement that resets --patience [default: 0].
-    #[arg(long, help_heading = "Training")]
-    pub min_delta: Option<f64>,
-    /// Corrupt the training inputs afresh each epoch, the targets staying
-    /// clean (a denoising autoencoder): gaussian:SIGMA adds N(0, SIGMA^2)
-    /// to the scaled inputs (clipped to [0, 1] under a sigmoid output),
-    /// mask:P zeroes each input value with probability P. Validation uses
-    /// clean inputs.
-    #[arg(long, value_name = "SPEC", help_heading = "Training")]
-    pub noise: Option<String>,
-    /// Seed for weights, shuffling, dropout and noise: same seed, machine
-    /// and threads give the same model [default: 42].
-    #[arg(long, help_heading = "Training")]
-    pub seed: Option<u64>,
-    /// CPU threads [default: RAYON_NUM_THREADS, else all cores].
-    #[arg(long, help_heading = "Training")]
-    pub threads: Option<usize>,
-}
-
 /// What training shows and draws.
 #[derive(Debug, Args)]
 pub struct TrainingReportArgs {
@@ -363,7 +307,9 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
-    pub fit: FitArgs,
+    pub training: TrainingArgs,
+    #[command(flatten)]
+    pub reconstruction: ReconstructionArgs,
     /// Validation file, scaled with the training file's scaler; gives val_loss.
     #[arg(
         long,
@@ -551,7 +497,9 @@ pub struct DetectArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
-    pub fit: FitArgs,
+    pub training: TrainingArgs,
+    #[command(flatten)]
+    pub reconstruction: ReconstructionArgs,
     #[command(flatten)]
     pub report: TrainingReportArgs,
 }
@@ -688,28 +636,4 @@ pub enum Scale {
     Robust,
     /// No scaling.
     None,
-}
-
-/// `--optimizer`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Optimizer {
-    /// Adam.
-    Adam,
-    /// RMSprop.
-    Rmsprop,
-    /// Stochastic gradient descent.
-    Sgd,
-    /// Adam with decoupled weight decay (PyTorch's AdamW).
-    Adamw,
-}
-
-/// `--loss`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Loss {
-    /// Mean squared error.
-    Mse,
-    /// Binary cross-entropy.
-    Bce,
-    /// Mean absolute error.
-    Mae,
 }

@@ -35,10 +35,12 @@ macro_rules! print {
 
 mod cli;
 mod commands;
+mod flags;
 mod progress;
 mod report;
 mod settings;
 mod text;
+mod training_args;
 
 use clap::Parser;
 
@@ -133,7 +135,7 @@ fn main() -> std::process::ExitCode {
             let causes = error.chain().map(|cause| {
                 cause
                     .downcast_ref::<aekit::error::AekitError>()
-                    .and_then(settings::in_flag_terms)
+                    .and_then(flags::in_flag_terms)
                     .unwrap_or_else(|| cause.to_string())
             });
             for cause in causes {

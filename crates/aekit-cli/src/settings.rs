@@ -1,23 +1,21 @@
 //! Turns parsed arguments into library configurations, in one place.
 
 use aekit::AutoencoderParams;
+use aekit::TrainingSetters;
 use aekit::data::{ColumnRoles, CsvOptions, ScaleKind, TableFormat};
 use aekit::data::{ImageShape, ImageSize};
-use aekit::error::AekitError;
 use aekit::model::{
     Activation, ConvAutoencoderConfig, DenseAutoencoderConfig, ModelConfig, VaeConfig,
 };
 use aekit::tasks::anomaly::{DetectorParams, ThresholdRule};
-use aekit::train::{
-    Checkpointing, LossKind, Noise, OptimizerConfig, OptimizerKind, TrainingConfig,
-};
+use aekit::train::{Checkpointing, LossKind, Noise, TrainingConfig};
 use anyhow::{Result, bail};
 use std::path::Path;
 
 use crate::cli::{
-    ColumnArgs, CsvArgs, DetectArgs, FitArgs, Format, Kind, KindArgs, Loss, ModelArgs, Optimizer,
-    Scale, ServeArgs, TrainArgs,
+    ColumnArgs, CsvArgs, DetectArgs, Format, Kind, KindArgs, ModelArgs, Scale, ServeArgs, TrainArgs,
 };
+use crate::training_args::training_config;
 
 /// Parses a width list such as `200,100`; `none` or an empty string is no layers.
 pub fn widths(flag: &str, text: &str) -> Result<Vec<usize>> {
@@ -33,51 +31,6 @@ pub fn widths(flag: &str, text: &str) -> Result<Vec<usize>> {
             ),
         })
         .collect()
-}
-
-/// The flag that sets a library parameter (named as its config field).
-pub fn flag_for(param: &str) -> String {
-    match param {
-        "learning_rate" => "--lr".into(),
-        "ids" => "--id".into(),
-        "validation_target" => "--validation-target".into(),
-        other => format!("--{}", other.replace('_', "-")),
-    }
-}
-
-/// A library error in the command line's words: parameters named by their
-/// flags, columns by the flag that named them.
-pub fn in_flag_terms(error: &AekitError) -> Option<String> {
-    match error {
-        AekitError::InvalidParam { name, message } => Some(format!(
-            "invalid {}: {}",
-            flag_for(name),
-            message
-                .replace("output_activation sigmoid", "--output-activation sigmoid")
-                .replace("scale min-max", "--scale minmax")
-        )),
-        AekitError::Column {
-            path,
-            column,
-            reason,
-        } => {
-            let reason = [
-                ("named as the label", "named by --label"),
-                ("named as an id", "named by --id"),
-                ("named to drop", "named by --drop"),
-                ("named to one-hot encode", "named by --one-hot"),
-            ]
-            .iter()
-            .fold(reason.clone(), |r, (from, to)| r.replace(from, to));
-            Some(format!("{}: column '{column}' {reason}", path.display()))
-        }
-        AekitError::Image { .. } => Some(
-            error
-                .to_string()
-                .replace("give a resize size", "give --resize HxW"),
-        ),
-        _ => None,
-    }
 }
 
 /// Parses a noise spec such as `gaussian:0.3` or `mask:0.2`.
@@ -186,49 +139,6 @@ fn model_config(
     })
 }
 
-/// The library's optimiser of `--optimizer`.
-pub fn optimizer_kind(optimizer: Optimizer) -> OptimizerKind {
-    match optimizer {
-        Optimizer::Adam => OptimizerKind::Adam,
-        Optimizer::Rmsprop => OptimizerKind::RmsProp,
-        Optimizer::Sgd => OptimizerKind::Sgd,
-        Optimizer::Adamw => OptimizerKind::AdamW,
-    }
-}
-
-/// The training flags applied over `base`.
-fn training_config(args: &FitArgs, base: TrainingConfig) -> Result<TrainingConfig> {
-    let optimizer = OptimizerConfig {
-        kind: args.optimizer.map_or(base.optimizer.kind, optimizer_kind),
-        learning_rate: args.lr.or(base.optimizer.learning_rate),
-        weight_decay: args.weight_decay.or(base.optimizer.weight_decay),
-        momentum: args.momentum.unwrap_or(base.optimizer.momentum),
-        epsilon: args.epsilon.unwrap_or(base.optimizer.epsilon),
-        ..base.optimizer
-    };
-    Ok(TrainingConfig {
-        optimizer,
-        noise: match &args.noise {
-            Some(spec) => Some(noise("--noise", spec)?),
-            None => base.noise,
-        },
-        loss: match args.loss {
-            None => base.loss,
-            Some(Loss::Mse) => LossKind::Mse,
-            Some(Loss::Bce) => LossKind::Bce,
-            Some(Loss::Mae) => LossKind::Mae,
-        },
-        epochs: args.epochs.unwrap_or(base.epochs),
-        batch_size: args.batch_size.unwrap_or(base.batch_size),
-        shuffle: !args.no_shuffle && base.shuffle,
-        validation_split: args.validation_split.or(base.validation_split),
-        patience: args.patience.or(base.patience),
-        min_delta: args.min_delta.unwrap_or(base.min_delta),
-        seed: args.seed.unwrap_or(base.seed),
-        ..base
-    })
-}
-
 /// Refuses flags the chosen kind does not take.
 fn refuse(kind: &str, flags: &[(&str, bool)], instead: &str) -> Result<()> {
     if let Some((flag, _)) = flags.iter().find(|(_, given)| *given) {
@@ -315,7 +225,11 @@ fn train_model(kind: &KindArgs, args: &ModelArgs, loss: LossKind) -> Result<Mode
 
 /// Everything `aekit train` needs to fit.
 pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
-    let mut training = training_config(&args.fit, TrainingConfig::default())?;
+    let mut training = training_config(
+        &args.training,
+        Some(&args.reconstruction),
+        TrainingConfig::default(),
+    )?;
     training.checkpoint = match (&args.checkpoint, &args.resume) {
         (Some(dir), _) => Some(Checkpointing::new(dir, args.checkpoint_every)),
         (None, Some(dir)) => Some(Checkpointing {
@@ -337,8 +251,7 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
         .scale(scale)
         .model(model)
         .training(training)
-        .image_shape(image_shape)
-        .threads(args.fit.threads);
+        .image_shape(image_shape);
     params.validate()?;
     Ok(params)
 }
@@ -346,7 +259,11 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
 /// Everything `aekit detect` needs to fit.
 pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
     let base = DetectorParams::default();
-    let training = training_config(&args.fit, base.training.clone())?;
+    let training = training_config(
+        &args.training,
+        Some(&args.reconstruction),
+        base.training.clone(),
+    )?;
     let model = if args.model.any() {
         Some(model_config(
             &args.model,
@@ -378,7 +295,6 @@ pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
             .map_or(base.histogram_bins, |bins| (bins > 0).then_some(bins)),
         training,
         rule,
-        threads: args.fit.threads,
     };
     params.validate()?;
     Ok(params)
@@ -468,17 +384,5 @@ mod tests {
         assert!(widths("--hidden", "none").unwrap().is_empty());
         assert!(widths("--hidden", "10,0").is_err());
         assert!(widths("--hidden", "a").is_err());
-    }
-
-    #[test]
-    fn parameters_map_to_their_flags() {
-        assert_eq!(flag_for("learning_rate"), "--lr");
-        assert_eq!(flag_for("batch_size"), "--batch-size");
-        assert_eq!(flag_for("bottleneck"), "--bottleneck");
-        let e = AekitError::param("validation_split", "must be in (0, 1)");
-        assert_eq!(
-            in_flag_terms(&e).unwrap(),
-            "invalid --validation-split: must be in (0, 1)"
-        );
     }
 }

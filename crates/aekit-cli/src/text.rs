@@ -8,14 +8,16 @@ use aekit::data::output::{format_value, write_csv};
 use aekit::model::Pooling;
 use aekit::text::{
     Corpus, CorpusColumns, CorpusReader, DocAutoencoder, DocAutoencoderParams, Padding,
-    TextClassifier, TextClassifierParams,
+    TextClassifier, TextClassifierParams, TokenizerConfig, VocabularyConfig,
 };
+use aekit::train::TrainingConfig;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::cli::{CsvArgs, Optimizer};
+use crate::cli::CsvArgs;
 use crate::progress::EpochPrinter;
 use crate::settings::{Output, check_output, csv_options};
+use crate::training_args::{TrainingArgs, training_config};
 
 /// `aekit text ...`.
 #[derive(Debug, Subcommand)]
@@ -83,32 +85,8 @@ pub struct TextCommon {
     /// bag weighs words and subwords apart; none otherwise).
     #[arg(long, value_name = "MIN-MAX", value_parser = parse_char_ngrams)]
     pub char_ngrams: Option<CharNgrams>,
-    /// Passes over the data.
-    #[arg(long)]
-    pub epochs: Option<usize>,
-    /// Optimiser (default adam).
-    #[arg(long, value_enum)]
-    pub optimizer: Option<Optimizer>,
-    /// Learning rate (default 0.003 for `text train` with TF-IDF pooling, 0.01
-    /// with other pooling, 0.005 for `text autoencoder`).
-    #[arg(long)]
-    pub lr: Option<f64>,
-    /// Weight decay, as PyTorch's: an L2 penalty for adam, rmsprop and sgd,
-    /// decoupled for adamw (default 0.01 for adamw, else 0).
-    #[arg(long)]
-    pub weight_decay: Option<f64>,
-    /// Texts per step.
-    #[arg(long)]
-    pub batch_size: Option<usize>,
-    /// Fraction held out for validation and early stopping (0: none).
-    #[arg(long)]
-    pub validation_split: Option<f64>,
-    /// Epochs without improvement before stopping (0: never stop early).
-    #[arg(long)]
-    pub patience: Option<usize>,
-    /// Seeds ids, initialisation, split and shuffling.
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub training: TrainingArgs,
     /// Print nothing while training.
     #[arg(long, short)]
     pub quiet: bool,
@@ -225,50 +203,33 @@ pub struct TextVectorsArgs {
     pub out: PathBuf,
 }
 
-macro_rules! apply_common {
-    ($p:expr, $c:expr) => {{
-        let c = $c;
-        if let Some(v) = c.min_count {
-            $p.vocabulary.min_count = v;
+impl TextCommon {
+    /// These settings applied over a text kind's defaults.
+    fn apply(
+        &self,
+        tokenizer: &mut TokenizerConfig,
+        vocabulary: &mut VocabularyConfig,
+        training: &mut TrainingConfig,
+    ) -> Result<()> {
+        if let Some(v) = self.min_count {
+            vocabulary.min_count = v;
         }
-        if let Some(v) = c.max_vocab {
-            $p.vocabulary.max_vocab = v;
+        if let Some(v) = self.max_vocab {
+            vocabulary.max_vocab = v;
         }
-        $p.vocabulary.hashing = c.hashing;
-        if c.keep_case {
-            $p.tokenizer.lowercase = false;
+        vocabulary.hashing = self.hashing;
+        if self.keep_case {
+            tokenizer.lowercase = false;
         }
-        if let Some(v) = c.ngrams {
-            $p.tokenizer.ngrams = v;
+        if let Some(v) = self.ngrams {
+            tokenizer.ngrams = v;
         }
-        if let Some(CharNgrams(v)) = c.char_ngrams {
-            $p.tokenizer.char_ngrams = v;
+        if let Some(CharNgrams(v)) = self.char_ngrams {
+            tokenizer.char_ngrams = v;
         }
-        if let Some(v) = c.epochs {
-            $p.training.epochs = v;
-        }
-        if let Some(v) = c.optimizer {
-            $p.training.optimizer.kind = crate::settings::optimizer_kind(v);
-        }
-        if let Some(v) = c.lr {
-            $p.training.optimizer.learning_rate = Some(v);
-        }
-        if let Some(v) = c.weight_decay {
-            $p.training.optimizer.weight_decay = Some(v);
-        }
-        if let Some(v) = c.batch_size {
-            $p.training.batch_size = v;
-        }
-        if let Some(v) = c.validation_split {
-            $p.training.validation_split = (v > 0.0).then_some(v);
-        }
-        if let Some(v) = c.patience {
-            $p.training.patience = (v > 0).then_some(v);
-        }
-        if let Some(v) = c.seed {
-            $p.training.seed = v;
-        }
-    }};
+        *training = training_config(&self.training, None, training.clone())?;
+        Ok(())
+    }
 }
 
 /// Runs a text subcommand.
@@ -290,7 +251,8 @@ fn train(a: &TextTrainArgs) -> Result<()> {
         Some(PoolingArg::Tfidf) | None => Pooling::Tfidf,
     };
     let mut p = TextClassifierParams::for_pooling(pooling);
-    apply_common!(p, &a.common);
+    let c = &a.common;
+    c.apply(&mut p.tokenizer, &mut p.vocabulary, &mut p.training)?;
     if let Some(v) = a.embedding_dim {
         p.model.embedding_dim = v;
     }
@@ -377,7 +339,8 @@ fn predict(a: &TextPredictArgs) -> Result<()> {
 fn autoencoder(a: &TextAutoencoderArgs) -> Result<()> {
     check_output(&a.out, Output::Model, &[&a.data])?;
     let mut p = DocAutoencoderParams::default();
-    apply_common!(p, &a.common);
+    let c = &a.common;
+    c.apply(&mut p.tokenizer, &mut p.vocabulary, &mut p.training)?;
     if let Some(v) = a.bottleneck {
         p.model.bottleneck = v;
     }

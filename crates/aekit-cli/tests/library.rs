@@ -10,7 +10,7 @@ mod util;
 
 use std::path::Path;
 
-use aekit::Autoencoder;
+use aekit::{Autoencoder, TrainingSetters};
 use ndarray::Array2;
 use util::{aekit, arg, read_csv};
 

@@ -26,7 +26,7 @@ use aekit::unstable::{
     TrainingData, inference_device, inference_net, init_dense, row_errors, to_tensor,
     train_dense as train, training_device,
 };
-use aekit::{AutoencoderParams, FitOptions};
+use aekit::{AutoencoderParams, FitOptions, TrainingSetters};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;

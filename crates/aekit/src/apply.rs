@@ -350,6 +350,7 @@ fn same_rows(a: &Dataset<'_>, a_rows: usize, b: &Dataset<'_>, b_rows: usize) -> 
     )))
 }
 
-fn mean(values: &[f32]) -> f64 {
+/// The mean of `values` in f64 (0 for none).
+pub(crate) fn mean(values: &[f32]) -> f64 {
     values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len().max(1) as f64
 }

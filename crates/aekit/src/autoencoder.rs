@@ -5,10 +5,6 @@
 
 use std::path::Path;
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-
 use ndarray::{Array1, Array2, AsArray, Ix2};
 
 use crate::backend;
@@ -20,6 +16,7 @@ use crate::model::{
 };
 use crate::model_file::{self, FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
 use crate::threshold::{AnomalyThreshold, DetectorRecord};
+use crate::train::validation_split::{SplitStream, validation_rows};
 use crate::train::{
     History, LossKind, Pairs, Silent, StopAtOnce, TrainingData, TrainingObserver, TrainingStart,
 };
@@ -31,9 +28,6 @@ pub use fit_options::FitOptions;
 pub use params::{AutoencoderParams, AutoencoderValidParams};
 
 use linfa::ParamGuard;
-
-/// Keeps the validation draw apart from other streams drawn from the seed.
-const SPLIT_STREAM: u64 = 0xA5A5_5A5A_0F0F_F0F0;
 
 /// What a model's kind can do with rows (scikit-learn's mixins as flags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -58,7 +52,7 @@ pub struct Capabilities {
 /// the command line, and every later version, reads.
 ///
 /// ```
-/// use aekit::Autoencoder;
+/// use aekit::{Autoencoder, TrainingSetters};
 /// use ndarray::{Array2, s};
 ///
 /// let x = Array2::from_shape_fn((300, 4), |(i, j)| ((i % 10) * (j + 1)) as f32 / 40.0);
@@ -104,31 +98,6 @@ impl Sides {
             targets: self.targets.as_ref().unwrap_or(&self.inputs),
         }
     }
-}
-
-/// The rows to fit on and the rows held out for validation, by
-/// `training.validation_split` (None: no split): a seeded shuffle when
-/// `shuffle_before_split`, the last rows otherwise (as Keras takes them).
-pub(crate) fn validation_rows(
-    training: &crate::train::TrainingConfig,
-    n: usize,
-) -> Result<Option<(Vec<usize>, Vec<usize>)>> {
-    let Some(split) = training.validation_split else {
-        return Ok(None);
-    };
-    let n_val = ((n as f64) * split).round() as usize;
-    if n_val == 0 || n_val >= n {
-        return Err(AekitError::param(
-            "validation_split",
-            format!("{split} of {n} rows leaves no rows for training or for validation"),
-        ));
-    }
-    let mut order: Vec<usize> = (0..n).collect();
-    if training.shuffle_before_split {
-        order.shuffle(&mut StdRng::seed_from_u64(training.seed ^ SPLIT_STREAM));
-    }
-    let val = order.split_off(n - n_val);
-    Ok(Some((order, val)))
 }
 
 impl AutoencoderParams {
@@ -248,7 +217,7 @@ impl AutoencoderValidParams {
         };
         if held_out.is_none()
             && let Some((fit_rows, val_rows)) =
-                validation_rows(self.training(), rows.inputs.n_rows())?
+                validation_rows(self.training(), rows.inputs.n_rows(), SplitStream::Tabular)?
         {
             let all = rows;
             held_out = Some(Sides {
@@ -611,7 +580,7 @@ impl Autoencoder {
     /// (a VAE's `mean + exp(log_var / 2) * eps`; [`encode`](Self::encode)
     /// gives the mean), with `seed`: the same seed gives the same codes.
     pub fn encode_sampled(&self, scaled: &Matrix, seed: u64) -> Result<Matrix> {
-        self.run(|| self.sampler("encode --sample")?.sample_codes(scaled, seed))
+        self.run(|| self.sampler("sampling codes")?.sample_codes(scaled, seed))
     }
 
     fn sampler(&self, operation: &'static str) -> Result<&dyn Sample> {
@@ -703,7 +672,7 @@ impl Autoencoder {
     /// the rows below.
     ///
     /// ```
-    /// use aekit::Autoencoder;
+    /// use aekit::{Autoencoder, TrainingSetters};
     /// use ndarray::Array2;
     ///
     /// let x = Array2::from_shape_fn((120, 5), |(i, j)| {
@@ -908,6 +877,7 @@ pub(crate) fn matrix_of(a: ndarray::ArrayView2<'_, f32>) -> Matrix {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::TrainingSetters;
     use crate::data::{CsvOptions, Table};
     use crate::train::Noise;
 

@@ -59,7 +59,10 @@ pub enum AekitError {
         /// Why it matters.
         reason: String,
     },
-    /// A hyper-parameter is outside its valid range.
+    /// A hyper-parameter is outside its valid range. Messages name
+    /// parameters, never command-line flags: another parameter a message
+    /// mentions is written in backticks (`` `epochs` ``), which the command
+    /// line turns into its flag.
     #[error("invalid parameter {name}: {message}")]
     InvalidParam {
         /// The parameter, named as its config field is (`bottleneck`,

@@ -3,7 +3,7 @@
 //! score anomalies, from `ndarray` arrays or from files.
 //!
 //! ```
-//! use aekit::{Autoencoder, Detector};
+//! use aekit::{Autoencoder, Detector, TrainingSetters};
 //! use ndarray::Array2;
 //!
 //! // 400 rows of 6 features on a 2-D surface; any f32 or f64 array or view will do.
@@ -98,6 +98,7 @@ pub mod unstable;
 pub use autoencoder::{Autoencoder, AutoencoderParams, AutoencoderValidParams, FitOptions};
 pub use error::{AekitError, Result};
 pub use tasks::anomaly::{Detector, DetectorParams};
+pub use train::TrainingSetters;
 
 /// The README's library section, run as a doctest so it stays true.
 #[cfg(doctest)]

@@ -343,11 +343,9 @@ pub(crate) fn from_bytes(
     let (version, tensors) = raw_from_bytes(path, buffer)?;
     if let Some(kind) = kind_of(&version).filter(|k| TEXT_KINDS.contains(k)) {
         return Err(AekitError::Unsupported {
-            operation: "this command",
+            operation: "reading rows",
             needs: "a model of tabular rows (dense, conv, vae, ensemble)".into(),
-            has: format!(
-                "is a text model (kind '{kind}'): use `aekit text predict` or `aekit encode`"
-            ),
+            has: format!("is a text model (kind '{kind}')"),
         });
     }
     let meta = parse_meta(path, version)?;

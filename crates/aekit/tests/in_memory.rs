@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use aekit::data::{CsvOptions, Dataset, Table};
-use aekit::{AekitError, Autoencoder};
+use aekit::{AekitError, Autoencoder, TrainingSetters};
 use ndarray::{Array2, s};
 
 /// 90 rows of 4 features with a 2-D structure, as f64.

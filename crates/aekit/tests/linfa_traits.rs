@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use aekit::tasks::anomaly::Detector;
-use aekit::{AekitError, Autoencoder};
+use aekit::{AekitError, Autoencoder, TrainingSetters};
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
 use linfa_reduction::Pca;

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use aekit::train::{Control, EpochRecord};
-use aekit::{Autoencoder, FitOptions};
+use aekit::{Autoencoder, FitOptions, TrainingSetters};
 use ndarray::Array2;
 
 #[test]

@@ -8,7 +8,7 @@ use crate::train::TrainingObserver;
 /// fit validates on `validation_split` when set, and reports to no one.
 ///
 /// ```
-/// use aekit::{Autoencoder, FitOptions};
+/// use aekit::{Autoencoder, FitOptions, TrainingSetters};
 /// use aekit::train::{Control, EpochRecord, StopReason};
 /// use ndarray::Array2;
 ///

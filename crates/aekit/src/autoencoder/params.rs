@@ -10,13 +10,13 @@ use linfa::ParamGuard;
 use crate::data::{ColumnRoles, ImageShape, ScaleKind};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, DenseAutoencoderConfig, ModelConfig};
-use crate::train::{LossKind, Noise, OptimizerKind, TrainingConfig};
+use crate::train::{LossKind, TrainingConfig, TrainingSetters};
 
 /// Checked hyper-parameters of an autoencoder: what
 /// [`AutoencoderParams`] becomes once every value is known to be valid.
 ///
 /// ```
-/// use aekit::Autoencoder;
+/// use aekit::{Autoencoder, TrainingSetters};
 /// use linfa::ParamGuard;
 ///
 /// let checked = Autoencoder::params().epochs(10).threads(2).check()?;
@@ -31,7 +31,6 @@ pub struct AutoencoderValidParams {
     model: ModelConfig,
     training: TrainingConfig,
     image_shape: Option<ImageShape>,
-    threads: Option<usize>,
 }
 
 impl AutoencoderValidParams {
@@ -62,15 +61,12 @@ impl AutoencoderValidParams {
 
     /// CPU threads; `None`: `RAYON_NUM_THREADS`, else every core.
     pub fn threads(&self) -> Option<usize> {
-        self.threads
+        self.training.threads
     }
 
     fn validate(&self) -> Result<()> {
         self.model.validate()?;
         self.training.validate()?;
-        if self.threads == Some(0) {
-            return Err(AekitError::param("threads", "must be at least 1"));
-        }
         if self.training.loss == LossKind::Bce
             && self.model.output_activation() != Activation::Sigmoid
         {
@@ -91,7 +87,7 @@ impl AutoencoderValidParams {
 /// [`AekitError::InvalidParam`] naming it as its setter is named.
 ///
 /// ```
-/// use aekit::{AekitError, Autoencoder};
+/// use aekit::{AekitError, Autoencoder, TrainingSetters};
 /// use aekit::train::OptimizerKind;
 ///
 /// let params = Autoencoder::params()
@@ -138,11 +134,6 @@ impl AutoencoderParams {
                 self.misplaced.get_or_insert((name, kind));
             }
         }
-        self
-    }
-
-    fn train(mut self, set: impl FnOnce(&mut TrainingConfig)) -> Self {
-        set(&mut self.valid.training);
         self
     }
 
@@ -246,92 +237,6 @@ impl AutoencoderParams {
         self.dense("dropout", |c| c.dropout = probability)
     }
 
-    // Training.
-
-    /// The training schedule, all at once. Default:
-    /// [`TrainingConfig::default`].
-    pub fn training(mut self, training: TrainingConfig) -> Self {
-        self.valid.training = training;
-        self
-    }
-
-    /// Passes over the training rows. Default 50.
-    pub fn epochs(self, epochs: usize) -> Self {
-        self.train(|t| t.epochs = epochs)
-    }
-
-    /// Rows per gradient step. Default 32.
-    pub fn batch_size(self, rows: usize) -> Self {
-        self.train(|t| t.batch_size = rows)
-    }
-
-    /// The optimiser. Default Adam.
-    pub fn optimizer(self, kind: OptimizerKind) -> Self {
-        self.train(|t| t.optimizer.kind = kind)
-    }
-
-    /// The learning rate. Default: Keras' for the optimiser (0.001 for
-    /// Adam, AdamW and RMSprop, 0.01 for SGD).
-    pub fn learning_rate(self, rate: impl Into<Option<f64>>) -> Self {
-        let rate = rate.into();
-        self.train(|t| t.optimizer.learning_rate = rate)
-    }
-
-    /// Weight decay, as PyTorch's: an L2 penalty for Adam, RMSprop and
-    /// SGD, decoupled for AdamW. Default: 0.01 for AdamW, else 0.
-    pub fn weight_decay(self, decay: impl Into<Option<f64>>) -> Self {
-        let decay = decay.into();
-        self.train(|t| t.optimizer.weight_decay = decay)
-    }
-
-    /// Momentum of SGD and RMSprop, in [0, 1). Default 0.
-    pub fn momentum(self, momentum: f64) -> Self {
-        self.train(|t| t.optimizer.momentum = momentum)
-    }
-
-    /// The reconstruction loss. Default mean squared error.
-    pub fn loss(self, loss: LossKind) -> Self {
-        self.train(|t| t.loss = loss)
-    }
-
-    /// Shuffle the rows before every epoch. Default true.
-    pub fn shuffle(self, shuffle: bool) -> Self {
-        self.train(|t| t.shuffle = shuffle)
-    }
-
-    /// Hold out this last fraction of the training rows, in (0, 1), to
-    /// validate on when no validation rows are given. Default: none.
-    pub fn validation_split(self, fraction: impl Into<Option<f64>>) -> Self {
-        let fraction = fraction.into();
-        self.train(|t| t.validation_split = fraction)
-    }
-
-    /// Stop after this many epochs without improvement and keep the best
-    /// weights (early stopping). Default: no early stopping.
-    pub fn patience(self, epochs: impl Into<Option<usize>>) -> Self {
-        let epochs = epochs.into();
-        self.train(|t| t.patience = epochs)
-    }
-
-    /// Smallest decrease of the monitored loss that counts as an
-    /// improvement for [`patience`](Self::patience). Default 0.
-    pub fn min_delta(self, delta: f64) -> Self {
-        self.train(|t| t.min_delta = delta)
-    }
-
-    /// Seeds initialisation, shuffling, dropout and noise: the same seed
-    /// and thread count give the same model. Default 42.
-    pub fn seed(self, seed: u64) -> Self {
-        self.train(|t| t.seed = seed)
-    }
-
-    /// Corrupt the training inputs afresh each epoch and learn to rebuild
-    /// the clean rows (a denoising autoencoder). Default: none.
-    pub fn noise(self, noise: impl Into<Option<Noise>>) -> Self {
-        let noise = noise.into();
-        self.train(|t| t.noise = noise)
-    }
-
     /// The rows are images of this shape (their feature columns the
     /// pixels, channel-major); stored with the model. Conv kinds need it;
     /// dense kinds use it to draw their rows. Default `None`: plain features.
@@ -339,15 +244,13 @@ impl AutoencoderParams {
         self.valid.image_shape = shape.into();
         self
     }
+}
 
-    // Running.
-
-    /// CPU threads for fitting (and, kept by the fitted model, for using
-    /// it); `None` takes `RAYON_NUM_THREADS`, else every core. Default
-    /// `None`.
-    pub fn threads(mut self, threads: impl Into<Option<usize>>) -> Self {
-        self.valid.threads = threads.into();
-        self
+/// The training setters ([`TrainingSetters`]): their defaults are
+/// [`TrainingConfig::default`]'s.
+impl TrainingSetters for AutoencoderParams {
+    fn training_mut(&mut self) -> &mut TrainingConfig {
+        &mut self.valid.training
     }
 }
 
@@ -375,6 +278,7 @@ impl ParamGuard for AutoencoderParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::OptimizerKind;
 
     /// The defaults the setters' documentation states.
     #[test]

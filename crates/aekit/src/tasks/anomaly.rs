@@ -13,7 +13,6 @@ use ndarray::Array1;
 
 use super::metrics::Confusion;
 use super::ranking_sketch::{DEFAULT_EXACT_ROWS, RankingSketch};
-use crate::autoencoder::validation_rows;
 use crate::backend;
 use crate::data::output::format_value;
 use crate::data::{
@@ -25,11 +24,12 @@ use crate::model::dense::DenseFitted;
 use crate::model::ensemble::{DEFAULT_HISTOGRAM_BINS, EnsembleFitted, default_widths};
 use crate::model::{Activation, DenseAutoencoderConfig, EnsembleConfig, ModelConfig};
 use crate::model_file::{FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
+use crate::train::validation_split::{SplitStream, validation_rows};
 use crate::train::{
     History, Pairs, Silent, StopAtOnce, TrainingConfig, TrainingData, TrainingObserver,
     TrainingStart,
 };
-use crate::{Autoencoder, AutoencoderParams, FitOptions};
+use crate::{Autoencoder, AutoencoderParams, FitOptions, TrainingSetters};
 
 pub use crate::threshold::{
     AnomalyThreshold, DEFAULT_CONTAMINATION, DetectorRecord, MemberRecord, ThresholdRule,
@@ -46,7 +46,7 @@ pub use crate::threshold::{
 /// Set field by field or with setters that state the defaults.
 ///
 /// ```
-/// use aekit::{AekitError, Detector};
+/// use aekit::{AekitError, Detector, TrainingSetters};
 ///
 /// let params = Detector::params().contamination(0.02).epochs(50).ids(["id"]);
 /// assert!(params.validate().is_ok());
@@ -82,8 +82,6 @@ pub struct DetectorParams {
     pub training: TrainingConfig,
     /// The threshold rule. Default: contamination 0.1.
     pub rule: ThresholdRule,
-    /// CPU threads; `None` takes `RAYON_NUM_THREADS`, else every core.
-    pub threads: Option<usize>,
 }
 
 /// The default share of worst-rebuilt rows each member is refitted without.
@@ -107,7 +105,6 @@ impl Default for DetectorParams {
                 ..TrainingConfig::default()
             },
             rule: ThresholdRule::default(),
-            threads: None,
         }
     }
 }
@@ -135,7 +132,7 @@ pub fn default_architecture(d: usize) -> DenseAutoencoderConfig {
 /// attributes.
 ///
 /// ```
-/// use aekit::Detector;
+/// use aekit::{Detector, TrainingSetters};
 /// use ndarray::{Array2, array};
 ///
 /// // Normal rows lie near the line y = 2x; the detector learns it.
@@ -163,9 +160,6 @@ impl DetectorParams {
     /// Checks the hyper-parameters that need no data.
     pub fn validate(&self) -> Result<()> {
         self.rule.validate()?;
-        if self.threads == Some(0) {
-            return Err(AekitError::param("threads", "must be at least 1"));
-        }
         if let Some(m) = &self.model {
             m.validate()?;
         } else {
@@ -215,8 +209,7 @@ impl DetectorParams {
                     .columns(self.columns.clone())
                     .scale(self.scale)
                     .model(m.clone())
-                    .training(self.training.clone())
-                    .threads(self.threads);
+                    .training(self.training.clone());
                 let mut a = params.fit_with(train, options)?;
                 let n_rows = (a.history().epochs.len(), train.n_rows());
                 a.set_detector_record(Some(DetectorRecord {
@@ -242,7 +235,7 @@ impl DetectorParams {
                 }
                 let mut silent = Silent;
                 let observer = observer.unwrap_or(&mut silent);
-                backend::install(self.threads, || self.fit_ensemble(train, observer))??
+                backend::install(self.training.threads, || self.fit_ensemble(train, observer))??
             }
         };
         let scores = autoencoder.anomaly_scores(&autoencoder.scaled_features(train)?)?;
@@ -328,7 +321,8 @@ impl DetectorParams {
             history,
             tasks: TaskData::default(),
         };
-        let mut autoencoder = Autoencoder::from_parts(meta, Box::new(network), self.threads);
+        let mut autoencoder =
+            Autoencoder::from_parts(meta, Box::new(network), self.training.threads);
         autoencoder.set_detector_record(Some(DetectorRecord {
             scale: self.scale,
             trim: self.trim,
@@ -355,7 +349,7 @@ fn fit_member(
     skipped_text: &[String],
     observer: &mut dyn TrainingObserver,
 ) -> Result<(DenseFitted, History)> {
-    let (fit, validation) = match validation_rows(training, x.n_rows())? {
+    let (fit, validation) = match validation_rows(training, x.n_rows(), SplitStream::Tabular)? {
         Some((f, v)) => (x.gather(&f), Some(x.gather(&v))),
         None => (x.clone(), None),
     };
@@ -385,7 +379,7 @@ impl Detector {
         if autoencoder.anomaly_threshold().is_none() {
             return Err(AekitError::model(
                 path,
-                "has no anomaly threshold (train it with `aekit detect`)",
+                "has no anomaly threshold (fit it as a detector)",
             ));
         }
         Ok(Detector {

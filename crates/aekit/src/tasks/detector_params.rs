@@ -8,7 +8,7 @@ use super::anomaly::{Detector, DetectorParams};
 use crate::data::{ColumnRoles, ScaleKind};
 use crate::model::{Activation, DenseAutoencoderConfig};
 use crate::threshold::ThresholdRule;
-use crate::train::{LossKind, OptimizerKind, TrainingConfig};
+use crate::train::{TrainingConfig, TrainingSetters};
 
 impl Detector {
     /// Unfitted params with every hyper-parameter at the detector's
@@ -23,11 +23,6 @@ impl DetectorParams {
         set(self
             .model
             .get_or_insert_with(DenseAutoencoderConfig::default));
-        self
-    }
-
-    fn train(mut self, set: impl FnOnce(&mut TrainingConfig)) -> Self {
-        set(&mut self.training);
         self
     }
 
@@ -146,68 +141,14 @@ impl DetectorParams {
         self.histogram_bins = bins;
         self
     }
+}
 
-    // Training.
-
-    /// The training schedule, all at once. Default: see the setters below.
-    pub fn training(mut self, training: TrainingConfig) -> Self {
-        self.training = training;
-        self
-    }
-
-    /// Passes over the training rows. Default 100.
-    pub fn epochs(self, epochs: usize) -> Self {
-        self.train(|t| t.epochs = epochs)
-    }
-
-    /// Rows per gradient step. Default 32.
-    pub fn batch_size(self, rows: usize) -> Self {
-        self.train(|t| t.batch_size = rows)
-    }
-
-    /// The optimiser. Default Adam.
-    pub fn optimizer(self, kind: OptimizerKind) -> Self {
-        self.train(|t| t.optimizer.kind = kind)
-    }
-
-    /// The learning rate. Default: Keras' for the optimiser (0.001 for
-    /// Adam and RMSprop, 0.01 for SGD).
-    pub fn learning_rate(self, rate: impl Into<Option<f64>>) -> Self {
-        let rate = rate.into();
-        self.train(|t| t.optimizer.learning_rate = rate)
-    }
-
-    /// The reconstruction loss. Default mean squared error.
-    pub fn loss(self, loss: LossKind) -> Self {
-        self.train(|t| t.loss = loss)
-    }
-
-    /// The share of the training rows held out (drawn at random) to
-    /// validate on. Default 0.1; `None` validates on nothing.
-    pub fn validation_split(self, fraction: impl Into<Option<f64>>) -> Self {
-        let fraction = fraction.into();
-        self.train(|t| t.validation_split = fraction)
-    }
-
-    /// Stop after this many epochs without improvement and keep the best
-    /// weights. Default 10; `None` trains every epoch.
-    pub fn patience(self, epochs: impl Into<Option<usize>>) -> Self {
-        let epochs = epochs.into();
-        self.train(|t| t.patience = epochs)
-    }
-
-    /// Seeds initialisation, shuffling and the validation draw. Default 42.
-    pub fn seed(self, seed: u64) -> Self {
-        self.train(|t| t.seed = seed)
-    }
-
-    // Running.
-
-    /// CPU threads for fitting and scoring; `None` takes
-    /// `RAYON_NUM_THREADS`, else every core. Default `None`.
-    pub fn threads(mut self, threads: impl Into<Option<usize>>) -> Self {
-        self.threads = threads.into();
-        self
+/// The training setters ([`TrainingSetters`]); the detector's defaults
+/// differ from [`TrainingConfig::default`]'s: 100 epochs, a seeded random
+/// 10 % validation split, patience 10 (see [`DetectorParams::training`]).
+impl TrainingSetters for DetectorParams {
+    fn training_mut(&mut self) -> &mut TrainingConfig {
+        &mut self.training
     }
 }
 
@@ -215,6 +156,7 @@ impl DetectorParams {
 mod tests {
     use super::*;
     use crate::error::AekitError;
+    use crate::train::{LossKind, OptimizerKind};
 
     /// The defaults the setters' documentation states: a change of
     /// default fails here until the documentation says it.
@@ -238,7 +180,7 @@ mod tests {
         assert_eq!(t.optimizer.lr(), 1e-3);
         assert_eq!(t.loss, LossKind::Mse);
         assert_eq!((t.validation_split, t.patience), (Some(0.1), Some(10)));
-        assert_eq!(p.threads, None);
+        assert_eq!(p.training.threads, None);
         let set = Detector::params()
             .hidden([4])
             .contamination(0.05)

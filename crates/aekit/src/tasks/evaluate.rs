@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::metrics::{ClassScores, accuracy, adjusted_rand_index, class_scores};
 use crate::Autoencoder;
+use crate::apply::mean;
 use crate::data::{Dataset, LabelEncoder, Matrix};
 use crate::error::{AekitError, Result};
 
@@ -251,10 +252,6 @@ fn report(
         reconstruction,
         clustering,
     })
-}
-
-fn mean(values: &[f32]) -> f64 {
-    values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len().max(1) as f64
 }
 
 fn in_file(table: &Dataset<'_>, e: AekitError) -> AekitError {

@@ -72,7 +72,7 @@ pub fn predict_rows<'d>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Detector;
+    use crate::{Detector, TrainingSetters};
 
     fn rows() -> Array2<f64> {
         Array2::from_shape_fn((80, 4), |(i, j)| {

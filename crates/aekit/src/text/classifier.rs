@@ -5,7 +5,6 @@ use std::path::Path;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::TextPreprocessing;
@@ -20,7 +19,10 @@ use crate::data::Matrix;
 use crate::error::{AekitError, Result};
 use crate::model::text_classifier::{Pooling, TextClassifierConfig, TextClassifierNet};
 use crate::train::burn_engine;
-use crate::train::{LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver};
+use crate::train::validation_split::{SplitStream, validation_rows};
+use crate::train::{
+    LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingSetters,
+};
 
 /// Longest sequence a flatten- or mean-pooled classifier takes when no
 /// length is given.
@@ -67,6 +69,14 @@ impl Default for TextClassifierParams {
     }
 }
 
+/// The training setters ([`TrainingSetters`]); the defaults are the
+/// kind's, stated on [`training`](Self::training).
+impl TrainingSetters for TextClassifierParams {
+    fn training_mut(&mut self) -> &mut TrainingConfig {
+        &mut self.training
+    }
+}
+
 impl TextClassifierParams {
     /// The recommended recipe for `pooling`: subwords, a larger
     /// vocabulary and a smaller learning rate with TF-IDF pooling, whose
@@ -110,22 +120,11 @@ pub struct TextClassifier {
     net: TextClassifierNet,
 }
 
-/// Row indices split into training and validation rows.
-pub fn split_rows(n: usize, training: &TrainingConfig) -> (Vec<usize>, Vec<usize>) {
-    let mut order: Vec<usize> = (0..n).collect();
-    if training.shuffle_before_split {
-        order.shuffle(&mut StdRng::seed_from_u64(
-            training.seed ^ 0x5EED_5B11_7000_0001,
-        ));
-    }
-    let n_val = training
-        .validation_split
-        .map_or(0, |f| ((n as f64) * f).round() as usize);
-    if n_val == 0 || n_val >= n {
-        return (order, Vec::new());
-    }
-    let val = order.split_off(n - n_val);
-    (order, val)
+/// The rows a text kind fits on and validates on: the one validation
+/// split, drawn from the text kinds' stream.
+pub(crate) fn text_rows(n: usize, training: &TrainingConfig) -> Result<(Vec<usize>, Vec<usize>)> {
+    Ok(validation_rows(training, n, SplitStream::Text)?
+        .unwrap_or_else(|| ((0..n).collect(), Vec::new())))
 }
 
 fn argmax(row: &[f32]) -> usize {
@@ -156,17 +155,27 @@ impl TextClassifierParams {
             check_length("max_length", l)?;
         }
         self.model.validate()?;
+        self.training.refuse_reconstruction("text classifiers")?;
         self.training.validate()
     }
 
     /// Learns the preprocessing from `corpus` (which must have labels of
-    /// at least two classes) and trains the classifier.
+    /// at least two classes) and trains the classifier, on
+    /// [`threads`](TrainingConfig::threads) threads.
     pub fn fit(
         &self,
         corpus: &Corpus,
         observer: &mut dyn TrainingObserver,
     ) -> Result<TextClassifier> {
         self.validate()?;
+        backend::install(self.training.threads, || self.fit_here(corpus, observer))?
+    }
+
+    fn fit_here(
+        &self,
+        corpus: &Corpus,
+        observer: &mut dyn TrainingObserver,
+    ) -> Result<TextClassifier> {
         let labels = corpus
             .labels
             .as_ref()
@@ -189,7 +198,7 @@ impl TextClassifierParams {
             .iter()
             .map(|l| classes.binary_search(l).unwrap_or(0))
             .collect();
-        let (train_rows, val_rows) = split_rows(corpus.len(), &self.training);
+        let (train_rows, val_rows) = text_rows(corpus.len(), &self.training)?;
         let tokens: Vec<Vec<String>> = corpus
             .texts
             .iter()
@@ -385,7 +394,7 @@ impl TextClassifier {
         let vectors = self.word_vectors().ok_or_else(|| AekitError::Unsupported {
             operation: "word vectors",
             needs: "a learnt vocabulary".into(),
-            has: "hashes tokens (--hashing), so its rows have no single word".into(),
+            has: "hashes its tokens (`hashing`), so its ids stand for no single word".into(),
         })?;
         let dim = vectors.first().map_or(0, |v| v.1.len());
         crate::data::output::write_atomically(path, |out| {
@@ -412,7 +421,7 @@ impl TextClassifier {
         let TextModelConfig::TextClassifier(config) = &meta.model else {
             return Err(AekitError::Unsupported {
                 operation: "classifying texts",
-                needs: "a text classifier (from `aekit text train`)".into(),
+                needs: "a text classifier (kind 'text_classifier')".into(),
                 has: format!("is a {}", meta.model.kind()),
             });
         };

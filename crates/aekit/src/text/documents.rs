@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use super::TextPreprocessing;
-use super::classifier::split_rows;
+use super::classifier::text_rows;
 use super::corpus::Corpus;
 use super::encoding::{Padding, Tfidf, TfidfConfig};
 use super::model_file::{self as text_file, TextMetrics, TextModelConfig, TextModelMeta};
@@ -20,7 +20,7 @@ use crate::data::Matrix;
 use crate::error::{AekitError, Result};
 use crate::model::doc_autoencoder::{DocAutoencoderConfig, DocAutoencoderNet};
 use crate::train::burn_engine;
-use crate::train::{Pairs, TrainingConfig, TrainingData, TrainingObserver};
+use crate::train::{Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingSetters};
 
 /// Everything that decides a document autoencoder, with the recommended
 /// defaults (BENCHMARKS.md, "Text").
@@ -65,6 +65,14 @@ impl Default for DocAutoencoderParams {
     }
 }
 
+/// The training setters ([`TrainingSetters`]); the defaults are the
+/// kind's, stated on [`training`](Self::training).
+impl TrainingSetters for DocAutoencoderParams {
+    fn training_mut(&mut self) -> &mut TrainingConfig {
+        &mut self.training
+    }
+}
+
 /// A fitted document autoencoder.
 #[derive(Debug)]
 pub struct DocAutoencoder {
@@ -78,17 +86,28 @@ impl DocAutoencoderParams {
         self.tokenizer.validate()?;
         self.vocabulary.validate()?;
         self.model.validate()?;
+        self.training
+            .refuse_reconstruction("document autoencoders")?;
         self.training.validate()
     }
 
-    /// Learns vocabulary and TF-IDF weights from `corpus` and trains.
+    /// Learns vocabulary and TF-IDF weights from `corpus` and trains, on
+    /// [`threads`](TrainingConfig::threads) threads.
     pub fn fit(
         &self,
         corpus: &Corpus,
         observer: &mut dyn TrainingObserver,
     ) -> Result<DocAutoencoder> {
         self.validate()?;
-        let (train_rows, val_rows) = split_rows(corpus.len(), &self.training);
+        backend::install(self.training.threads, || self.fit_here(corpus, observer))?
+    }
+
+    fn fit_here(
+        &self,
+        corpus: &Corpus,
+        observer: &mut dyn TrainingObserver,
+    ) -> Result<DocAutoencoder> {
+        let (train_rows, val_rows) = text_rows(corpus.len(), &self.training)?;
         let tokens: Vec<Vec<String>> = train_rows
             .iter()
             .map(|&i| self.tokenizer.tokens(&corpus.texts[i]))
@@ -219,7 +238,7 @@ impl DocAutoencoder {
         let TextModelConfig::DocAutoencoder(config) = &meta.model else {
             return Err(AekitError::Unsupported {
                 operation: "document embeddings",
-                needs: "a document autoencoder (from `aekit text autoencoder`)".into(),
+                needs: "a document autoencoder (kind 'doc_autoencoder')".into(),
                 has: format!("is a {}", meta.model.kind()),
             });
         };

@@ -100,8 +100,8 @@ pub fn load(path: &Path) -> Result<(TextModelMeta, HashMap<String, NamedTensor>)
     let kind = model_file::kind_of(&json).unwrap_or("dense").to_string();
     if !TEXT_KINDS.contains(&kind.as_str()) {
         return Err(AekitError::Unsupported {
-            operation: "this text command",
-            needs: "a text model (from `aekit text train` or `aekit text autoencoder`)".into(),
+            operation: "reading texts",
+            needs: "a text model (kind 'text_classifier' or 'doc_autoencoder')".into(),
             has: format!("is a tabular model (kind '{kind}')"),
         });
     }

@@ -192,7 +192,7 @@ pub(crate) fn load(checkpointing: &Checkpointing, fingerprint: &str) -> Result<R
     }
     if meta.fingerprint != fingerprint {
         return Err(bad(
-            "belongs to another run: resume with the same data, columns and training settings (only --epochs may change)"
+            "belongs to another run: resume with the same data, columns and training settings (only `epochs` may change)"
                 .into(),
         ));
     }

@@ -12,29 +12,35 @@ use crate::error::{AekitError, Result};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TrainingConfig {
-    /// The optimiser.
+    /// The optimiser and its hyper-parameters (kind, learning rate, weight
+    /// decay, momentum, epsilon). Default Adam with Keras' settings.
     pub optimizer: OptimizerConfig,
-    /// The reconstruction loss. Default MSE.
+    /// The reconstruction loss. Default MSE; binary cross-entropy needs a
+    /// sigmoid output. The text kinds train on their own loss.
     pub loss: LossKind,
-    /// Passes over the training data. Default 50.
+    /// Passes over the training data, at least 1. Default 50.
     pub epochs: usize,
-    /// Rows per gradient step. Default 32 (Keras' default).
+    /// Rows per gradient step, at least 1. Default 32 (Keras' default).
     pub batch_size: usize,
     /// Shuffle the rows before every epoch. Default true.
     pub shuffle: bool,
-    /// Hold out this last fraction of the training rows for validation
-    /// (as Keras' `validation_split`) when no validation file is given.
+    /// Hold out this fraction of the training rows, in (0, 1), for
+    /// validation when no validation rows are given: the last ones (as
+    /// Keras' `validation_split`), or drawn at random with
+    /// `shuffle_before_split`. Default none.
     pub validation_split: Option<f64>,
     /// Draw the `validation_split` rows at random (seeded) instead of
     /// taking the last ones. Default false (Keras' behaviour).
     pub shuffle_before_split: bool,
-    /// Stop after this many epochs without improvement of the monitored
-    /// loss (val_loss when there is validation data) and restore the best
-    /// weights. Default: no early stopping.
+    /// Stop after this many epochs (at least 1) without improvement of
+    /// the monitored loss (val_loss when there is validation data) and
+    /// restore the best weights. Default: no early stopping.
     pub patience: Option<usize>,
-    /// Smallest decrease of the monitored loss that counts as improvement. Default 0.
+    /// Smallest decrease of the monitored loss that counts as improvement
+    /// for `patience`, at least 0. Default 0.
     pub min_delta: f64,
-    /// Seeds weight initialisation, shuffling, dropout and input noise. Default 42.
+    /// Seeds weight initialisation, shuffling, the validation draw,
+    /// dropout and input noise. Default 42.
     pub seed: u64,
     /// Corrupts the training inputs afresh each epoch (a denoising
     /// autoencoder); the targets stay clean, and so does validation.
@@ -55,6 +61,12 @@ pub struct TrainingConfig {
     /// one. Default none.
     #[serde(skip)]
     pub checkpoint: Option<Checkpointing>,
+    /// CPU threads for fitting (and, kept by the fitted model, for using
+    /// it), at least 1; `None` takes `RAYON_NUM_THREADS`, else every core.
+    /// The same seed and thread count give the same model. Not part of the
+    /// model file. Default `None`.
+    #[serde(skip)]
+    pub threads: Option<usize>,
 }
 
 impl Default for TrainingConfig {
@@ -74,6 +86,7 @@ impl Default for TrainingConfig {
             fused_loss: true,
             native_kernels: true,
             checkpoint: None,
+            threads: None,
         }
     }
 }
@@ -101,9 +114,30 @@ impl TrainingConfig {
         if let Some(noise) = self.noise {
             noise.validate()?;
         }
+        if self.threads == Some(0) {
+            return Err(AekitError::param("threads", "must be at least 1"));
+        }
         if let Some(cp) = &self.checkpoint {
             cp.validate()?;
         }
         self.optimizer.validate()
+    }
+
+    /// Refuses the reconstruction settings (a loss other than the
+    /// default, input noise) for a kind that trains on its own loss.
+    pub(crate) fn refuse_reconstruction(&self, kind: &str) -> Result<()> {
+        let set = [
+            ("loss", self.loss != LossKind::Mse),
+            ("noise", self.noise.is_some()),
+        ];
+        match set.iter().find(|(_, given)| *given) {
+            Some(&(name, _)) => Err(AekitError::param(
+                name,
+                format!(
+                    "does not apply to {kind}, which train on clean inputs with their own loss"
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 }

@@ -12,7 +12,9 @@ mod loss;
 mod noise;
 mod observer;
 mod optimizer;
+mod setters;
 pub(crate) mod update_rule;
+pub(crate) mod validation_split;
 
 pub(crate) use batches::{Pairs, TrainingData};
 pub use checkpoint::Checkpointing;
@@ -23,3 +25,4 @@ pub use noise::Noise;
 pub(crate) use observer::StopAtOnce;
 pub use observer::{Control, Silent, TrainingObserver, TrainingStart};
 pub use optimizer::{OptimizerConfig, OptimizerKind};
+pub use setters::TrainingSetters;

@@ -66,7 +66,7 @@ impl Control {
 /// use std::sync::atomic::{AtomicBool, Ordering};
 ///
 /// use aekit::train::{Control, StopReason, TrainingObserver};
-/// use aekit::{Autoencoder, FitOptions};
+/// use aekit::{Autoencoder, FitOptions, TrainingSetters};
 /// use ndarray::Array2;
 ///
 /// /// Counts batches, and stops when another thread (a GUI, a signal

@@ -21,7 +21,7 @@ pub const MAX_PARAMETERS: usize = 1 << 28;
 /// Each field has a default; give the ones that differ.
 ///
 /// ```
-/// use aekit::Autoencoder;
+/// use aekit::{Autoencoder, TrainingSetters};
 /// use aekit::model::{Activation, DenseAutoencoderConfig};
 ///
 /// // The seed tutorial's 100-200-100-50-100-200-100 with batch norm.

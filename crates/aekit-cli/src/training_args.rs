@@ -1,0 +1,161 @@
+//! The training flags, declared once and flattened into every command
+//! that trains (`train`, `detect`, `text train`, `text autoencoder`), and
+//! their mapping onto the library's [`TrainingConfig`], in one function.
+//! Each flag sets the [`TrainingConfig`] field of its name (`--lr`:
+//! `learning_rate`), documented there; a flag left out keeps the kind's
+//! default. `--validation-split 0` and `--patience 0` turn validation and
+//! early stopping off, for every command.
+
+use aekit::train::{LossKind, OptimizerConfig, OptimizerKind, TrainingConfig};
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+
+use crate::settings::noise;
+
+/// How to train: the flags every training command takes.
+#[derive(Debug, Args)]
+pub struct TrainingArgs {
+    /// Optimiser [default: adam].
+    #[arg(long, value_enum, help_heading = "Training")]
+    pub optimizer: Option<Optimizer>,
+    /// Learning rate [default: 0.001 for adam, adamw and rmsprop, 0.01 for
+    /// sgd; text train 0.003 (0.01 with flatten or mean pooling), text
+    /// autoencoder 0.005].
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
+    pub lr: Option<f64>,
+    /// Weight decay, as PyTorch's: an L2 penalty for adam, rmsprop and sgd,
+    /// decoupled for adamw [default: 0.01 for adamw, else 0].
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
+    pub weight_decay: Option<f64>,
+    /// Momentum for sgd and rmsprop [default: 0].
+    #[arg(long, help_heading = "Training")]
+    pub momentum: Option<f64>,
+    /// Optimiser epsilon [default: 1e-7, as Keras].
+    #[arg(long, help_heading = "Training")]
+    pub epsilon: Option<f64>,
+    /// Passes over the training data [default: 50 for train, 100 for
+    /// detect, 30 for the text commands].
+    #[arg(long, help_heading = "Training")]
+    pub epochs: Option<usize>,
+    /// Rows per gradient step [default: 32; 64 for text autoencoder].
+    #[arg(long, help_heading = "Training")]
+    pub batch_size: Option<usize>,
+    /// Keep the file's row order instead of shuffling every epoch.
+    #[arg(long, help_heading = "Training")]
+    pub no_shuffle: bool,
+    /// Hold out this fraction of the training rows for validation; 0: none
+    /// (train: the last rows, as Keras, and none by default; detect and
+    /// the text commands: a seeded random 0.1 by default).
+    #[arg(long, value_name = "F", help_heading = "Training")]
+    pub validation_split: Option<f64>,
+    /// Stop after N epochs without val_loss improvement and restore the best
+    /// weights; 0: never stop early [default: off for train, 10 for detect,
+    /// 3 for the text commands].
+    #[arg(long, value_name = "N", help_heading = "Training")]
+    pub patience: Option<usize>,
+    /// Smallest improvement that resets --patience [default: 0].
+    #[arg(long, help_heading = "Training")]
+    pub min_delta: Option<f64>,
+    /// Seed for weights, shuffling, the validation draw, dropout and noise:
+    /// same seed, machine and threads give the same model [default: 42].
+    #[arg(long, help_heading = "Training")]
+    pub seed: Option<u64>,
+    /// CPU threads [default: RAYON_NUM_THREADS, else all cores].
+    #[arg(long, help_heading = "Training")]
+    pub threads: Option<usize>,
+}
+
+/// The training flags of the kinds that learn to rebuild their inputs
+/// (`train`, `detect`); the text kinds train on their own loss.
+#[derive(Debug, Args)]
+pub struct ReconstructionArgs {
+    /// Reconstruction loss [default: mse].
+    #[arg(long, value_enum, help_heading = "Training")]
+    pub loss: Option<Loss>,
+    /// Corrupt the training inputs afresh each epoch, the targets staying
+    /// clean (a denoising autoencoder): gaussian:SIGMA adds N(0, SIGMA^2)
+    /// to the scaled inputs (clipped to [0, 1] under a sigmoid output),
+    /// mask:P zeroes each input value with probability P. Validation uses
+    /// clean inputs.
+    #[arg(long, value_name = "SPEC", help_heading = "Training")]
+    pub noise: Option<String>,
+}
+
+/// `--optimizer`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Optimizer {
+    /// Adam.
+    Adam,
+    /// RMSprop.
+    Rmsprop,
+    /// Stochastic gradient descent.
+    Sgd,
+    /// Adam with decoupled weight decay (PyTorch's AdamW).
+    Adamw,
+}
+
+/// `--loss`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Loss {
+    /// Mean squared error.
+    Mse,
+    /// Binary cross-entropy.
+    Bce,
+    /// Mean absolute error.
+    Mae,
+}
+
+/// The training flags applied over `base`, the kind's default training.
+pub fn training_config(
+    args: &TrainingArgs,
+    reconstruction: Option<&ReconstructionArgs>,
+    base: TrainingConfig,
+) -> Result<TrainingConfig> {
+    let optimizer = OptimizerConfig {
+        kind: args.optimizer.map_or(base.optimizer.kind, |o| match o {
+            Optimizer::Adam => OptimizerKind::Adam,
+            Optimizer::Rmsprop => OptimizerKind::RmsProp,
+            Optimizer::Sgd => OptimizerKind::Sgd,
+            Optimizer::Adamw => OptimizerKind::AdamW,
+        }),
+        learning_rate: args.lr.or(base.optimizer.learning_rate),
+        weight_decay: args.weight_decay.or(base.optimizer.weight_decay),
+        momentum: args.momentum.unwrap_or(base.optimizer.momentum),
+        epsilon: args.epsilon.unwrap_or(base.optimizer.epsilon),
+        ..base.optimizer
+    };
+    let (loss, noise) = match reconstruction {
+        None => (base.loss, base.noise),
+        Some(r) => (
+            match r.loss {
+                None => base.loss,
+                Some(Loss::Mse) => LossKind::Mse,
+                Some(Loss::Bce) => LossKind::Bce,
+                Some(Loss::Mae) => LossKind::Mae,
+            },
+            match &r.noise {
+                Some(spec) => Some(noise("--noise", spec)?),
+                None => base.noise,
+            },
+        ),
+    };
+    Ok(TrainingConfig {
+        optimizer,
+        loss,
+        noise,
+        epochs: args.epochs.unwrap_or(base.epochs),
+        batch_size: args.batch_size.unwrap_or(base.batch_size),
+        shuffle: !args.no_shuffle && base.shuffle,
+        // 0 on the command line: off.
+        validation_split: args
+            .validation_split
+            .map_or(base.validation_split, |f| (f != 0.0).then_some(f)),
+        patience: args
+            .patience
+            .map_or(base.patience, |n| (n > 0).then_some(n)),
+        min_delta: args.min_delta.unwrap_or(base.min_delta),
+        seed: args.seed.unwrap_or(base.seed),
+        threads: args.threads.or(base.threads),
+        ..base
+    })
+}

@@ -35,9 +35,10 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::file::metadata::ParquetMetaData;
 
+use super::column::cell_text;
 use super::parquet_pages::{Source, check_pages};
 use super::sink::ColumnKind;
-use super::table::{Table, check_header_names, data_error};
+use super::table::{Lines, Table, check_header_names, data_error};
 use crate::error::{AekitError, Result};
 
 /// Rows decoded per arrow batch.
@@ -166,12 +167,14 @@ impl ParquetChunks {
         self.rows_read
     }
 
-    /// The next up to `max_rows` rows, or `None` at the end of the file.
+    /// The next up to `max_rows` rows, or `None` at the end of the file:
+    /// the decoded arrays as they are (joined when the rows span batches),
+    /// dictionary columns turned into their text.
     pub fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>> {
         let max_rows = max_rows.max(1);
-        let mut records: Vec<csv::StringRecord> = Vec::new();
-        let mut lines = Vec::new();
-        while records.len() < max_rows {
+        let mut pieces: Vec<RecordBatch> = Vec::new();
+        let mut rows = 0usize;
+        while rows < max_rows {
             if self.failed {
                 break;
             }
@@ -192,7 +195,7 @@ impl ParquetChunks {
                     }
                 },
             };
-            let want = max_rows - records.len();
+            let want = max_rows - rows;
             let batch = if batch.num_rows() > want {
                 self.pending = Some(batch.slice(want, batch.num_rows() - want));
                 batch.slice(0, want)
@@ -206,39 +209,57 @@ impl ParquetChunks {
                     "a row group's columns do not match the schema".into(),
                 ));
             }
-            let columns: Vec<Vec<String>> = batch
-                .columns()
-                .iter()
-                .zip(&self.headers)
-                .map(|(array, name)| {
-                    cells(array.as_ref()).map_err(|message| AekitError::Data {
-                        path: self.path.clone(),
-                        row: None,
-                        column: Some(name.clone()),
-                        message,
-                    })
-                })
-                .collect::<Result<_>>()?;
-            for r in 0..batch.num_rows() {
-                let mut record = csv::StringRecord::with_capacity(0, columns.len());
-                for column in &columns {
-                    record.push_field(column.get(r).map_or("", String::as_str));
-                }
-                records.push(record);
-                self.rows_read += 1;
-                lines.push(self.rows_read);
+            if batch.num_rows() == 0 {
+                continue;
             }
+            rows += batch.num_rows();
+            self.rows_read += batch.num_rows();
+            pieces.push(batch);
         }
-        if records.is_empty() {
+        if pieces.is_empty() {
             return Ok(None);
         }
-        Ok(Some(Table::from_parts(
+        let columns = (0..self.headers.len())
+            .map(|c| {
+                let parts: Vec<ArrayRef> = pieces
+                    .iter()
+                    .map(|b| table_array(b.column(c)))
+                    .collect::<std::result::Result<_, String>>()
+                    .map_err(|message| self.column_error(c, message))?;
+                if parts.len() == 1 {
+                    return Ok(parts[0].clone());
+                }
+                let parts: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+                arrow_select::concat::concat(&parts)
+                    .map_err(|e| self.column_error(c, e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(Table::from_columns(
             self.path.clone(),
             self.headers.clone(),
-            records,
-            lines,
+            columns,
+            Lines::From(self.rows_read - rows + 1),
         )))
     }
+
+    fn column_error(&self, column: usize, message: String) -> AekitError {
+        AekitError::Data {
+            path: self.path.clone(),
+            row: None,
+            column: Some(self.headers[column].clone()),
+            message,
+        }
+    }
+}
+
+/// A decoded column as a table holds it: as it is, or a dictionary
+/// column's text (labels and ids are what dictionaries hold).
+fn table_array(array: &ArrayRef) -> std::result::Result<ArrayRef, String> {
+    if super::column::is_table_type(array.data_type()) {
+        return Ok(array.clone());
+    }
+    let cells = cells(array.as_ref())?;
+    Ok(Arc::new(arrow_array::StringArray::from(cells)))
 }
 
 impl super::source::RowChunks for ParquetChunks {
@@ -446,9 +467,11 @@ fn cells(array: &dyn Array) -> std::result::Result<Vec<String>, String> {
     })
 }
 
-/// Buffers rows of text cells and writes them as Parquet record batches:
-/// [`ColumnKind::Float32`] and [`ColumnKind::Int64`] cells are parsed back
-/// to numbers (an empty cell is a null), [`ColumnKind::Utf8`] cells stay text.
+/// Buffers rows and writes them as Parquet record batches of
+/// [`BATCH_ROWS`] rows: [`ColumnKind::Float32`] and [`ColumnKind::Int64`]
+/// columns as those types (from typed arrays as they are, from text cells
+/// parsed; an empty cell is a null), [`ColumnKind::Utf8`] columns as text
+/// (numbers as a table's cells show them, a null as an empty string).
 pub(crate) struct ParquetSink<W: std::io::Write + Send> {
     writer: ArrowWriter<W>,
     schema: Arc<ArrowSchema>,
@@ -460,6 +483,53 @@ enum ColumnBuffer {
     Float32(Vec<Option<f32>>),
     Int64(Vec<Option<i64>>),
     Utf8(Vec<Option<String>>),
+}
+
+impl ColumnBuffer {
+    /// Appends rows `start..end` of `array`.
+    fn extend(&mut self, array: &dyn Array, start: usize, end: usize) -> std::io::Result<()> {
+        let valid = |i: usize| !array.is_null(i);
+        match (self, array.data_type()) {
+            (ColumnBuffer::Float32(v), DataType::Float32) => {
+                let a = array.as_primitive::<Float32Type>();
+                // A NaN as its text would have read back: the one quiet NaN.
+                let plain = |x: f32| if x.is_nan() { f32::NAN } else { x };
+                v.extend((start..end).map(|i| valid(i).then(|| plain(a.value(i)))));
+            }
+            (ColumnBuffer::Int64(v), DataType::Int64) => {
+                let a = array.as_primitive::<Int64Type>();
+                v.extend((start..end).map(|i| valid(i).then(|| a.value(i))));
+            }
+            (ColumnBuffer::Utf8(v), _) => {
+                v.extend((start..end).map(|i| Some(cell_text(array, i).into_owned())));
+            }
+            (column, _) => {
+                for i in start..end {
+                    column.push_text(&cell_text(array, i))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends one text cell, parsed for a numeric column.
+    fn push_text(&mut self, cell: &str) -> std::io::Result<()> {
+        let bad = || std::io::Error::other(format!("cell '{cell}' is not a number"));
+        match self {
+            ColumnBuffer::Float32(v) => v.push(if cell.is_empty() {
+                None
+            } else {
+                Some(cell.parse().map_err(|_| bad())?)
+            }),
+            ColumnBuffer::Int64(v) => v.push(if cell.is_empty() {
+                None
+            } else {
+                Some(cell.parse().map_err(|_| bad())?)
+            }),
+            ColumnBuffer::Utf8(v) => v.push(Some(cell.to_string())),
+        }
+        Ok(())
+    }
 }
 
 impl<W: std::io::Write + Send> ParquetSink<W> {
@@ -503,7 +573,7 @@ impl<W: std::io::Write + Send> ParquetSink<W> {
         })
     }
 
-    /// Adds one row; its cells match the header.
+    /// Adds one row of text cells; they match the header.
     pub(crate) fn push<S: AsRef<str>>(&mut self, row: &[S]) -> std::io::Result<()> {
         if row.len() != self.columns.len() {
             return Err(std::io::Error::other(format!(
@@ -513,25 +583,30 @@ impl<W: std::io::Write + Send> ParquetSink<W> {
             )));
         }
         for (column, cell) in self.columns.iter_mut().zip(row) {
-            let cell = cell.as_ref();
-            let bad = || std::io::Error::other(format!("cell '{cell}' is not a number"));
-            match column {
-                ColumnBuffer::Float32(v) => v.push(if cell.is_empty() {
-                    None
-                } else {
-                    Some(cell.parse().map_err(|_| bad())?)
-                }),
-                ColumnBuffer::Int64(v) => v.push(if cell.is_empty() {
-                    None
-                } else {
-                    Some(cell.parse().map_err(|_| bad())?)
-                }),
-                ColumnBuffer::Utf8(v) => v.push(Some(cell.to_string())),
-            }
+            column.push_text(cell.as_ref())?;
         }
         self.buffered += 1;
         if self.buffered >= BATCH_ROWS {
             self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    /// Adds the rows of `columns`, one array per column of the header, all
+    /// of one length; batches are cut at the same rows as row by row.
+    pub(crate) fn push_columns(&mut self, columns: &[ArrayRef]) -> std::io::Result<()> {
+        let rows = check_columns(columns, self.columns.len())?;
+        let mut start = 0;
+        while start < rows {
+            let end = rows.min(start + BATCH_ROWS - self.buffered);
+            for (buffer, array) in self.columns.iter_mut().zip(columns) {
+                buffer.extend(array.as_ref(), start, end)?;
+            }
+            self.buffered += end - start;
+            start = end;
+            if self.buffered >= BATCH_ROWS {
+                self.flush_batch()?;
+            }
         }
         Ok(())
     }
@@ -568,6 +643,22 @@ impl<W: std::io::Write + Send> ParquetSink<W> {
         self.flush_batch()?;
         self.writer.into_inner().map_err(io_error)
     }
+}
+
+/// The rows in `columns`, checking there is one array per column and
+/// that they are all that long.
+pub(crate) fn check_columns(columns: &[ArrayRef], width: usize) -> std::io::Result<usize> {
+    if columns.len() != width {
+        return Err(std::io::Error::other(format!(
+            "{} columns of values for {width} columns",
+            columns.len()
+        )));
+    }
+    let rows = columns.first().map_or(0, |c| c.len());
+    if columns.iter().any(|c| c.len() != rows) {
+        return Err(std::io::Error::other("columns of values differ in length"));
+    }
+    Ok(rows)
 }
 
 /// Rows per written row group: small enough that the writer's buffer stays
@@ -642,6 +733,112 @@ mod tests {
     }
 
     #[test]
+    fn float_columns_reach_the_matrix_as_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        write_batch(
+            &path,
+            &batch(vec![
+                (
+                    "a",
+                    Arc::new(arrow_array::Float64Array::from(vec![0.1, 2.5e-8, -3.0])) as ArrayRef,
+                ),
+                (
+                    "b",
+                    Arc::new(arrow_array::Float32Array::from(vec![
+                        1.5f32,
+                        f32::MIN_POSITIVE,
+                        7.0,
+                    ])),
+                ),
+                (
+                    "s",
+                    Arc::new(arrow_array::StringArray::from(vec!["x", "y", "z"])),
+                ),
+            ]),
+        );
+        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        // The decoded arrays are kept as they are: no text column in between.
+        assert_eq!(t.column(0).data_type(), &DataType::Float64);
+        assert_eq!(t.column(1).data_type(), &DataType::Float32);
+        assert_eq!(t.column(2).data_type(), &DataType::Utf8);
+        let m = t.numeric_matrix(&[1, 0]).unwrap();
+        assert_eq!(m, vec![1.5, 0.1, f32::MIN_POSITIVE, 2.5e-8, 7.0, -3.0]);
+        // Cells still read as the text a CSV copy would hold.
+        assert_eq!([t.cell(1, 0), t.cell(2, 1)], ["0.000000025", "7"]);
+    }
+
+    #[test]
+    fn nan_infinity_and_huge_values_are_errors_naming_row_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        write_batch(
+            &path,
+            &batch(vec![
+                (
+                    "ok",
+                    Arc::new(arrow_array::Float64Array::from(vec![1.0; 4])) as ArrayRef,
+                ),
+                (
+                    "v",
+                    Arc::new(arrow_array::Float64Array::from(vec![
+                        1.0,
+                        f64::NAN,
+                        f64::NEG_INFINITY,
+                        1e300,
+                    ])),
+                ),
+            ]),
+        );
+        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
+        assert!(
+            e.contains("row 2") && e.contains("column 'v'") && e.contains("'NaN' is not finite"),
+            "{e}"
+        );
+        let tail = t.numeric_matrix(&[1]).map(drop);
+        assert!(tail.is_err());
+        let rows = |from: usize| {
+            let mut chunks = ParquetChunks::open(&path).unwrap();
+            chunks.next_chunk(from).unwrap().unwrap();
+            chunks.next_chunk(1).unwrap().unwrap()
+        };
+        let e = rows(2).numeric_matrix(&[1]).unwrap_err().to_string();
+        assert!(
+            e.contains("row 3") && e.contains("'-inf' is not finite"),
+            "{e}"
+        );
+        let e = rows(3).numeric_matrix(&[1]).unwrap_err().to_string();
+        assert!(
+            e.contains("row 4") && e.contains("too large for 32-bit floats"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_first_bad_cell_in_row_order_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let mut a = vec![Some(1.0); 600];
+        let mut b = vec![Some(1.0); 600];
+        a[400] = None;
+        b[300] = Some(f64::INFINITY);
+        write_batch(
+            &path,
+            &batch(vec![
+                (
+                    "a",
+                    Arc::new(arrow_array::Float64Array::from(a)) as ArrayRef,
+                ),
+                ("b", Arc::new(arrow_array::Float64Array::from(b))),
+            ]),
+        );
+        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
+        assert!(e.contains("row 301") && e.contains("column 'b'"), "{e}");
+    }
+
+    #[test]
     fn dictionary_strings_read_as_text() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
@@ -655,7 +852,7 @@ mod tests {
             ]),
         );
         let t = Table::read(&path, &CsvOptions::default()).unwrap();
-        assert_eq!((t.cell(0, 0), t.cell(1, 0), t.cell(2, 0)), ("a", "b", "a"));
+        assert_eq!([t.cell(0, 0), t.cell(1, 0), t.cell(2, 0)], ["a", "b", "a"]);
     }
 
     #[test]

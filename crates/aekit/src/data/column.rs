@@ -195,6 +195,21 @@ pub(crate) fn fill_f32(
             }
             Ok(())
         }
+        DataType::Utf8 => {
+            // The common text column (CSV): downcast once, not per cell.
+            let a = array.as_string::<i32>();
+            for k in 0..n {
+                let row = start + k;
+                if a.is_null(row) {
+                    return Err(row);
+                }
+                match parse_cell(a.value(row)) {
+                    Ok(v) => out[k * stride] = v as f32,
+                    Err(_) => return Err(row),
+                }
+            }
+            Ok(())
+        }
         _ => {
             for k in 0..n {
                 let row = start + k;

@@ -14,6 +14,7 @@ pub mod output;
 mod parquet;
 mod parquet_footer;
 mod parquet_pages;
+mod parquet_write;
 mod scaler;
 mod schema;
 mod sink;

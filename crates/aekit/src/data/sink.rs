@@ -16,7 +16,7 @@ use arrow_schema::DataType;
 use super::column::cell_text;
 use super::format::{TableFormat, is_gzip, is_stdio};
 use super::output::PendingOutput;
-use super::parquet::{ParquetSink, check_columns};
+use super::parquet_write::{ParquetSink, check_columns};
 use crate::error::{AekitError, Result};
 
 /// What a column of a result table holds; Parquet stores each as its own

@@ -27,7 +27,8 @@ pub trait RowChunks {
 
 /// Reads a table's chunks on a thread of its own, one chunk ahead of the
 /// caller, so that parsing the next chunk overlaps whatever the caller
-/// does with this one (scoring it); memory holds at most two chunks more.
+/// does with this one (scoring it); memory holds one chunk more (the
+/// reader waits with it until the caller takes it).
 pub struct ReadAhead {
     headers: Vec<String>,
     chunks: std::sync::mpsc::Receiver<Result<Option<Table>>>,
@@ -38,7 +39,7 @@ impl ReadAhead {
     /// Starts reading `chunks` `rows` rows at a time.
     pub fn start(mut chunks: Box<dyn RowChunks + Send>, rows: usize) -> ReadAhead {
         let headers = chunks.headers().to_vec();
-        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        let (sender, receiver) = std::sync::mpsc::sync_channel(0);
         std::thread::spawn(move || {
             loop {
                 let chunk = chunks.next_chunk(rows);

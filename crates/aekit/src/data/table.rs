@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::builder::StringBuilder;
+use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, StringArray};
 
 use super::column;
@@ -95,6 +96,9 @@ pub struct CsvChunks {
     reader: csv::Reader<Box<dyn std::io::Read + Send>>,
     record: csv::StringRecord,
     rows_read: usize,
+    /// Each column's text bytes in the last chunk: the next chunk's
+    /// arrays are sized from it rather than grown by doubling.
+    column_bytes: Vec<usize>,
 }
 
 impl CsvChunks {
@@ -144,6 +148,7 @@ impl CsvChunks {
             reader,
             record: csv::StringRecord::new(),
             rows_read: 0,
+            column_bytes: Vec::new(),
         })
     }
 
@@ -162,10 +167,11 @@ impl CsvChunks {
     /// the record per row).
     pub fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>> {
         let rows_hint = max_rows.min(CSV_CAPACITY_ROWS);
-        let mut builders: Vec<StringBuilder> = self
-            .headers
-            .iter()
-            .map(|_| StringBuilder::with_capacity(rows_hint, rows_hint * 8))
+        let mut builders: Vec<StringBuilder> = (0..self.headers.len())
+            .map(|c| {
+                let bytes = self.column_bytes.get(c).copied();
+                StringBuilder::with_capacity(rows_hint, bytes.unwrap_or(rows_hint * 8))
+            })
             .collect();
         let mut lines = Vec::new();
         while lines.len() < max_rows {
@@ -208,10 +214,17 @@ impl CsvChunks {
         if lines.is_empty() {
             return Ok(None);
         }
-        let columns = builders
+        let columns: Vec<ArrayRef> = builders
             .iter_mut()
             .map(|b| Arc::new(b.finish()) as ArrayRef)
             .collect();
+        if lines.len() == rows_hint {
+            self.column_bytes = columns
+                .iter()
+                // An eighth more, so a slightly longer chunk does not double it.
+                .map(|c| c.as_string::<i32>().values().len() * 9 / 8)
+                .collect();
+        }
         Ok(Some(Table::from_columns(
             self.path.clone(),
             self.headers.clone(),

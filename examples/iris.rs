@@ -34,10 +34,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let codes = model.encode(&model.scaled_features(&iris)?)?;
     let species = iris.column_index("species").expect("iris has species");
-    let mut centres: BTreeMap<&str, (f64, f64, usize)> = BTreeMap::new();
+    let mut centres: BTreeMap<String, (f64, f64, usize)> = BTreeMap::new();
     for row in 0..iris.n_rows() {
         let z = codes.row(row);
-        let e = centres.entry(iris.cell(row, species)).or_default();
+        let e = centres
+            .entry(iris.cell(row, species).into_owned())
+            .or_default();
         e.0 += f64::from(z[0]);
         e.1 += f64::from(z[1]);
         e.2 += 1;

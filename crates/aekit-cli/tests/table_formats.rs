@@ -33,7 +33,7 @@ fn parquet_copy(
     let mut fields: Vec<(String, ArrayRef)> = Vec::new();
     for (c, name) in t.headers().iter().enumerate() {
         let cells: Vec<Option<String>> = (0..t.n_rows())
-            .map(|r| edit(r, name, t.cell(r, c)).unwrap_or_else(|| Some(t.cell(r, c).into())))
+            .map(|r| edit(r, name, &t.cell(r, c)).unwrap_or_else(|| Some(t.cell(r, c).into())))
             .collect();
         let all = |f: &dyn Fn(&str) -> bool| cells.iter().flatten().all(|s| f(s));
         let column = if force_text.contains(&name.as_str()) {

@@ -3,24 +3,30 @@
 //! model's targets. Outputs keep the input's row order and carry the
 //! model's label and id columns where the input has them.
 
+use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 
+use arrow_array::{ArrayRef, Float32Array};
 use serde::Serialize;
 
 use crate::Autoencoder;
-use crate::data::output::format_value;
+use crate::data::column::cell_text;
 use crate::data::{ColumnKind, Dataset, Matrix, Schema, TableWriter};
 use crate::error::{AekitError, Result};
 use crate::model::row_errors;
 use crate::train::Noise;
 
-/// A result table ready to be written.
+/// A result table ready to be written: typed columns, so numbers reach a
+/// Parquet file as numbers and a CSV file as
+/// [`format_value`](crate::data::output::format_value) writes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputTable {
     /// Column names.
     pub header: Vec<String>,
-    /// Cells, row by row.
-    pub rows: Vec<Vec<String>>,
+    /// One array per column, all of one length: `Float32` numbers, `Int64`
+    /// flags, columns copied from the input as the input holds them.
+    pub columns: Vec<ArrayRef>,
     /// What each column holds (numbers or text), for typed formats.
     pub kinds: Vec<ColumnKind>,
     /// The leading block as numbers, row by row: the codes, or rows in
@@ -31,14 +37,22 @@ pub struct OutputTable {
 }
 
 impl OutputTable {
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.len())
+    }
+
+    /// One cell as the CSV output writes it.
+    pub fn cell(&self, row: usize, column: usize) -> Cow<'_, str> {
+        cell_text(self.columns[column].as_ref(), row)
+    }
+
     /// Writes the table atomically in the format `path` asks for: Parquet
     /// for `.parquet` / `.pq`, gzip CSV for `.gz`, CSV on standard output
     /// for `-`, CSV otherwise.
     pub fn write(&self, path: &Path) -> Result<()> {
         let mut writer = TableWriter::create(path, &self.header, &self.kinds)?;
-        for row in &self.rows {
-            writer.write_row(row)?;
-        }
+        writer.write_columns(&self.columns)?;
         writer.finish()
     }
 }
@@ -82,22 +96,17 @@ fn assemble(
         header.push(name.to_string());
         kinds.push(ColumnKind::Float32);
     }
-    let rows = (0..table.n_rows())
-        .map(|r| {
-            let mut row: Vec<String> = match &leading {
-                Leading::Numbers(_) => values.row(r).iter().map(|&v| format_value(v)).collect(),
-                Leading::Features(schema) => schema.output_cells(values, r),
-            };
-            row.extend(copied.iter().map(|&(_, c)| table.cell(r, c).into_owned()));
-            if let Some((_, extra)) = trailing {
-                row.push(format_value(extra[r]));
-            }
-            row
-        })
-        .collect();
+    let mut columns: Vec<ArrayRef> = match &leading {
+        Leading::Numbers(names) => (0..names.len()).map(|j| values.column_array(j)).collect(),
+        Leading::Features(schema) => schema.output_arrays(values),
+    };
+    columns.extend(copied.iter().map(|&(_, c)| table.column_array(c)));
+    if let Some((_, extra)) = trailing {
+        columns.push(Arc::new(Float32Array::from(extra.to_vec())));
+    }
     OutputTable {
         header,
-        rows,
+        columns,
         kinds,
         values: values.clone(),
     }
@@ -209,13 +218,10 @@ pub fn sample(model: &Autoencoder, n: usize, seed: u64) -> Result<(OutputTable, 
     let mut values = model.sample(n, seed)?;
     model.unscale_outputs(&mut values);
     let schema = model.output_schema();
-    let rows = (0..values.n_rows())
-        .map(|r| schema.output_cells(&values, r))
-        .collect();
     Ok((
         OutputTable {
             header: schema.output_columns(),
-            rows,
+            columns: schema.output_arrays(&values),
             kinds: feature_kinds(schema),
             values: values.clone(),
         },

@@ -498,7 +498,9 @@ impl Autoencoder {
     /// The model's input columns of `data`, scaled; with `finite` false,
     /// array values that are not finite are let through.
     pub(crate) fn scaled(&self, data: &Dataset<'_>, finite: bool) -> Result<Matrix> {
-        let mut m = self.meta.input.schema.read_inputs(data, finite)?;
+        // On the model's threads: a file's text is parsed in parallel.
+        let schema = &self.meta.input.schema;
+        let mut m = self.run(|| schema.read_inputs(data, finite))?;
         self.meta.input.scaler.transform(&mut m.values);
         Ok(m)
     }

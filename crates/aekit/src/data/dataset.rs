@@ -9,7 +9,7 @@ use std::path::Path;
 use ndarray::{Array2, ArrayBase, ArrayView2, CowArray, Data, Ix2};
 
 use super::output::format_value;
-use super::table::{CsvOptions, Table, parse_cell};
+use super::table::{CsvOptions, Table};
 use crate::error::{AekitError, Result};
 
 /// Rows with named columns: a file's table or arrays in memory.
@@ -39,7 +39,7 @@ pub struct Dataset<'a> {
 
 #[derive(Debug, Clone)]
 enum Source<'a> {
-    /// Text cells read from a file.
+    /// Columns read from a file.
     Table(Cow<'a, Table>),
     /// Numbers in memory.
     Array {
@@ -261,11 +261,24 @@ impl<'a> Dataset<'a> {
     /// shortest text that reads back to it.
     pub fn cell(&self, row: usize, column: usize) -> Cow<'_, str> {
         match &self.source {
-            Source::Table(t) => Cow::Borrowed(t.cell(row, column)),
+            Source::Table(t) => t.cell(row, column),
             Source::Array { values, .. } => Cow::Owned(match values {
                 Values::F32(a) => format_value(a[[row, column]]),
                 Values::F64(a) => a[[row, column]].to_string(),
             }),
+        }
+    }
+
+    /// One column as an Arrow array, for copying into an output: a file's
+    /// column as it is (shared, not copied), an array's as its cells' text.
+    pub(crate) fn column_array(&self, column: usize) -> arrow_array::ArrayRef {
+        match &self.source {
+            Source::Table(t) => t.column(column).clone(),
+            Source::Array { .. } => std::sync::Arc::new(
+                (0..self.n_rows())
+                    .map(|r| Some(self.cell(r, column)))
+                    .collect::<arrow_array::StringArray>(),
+            ),
         }
     }
 
@@ -291,8 +304,7 @@ impl<'a> Dataset<'a> {
         match &self.source {
             Source::Table(t) => {
                 for &c in columns {
-                    let v = parse_cell(t.cell(row, c)).map_err(|m| self.cell_error(row, c, m))?;
-                    out.push(v as f32);
+                    out.push(t.value(row, c)?);
                 }
             }
             Source::Array { values, .. } => {
@@ -311,7 +323,7 @@ impl<'a> Dataset<'a> {
 
     /// Every column of every row, row-major: an array's values copied in
     /// one pass (a copy per row was a tenth of scoring's time), a file's
-    /// cells parsed as [`push_numbers`](Self::push_numbers) parses them.
+    /// columns read a block of rows at a time ([`Table::numeric_matrix`]).
     pub(crate) fn all_numbers(&self, finite: bool) -> Result<Vec<f32>> {
         let (rows, cols) = (self.n_rows(), self.n_columns());
         match &self.source {
@@ -331,13 +343,10 @@ impl<'a> Dataset<'a> {
                 }
                 Ok(out)
             }
-            Source::Table(_) => {
+            Source::Table(t) => {
                 let all: Vec<usize> = (0..cols).collect();
-                let mut out = Vec::with_capacity(rows * cols);
-                for r in 0..rows {
-                    self.push_numbers(r, &all, finite, &mut out)?;
-                }
-                Ok(out)
+                debug_assert_eq!(t.n_rows(), rows);
+                t.numeric_matrix(&all)
             }
         }
     }
@@ -377,6 +386,12 @@ impl<'a> Dataset<'a> {
     /// The given columns of every row as a matrix, failing on the first
     /// cell that is not a finite number.
     pub(crate) fn numbers(&self, columns: &[usize]) -> Result<super::Matrix> {
+        if let Source::Table(t) = &self.source {
+            return Ok(super::Matrix {
+                values: t.numeric_matrix(columns)?,
+                n_cols: columns.len(),
+            });
+        }
         let mut values = Vec::with_capacity(self.n_rows() * columns.len());
         for r in 0..self.n_rows() {
             self.push_numbers(r, columns, true, &mut values)?;
@@ -391,12 +406,7 @@ impl<'a> Dataset<'a> {
     pub(crate) fn cell_error(&self, row: usize, column: usize, message: String) -> AekitError {
         let name = self.column_names().get(column).cloned();
         match &self.source {
-            Source::Table(t) => AekitError::Data {
-                path: t.path().to_path_buf(),
-                row: Some(t.line_of(row)),
-                column: name,
-                message,
-            },
+            Source::Table(t) => t.cell_error(row, column, message),
             Source::Array { .. } => AekitError::InMemory {
                 row: Some(row),
                 column: name,

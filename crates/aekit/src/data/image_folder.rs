@@ -30,10 +30,13 @@ use std::str::FromStr;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageReader};
 
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float32Array, StringArray};
+
 use super::image_shape::ImageShape;
-use super::output::format_value;
 use super::source::RowChunks;
-use super::table::Table;
+use super::table::{Lines, Table};
 use crate::error::{AekitError, Result};
 
 /// The column holding each image's path inside the folder.
@@ -85,7 +88,8 @@ struct ImageFile {
 
 /// Reads a folder of PNG and JPEG images a chunk of files at a time (the
 /// rules are in the [module docs](self)); each chunk is a [`Table`] of
-/// text cells, as a CSV file's, remembering the image shape.
+/// a text path (and label) column and `Float32` pixel columns, remembering
+/// the image shape.
 #[derive(Debug)]
 pub struct ImageFolderChunks {
     root: PathBuf,
@@ -95,8 +99,6 @@ pub struct ImageFolderChunks {
     resize: Option<ImageSize>,
     headers: Vec<String>,
     next: usize,
-    /// The text of each 8-bit value / 255, made once.
-    cells: Vec<String>,
 }
 
 impl ImageFolderChunks {
@@ -139,9 +141,6 @@ impl ImageFolderChunks {
             resize,
             headers,
             next: 0,
-            cells: (0..=255u8)
-                .map(|v| format_value(f32::from(v) / 255.0))
-                .collect(),
         })
     }
 
@@ -156,8 +155,10 @@ impl ImageFolderChunks {
         self.files.len()
     }
 
-    /// One file's row of cells: path, label, pixels.
-    fn row(&self, file: &ImageFile) -> Result<csv::StringRecord> {
+    /// One file's pixels, channel-major (every pixel of red row by row,
+    /// then green, then blue), each 8-bit value / 255, appended to the
+    /// pixel columns.
+    fn push_pixels(&self, file: &ImageFile, pixels: &mut [Vec<f32>]) -> Result<()> {
         let path = self.root.join(&file.relative);
         let image = decode(&path)?;
         let (h, w) = (self.shape.height, self.shape.width);
@@ -179,28 +180,22 @@ impl ImageFolderChunks {
             }
             None => image,
         };
-        let mut record = csv::StringRecord::with_capacity(
-            self.shape.values() * 6 + file.relative.len(),
-            self.headers.len(),
-        );
-        record.push_field(&file.relative);
-        if self.labelled {
-            record.push_field(file.label.as_deref().unwrap_or_default());
-        }
-        // Channel-major: every pixel of red row by row, then green, then blue.
+        let value = |v: u8| f32::from(v) / 255.0;
         if self.shape.channels == 1 {
-            for &v in image.to_luma8().as_raw() {
-                record.push_field(&self.cells[usize::from(v)]);
+            for (column, &v) in pixels.iter_mut().zip(image.to_luma8().as_raw()) {
+                column.push(value(v));
             }
         } else {
             let rgb = image.to_rgb8();
+            let per_channel = h * w;
             for c in 0..3 {
-                for pixel in rgb.as_raw().chunks_exact(3) {
-                    record.push_field(&self.cells[usize::from(pixel[c])]);
+                let channel = &mut pixels[c * per_channel..(c + 1) * per_channel];
+                for (column, pixel) in channel.iter_mut().zip(rgb.as_raw().chunks_exact(3)) {
+                    column.push(value(pixel[c]));
                 }
             }
         }
-        Ok(record)
+        Ok(())
     }
 }
 
@@ -221,16 +216,43 @@ impl RowChunks for ImageFolderChunks {
         if self.next >= end {
             return Ok(None);
         }
-        let records = self.files[self.next..end]
-            .iter()
-            .map(|f| self.row(f))
-            .collect::<Result<Vec<_>>>()?;
+        let files = &self.files[self.next..end];
+        let mut pixels: Vec<Vec<f32>> = (0..self.shape.values())
+            .map(|_| Vec::with_capacity(files.len()))
+            .collect();
+        for file in files {
+            self.push_pixels(file, &mut pixels)?;
+        }
+        let mut columns: Vec<ArrayRef> = vec![Arc::new(
+            files
+                .iter()
+                .map(|f| Some(f.relative.as_str()))
+                .collect::<StringArray>(),
+        )];
+        if self.labelled {
+            columns.push(Arc::new(
+                files
+                    .iter()
+                    .map(|f| Some(f.label.as_deref().unwrap_or_default()))
+                    .collect::<StringArray>(),
+            ));
+        }
+        columns.extend(
+            pixels
+                .into_iter()
+                .map(|p| Arc::new(Float32Array::from(p)) as ArrayRef),
+        );
         // Rows are numbered from 1 in errors, as a file's data rows.
-        let lines = (self.next + 1..=end).collect();
+        let first_row = self.next + 1;
         self.next = end;
         Ok(Some(
-            Table::from_parts(self.root.clone(), self.headers.clone(), records, lines)
-                .with_image_shape(self.shape),
+            Table::from_columns(
+                self.root.clone(),
+                self.headers.clone(),
+                columns,
+                Lines::From(first_row),
+            )
+            .with_image_shape(self.shape),
         ))
     }
 }
@@ -414,10 +436,16 @@ mod tests {
         let first = chunks.next_chunk(1).unwrap().unwrap();
         assert_eq!(first.headers()[..3], ["path", "pixel_0_0", "pixel_0_1"]);
         assert_eq!(first.headers().len(), 7);
-        assert_eq!((first.cell(0, 0), first.cell(0, 6)), ("a.png", "0.2"));
+        assert_eq!(
+            (first.cell(0, 0).as_ref(), first.cell(0, 6).as_ref()),
+            ("a.png", "0.2")
+        );
         assert_eq!(first.image_shape(), Some(ImageShape::grey(2, 3)));
         let second = chunks.next_chunk(10).unwrap().unwrap();
-        assert_eq!((second.cell(0, 0), second.cell(0, 1)), ("b.png", "1"));
+        assert_eq!(
+            (second.cell(0, 0).as_ref(), second.cell(0, 1).as_ref()),
+            ("b.png", "1")
+        );
         assert_eq!(second.line_of(0), 2);
         assert!(chunks.next_chunk(10).unwrap().is_none());
     }
@@ -444,9 +472,12 @@ mod tests {
             "blue_0_1",
         ];
         assert_eq!(t.headers(), names);
-        let row: Vec<&str> = (0..8).map(|c| t.cell(0, c)).collect();
+        let row: Vec<String> = (0..8).map(|c| t.cell(0, c).into_owned()).collect();
         assert_eq!(row, ["cats/1.png", "cats", "1", "0", "0", "1", "0.2", "0"]);
-        assert_eq!((t.cell(1, 0), t.cell(1, 1)), ("dogs/deep/2.jpg", "dogs"));
+        assert_eq!(
+            (t.cell(1, 0).as_ref(), t.cell(1, 1).as_ref()),
+            ("dogs/deep/2.jpg", "dogs")
+        );
         assert_eq!(t.image_shape().unwrap().channels, 3);
     }
 

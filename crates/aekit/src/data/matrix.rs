@@ -35,6 +35,12 @@ impl Matrix {
         Matrix::new(values, self.n_cols)
     }
 
+    /// Column `j` as an Arrow `Float32` array (for output tables).
+    pub(crate) fn column_array(&self, j: usize) -> arrow_array::ArrayRef {
+        let column: Vec<f32> = (0..self.n_rows()).map(|r| self.row(r)[j]).collect();
+        std::sync::Arc::new(arrow_array::Float32Array::from(column))
+    }
+
     /// Rows `start..end`.
     pub fn slice_rows(&self, start: usize, end: usize) -> Matrix {
         Matrix::new(

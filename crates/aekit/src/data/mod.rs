@@ -2,6 +2,7 @@
 //! PNG and JPEG images, or arrays in memory), column roles, scaling, and
 //! atomic output (tables, and PNG files of image rows).
 
+pub(crate) mod column;
 mod dataset;
 mod encoding;
 mod format;
@@ -13,6 +14,7 @@ pub mod output;
 mod parquet;
 mod parquet_footer;
 mod parquet_pages;
+mod parquet_write;
 mod scaler;
 mod schema;
 mod sink;
@@ -30,5 +32,5 @@ pub use parquet::ParquetChunks;
 pub use scaler::{ScaleKind, Scaler};
 pub use schema::{ColumnRoles, OneHotColumn, ResolvedColumns, Schema};
 pub use sink::{ColumnKind, TableWriter};
-pub use source::{RowChunks, display_path, open_chunks};
+pub use source::{ReadAhead, RowChunks, display_path, open_chunks};
 pub use table::{CsvChunks, CsvOptions, Table};

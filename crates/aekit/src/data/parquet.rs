@@ -1,12 +1,13 @@
-//! Parquet in and out through arrow. Reading maps every column to the
-//! cells a [`Table`] holds, so the rest of aekit sees one kind of table:
-//! integers and floats of any width become numbers written the shortest way
-//! that reads back to the same value (so a Parquet file and its CSV copy
-//! give the same matrices), booleans become 1 and 0, strings (plain, large,
-//! view or dictionary-encoded) stay text, and a null is an empty cell: a
-//! missing value, refused where a number or category is needed with the
-//! file, row and column. Rows are numbered from 1, the first data row.
-//! Reading goes a batch at a time, row group by row group.
+//! Reading Parquet through arrow (writing is [`super::parquet_write`]).
+//! The decoded arrays become a [`Table`]'s columns as they are: integers,
+//! floats of any width, booleans and strings (plain, large or view) stay
+//! typed, so numbers reach the models without text ([`super::column`]
+//! shows them as text the shortest way that reads back to the same value,
+//! so a Parquet file and its CSV copy give the same cells and matrices);
+//! dictionary-encoded columns become their text. A null is a missing
+//! value, refused where a number or category is needed with the file, row
+//! and column. Rows are numbered from 1, the first data row. Reading goes
+//! a batch at a time, row group by row group.
 //!
 //! The parquet crate can panic on some corrupt files (fuzzing found a data
 //! page that claims dictionary encoding without a dictionary page, in
@@ -30,14 +31,12 @@ use arrow_array::types::{
     UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field, Schema as ArrowSchema};
-use parquet::arrow::ArrowWriter;
+use arrow_schema::{DataType, Schema as ArrowSchema};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::file::metadata::ParquetMetaData;
 
 use super::parquet_pages::{Source, check_pages};
-use super::sink::ColumnKind;
-use super::table::{Table, check_header_names, data_error};
+use super::table::{Lines, Table, check_header_names, data_error};
 use crate::error::{AekitError, Result};
 
 /// Rows decoded per arrow batch.
@@ -166,12 +165,14 @@ impl ParquetChunks {
         self.rows_read
     }
 
-    /// The next up to `max_rows` rows, or `None` at the end of the file.
+    /// The next up to `max_rows` rows, or `None` at the end of the file:
+    /// the decoded arrays as they are (joined when the rows span batches),
+    /// dictionary columns turned into their text.
     pub fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>> {
         let max_rows = max_rows.max(1);
-        let mut records: Vec<csv::StringRecord> = Vec::new();
-        let mut lines = Vec::new();
-        while records.len() < max_rows {
+        let mut pieces: Vec<RecordBatch> = Vec::new();
+        let mut rows = 0usize;
+        while rows < max_rows {
             if self.failed {
                 break;
             }
@@ -192,7 +193,7 @@ impl ParquetChunks {
                     }
                 },
             };
-            let want = max_rows - records.len();
+            let want = max_rows - rows;
             let batch = if batch.num_rows() > want {
                 self.pending = Some(batch.slice(want, batch.num_rows() - want));
                 batch.slice(0, want)
@@ -206,39 +207,57 @@ impl ParquetChunks {
                     "a row group's columns do not match the schema".into(),
                 ));
             }
-            let columns: Vec<Vec<String>> = batch
-                .columns()
-                .iter()
-                .zip(&self.headers)
-                .map(|(array, name)| {
-                    cells(array.as_ref()).map_err(|message| AekitError::Data {
-                        path: self.path.clone(),
-                        row: None,
-                        column: Some(name.clone()),
-                        message,
-                    })
-                })
-                .collect::<Result<_>>()?;
-            for r in 0..batch.num_rows() {
-                let mut record = csv::StringRecord::with_capacity(0, columns.len());
-                for column in &columns {
-                    record.push_field(column.get(r).map_or("", String::as_str));
-                }
-                records.push(record);
-                self.rows_read += 1;
-                lines.push(self.rows_read);
+            if batch.num_rows() == 0 {
+                continue;
             }
+            rows += batch.num_rows();
+            self.rows_read += batch.num_rows();
+            pieces.push(batch);
         }
-        if records.is_empty() {
+        if pieces.is_empty() {
             return Ok(None);
         }
-        Ok(Some(Table::from_parts(
+        let columns = (0..self.headers.len())
+            .map(|c| {
+                let parts: Vec<ArrayRef> = pieces
+                    .iter()
+                    .map(|b| table_array(b.column(c)))
+                    .collect::<std::result::Result<_, String>>()
+                    .map_err(|message| self.column_error(c, message))?;
+                if parts.len() == 1 {
+                    return Ok(parts[0].clone());
+                }
+                let parts: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+                arrow_select::concat::concat(&parts)
+                    .map_err(|e| self.column_error(c, e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(Table::from_columns(
             self.path.clone(),
             self.headers.clone(),
-            records,
-            lines,
+            columns,
+            Lines::From(self.rows_read - rows + 1),
         )))
     }
+
+    fn column_error(&self, column: usize, message: String) -> AekitError {
+        AekitError::Data {
+            path: self.path.clone(),
+            row: None,
+            column: Some(self.headers[column].clone()),
+            message,
+        }
+    }
+}
+
+/// A decoded column as a table holds it: as it is, or a dictionary
+/// column's text (labels and ids are what dictionaries hold).
+fn table_array(array: &ArrayRef) -> std::result::Result<ArrayRef, String> {
+    if super::column::is_table_type(array.data_type()) {
+        return Ok(array.clone());
+    }
+    let cells = cells(array.as_ref())?;
+    Ok(Arc::new(arrow_array::StringArray::from(cells)))
 }
 
 impl super::source::RowChunks for ParquetChunks {
@@ -446,150 +465,13 @@ fn cells(array: &dyn Array) -> std::result::Result<Vec<String>, String> {
     })
 }
 
-/// Buffers rows of text cells and writes them as Parquet record batches:
-/// [`ColumnKind::Float32`] and [`ColumnKind::Int64`] cells are parsed back
-/// to numbers (an empty cell is a null), [`ColumnKind::Utf8`] cells stay text.
-pub(crate) struct ParquetSink<W: std::io::Write + Send> {
-    writer: ArrowWriter<W>,
-    schema: Arc<ArrowSchema>,
-    columns: Vec<ColumnBuffer>,
-    buffered: usize,
-}
-
-enum ColumnBuffer {
-    Float32(Vec<Option<f32>>),
-    Int64(Vec<Option<i64>>),
-    Utf8(Vec<Option<String>>),
-}
-
-impl<W: std::io::Write + Send> ParquetSink<W> {
-    /// Starts a file with these columns.
-    pub(crate) fn new(
-        out: W,
-        header: &[String],
-        kinds: &[ColumnKind],
-    ) -> std::io::Result<ParquetSink<W>> {
-        let fields: Vec<Field> = header
-            .iter()
-            .zip(kinds)
-            .map(|(name, kind)| {
-                let t = match kind {
-                    ColumnKind::Float32 => DataType::Float32,
-                    ColumnKind::Int64 => DataType::Int64,
-                    ColumnKind::Utf8 => DataType::Utf8,
-                };
-                Field::new(name, t, true)
-            })
-            .collect();
-        let schema = Arc::new(ArrowSchema::new(fields));
-        let props = parquet::file::properties::WriterProperties::builder()
-            .set_compression(parquet::basic::Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .build();
-        let writer = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(io_error)?;
-        let columns = kinds
-            .iter()
-            .map(|k| match k {
-                ColumnKind::Float32 => ColumnBuffer::Float32(Vec::new()),
-                ColumnKind::Int64 => ColumnBuffer::Int64(Vec::new()),
-                ColumnKind::Utf8 => ColumnBuffer::Utf8(Vec::new()),
-            })
-            .collect();
-        Ok(ParquetSink {
-            writer,
-            schema,
-            columns,
-            buffered: 0,
-        })
-    }
-
-    /// Adds one row; its cells match the header.
-    pub(crate) fn push<S: AsRef<str>>(&mut self, row: &[S]) -> std::io::Result<()> {
-        if row.len() != self.columns.len() {
-            return Err(std::io::Error::other(format!(
-                "a row of {} cells for {} columns",
-                row.len(),
-                self.columns.len()
-            )));
-        }
-        for (column, cell) in self.columns.iter_mut().zip(row) {
-            let cell = cell.as_ref();
-            let bad = || std::io::Error::other(format!("cell '{cell}' is not a number"));
-            match column {
-                ColumnBuffer::Float32(v) => v.push(if cell.is_empty() {
-                    None
-                } else {
-                    Some(cell.parse().map_err(|_| bad())?)
-                }),
-                ColumnBuffer::Int64(v) => v.push(if cell.is_empty() {
-                    None
-                } else {
-                    Some(cell.parse().map_err(|_| bad())?)
-                }),
-                ColumnBuffer::Utf8(v) => v.push(Some(cell.to_string())),
-            }
-        }
-        self.buffered += 1;
-        if self.buffered >= BATCH_ROWS {
-            self.flush_batch()?;
-        }
-        Ok(())
-    }
-
-    fn flush_batch(&mut self) -> std::io::Result<()> {
-        if self.buffered == 0 {
-            return Ok(());
-        }
-        let arrays: Vec<ArrayRef> = self
-            .columns
-            .iter_mut()
-            .map(|c| -> ArrayRef {
-                match c {
-                    ColumnBuffer::Float32(v) => {
-                        Arc::new(arrow_array::Float32Array::from(std::mem::take(v)))
-                    }
-                    ColumnBuffer::Int64(v) => {
-                        Arc::new(arrow_array::Int64Array::from(std::mem::take(v)))
-                    }
-                    ColumnBuffer::Utf8(v) => {
-                        Arc::new(arrow_array::StringArray::from(std::mem::take(v)))
-                    }
-                }
-            })
-            .collect();
-        let batch = RecordBatch::try_new(self.schema.clone(), arrays)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        self.buffered = 0;
-        self.writer.write(&batch).map_err(io_error)
-    }
-
-    /// Writes the buffered rows and the footer; returns the output.
-    pub(crate) fn finish(mut self) -> std::io::Result<W> {
-        self.flush_batch()?;
-        self.writer.into_inner().map_err(io_error)
-    }
-}
-
-/// Rows per written row group: small enough that the writer's buffer stays
-/// a few megabytes, large enough for readers to decode efficiently.
-const ROW_GROUP_ROWS: usize = 65_536;
-
-fn io_error(e: parquet::errors::ParquetError) -> std::io::Error {
-    match e {
-        parquet::errors::ParquetError::External(inner) => {
-            match inner.downcast::<std::io::Error>() {
-                Ok(io) => *io,
-                Err(other) => std::io::Error::other(other.to_string()),
-            }
-        }
-        other => std::io::Error::other(other.to_string()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::CsvOptions;
+    use crate::data::parquet_write::ParquetSink;
+    use crate::data::sink::ColumnKind;
+    use parquet::arrow::ArrowWriter;
 
     fn write_batch(path: &Path, batch: &RecordBatch) {
         let file = File::create(path).unwrap();
@@ -642,6 +524,112 @@ mod tests {
     }
 
     #[test]
+    fn float_columns_reach_the_matrix_as_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        write_batch(
+            &path,
+            &batch(vec![
+                (
+                    "a",
+                    Arc::new(arrow_array::Float64Array::from(vec![0.1, 2.5e-8, -3.0])) as ArrayRef,
+                ),
+                (
+                    "b",
+                    Arc::new(arrow_array::Float32Array::from(vec![
+                        1.5f32,
+                        f32::MIN_POSITIVE,
+                        7.0,
+                    ])),
+                ),
+                (
+                    "s",
+                    Arc::new(arrow_array::StringArray::from(vec!["x", "y", "z"])),
+                ),
+            ]),
+        );
+        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        // The decoded arrays are kept as they are: no text column in between.
+        assert_eq!(t.column(0).data_type(), &DataType::Float64);
+        assert_eq!(t.column(1).data_type(), &DataType::Float32);
+        assert_eq!(t.column(2).data_type(), &DataType::Utf8);
+        let m = t.numeric_matrix(&[1, 0]).unwrap();
+        assert_eq!(m, vec![1.5, 0.1, f32::MIN_POSITIVE, 2.5e-8, 7.0, -3.0]);
+        // Cells still read as the text a CSV copy would hold.
+        assert_eq!([t.cell(1, 0), t.cell(2, 1)], ["0.000000025", "7"]);
+    }
+
+    #[test]
+    fn nan_infinity_and_huge_values_are_errors_naming_row_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        write_batch(
+            &path,
+            &batch(vec![
+                (
+                    "ok",
+                    Arc::new(arrow_array::Float64Array::from(vec![1.0; 4])) as ArrayRef,
+                ),
+                (
+                    "v",
+                    Arc::new(arrow_array::Float64Array::from(vec![
+                        1.0,
+                        f64::NAN,
+                        f64::NEG_INFINITY,
+                        1e300,
+                    ])),
+                ),
+            ]),
+        );
+        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
+        assert!(
+            e.contains("row 2") && e.contains("column 'v'") && e.contains("'NaN' is not finite"),
+            "{e}"
+        );
+        let tail = t.numeric_matrix(&[1]).map(drop);
+        assert!(tail.is_err());
+        let rows = |from: usize| {
+            let mut chunks = ParquetChunks::open(&path).unwrap();
+            chunks.next_chunk(from).unwrap().unwrap();
+            chunks.next_chunk(1).unwrap().unwrap()
+        };
+        let e = rows(2).numeric_matrix(&[1]).unwrap_err().to_string();
+        assert!(
+            e.contains("row 3") && e.contains("'-inf' is not finite"),
+            "{e}"
+        );
+        let e = rows(3).numeric_matrix(&[1]).unwrap_err().to_string();
+        assert!(
+            e.contains("row 4") && e.contains("too large for 32-bit floats"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_first_bad_cell_in_row_order_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let mut a = vec![Some(1.0); 600];
+        let mut b = vec![Some(1.0); 600];
+        a[400] = None;
+        b[300] = Some(f64::INFINITY);
+        write_batch(
+            &path,
+            &batch(vec![
+                (
+                    "a",
+                    Arc::new(arrow_array::Float64Array::from(a)) as ArrayRef,
+                ),
+                ("b", Arc::new(arrow_array::Float64Array::from(b))),
+            ]),
+        );
+        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
+        assert!(e.contains("row 301") && e.contains("column 'b'"), "{e}");
+    }
+
+    #[test]
     fn dictionary_strings_read_as_text() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
@@ -655,7 +643,7 @@ mod tests {
             ]),
         );
         let t = Table::read(&path, &CsvOptions::default()).unwrap();
-        assert_eq!((t.cell(0, 0), t.cell(1, 0), t.cell(2, 0)), ("a", "b", "a"));
+        assert_eq!([t.cell(0, 0), t.cell(1, 0), t.cell(2, 0)], ["a", "b", "a"]);
     }
 
     #[test]

@@ -261,6 +261,13 @@ impl Schema {
         if in_order && self.one_hot.is_empty() {
             return Ok(Matrix::new(table.all_numbers(finite)?, width));
         }
+        if let Some(t) = table.as_table()
+            && let Ok(m) = self.read_table_inputs(t, &numeric, &categorical)
+        {
+            return Ok(m);
+        }
+        // Arrays, and tables with a bad cell: read row by row, so the error
+        // names the first bad cell in row order.
         let mut values = Vec::with_capacity(table.n_rows() * width);
         for r in 0..table.n_rows() {
             table.push_numbers(r, &numeric, finite, &mut values)?;
@@ -279,6 +286,34 @@ impl Schema {
                     })?;
                 values.extend((0..spec.categories.len()).map(|k| if k == hit { 1.0 } else { 0.0 }));
             }
+        }
+        Ok(Matrix::new(values, width))
+    }
+
+    /// A table's inputs a column at a time: numeric columns read into
+    /// place, then each one-hot block set row by row. Any bad cell is an
+    /// error (the caller rereads row by row to name the first).
+    fn read_table_inputs(
+        &self,
+        table: &super::Table,
+        numeric: &[usize],
+        categorical: &[usize],
+    ) -> Result<Matrix> {
+        let width = self.features.len();
+        let mut values = vec![0.0; table.n_rows() * width];
+        table.fill_numbers(numeric, width, &mut values)?;
+        let mut start = numeric.len();
+        for (spec, &c) in self.one_hot.iter().zip(categorical) {
+            for r in 0..table.n_rows() {
+                let cell = table.cell(r, c);
+                let hit = spec
+                    .categories
+                    .iter()
+                    .position(|k| *k == cell)
+                    .ok_or_else(|| table.cell_error(r, c, String::new()))?;
+                values[r * width + start + hit] = 1.0;
+            }
+            start += spec.categories.len();
         }
         Ok(Matrix::new(values, width))
     }
@@ -304,6 +339,32 @@ impl Schema {
             start += spec.categories.len();
         }
         cells
+    }
+
+    /// Model outputs (in original units) as columns of
+    /// [`output_columns`](Self::output_columns): each number column as
+    /// `Float32`, each one-hot block as the text of its most likely category.
+    pub fn output_arrays(&self, m: &Matrix) -> Vec<arrow_array::ArrayRef> {
+        let n_numeric = self.numeric_features().len();
+        let mut columns: Vec<arrow_array::ArrayRef> =
+            (0..n_numeric).map(|j| m.column_array(j)).collect();
+        let mut start = n_numeric;
+        for spec in &self.one_hot {
+            let width = spec.categories.len();
+            let names: arrow_array::StringArray = (0..m.n_rows())
+                .map(|r| {
+                    let block = &m.row(r)[start..start + width];
+                    let best = block
+                        .iter()
+                        .enumerate()
+                        .fold(0, |best, (k, &v)| if v > block[best] { k } else { best });
+                    Some(spec.categories[best].as_str())
+                })
+                .collect();
+            columns.push(std::sync::Arc::new(names));
+            start += width;
+        }
+        columns
     }
 
     /// The label and id columns that `table` has, as (name, index) pairs,

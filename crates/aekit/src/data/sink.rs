@@ -8,13 +8,20 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use arrow_array::ArrayRef;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float32Type, Int64Type};
+use arrow_schema::DataType;
+
+use super::column::cell_text;
 use super::format::{TableFormat, is_gzip, is_stdio};
 use super::output::PendingOutput;
-use super::parquet::ParquetSink;
+use super::parquet_write::{ParquetSink, check_columns};
 use crate::error::{AekitError, Result};
 
 /// What a column of a result table holds; Parquet stores each as its own
-/// type, CSV writes every kind as text.
+/// type, CSV writes every kind as text (numbers as
+/// [`format_value`](super::output::format_value) writes them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ColumnKind {
@@ -28,10 +35,15 @@ pub enum ColumnKind {
 
 const BUFFER: usize = 1 << 20;
 
-/// A result table being written; rows go in with [`write_row`](Self::write_row),
-/// and [`finish`](Self::finish) makes the file appear.
+/// A result table being written; rows go in as typed columns with
+/// [`write_columns`](Self::write_columns) (numbers never pass through text
+/// on the way to Parquet) or as text cells with
+/// [`write_row`](Self::write_row), and [`finish`](Self::finish) makes the
+/// file appear.
 pub struct TableWriter {
     path: PathBuf,
+    /// Columns in the header.
+    width: usize,
     out: Sink,
     tmp: Option<PendingOutput>,
 }
@@ -92,6 +104,7 @@ impl TableWriter {
             let out = TextOut::Stdout(BufWriter::with_capacity(BUFFER, std::io::stdout()));
             let mut writer = TableWriter {
                 path: PathBuf::from("<stdout>"),
+                width: header.len(),
                 out: Sink::Csv(Box::new(csv::Writer::from_writer(out))),
                 tmp: None,
             };
@@ -114,6 +127,7 @@ impl TableWriter {
         };
         let mut writer = TableWriter {
             path: path.to_path_buf(),
+            width: header.len(),
             out,
             tmp: Some(output),
         };
@@ -140,6 +154,20 @@ impl TableWriter {
         result.map_err(|e| AekitError::io(&self.path, e))
     }
 
+    /// Adds rows given as one Arrow array per column of the header, all of
+    /// one length: a [`ColumnKind::Float32`] column as `Float32` values, an
+    /// [`ColumnKind::Int64`] column as `Int64` values (either may also come
+    /// as text cells, parsed for Parquet), a [`ColumnKind::Utf8`] column as
+    /// any column a [`Table`](super::Table) holds (numbers written as its
+    /// cells show them). A null is an empty cell.
+    pub fn write_columns(&mut self, columns: &[ArrayRef]) -> Result<()> {
+        let result = match &mut self.out {
+            Sink::Csv(w) => write_csv_columns(w, columns, self.width),
+            Sink::Parquet(p) => p.push_columns(columns),
+        };
+        result.map_err(|e| AekitError::io(&self.path, e))
+    }
+
     /// Writes everything out and renames the file into place.
     pub fn finish(self) -> Result<()> {
         let io = |e| AekitError::io(&self.path, e);
@@ -157,6 +185,43 @@ impl TableWriter {
             None => Ok(()),
         }
     }
+}
+
+/// Writes the rows of `columns` as CSV records, numbers formatted into
+/// one reused buffer rather than a string per cell.
+fn write_csv_columns(
+    w: &mut csv::Writer<TextOut>,
+    columns: &[ArrayRef],
+    width: usize,
+) -> std::io::Result<()> {
+    use std::fmt::Write as _;
+    let rows = check_columns(columns, width)?;
+    let mut text = String::new();
+    for r in 0..rows {
+        for array in columns {
+            let array = array.as_ref();
+            if array.is_null(r) {
+                w.write_field(b"").map_err(csv_io_error)?;
+                continue;
+            }
+            match array.data_type() {
+                DataType::Float32 => {
+                    text.clear();
+                    let _ = write!(text, "{}", array.as_primitive::<Float32Type>().value(r));
+                    w.write_field(&text)
+                }
+                DataType::Int64 => {
+                    text.clear();
+                    let _ = write!(text, "{}", array.as_primitive::<Int64Type>().value(r));
+                    w.write_field(&text)
+                }
+                _ => w.write_field(cell_text(array, r).as_bytes()),
+            }
+            .map_err(csv_io_error)?;
+        }
+        w.write_record(None::<&[u8]>).map_err(csv_io_error)?;
+    }
+    Ok(())
 }
 
 /// The operating system's error inside a CSV writer's, kept as it is (a
@@ -230,6 +295,47 @@ mod tests {
             assert!(!path.exists());
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn typed_columns_are_written_typed_and_as_csv_text() {
+        use arrow_array::Array;
+        use arrow_array::{Float32Array, Float64Array, Int64Array, StringArray};
+        use std::sync::Arc;
+        let dir = tempfile::tempdir().unwrap();
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Float32Array::from(vec![Some(0.1f32), None, Some(1e-7)])),
+            Arc::new(Int64Array::from(vec![1, 0, 1])),
+            // A numeric input column copied as text, as its cells read.
+            Arc::new(Float64Array::from(vec![0.5, 2.0, 1e-7])),
+        ];
+        let pq = dir.path().join("o.parquet");
+        let mut w = TableWriter::create(&pq, &header(), &KINDS).unwrap();
+        w.write_columns(&columns).unwrap();
+        w.finish().unwrap();
+        let t = Table::read(&pq, &CsvOptions::default()).unwrap();
+        let types: Vec<&DataType> = (0..3).map(|c| t.column(c).data_type()).collect();
+        assert_eq!(
+            types,
+            [&DataType::Float32, &DataType::Int64, &DataType::Utf8]
+        );
+        assert_eq!(t.column(0).as_primitive::<Float32Type>().value(2), 1e-7);
+        assert!(t.column(0).is_null(1));
+        let csv = dir.path().join("o.csv");
+        let mut w = TableWriter::create(&csv, &header(), &KINDS).unwrap();
+        w.write_columns(&columns).unwrap();
+        w.write_columns(&[
+            Arc::new(StringArray::from(vec!["2.5"])) as ArrayRef,
+            Arc::new(Int64Array::from(vec![0])),
+            Arc::new(StringArray::from(vec!["a,b"])),
+        ])
+        .unwrap();
+        assert!(w.write_columns(&columns[..2]).is_err());
+        w.finish().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&csv).unwrap(),
+            "z0,flag,id\n0.1,1,0.5\n,0,2\n0.0000001,1,0.0000001\n2.5,0,\"a,b\"\n"
+        );
     }
 
     #[test]

@@ -25,11 +25,59 @@ pub trait RowChunks {
     fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>>;
 }
 
+/// Reads a table's chunks on a thread of its own, one chunk ahead of the
+/// caller, so that parsing the next chunk overlaps whatever the caller
+/// does with this one (scoring it); memory holds one chunk more (the
+/// reader waits with it until the caller takes it).
+pub struct ReadAhead {
+    headers: Vec<String>,
+    chunks: std::sync::mpsc::Receiver<Result<Option<Table>>>,
+    done: bool,
+}
+
+impl ReadAhead {
+    /// Starts reading `chunks` `rows` rows at a time.
+    pub fn start(mut chunks: Box<dyn RowChunks + Send>, rows: usize) -> ReadAhead {
+        let headers = chunks.headers().to_vec();
+        let (sender, receiver) = std::sync::mpsc::sync_channel(0);
+        std::thread::spawn(move || {
+            loop {
+                let chunk = chunks.next_chunk(rows);
+                let last = !matches!(chunk, Ok(Some(_)));
+                // A receiver gone (the caller stopped early) ends the reading.
+                if sender.send(chunk).is_err() || last {
+                    break;
+                }
+            }
+        });
+        ReadAhead {
+            headers,
+            chunks: receiver,
+            done: false,
+        }
+    }
+
+    /// Column names, in file order.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The next chunk, or `None` at the end (and after an error).
+    pub fn next_chunk(&mut self) -> Result<Option<Table>> {
+        if self.done {
+            return Ok(None);
+        }
+        let chunk = self.chunks.recv().unwrap_or(Ok(None));
+        self.done = !matches!(chunk, Ok(Some(_)));
+        chunk
+    }
+}
+
 /// Opens `path` for reading in chunks: a directory is an image folder
 /// (see [`ImageFolderChunks`]; `options.resize` applies), a file is in the
 /// format `options` forces or its name says (see [`TableFormat::of_path`]);
 /// `-` is standard input.
-pub fn open_chunks(path: &Path, options: &CsvOptions) -> Result<Box<dyn RowChunks>> {
+pub fn open_chunks(path: &Path, options: &CsvOptions) -> Result<Box<dyn RowChunks + Send>> {
     if options.format.is_none() && !is_stdio(path) && path.is_dir() {
         return Ok(Box::new(ImageFolderChunks::open(path, options.resize)?));
     }
@@ -64,7 +112,7 @@ pub fn display_path(path: &Path) -> PathBuf {
 
 /// The bytes of a text table: standard input for `-`, the decompressed
 /// stream for `.gz` files, the file otherwise; buffered.
-pub fn open_input(path: &Path) -> Result<Box<dyn Read>> {
+pub fn open_input(path: &Path) -> Result<Box<dyn Read + Send>> {
     const BUFFER: usize = 1 << 20;
     if is_stdio(path) {
         return Ok(Box::new(std::io::BufReader::with_capacity(

@@ -1,8 +1,16 @@
-//! A CSV file read into memory: its header, its records, and typed access to
-//! columns with errors that name the file, line and column.
+//! A table in memory: its header, one Arrow array per column, and typed
+//! access to them with errors that name the file, line and column; and the
+//! CSV reader that makes one a chunk of rows at a time.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use arrow_array::builder::StringBuilder;
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, StringArray};
+
+use super::column;
 use super::format::TableFormat;
 use super::image_folder::ImageSize;
 use super::image_shape::ImageShape;
@@ -36,8 +44,11 @@ impl CsvOptions {
     }
 }
 
-/// A whole CSV file: header plus records, each record remembering its
-/// line, so errors name the file, line and column. A [`Dataset`] of it is
+/// A whole table file (CSV, Parquet, an image folder) or a chunk of one:
+/// its header and one Arrow array per column, each row remembering its
+/// line, so errors name the file, line and column. CSV columns hold the
+/// text as read; Parquet columns the file's own types (numbers stay
+/// numbers); image folders' pixels are `Float32`. A [`Dataset`] of it is
 /// what models read.
 ///
 /// [`Dataset`]: crate::data::Dataset
@@ -56,20 +67,38 @@ impl CsvOptions {
 pub struct Table {
     path: PathBuf,
     headers: Vec<String>,
-    records: Vec<csv::StringRecord>,
-    lines: Vec<usize>,
+    /// One array per column, each `n_rows` long, of the types
+    /// [`column::is_table_type`] accepts.
+    columns: Vec<ArrayRef>,
+    n_rows: usize,
+    lines: Lines,
     /// The shape of the rows, when they were read from an image folder.
     image_shape: Option<ImageShape>,
 }
+
+/// The line (or row number) errors name for each data row.
+#[derive(Debug, Clone)]
+pub(crate) enum Lines {
+    /// Rows numbered on from this one (Parquet, image folders, bodies).
+    From(usize),
+    /// Each row's own line (CSV, where quoted fields span lines).
+    Each(Vec<usize>),
+}
+
+/// Data rows parsed between reads of the column builders' capacity.
+const CSV_CAPACITY_ROWS: usize = 8192;
 
 /// Reads a CSV file a chunk of rows at a time, so files larger than memory
 /// can be processed; each chunk is a [`Table`] sharing the file's header.
 pub struct CsvChunks {
     path: PathBuf,
     headers: Vec<String>,
-    reader: csv::Reader<Box<dyn std::io::Read>>,
+    reader: csv::Reader<Box<dyn std::io::Read + Send>>,
     record: csv::StringRecord,
     rows_read: usize,
+    /// Each column's text bytes in the last chunk: the next chunk's
+    /// arrays are sized from it rather than grown by doubling.
+    column_bytes: Vec<usize>,
 }
 
 impl CsvChunks {
@@ -88,14 +117,17 @@ impl CsvChunks {
     /// Reads CSV from `input`, naming it `path` in errors, and checks its header.
     pub fn from_reader(
         path: &Path,
-        input: Box<dyn std::io::Read>,
+        input: Box<dyn std::io::Read + Send>,
         delimiter: u8,
     ) -> Result<CsvChunks> {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
             .flexible(true)
-            .trim(csv::Trim::All)
+            // Fields are trimmed as they are stored (see next_chunk): the
+            // reader's own trimming rebuilt every record (a fifth of S2's
+            // CSV time).
+            .trim(csv::Trim::Headers)
             .from_reader(input);
         let header_record = reader
             .headers()
@@ -116,6 +148,7 @@ impl CsvChunks {
             reader,
             record: csv::StringRecord::new(),
             rows_read: 0,
+            column_bytes: Vec::new(),
         })
     }
 
@@ -130,10 +163,18 @@ impl CsvChunks {
     }
 
     /// The next up to `max_rows` rows, or `None` at the end of the file.
+    /// Each field goes straight into its column's text array (no copy of
+    /// the record per row).
     pub fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>> {
-        let mut records = Vec::new();
+        let rows_hint = max_rows.min(CSV_CAPACITY_ROWS);
+        let mut builders: Vec<StringBuilder> = (0..self.headers.len())
+            .map(|c| {
+                let bytes = self.column_bytes.get(c).copied();
+                StringBuilder::with_capacity(rows_hint, bytes.unwrap_or(rows_hint * 8))
+            })
+            .collect();
         let mut lines = Vec::new();
-        while records.len() < max_rows {
+        while lines.len() < max_rows {
             match self.reader.read_record(&mut self.record) {
                 Ok(false) => break,
                 Ok(true) => {}
@@ -158,7 +199,8 @@ impl CsvChunks {
                 .map(|p| p.line() as usize)
                 .unwrap_or(self.rows_read + 2);
             // A blank line reads as one empty field: skip it as pandas does.
-            if self.record.len() == 1 && self.record[0].is_empty() && self.headers.len() > 1 {
+            if self.record.len() == 1 && self.record[0].trim().is_empty() && self.headers.len() > 1
+            {
                 continue;
             }
             if self.record.len() != self.headers.len() {
@@ -172,18 +214,32 @@ impl CsvChunks {
                     ),
                 ));
             }
-            records.push(self.record.clone());
+            // Trimmed of Unicode whitespace as csv's `Trim::All` trims.
+            for (builder, field) in builders.iter_mut().zip(self.record.iter()) {
+                builder.append_value(field.trim());
+            }
             lines.push(line);
             self.rows_read += 1;
         }
-        if records.is_empty() {
+        if lines.is_empty() {
             return Ok(None);
         }
-        Ok(Some(Table::from_parts(
+        let columns: Vec<ArrayRef> = builders
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        if lines.len() == rows_hint {
+            self.column_bytes = columns
+                .iter()
+                // An eighth more, so a slightly longer chunk does not double it.
+                .map(|c| c.as_string::<i32>().values().len() * 9 / 8)
+                .collect();
+        }
+        Ok(Some(Table::from_columns(
             self.path.clone(),
             self.headers.clone(),
-            records,
-            lines,
+            columns,
+            Lines::Each(lines),
         )))
     }
 }
@@ -227,18 +283,24 @@ impl Table {
         })
     }
 
-    /// A table from cells already read: `lines[r]` is the row number that
-    /// errors name for data row `r`.
-    pub(crate) fn from_parts(
+    /// A table of arrays already read (each as long as the first, of the
+    /// types [`column::is_table_type`] accepts): `lines` numbers the rows
+    /// for errors.
+    pub(crate) fn from_columns(
         path: PathBuf,
         headers: Vec<String>,
-        records: Vec<csv::StringRecord>,
-        lines: Vec<usize>,
+        columns: Vec<ArrayRef>,
+        lines: Lines,
     ) -> Table {
+        debug_assert_eq!(headers.len(), columns.len());
+        let n_rows = columns.first().map_or(0, |c| c.len());
+        debug_assert!(columns.iter().all(|c| c.len() == n_rows));
+        debug_assert!(columns.iter().all(|c| column::is_table_type(c.data_type())));
         Table {
             path,
             headers,
-            records,
+            columns,
+            n_rows,
             lines,
             image_shape: None,
         }
@@ -267,7 +329,7 @@ impl Table {
     /// let headers = vec!["a".to_string(), "colour".to_string()];
     /// let rows = vec![vec!["1.5".to_string(), "red".to_string()]];
     /// let table = Table::from_cells("request", headers, rows)?;
-    /// assert_eq!((table.n_rows(), table.cell(0, 1)), (1, "red"));
+    /// assert_eq!((table.n_rows(), table.cell(0, 1).as_ref()), (1, "red"));
     /// # Ok::<(), aekit::AekitError>(())
     /// ```
     pub fn from_cells(
@@ -283,8 +345,7 @@ impl Table {
         if rows.is_empty() {
             return Err(data_error(&path, None, "has no data rows".into()));
         }
-        let mut records = Vec::with_capacity(rows.len());
-        for (r, row) in rows.into_iter().enumerate() {
+        for (r, row) in rows.iter().enumerate() {
             if row.len() != headers.len() {
                 return Err(data_error(
                     &path,
@@ -292,10 +353,17 @@ impl Table {
                     format!("has {} cells, the header {}", row.len(), headers.len()),
                 ));
             }
-            records.push(csv::StringRecord::from(row));
         }
-        let lines = (1..=records.len()).collect();
-        Ok(Table::from_parts(path, headers, records, lines))
+        let columns = (0..headers.len())
+            .map(|c| {
+                Arc::new(
+                    rows.iter()
+                        .map(|row| Some(row[c].as_str()))
+                        .collect::<StringArray>(),
+                ) as ArrayRef
+            })
+            .collect();
+        Ok(Table::from_columns(path, headers, columns, Lines::From(1)))
     }
 
     /// The file this table was read from.
@@ -310,7 +378,7 @@ impl Table {
 
     /// Number of data rows.
     pub fn n_rows(&self) -> usize {
-        self.records.len()
+        self.n_rows
     }
 
     /// Index of the column called `name`, if any.
@@ -330,52 +398,112 @@ impl Table {
         })
     }
 
-    /// The raw text of one cell.
-    pub fn cell(&self, row: usize, column: usize) -> &str {
-        &self.records[row][column]
+    /// One column's values: text for CSV files and request bodies, the
+    /// file's own type for Parquet (integers, floats, booleans, strings),
+    /// `Float32` pixels for image folders; a null is a missing value.
+    pub fn column(&self, column: usize) -> &ArrayRef {
+        &self.columns[column]
     }
 
-    /// The line in the file holding data row `row` (the header is line 1).
+    /// The text of one cell: as written for text columns; for numbers the
+    /// shortest text that reads back to the same value, booleans as 1 and
+    /// 0; a missing value (null) is empty.
+    pub fn cell(&self, row: usize, column: usize) -> Cow<'_, str> {
+        column::cell_text(self.columns[column].as_ref(), row)
+    }
+
+    /// The line in the file holding data row `row` (the header is line 1;
+    /// Parquet files, image folders and bodies number data rows from 1).
     pub fn line_of(&self, row: usize) -> usize {
-        self.lines[row]
+        match &self.lines {
+            Lines::From(first) => first + row,
+            Lines::Each(lines) => lines[row],
+        }
     }
 
-    /// Whether a column holds numbers: at least as many of its non-empty cells
-    /// parse as numbers as do not. A numeric column's stray text cell is then
-    /// an error to report, not a reason to drop the column silently.
+    /// Whether a column holds numbers: a numeric column with a value; a
+    /// text column where at least as many of its non-empty cells parse as
+    /// numbers as do not. A numeric column's stray text cell is then an
+    /// error to report, not a reason to drop the column silently.
     pub fn is_numeric(&self, column: usize) -> bool {
-        let (mut numeric, mut text) = (0usize, 0usize);
-        for record in &self.records {
-            let cell = &record[column];
-            if cell.is_empty() {
-                continue;
-            }
-            if cell.parse::<f64>().is_ok() {
-                numeric += 1;
-            } else {
-                text += 1;
-            }
-        }
-        numeric > 0 && numeric >= text
+        column::is_numeric(self.columns[column].as_ref())
     }
 
-    /// Parses the given columns into a row-major `f32` matrix, failing on the
-    /// first empty, non-numeric or non-finite cell.
+    /// The given columns as a row-major `f32` matrix, failing on the first
+    /// (in row order) empty, non-numeric or non-finite cell. Numeric
+    /// columns are read as numbers, text columns parsed.
     pub fn numeric_matrix(&self, columns: &[usize]) -> Result<Vec<f32>> {
-        let mut out = Vec::with_capacity(self.records.len() * columns.len());
-        for (row, record) in self.records.iter().enumerate() {
-            for &column in columns {
-                out.push(
-                    parse_cell(&record[column]).map_err(|message| AekitError::Data {
-                        path: self.path.clone(),
-                        row: Some(self.lines[row]),
-                        column: Some(self.headers[column].clone()),
-                        message,
-                    })? as f32,
-                );
-            }
-        }
+        let mut out = vec![0.0; self.n_rows * columns.len()];
+        self.fill_numbers(columns, columns.len(), &mut out)?;
         Ok(out)
+    }
+
+    /// Writes the given columns into the first `columns.len()` places of
+    /// each `width`-wide row of `out` (row-major, `n_rows` rows), in blocks
+    /// of rows small enough that the writes stay in cache. Called on a
+    /// rayon pool's thread (a model's, [`crate::Autoencoder`] runs it
+    /// there), the blocks are spread over that pool, so text is parsed in
+    /// parallel; elsewhere they are read in turn, never taking over a
+    /// host's global pool. The error names the first bad cell in row
+    /// order, as a row-by-row read would.
+    pub(crate) fn fill_numbers(
+        &self,
+        columns: &[usize],
+        width: usize,
+        out: &mut [f32],
+    ) -> Result<()> {
+        use rayon::prelude::*;
+        const BLOCK: usize = 256;
+        debug_assert!(columns.len() <= width && out.len() == self.n_rows * width);
+        if width == 0 || columns.is_empty() {
+            return Ok(());
+        }
+        // A block's first bad cell in row order: (row, place, column).
+        let fill_block = |(b, block): (usize, &mut [f32])| {
+            let (start, n) = (b * BLOCK, block.len() / width);
+            let mut first: Option<(usize, usize, usize)> = None;
+            for (j, &c) in columns.iter().enumerate() {
+                let array = self.columns[c].as_ref();
+                if let Err(row) = column::fill_f32(array, start, n, &mut block[j..], width)
+                    && first.is_none_or(|(r, _, _)| row < r)
+                {
+                    first = Some((row, j, c));
+                }
+            }
+            first
+        };
+        let first_bad = if rayon::current_thread_index().is_some() {
+            out.par_chunks_mut(BLOCK * width)
+                .enumerate()
+                .filter_map(fill_block)
+                .min_by_key(|&(row, j, _)| (row, j))
+        } else {
+            out.chunks_mut(BLOCK * width)
+                .enumerate()
+                .find_map(fill_block)
+        };
+        match first_bad {
+            Some((row, _, c)) => {
+                Err(self.cell_error(row, c, column::refusal(self.columns[c].as_ref(), row)))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The value of one cell as the models' `f32`, or an error naming it.
+    pub(crate) fn value(&self, row: usize, column: usize) -> Result<f32> {
+        column::value_f32(self.columns[column].as_ref(), row)
+            .map_err(|message| self.cell_error(row, column, message))
+    }
+
+    /// An error about one cell: the file, its line and the column's name.
+    pub(crate) fn cell_error(&self, row: usize, column: usize, message: String) -> AekitError {
+        AekitError::Data {
+            path: self.path.clone(),
+            row: Some(self.line_of(row)),
+            column: self.headers.get(column).cloned(),
+            message,
+        }
     }
 }
 
@@ -390,24 +518,6 @@ fn preview(names: &[String]) -> String {
             names[..SHOWN].join(", "),
             names.len() - SHOWN
         )
-    }
-}
-
-/// Parses one numeric cell, explaining a refusal.
-pub(crate) fn parse_cell(cell: &str) -> std::result::Result<f64, String> {
-    if cell.is_empty() {
-        return Err("empty cell (missing value)".to_string());
-    }
-    match cell.parse::<f64>() {
-        Ok(v) if v.is_finite() => {
-            if v.abs() > f32::MAX as f64 {
-                Err(format!("value '{cell}' is too large for 32-bit floats"))
-            } else {
-                Ok(v)
-            }
-        }
-        Ok(_) => Err(format!("value '{cell}' is not finite (NaN or infinity)")),
-        Err(_) => Err(format!("value '{cell}' is not a number")),
     }
 }
 
@@ -457,7 +567,10 @@ mod tests {
         let h = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let t = Table::from_cells("body", h(&["a", "b"]), vec![h(&["1", "x"]), h(&["2", "y"])])
             .unwrap();
-        assert_eq!((t.n_rows(), t.cell(1, 1), t.line_of(1)), (2, "y", 2));
+        assert_eq!(
+            (t.n_rows(), t.cell(1, 1).as_ref(), t.line_of(1)),
+            (2, "y", 2)
+        );
         let ragged = Table::from_cells("body", h(&["a", "b"]), vec![h(&["1", "x"]), h(&["2"])]);
         assert!(ragged.unwrap_err().to_string().contains("body, row 2"));
         let twice = Table::from_cells("body", h(&["a", "a"]), vec![h(&["1", "2"])]);
@@ -475,6 +588,16 @@ mod tests {
         let f = write("a\tb\n1\t2\n", ".tsv");
         let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
         assert_eq!(t.numeric_matrix(&[0, 1]).unwrap(), vec![1.0, 2.0]);
+    }
+
+    #[test]
+    fn fields_are_trimmed_and_blank_lines_skipped() {
+        let f = write(" a , b\n 1 ,\u{a0}x\t\n   \n\" 2 \",y\n", ".csv");
+        let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
+        assert_eq!(t.headers(), &["a", "b"]);
+        assert_eq!([t.cell(0, 0), t.cell(0, 1), t.cell(1, 0)], ["1", "x", "2"]);
+        assert_eq!((t.n_rows(), t.line_of(1)), (2, 4));
+        assert_eq!(t.numeric_matrix(&[0]).unwrap(), vec![1.0, 2.0]);
     }
 
     #[test]

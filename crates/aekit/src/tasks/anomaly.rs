@@ -6,7 +6,9 @@
 //! Scoring files streams: memory stays flat however large the file.
 
 use std::path::Path;
+use std::sync::Arc;
 
+use arrow_array::{ArrayRef, Float32Array, Int64Array, StringArray};
 use serde::Serialize;
 
 use ndarray::Array1;
@@ -14,10 +16,9 @@ use ndarray::Array1;
 use super::metrics::Confusion;
 use super::ranking_sketch::{DEFAULT_EXACT_ROWS, RankingSketch};
 use crate::backend;
-use crate::data::output::format_value;
 use crate::data::{
-    ColumnKind, ColumnRoles, CsvOptions, Dataset, Matrix, ScaleKind, Scaler, Table, TableWriter,
-    open_chunks,
+    ColumnKind, ColumnRoles, CsvOptions, Dataset, Matrix, ReadAhead, ScaleKind, Scaler, Table,
+    TableWriter, open_chunks,
 };
 use crate::error::{AekitError, Result};
 use crate::model::dense::DenseFitted;
@@ -612,7 +613,7 @@ pub fn score_file(
             ),
         ));
     }
-    let mut chunks = open_chunks(input, csv)?;
+    let chunks = open_chunks(input, csv)?;
     let headers = chunks.headers().to_vec();
     // Columns copied to the output: the model's label and ids, and the metric label.
     let mut copied: Vec<(String, usize)> = Vec::new();
@@ -669,8 +670,10 @@ pub fn score_file(
     let mut confusion = Confusion::default();
     let (mut rows, mut anomalies) = (0usize, 0usize);
     let mut writer = TableWriter::create(output, &header, &kinds)?;
+    // The next chunk is parsed while this one is scored.
+    let mut chunks = ReadAhead::start(chunks, options.chunk_rows.max(1));
     {
-        while let Some(chunk) = chunks.next_chunk(options.chunk_rows.max(1))? {
+        while let Some(chunk) = chunks.next_chunk()? {
             let scaled = model.scaled_features(&chunk)?;
             let scores = model.anomaly_scores(&scaled)?;
             let feature_errors = if options.explain > 0 {
@@ -678,6 +681,8 @@ pub fn score_file(
             } else {
                 None
             };
+            let n = chunk.n_rows();
+            let mut flags = Vec::with_capacity(n);
             for (r, &score) in scores.iter().enumerate() {
                 let flag = score > threshold;
                 if let Some(c) = label_column {
@@ -685,27 +690,25 @@ pub fn score_file(
                     ranking.push(score, truth);
                     confusion.add(truth, flag);
                 }
-                let mut record: Vec<String> = copied
-                    .iter()
-                    .map(|&(_, c)| chunk.cell(r, c).to_string())
-                    .collect();
-                record.push(format_value(score as f32));
-                record.push(if flag { "1" } else { "0" }.to_string());
-                if let Some(errors) = &feature_errors {
-                    let e = explain_errors(&schema.features, errors.row(r), options.explain);
-                    for k in 0..options.explain {
-                        match e.top.get(k) {
-                            Some((name, share)) => {
-                                record.push(name.clone());
-                                record.push(format!("{share:.4}"));
-                            }
-                            None => record.extend([String::new(), String::new()]),
-                        }
-                    }
-                }
-                writer.write_row(&record)?;
+                flags.push(i64::from(flag));
                 anomalies += usize::from(flag);
             }
+            let mut columns: Vec<ArrayRef> = copied
+                .iter()
+                .map(|&(_, c)| chunk.column(c).clone())
+                .collect();
+            columns.push(Arc::new(Float32Array::from_iter_values(
+                scores.iter().map(|&s| s as f32),
+            )));
+            columns.push(Arc::new(Int64Array::from(flags)));
+            if let Some(errors) = &feature_errors {
+                columns.extend(explanation_columns(
+                    &schema.features,
+                    errors,
+                    options.explain,
+                ));
+            }
+            writer.write_columns(&columns)?;
             rows += chunk.n_rows();
             progress(rows);
         }
@@ -740,8 +743,45 @@ pub fn score_file(
     })
 }
 
+/// The `top{k}_feature` and `top{k}_share` columns of a chunk's rows: a
+/// name and its share of the row's error (4 decimals, as text the Parquet
+/// writer parses), both empty past the row's last feature.
+fn explanation_columns(features: &[String], errors: &Matrix, explain: usize) -> Vec<ArrayRef> {
+    let mut columns: Vec<(Vec<String>, Vec<String>)> = vec![
+        (
+            Vec::with_capacity(errors.n_rows()),
+            Vec::with_capacity(errors.n_rows())
+        );
+        explain
+    ];
+    for r in 0..errors.n_rows() {
+        let e = explain_errors(features, errors.row(r), explain);
+        for (k, (names, shares)) in columns.iter_mut().enumerate() {
+            match e.top.get(k) {
+                Some((name, share)) => {
+                    names.push(name.clone());
+                    shares.push(format!("{share:.4}"));
+                }
+                None => {
+                    names.push(String::new());
+                    shares.push(String::new());
+                }
+            }
+        }
+    }
+    columns
+        .into_iter()
+        .flat_map(|(names, shares)| {
+            [
+                Arc::new(StringArray::from(names)) as ArrayRef,
+                Arc::new(StringArray::from(shares)) as ArrayRef,
+            ]
+        })
+        .collect()
+}
+
 fn parse_binary_label(table: &Table, row: usize, column: usize) -> Result<bool> {
-    match table.cell(row, column) {
+    match table.cell(row, column).as_ref() {
         "1" | "1.0" => Ok(true),
         "0" | "0.0" => Ok(false),
         other => Err(AekitError::Data {

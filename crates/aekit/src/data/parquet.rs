@@ -350,27 +350,12 @@ fn check_layout(path: &Path, length: u64, metadata: &ParquetMetaData) -> Result<
     Ok(())
 }
 
-/// Whether a column of this type can become table cells.
+/// Whether a column of this type can become table cells: a table type,
+/// or a dictionary of one (read as its values).
 fn readable(data_type: &DataType) -> bool {
     match data_type {
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64
-        | DataType::Float16
-        | DataType::Float32
-        | DataType::Float64
-        | DataType::Boolean
-        | DataType::Utf8
-        | DataType::LargeUtf8
-        | DataType::Utf8View
-        | DataType::Null => true,
         DataType::Dictionary(_, values) => readable(values),
-        _ => false,
+        other => super::column::is_table_type(other),
     }
 }
 

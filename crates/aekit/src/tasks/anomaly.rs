@@ -598,7 +598,7 @@ pub fn score_file(
         (None, None) => {
             return Err(AekitError::param(
                 "threshold",
-                "the model has no stored threshold (train it with `aekit detect`) and none was given",
+                "the model has no stored threshold (fit it as a detector) and none was given",
             ));
         }
     };
@@ -637,7 +637,7 @@ pub fn score_file(
                 .ok_or_else(|| AekitError::Column {
                     path: input.to_path_buf(),
                     column: l.clone(),
-                    reason: "named by --label is not in the file".into(),
+                    reason: "named as the label is not in the file".into(),
                 })?,
         ),
         None => None,

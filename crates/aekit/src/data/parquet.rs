@@ -26,10 +26,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{
-    Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
-    UInt16Type, UInt32Type, UInt64Type,
-};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema as ArrowSchema};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -359,65 +355,16 @@ fn readable(data_type: &DataType) -> bool {
     }
 }
 
-/// One column's cells as text; a null is an empty cell.
+/// One column's cells as text; a null is an empty cell. A table type's
+/// cells read as the table reads them ([`super::column::cell_text`]); a
+/// dictionary's keys pick among its values' texts.
 fn cells(array: &dyn Array) -> std::result::Result<Vec<String>, String> {
-    fn each<T>(
-        array: &dyn Array,
-        values: impl Fn(usize) -> T,
-        text: impl Fn(T) -> String,
-    ) -> Vec<String> {
-        (0..array.len())
-            .map(|i| {
-                if array.is_null(i) {
-                    String::new()
-                } else {
-                    text(values(i))
-                }
-            })
-            .collect()
-    }
-    macro_rules! numbers {
-        ($t:ty) => {{
-            let a = array.as_primitive::<$t>();
-            each(array, |i| a.value(i), |v| v.to_string())
-        }};
+    if super::column::is_table_type(array.data_type()) {
+        return Ok((0..array.len())
+            .map(|row| super::column::cell_text(array, row).into_owned())
+            .collect());
     }
     Ok(match array.data_type() {
-        DataType::Int8 => numbers!(Int8Type),
-        DataType::Int16 => numbers!(Int16Type),
-        DataType::Int32 => numbers!(Int32Type),
-        DataType::Int64 => numbers!(Int64Type),
-        DataType::UInt8 => numbers!(UInt8Type),
-        DataType::UInt16 => numbers!(UInt16Type),
-        DataType::UInt32 => numbers!(UInt32Type),
-        DataType::UInt64 => numbers!(UInt64Type),
-        DataType::Float16 => {
-            let a = array.as_primitive::<Float16Type>();
-            each(array, |i| a.value(i).to_f32(), |v| v.to_string())
-        }
-        DataType::Float32 => numbers!(Float32Type),
-        DataType::Float64 => numbers!(Float64Type),
-        DataType::Boolean => {
-            let a = array.as_boolean();
-            each(
-                array,
-                |i| a.value(i),
-                |v| String::from(if v { "1" } else { "0" }),
-            )
-        }
-        DataType::Utf8 => {
-            let a = array.as_string::<i32>();
-            each(array, |i| a.value(i), str::to_string)
-        }
-        DataType::LargeUtf8 => {
-            let a = array.as_string::<i64>();
-            each(array, |i| a.value(i), str::to_string)
-        }
-        DataType::Utf8View => {
-            let a = array.as_string_view();
-            each(array, |i| a.value(i), str::to_string)
-        }
-        DataType::Null => vec![String::new(); array.len()],
         DataType::Dictionary(_, _) => {
             let dict = array
                 .as_any_dictionary_opt()
@@ -618,7 +565,7 @@ mod tests {
     fn dictionary_strings_read_as_text() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
-        let dict: arrow_array::DictionaryArray<Int32Type> =
+        let dict: arrow_array::DictionaryArray<arrow_array::types::Int32Type> =
             vec!["a", "b", "a"].into_iter().collect();
         write_batch(
             &path,

@@ -538,7 +538,7 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub json: bool,
     /// Rows per chunk.
-    #[arg(long, default_value_t = 8192, hide = true)]
+    #[arg(long, default_value_t = aekit::tasks::anomaly::DEFAULT_SCORE_CHUNK_ROWS, hide = true)]
     pub chunk_rows: usize,
     #[command(flatten)]
     pub csv: CsvArgs,

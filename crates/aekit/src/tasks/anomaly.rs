@@ -509,6 +509,11 @@ pub fn explain_errors(features: &[String], errors: &[f32], n: usize) -> Explanat
     Explanation { top }
 }
 
+/// Rows scored at a time by default: measured on a 880 MB, 100-column CSV,
+/// 8192 rows peaked at 83-86 MB and 2048 at 42-46 MB, with no loss of speed
+/// (the reader, not the chunk's kernels, bounds the rate).
+pub const DEFAULT_SCORE_CHUNK_ROWS: usize = 2048;
+
 /// How to score a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreOptions {
@@ -532,7 +537,7 @@ impl Default for ScoreOptions {
             threshold: None,
             explain: 0,
             label: None,
-            chunk_rows: 8192,
+            chunk_rows: DEFAULT_SCORE_CHUNK_ROWS,
             exact_rows: DEFAULT_EXACT_ROWS,
         }
     }

@@ -221,19 +221,9 @@ fn bad_anomaly_inputs() {
 fn readme_walk_through_finds_the_other_cultivar() {
     let dir = tempfile::tempdir().unwrap();
     let file = arg(&data("wine_anomalies.csv"));
-    let model = arg(&dir.path().join("wine.aekit"));
-    aekit([
-        "detect",
-        &file,
-        "--id",
-        "id",
-        "--drop",
-        "is_outlier",
-        "--quiet",
-        "--out",
-        &model,
-    ])
-    .ok();
+    let model = dir.path().join("wine.aekit");
+    detect_wine_anomalies(&model, &["--quiet"]);
+    let model = arg(&model);
     let scores = dir.path().join("scores.csv");
     let run = aekit([
         "score",
@@ -368,19 +358,9 @@ fn an_architecture_flag_gives_a_single_model() {
 fn metrics_past_the_exact_rows_come_from_the_histogram_within_their_bound() {
     let dir = tempfile::tempdir().unwrap();
     let file = arg(&data("wine_anomalies.csv"));
-    let model = arg(&dir.path().join("wine.aekit"));
-    aekit([
-        "detect",
-        &file,
-        "--id",
-        "id",
-        "--drop",
-        "is_outlier",
-        "--quiet",
-        "--out",
-        &model,
-    ])
-    .ok();
+    let model = dir.path().join("wine.aekit");
+    detect_wine_anomalies(&model, &["--quiet"]);
+    let model = arg(&model);
     let metrics = |extra: &[&str]| {
         let out = arg(&dir.path().join("s.csv"));
         let mut args = vec![

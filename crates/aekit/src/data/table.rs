@@ -366,6 +366,59 @@ impl Table {
         Ok(Table::from_columns(path, headers, columns, Lines::From(1)))
     }
 
+    /// A table of text cells given column by column (each as long as the
+    /// first), checked as [`Table::from_cells`] checks rows: what a reader
+    /// that already holds columns (the server's JSON bodies) builds
+    /// without first cutting them into rows.
+    ///
+    /// ```
+    /// use aekit::data::Table;
+    ///
+    /// let headers = vec!["a".to_string(), "colour".to_string()];
+    /// let columns = vec![vec!["1.5", "2"], vec!["red", "blue"]];
+    /// let table = Table::from_text_columns("request", headers, columns)?;
+    /// assert_eq!((table.n_rows(), table.cell(1, 1).as_ref()), (2, "blue"));
+    /// # Ok::<(), aekit::AekitError>(())
+    /// ```
+    pub fn from_text_columns<S: AsRef<str>>(
+        name: impl Into<PathBuf>,
+        headers: Vec<String>,
+        columns: Vec<Vec<S>>,
+    ) -> Result<Table> {
+        let path = name.into();
+        if headers.is_empty() {
+            return Err(data_error(&path, None, "has no columns".into()));
+        }
+        check_header_names(&path, &headers)?;
+        let n_rows = columns.first().map_or(0, Vec::len);
+        if n_rows == 0 {
+            return Err(data_error(&path, None, "has no data rows".into()));
+        }
+        if columns.len() != headers.len() || columns.iter().any(|c| c.len() != n_rows) {
+            return Err(data_error(
+                &path,
+                None,
+                format!(
+                    "has {} columns of unequal lengths for {} header names",
+                    columns.len(),
+                    headers.len()
+                ),
+            ));
+        }
+        let columns = columns
+            .iter()
+            .map(|cells| {
+                Arc::new(
+                    cells
+                        .iter()
+                        .map(|c| Some(c.as_ref()))
+                        .collect::<StringArray>(),
+                ) as ArrayRef
+            })
+            .collect();
+        Ok(Table::from_columns(path, headers, columns, Lines::From(1)))
+    }
+
     /// The file this table was read from.
     pub fn path(&self) -> &Path {
         &self.path

@@ -100,9 +100,9 @@ pub use error::{AekitError, Result};
 pub use tasks::anomaly::{Detector, DetectorParams};
 pub use train::TrainingSetters;
 
-/// The README's library section, run as a doctest so it stays true.
+/// The user guide's library page, run as a doctest so it stays true.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../../../docs/library.md")]
 pub struct ReadmeDoctests;
 
 /// This library's version, written into every model file.

@@ -157,6 +157,20 @@ pub struct CsvArgs {
     /// have the first one's size.
     #[arg(long, value_name = "HxW")]
     pub resize: Option<String>,
+    /// Commands that read a model's input: a category unseen in training
+    /// is an error naming its cell [default: an all-zero one-hot block,
+    /// counted in a note].
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `--missing`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Missing {
+    /// Training median plus a missing-indicator input.
+    Impute,
+    /// The first missing cell is an error.
+    Error,
 }
 
 /// `--format`.
@@ -180,10 +194,20 @@ pub struct ColumnArgs {
     /// Column to leave out (repeatable).
     #[arg(long, value_name = "COL", help_heading = "Columns")]
     pub drop: Vec<String>,
-    /// Categorical column to one-hot encode into features (repeatable); its
-    /// categories are stored with the model and decoded back in outputs.
+    /// Categorical column to one-hot encode into features (repeatable),
+    /// however many categories it has; its categories are stored with the
+    /// model and decoded back in outputs.
     #[arg(long = "one-hot", value_name = "COL", help_heading = "Columns")]
     pub one_hot: Vec<String>,
+    /// Text columns with at most N distinct values are one-hot encoded
+    /// without naming them; wider ones are left out with a note.
+    #[arg(long, value_name = "N", default_value_t = aekit::data::DEFAULT_MAX_CATEGORIES, help_heading = "Columns")]
+    pub max_categories: usize,
+    /// Missing numeric cells (empty, NA, NaN, nan, null): impute fills
+    /// them with the training median and adds a COL__missing 0/1 input
+    /// for each column that had some; error refuses the first.
+    #[arg(long, value_enum, default_value = "impute", help_heading = "Columns")]
+    pub missing: Missing,
     /// Feature scaling, fitted on the training file only and saved with the
     /// model [default: minmax for train, robust for detect].
     #[arg(long, value_enum, help_heading = "Columns")]

@@ -97,8 +97,7 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
 pub fn score(args: &ScoreArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
     check_output(&args.out, Output::Table, &[&args.model, &args.data])?;
-    let mut model = Autoencoder::load(&args.model)?;
-    model.set_threads(args.threads)?;
+    let model = load_for_input(&args.model, args.threads, &args.csv)?;
     let options = ScoreOptions {
         threshold: args.threshold,
         explain: args.explain,
@@ -116,7 +115,32 @@ pub fn score(args: &ScoreArgs) -> Result<()> {
     } else {
         print!("{}", crate::report::score_summary(&report));
     }
+    note_unseen(&model);
     Ok(())
+}
+
+/// A model to read inputs with: its threads, and `--strict` for categories
+/// unseen in training.
+fn load_for_input(
+    path: &Path,
+    threads: Option<usize>,
+    csv: &crate::cli::CsvArgs,
+) -> Result<Autoencoder> {
+    let mut model = Autoencoder::load(path)?;
+    model.set_threads(threads)?;
+    model.set_strict_categories(csv.strict);
+    Ok(model)
+}
+
+/// The note on cells whose category training did not see.
+fn note_unseen(model: &Autoencoder) {
+    let n = model.unseen_categories();
+    if n > 0 {
+        eprintln!(
+            "note: {n} cell{} held a category not seen in training, read as an all-zero one-hot block (--strict refuses them)",
+            if n == 1 { "" } else { "s" }
+        );
+    }
 }
 
 /// Saves a freshly trained model, draws its curves, and reports how training ended.
@@ -289,8 +313,7 @@ pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
         args.out_dir.as_deref(),
         &[&args.model, &args.data],
     )?;
-    let mut model = Autoencoder::load(&args.model)?;
-    model.set_threads(args.threads)?;
+    let model = load_for_input(&args.model, args.threads, &args.csv)?;
     let shape = match (&args.out_dir, &what) {
         (None, _) => None,
         (Some(_), Apply::Decode) => Some(settings::out_dir_shape(
@@ -314,7 +337,9 @@ pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
         args.out.as_deref(),
         args.out_dir.as_deref(),
         shape,
-    )
+    )?;
+    note_unseen(&model);
+    Ok(())
 }
 
 /// Checks a command's `--out` table and `--out-dir` folder before any work.
@@ -377,8 +402,7 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         taken.extend(args.out.as_deref());
         check_output(png, Output::Png, &taken)?;
     }
-    let mut model = Autoencoder::load(&args.model)?;
-    model.set_threads(args.threads)?;
+    let model = load_for_input(&args.model, args.threads, &args.csv)?;
     let out_shape = args
         .out_dir
         .as_ref()
@@ -431,6 +455,7 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         out_shape,
     )?;
     print!("{}", crate::report::denoise_summary(&result, args.json)?);
+    note_unseen(&model);
     Ok(())
 }
 
@@ -442,8 +467,7 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
         .chain(args.target.as_deref())
         .collect();
     check_outputs(args.out.as_deref(), args.out_dir.as_deref(), &inputs)?;
-    let mut model = Autoencoder::load(&args.model)?;
-    model.set_threads(args.threads)?;
+    let model = load_for_input(&args.model, args.threads, &args.csv)?;
     let out_shape = args
         .out_dir
         .as_ref()
@@ -470,6 +494,7 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
     if let Some(score) = score {
         print!("{}", crate::report::prediction_summary(&score, args.json)?);
     }
+    note_unseen(&model);
     Ok(())
 }
 
@@ -525,8 +550,7 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
 /// `aekit evaluate`.
 pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    let mut model = Autoencoder::load(&args.model)?;
-    model.set_threads(args.threads)?;
+    let model = load_for_input(&args.model, args.threads, &args.csv)?;
     let train = Table::read(&args.train, &csv)?;
     let test = Table::read(&args.test, &csv)?;
     let report = evaluate::evaluate(&model, &train, &test, args.label.as_deref())?;
@@ -535,6 +559,7 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     } else {
         print!("{}", crate::report::evaluation_table(&report));
     }
+    note_unseen(&model);
     Ok(())
 }
 

@@ -54,7 +54,7 @@ impl TrainingObserver for EpochPrinter {
         }
         if !start.skipped_text.is_empty() {
             eprintln!(
-                "note: text columns left out of the features: {}",
+                "note: text columns left out of the features (more distinct values than --max-categories, or empty): {}",
                 start.skipped_text.join(", ")
             );
         }

@@ -2,7 +2,7 @@
 
 use aekit::AutoencoderParams;
 use aekit::TrainingSetters;
-use aekit::data::{ColumnRoles, CsvOptions, ScaleKind, TableFormat};
+use aekit::data::{ColumnRoles, CsvOptions, MissingPolicy, ScaleKind, TableFormat};
 use aekit::data::{ImageShape, ImageSize};
 use aekit::model::{
     Activation, ConvAutoencoderConfig, DenseAutoencoderConfig, ModelConfig, VaeConfig,
@@ -13,7 +13,8 @@ use anyhow::{Result, bail};
 use std::path::Path;
 
 use crate::cli::{
-    ColumnArgs, CsvArgs, DetectArgs, Format, Kind, KindArgs, ModelArgs, Scale, ServeArgs, TrainArgs,
+    ColumnArgs, CsvArgs, DetectArgs, Format, Kind, KindArgs, Missing, ModelArgs, Scale, ServeArgs,
+    TrainArgs,
 };
 use crate::training_args::training_config;
 
@@ -97,6 +98,11 @@ fn columns(args: &ColumnArgs, default_scale: ScaleKind) -> (ColumnRoles, ScaleKi
         ids: args.ids.clone(),
         drop: args.drop.clone(),
         one_hot: args.one_hot.clone(),
+        max_categories: args.max_categories,
+        missing: match args.missing {
+            Missing::Impute => MissingPolicy::Impute,
+            Missing::Error => MissingPolicy::Error,
+        },
     };
     let scale = match args.scale {
         None => default_scale,

@@ -358,19 +358,39 @@ fn bad_parquet_is_a_one_line_error_and_no_output() {
         |r, c, _| (r == 4 && c == "petal_length").then(|| Some("oops".to_string())),
         &[],
     );
+    // A null is a missing value: imputed, or refused with --missing error.
+    aekit(with(
+        iris_recipe(&arg(&nulls)),
+        [
+            "--epochs",
+            "1",
+            "--quiet",
+            "--out",
+            &arg(&d.join("nulls.aekit")),
+        ],
+    ))
+    .ok();
+    aekit(with(
+        iris_recipe(&arg(&nulls)),
+        [
+            "--epochs",
+            "1",
+            "--missing",
+            "error",
+            "--out",
+            &arg(&d.join("nulls.aekit")),
+        ],
+    ))
+    .fails_with(&[
+        "nulls.parquet",
+        "row 3",
+        "column 'sepal_width'",
+        "missing value",
+    ]);
     let not_parquet = d.join("iris.parquet");
     std::fs::copy(&csv, &not_parquet).unwrap();
-    let cases: [(&Path, &[&str]); 4] = [
+    let cases: [(&Path, &[&str]); 3] = [
         (&truncated, &["truncated.parquet", "Parquet"]),
-        (
-            &nulls,
-            &[
-                "nulls.parquet",
-                "row 3",
-                "column 'sepal_width'",
-                "missing value",
-            ],
-        ),
         (
             &text,
             &[

@@ -191,7 +191,7 @@ fn reconstruction_grid_of_digits() {
 }
 
 #[test]
-fn one_hot_columns_round_trip_and_reject_unseen_categories() {
+fn one_hot_columns_round_trip_and_handle_unseen_categories() {
     let dir = tempfile::tempdir().unwrap();
     let iris = arg(&data("iris.csv"));
     let model = arg(&dir.path().join("oh.aekit"));
@@ -238,11 +238,22 @@ fn one_hot_columns_round_trip_and_reject_unseen_categories() {
         "sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,daisy\n",
     );
     let out = dir.path().join("codes.csv");
-    aekit(["encode", &model, &arg(&unseen), "--out", &arg(&out)]).fails_with(&[
-        "unseen.csv",
-        "row 2",
-        "species",
-        "daisy",
-    ]);
+    aekit([
+        "encode",
+        &model,
+        &arg(&unseen),
+        "--strict",
+        "--out",
+        &arg(&out),
+    ])
+    .fails_with(&["unseen.csv", "row 2", "species", "daisy"]);
     assert!(!out.exists());
+    // Without --strict: an all-zero block and a note.
+    let run = aekit(["encode", &model, &arg(&unseen), "--out", &arg(&out)]).ok();
+    assert!(
+        run.stderr().contains("1 cell held a category"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(read_csv(&out).1.len(), 1);
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use ndarray::{Array1, Array2, AsArray, Ix2};
 
 use crate::backend;
-use crate::data::{Dataset, ImageShape, Matrix, Scaler, Schema};
+use crate::data::{CategoryPolicy, Dataset, ImageShape, Matrix, Scaler, Schema};
 use crate::error::{AekitError, Result};
 use crate::model::capability::ReconstructionScore;
 use crate::model::{
@@ -76,6 +76,11 @@ pub struct Autoencoder {
     network: Box<dyn FittedNetwork>,
     /// CPU threads for its work (not saved).
     threads: Option<usize>,
+    /// Refuse categories unseen in training instead of reading them as
+    /// all-zero blocks (not saved).
+    strict_categories: bool,
+    /// Unseen categories read as all-zero blocks so far.
+    unseen_categories: std::sync::atomic::AtomicUsize,
 }
 
 /// Input and target rows of one side of training (train or validation).
@@ -186,10 +191,16 @@ impl AutoencoderValidParams {
         observer: &mut dyn TrainingObserver,
     ) -> Result<Autoencoder> {
         let resolved = self.columns().resolve(train)?;
-        let schema = resolved.schema;
-        let target_schema = target
-            .map(|t| Ok::<_, AekitError>(self.columns().present_in(t).resolve(t)?.schema))
-            .transpose()?;
+        let mut schema = resolved.schema;
+        schema.fit_missing(train)?;
+        let target_schema = match target {
+            Some(t) => {
+                let mut s = self.columns().present_in(t).resolve(t)?.schema;
+                s.fit_missing(t)?;
+                Some(s)
+            }
+            None => None,
+        };
         let read = |inputs: &Dataset<'_>, targets: Option<&Dataset<'_>>| -> Result<Sides> {
             let sides = Sides {
                 inputs: schema.input_matrix(inputs)?,
@@ -341,6 +352,8 @@ impl AutoencoderValidParams {
             meta,
             network,
             threads: self.threads(),
+            strict_categories: false,
+            unseen_categories: Default::default(),
         })
     }
 }
@@ -396,6 +409,8 @@ impl Autoencoder {
             meta,
             network,
             threads,
+            strict_categories: false,
+            unseen_categories: Default::default(),
         }
     }
 
@@ -500,7 +515,11 @@ impl Autoencoder {
     pub(crate) fn scaled(&self, data: &Dataset<'_>, finite: bool) -> Result<Matrix> {
         // On the model's threads: a file's text is parsed in parallel.
         let schema = &self.meta.input.schema;
-        let mut m = self.run(|| schema.read_inputs(data, finite))?;
+        let policy = CategoryPolicy {
+            strict: self.strict_categories,
+            unseen: Some(&self.unseen_categories),
+        };
+        let mut m = self.run(|| schema.read_inputs_with(data, finite, policy))?;
         self.meta.input.scaler.transform(&mut m.values);
         Ok(m)
     }
@@ -512,6 +531,21 @@ impl Autoencoder {
         let mut m = output.schema.input_matrix(&data.into())?;
         output.scaler.transform(&mut m.values);
         Ok(m)
+    }
+
+    /// Whether a category unseen in training is an error naming its cell
+    /// (`true`) or reads as an all-zero block, counted in
+    /// [`unseen_categories`](Self::unseen_categories) (`false`, the
+    /// default). Models written before mixed tables always refuse them.
+    pub fn set_strict_categories(&mut self, strict: bool) {
+        self.strict_categories = strict;
+    }
+
+    /// How many cells held a category unseen in training (read as
+    /// all-zero blocks) since the model was loaded or fitted.
+    pub fn unseen_categories(&self) -> usize {
+        self.unseen_categories
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Maps scaled input values back to the original units.
@@ -850,6 +884,8 @@ impl Autoencoder {
             meta,
             network,
             threads: None,
+            strict_categories: false,
+            unseen_categories: Default::default(),
         })
     }
 }

@@ -108,10 +108,26 @@ impl Preprocessing {
             }
         }
         let one_hot_inputs: usize = self.schema.one_hot.iter().map(|c| c.categories.len()).sum();
-        if one_hot_inputs > width || self.schema.one_hot.iter().any(|c| c.categories.is_empty()) {
+        let indicators = self.schema.mixed.as_ref().map_or(0, |m| m.indicators.len());
+        if one_hot_inputs + indicators > width
+            || self.schema.one_hot.iter().any(|c| c.categories.is_empty())
+        {
             return Err(format!(
-                "the {side} one-hot columns need {one_hot_inputs} inputs of the {width} there are"
+                "the {side} one-hot columns and missing indicators need {} inputs of the {width} there are",
+                one_hot_inputs + indicators
             ));
+        }
+        if let Some(m) = &self.schema.mixed {
+            let numeric = self.schema.numeric_features();
+            if !m.medians.is_empty() && m.medians.len() != numeric.len()
+                || m.medians.iter().any(|v| !v.is_finite())
+                || m.indicators.iter().any(|i| !numeric.contains(i))
+            {
+                return Err(format!(
+                    "the {side} missing-value fill does not match its {} numeric columns",
+                    numeric.len()
+                ));
+            }
         }
         Ok(())
     }

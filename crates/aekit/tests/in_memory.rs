@@ -94,7 +94,11 @@ fn codes_rows_and_scores_come_back_as_arrays() {
 fn bad_arrays_are_errors_naming_row_and_column() {
     let mut x = rows();
     let model = fit(Dataset::from(&x));
+    // A NaN is a missing value, filled with the training median.
     x[[3, 2]] = f64::NAN;
+    let filled = model.transform(&x).unwrap();
+    assert!(filled.iter().all(|v| v.is_finite()));
+    x[[3, 2]] = f64::INFINITY;
     match model.transform(&x) {
         Err(e @ AekitError::InMemory { .. }) => {
             let text = e.to_string();

@@ -95,7 +95,7 @@ fn an_autoencoder_stands_in_for_pca_in_a_linfa_pipeline() {
     }
     // linfa's traits cannot fail: values that are not finite go in as they are.
     let mut broken = valid.records().clone();
-    broken[[0, 0]] = f64::NAN;
+    broken[[0, 0]] = f64::INFINITY;
     let codes: Array2<f64> = Transformer::transform(&model, &broken);
     let clean: Array2<f64> = Transformer::transform(&model, valid.records());
     assert_eq!(codes.row(1), clean.row(1), "other rows are untouched");

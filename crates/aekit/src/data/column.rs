@@ -44,7 +44,7 @@ pub(crate) fn is_table_type(data_type: &DataType) -> bool {
 }
 
 /// Whether the array holds text (its numbers, if any, are parsed).
-fn is_text(data_type: &DataType) -> bool {
+pub(crate) fn is_text(data_type: &DataType) -> bool {
     matches!(
         data_type,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View

@@ -10,6 +10,7 @@ pub mod image_files;
 pub mod image_folder;
 mod image_shape;
 mod matrix;
+mod mixed;
 pub mod output;
 mod parquet;
 mod parquet_footer;
@@ -28,6 +29,9 @@ pub use format::TableFormat;
 pub use image_folder::{ImageFolderChunks, ImageSize};
 pub use image_shape::ImageShape;
 pub use matrix::Matrix;
+pub use mixed::{
+    CategoryPolicy, DEFAULT_MAX_CATEGORIES, MISSING_SUFFIX, MissingPolicy, MixedInputs,
+};
 pub use parquet::ParquetChunks;
 pub use scaler::{ScaleKind, Scaler};
 pub use schema::{ColumnRoles, OneHotColumn, ResolvedColumns, Schema};

@@ -10,11 +10,14 @@ use serde::{Deserialize, Serialize};
 use super::dataset::Dataset;
 use super::encoding::LabelEncoder;
 use super::matrix::Matrix;
+use super::mixed::{self, CategoryPolicy, ColumnType, MissingPolicy, MixedInputs};
 use super::output::format_value;
 use crate::error::{AekitError, Result};
 
-/// The columns the user names; everything numeric and unnamed is a feature.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The columns the user names, and how unnamed ones become features:
+/// numbers and booleans as they are, text with few distinct values
+/// one-hot, missing numeric cells imputed.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnRoles {
     /// The label column (kept out of the features, copied to outputs).
     pub label: Option<String>,
@@ -22,8 +25,28 @@ pub struct ColumnRoles {
     pub ids: Vec<String>,
     /// Columns to leave out entirely.
     pub drop: Vec<String>,
-    /// Categorical columns to one-hot encode into features.
+    /// Categorical columns to one-hot encode into features, whatever
+    /// their number of categories.
     pub one_hot: Vec<String>,
+    /// Unnamed text columns with at most this many distinct values are
+    /// one-hot encoded; wider ones are left out. Default
+    /// [`DEFAULT_MAX_CATEGORIES`](super::DEFAULT_MAX_CATEGORIES) (20).
+    pub max_categories: usize,
+    /// Missing numeric cells: imputed (the default) or refused.
+    pub missing: MissingPolicy,
+}
+
+impl Default for ColumnRoles {
+    fn default() -> Self {
+        ColumnRoles {
+            label: None,
+            ids: Vec::new(),
+            drop: Vec::new(),
+            one_hot: Vec::new(),
+            max_categories: super::DEFAULT_MAX_CATEGORIES,
+            missing: MissingPolicy::Impute,
+        }
+    }
 }
 
 /// A categorical column and its categories, sorted; each becomes one 0/1 input.
@@ -51,6 +74,12 @@ pub struct Schema {
     pub label_classes: Vec<String>,
     /// Identifier columns.
     pub ids: Vec<String>,
+    /// Booleans, categories found by their cells and missing cells'
+    /// fill, for models written since mixed tables; `None` (older files)
+    /// reads inputs as before: every cell a number, categories refused
+    /// when unseen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixed: Option<MixedInputs>,
 }
 
 /// A schema plus what was left out of it, for the user to see.
@@ -58,7 +87,8 @@ pub struct Schema {
 pub struct ResolvedColumns {
     /// The schema to train on.
     pub schema: Schema,
-    /// Text columns that were not named and so were skipped.
+    /// Text columns that were not named and had more distinct values
+    /// than `max_categories`, so were skipped.
     pub skipped_text: Vec<String>,
 }
 
@@ -81,11 +111,15 @@ impl ColumnRoles {
             ids: keep(&self.ids),
             drop: keep(&self.drop),
             one_hot: keep(&self.one_hot),
+            ..self.clone()
         }
     }
 
-    /// Checks every named column exists, picks the numeric features and
-    /// learns the categories of one-hot columns.
+    /// Checks every named column exists, picks the numeric and boolean
+    /// features and learns the categories of one-hot columns (named, or
+    /// text with at most `max_categories` values). The missing cells'
+    /// fill is fitted after, on the training rows
+    /// ([`Schema::fit_missing`]).
     pub fn resolve(&self, table: &Dataset<'_>) -> Result<ResolvedColumns> {
         if let Some(label) = &self.label {
             table.require_column(label, "named as the label")?;
@@ -118,6 +152,7 @@ impl ColumnRoles {
         };
         let mut features = Vec::new();
         let mut skipped_text = Vec::new();
+        let mut found = Vec::new();
         // An image folder's path and label (numeric when the sub-folders
         // are digits) describe the images and are never pixels.
         let images = table.image_shape().is_some();
@@ -125,25 +160,34 @@ impl ColumnRoles {
             if named(header) || (images && super::image_folder::is_descriptive_column(header)) {
                 continue;
             }
-            if table.is_numeric(i) {
-                features.push(header.clone());
-            } else {
-                skipped_text.push(header.clone());
+            match mixed::classify(table, i, self.max_categories) {
+                ColumnType::Numeric => features.push(header.clone()),
+                ColumnType::Categorical(categories) => found.push(OneHotColumn {
+                    column: header.clone(),
+                    categories,
+                }),
+                ColumnType::TooManyCategories | ColumnType::Empty => {
+                    skipped_text.push(header.clone());
+                }
             }
         }
         let mut one_hot = Vec::new();
         for name in &self.one_hot {
             let col = table.require_column(name, "named to one-hot encode")?;
-            let cells: Vec<_> = (0..table.n_rows()).map(|r| table.cell(r, col)).collect();
-            if let Some(r) = cells.iter().position(|c| c.is_empty()) {
-                return Err(table.cell_error(r, col, "empty cell (missing value)".into()));
+            let categories = mixed::categories(table, col);
+            if categories.is_empty() {
+                return Err(table.error(format!("column '{name}' has no value to one-hot encode")));
             }
-            let categories = LabelEncoder::fit(&cells).classes;
-            features.extend(categories.iter().map(|c| format!("{name}={c}")));
             one_hot.push(OneHotColumn {
                 column: name.clone(),
                 categories,
             });
+        }
+        // Found columns follow the named ones, in the file's order.
+        one_hot.extend(found);
+        for spec in &one_hot {
+            let name = &spec.column;
+            features.extend(spec.categories.iter().map(|c| format!("{name}={c}")));
         }
         if features.is_empty() {
             return Err(table.error("no numeric feature columns are left to train on"));
@@ -163,6 +207,11 @@ impl ColumnRoles {
                 label: self.label.clone(),
                 label_classes,
                 ids: self.ids.clone(),
+                mixed: Some(MixedInputs {
+                    missing: self.missing,
+                    medians: Vec::new(),
+                    indicators: Vec::new(),
+                }),
             },
             skipped_text,
         })
@@ -191,7 +240,71 @@ impl Schema {
     /// The numeric feature columns (the inputs before the one-hot blocks).
     pub fn numeric_features(&self) -> &[String] {
         let encoded: usize = self.one_hot.iter().map(|c| c.categories.len()).sum();
-        &self.features[..self.features.len() - encoded]
+        let indicators = self.mixed.as_ref().map_or(0, |m| m.indicators.len());
+        &self.features[..self.features.len().saturating_sub(encoded + indicators)]
+    }
+
+    /// Fits the fill of missing numeric cells on the training rows
+    /// `table`: medians, and a `COL__missing` input for each column that
+    /// had a missing cell.
+    pub fn fit_missing(&mut self, table: &Dataset<'_>) -> Result<()> {
+        mixed::fit_missing(self, table)
+    }
+
+    /// The columns an explanation names: each numeric feature, then each
+    /// one-hot column (its block's and indicator's errors summed into
+    /// their source column). A model written before mixed tables names
+    /// its inputs as it did.
+    pub fn explained_features(&self) -> Vec<String> {
+        if self.mixed.is_none() {
+            return self.features.clone();
+        }
+        self.output_columns()
+    }
+
+    /// One row's per-input errors summed into
+    /// [`explained_features`](Self::explained_features).
+    pub fn group_errors(&self, errors: &[f32]) -> Vec<f32> {
+        let Some(mixed) = &self.mixed else {
+            return errors.to_vec();
+        };
+        let numeric = self.numeric_features();
+        let mut out = errors[..numeric.len()].to_vec();
+        let mut start = numeric.len();
+        for spec in &self.one_hot {
+            let end = start + spec.categories.len();
+            out.push(errors[start..end].iter().sum());
+            start = end;
+        }
+        for (k, name) in mixed.indicators.iter().enumerate() {
+            if let Some(j) = numeric.iter().position(|n| n == name) {
+                out[j] += errors[start + k];
+            }
+        }
+        out
+    }
+
+    /// The table's columns of the numeric features and of the one-hot columns.
+    pub(crate) fn locate_inputs(&self, table: &Dataset<'_>) -> Result<(Vec<usize>, Vec<usize>)> {
+        let numeric = if self.reads_positionally(table) {
+            (0..self.numeric_features().len()).collect()
+        } else {
+            Self::locate(
+                table,
+                self.numeric_features(),
+                "is a feature of the model but",
+            )?
+        };
+        let categorical = Self::locate(
+            table,
+            &self
+                .one_hot
+                .iter()
+                .map(|c| c.column.clone())
+                .collect::<Vec<_>>(),
+            "is a one-hot feature of the model but",
+        )?;
+        Ok((numeric, categorical))
     }
 
     /// The columns a decoded row has: numeric features, then each one-hot column.
@@ -207,13 +320,19 @@ impl Schema {
     /// as wide as the model's inputs, whose columns are not the model's by
     /// name, is taken as the inputs in order.
     pub fn input_matrix(&self, table: &Dataset<'_>) -> Result<Matrix> {
-        self.read_inputs(table, true)
+        self.read_inputs_with(table, true, CategoryPolicy::LENIENT)
     }
 
     /// Whether an unnamed array as wide as the inputs, whose generated
     /// names are not the model's columns, is read as the inputs in order.
     fn reads_positionally(&self, table: &Dataset<'_>) -> bool {
-        if table.is_named() || table.n_columns() != self.features.len() {
+        let width = match &self.mixed {
+            // An array has no text: as wide as the numeric inputs.
+            Some(_) if self.one_hot.is_empty() => self.numeric_features().len(),
+            Some(_) => return false,
+            None => self.features.len(),
+        };
+        if table.is_named() || table.n_columns() != width {
             return false;
         }
         let index = column_positions(table.column_names());
@@ -227,7 +346,12 @@ impl Schema {
     /// Whether `table`'s columns are exactly the model's inputs, in order,
     /// with no one-hot block: then its values can be used where they lie.
     pub(crate) fn is_exactly_the_inputs(&self, table: &Dataset<'_>) -> bool {
-        if !self.one_hot.is_empty() || table.n_columns() != self.features.len() {
+        // A missing cell of a mixed model's inputs is filled: never in place.
+        let fills = self
+            .mixed
+            .as_ref()
+            .is_some_and(|m| m.missing == MissingPolicy::Impute);
+        if fills || !self.one_hot.is_empty() || table.n_columns() != self.features.len() {
             return false;
         }
         self.reads_positionally(table)
@@ -236,8 +360,19 @@ impl Schema {
     }
 
     /// [`input_matrix`](Self::input_matrix); with `finite` false, values
-    /// of arrays that are not finite are read as they are.
-    pub(crate) fn read_inputs(&self, table: &Dataset<'_>, finite: bool) -> Result<Matrix> {
+    /// of arrays that are not finite are read as they are (a mixed model
+    /// fills NaN as missing); `categories` says what an unseen category
+    /// does to a mixed model (an older one refuses it).
+    pub(crate) fn read_inputs_with(
+        &self,
+        table: &Dataset<'_>,
+        finite: bool,
+        categories: CategoryPolicy<'_>,
+    ) -> Result<Matrix> {
+        if let Some(m) = &self.mixed {
+            let (numeric, categorical) = self.locate_inputs(table)?;
+            return mixed::read(self, m, table, &numeric, &categorical, finite, categories);
+        }
         let width = self.features.len();
         if self.reads_positionally(table) {
             return Ok(Matrix::new(table.all_numbers(finite)?, width));

@@ -259,7 +259,8 @@ impl DetectorParams {
         observer: &mut dyn TrainingObserver,
     ) -> Result<Autoencoder> {
         let resolved = self.columns.resolve(train)?;
-        let schema = resolved.schema;
+        let mut schema = resolved.schema;
+        schema.fit_missing(train)?;
         let mut x = schema.input_matrix(train)?;
         let scaler = Scaler::fit(self.scale, &x.values, x.n_cols);
         scaler.transform(&mut x.values);
@@ -410,9 +411,10 @@ impl Detector {
         let model = &self.autoencoder;
         let scaled = model.scaled_features(data)?;
         let errors = model.feature_errors(&scaled)?;
-        let features = &model.schema().features;
+        let schema = model.schema();
+        let features = schema.explained_features();
         Ok((0..scaled.n_rows())
-            .map(|r| explain_errors(features, errors.row(r), top))
+            .map(|r| explain_errors(&features, &schema.group_errors(errors.row(r)), top))
             .collect())
     }
 
@@ -576,6 +578,13 @@ pub struct ScoreReport {
     pub threshold: f64,
     /// Metrics, when a label column was given.
     pub metrics: Option<DetectionMetrics>,
+    /// Cells whose category training did not see (read as all-zero blocks).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unseen_categories: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Scores `input` (CSV or Parquet, see [`Table::read`]) chunk by chunk into
@@ -608,7 +617,8 @@ pub fn score_file(
         }
     };
     let schema = model.schema();
-    let n_features = schema.features.len();
+    let explained = schema.explained_features();
+    let n_features = explained.len();
     if options.explain > n_features {
         return Err(AekitError::param(
             "explain",
@@ -620,6 +630,7 @@ pub fn score_file(
     }
     let chunks = open_chunks(input, csv)?;
     let headers = chunks.headers().to_vec();
+    let unseen_before = model.unseen_categories();
     // Columns copied to the output: the model's label and ids, and the metric label.
     let mut copied: Vec<(String, usize)> = Vec::new();
     for name in schema
@@ -708,7 +719,8 @@ pub fn score_file(
             columns.push(Arc::new(Int64Array::from(flags)));
             if let Some(errors) = &feature_errors {
                 columns.extend(explanation_columns(
-                    &schema.features,
+                    schema,
+                    &explained,
                     errors,
                     options.explain,
                 ));
@@ -745,13 +757,19 @@ pub fn score_file(
         anomalies,
         threshold,
         metrics,
+        unseen_categories: model.unseen_categories() - unseen_before,
     })
 }
 
 /// The `top{k}_feature` and `top{k}_share` columns of a chunk's rows: a
 /// name and its share of the row's error (4 decimals, as text the Parquet
 /// writer parses), both empty past the row's last feature.
-fn explanation_columns(features: &[String], errors: &Matrix, explain: usize) -> Vec<ArrayRef> {
+fn explanation_columns(
+    schema: &crate::data::Schema,
+    features: &[String],
+    errors: &Matrix,
+    explain: usize,
+) -> Vec<ArrayRef> {
     let mut columns: Vec<(Vec<String>, Vec<String>)> = vec![
         (
             Vec::with_capacity(errors.n_rows()),
@@ -760,7 +778,7 @@ fn explanation_columns(features: &[String], errors: &Matrix, explain: usize) -> 
         explain
     ];
     for r in 0..errors.n_rows() {
-        let e = explain_errors(features, errors.row(r), explain);
+        let e = explain_errors(features, &schema.group_errors(errors.row(r)), explain);
         for (k, (names, shares)) in columns.iter_mut().enumerate() {
             match e.top.get(k) {
                 Some((name, share)) => {

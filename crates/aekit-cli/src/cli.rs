@@ -12,7 +12,14 @@ use crate::training_args::{ReconstructionArgs, TrainingArgs};
 /// features, decode codes back to rows, reconstruct rows and measure
 /// their reconstruction error.
 #[derive(Debug, Parser)]
-#[command(name = "aekit", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "aekit",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "User guide: docs/README.md in the aekit repository, one page per task."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -24,49 +31,61 @@ pub struct Cli {
 pub enum Command {
     /// Train an autoencoder (dense, convolutional or variational) on a CSV
     /// file and save it.
+    #[command(after_help = "Guide: docs/tabular.md")]
     Train(Box<TrainArgs>),
     /// Train an anomaly detector: by default an ensemble of linear
     /// autoencoders of code widths 1, 2, 4, ... on robust-scaled features,
     /// each refitted without its worst-rebuilt 30 % of rows, and per-feature
     /// histograms of the inputs (a width-0 member), plus a threshold on their
     /// combined score (defaults measured on eleven public sets, BENCHMARKS.md).
+    #[command(after_help = "Guide: docs/anomaly.md")]
     Detect(Box<DetectArgs>),
     /// Score rows by reconstruction error, flag anomalies, explain them and,
     /// given labels, measure the detector. Streams files larger than memory.
+    #[command(after_help = "Guide: docs/anomaly.md")]
     Score(ScoreArgs),
     /// Print a Keras-style table of the model's layers and its training record.
+    #[command(after_help = "Guide: docs/tabular.md")]
     Summary(SummaryArgs),
     /// Encode rows to bottleneck codes: columns z0..z{K-1}, then label and id columns.
+    #[command(after_help = "Guide: docs/tabular.md")]
     Encode(EncodeArgs),
     /// Decode z* code columns back to rows in original units (the decoder alone).
+    #[command(after_help = "Guide: docs/tabular.md")]
     Decode(ApplyArgs),
     /// Reconstruct rows in original units, with a reconstruction_error column.
+    #[command(after_help = "Guide: docs/tabular.md")]
     Reconstruct(ApplyArgs),
     /// Denoise rows with a denoising autoencoder (trained with --noise):
     /// the model's output in original units, label and id columns kept.
+    #[command(after_help = "Guide: docs/images.md")]
     Denoise(Box<DenoiseArgs>),
     /// Predict the target columns of a paired model (trained with --target),
     /// in the target's units.
+    #[command(after_help = "Guide: docs/images.md")]
     Predict(PredictArgs),
     /// Draw new rows from a variational model: codes from the standard
     /// normal prior, decoded (CSV rows in original units, or a PNG grid of
     /// images).
+    #[command(after_help = "Guide: docs/images.md")]
     Sample(SampleArgs),
     /// Draw PNG plots: learning curves, the latent space, reconstructions.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Guide: docs/tabular.md")]
     Plot(PlotCommand),
     /// Report on the codes: logistic regression on raw vs encoded vs PCA
     /// features, reconstruction error vs PCA, k-means agreement with the labels.
+    #[command(after_help = "Guide: docs/tabular.md")]
     Evaluate(EvaluateArgs),
     /// Text: classify labelled texts (train, predict, word vectors) and
     /// embed documents (autoencoder, similar; `aekit encode` for codes).
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Guide: docs/text.md")]
     Text(crate::text::TextCommand),
     /// Serve a model over HTTP with MLflow's scoring protocol: POST
     /// /invocations (dataframe_split, dataframe_records or text/csv) answers
     /// {"predictions": [...]} with each row's codes, reconstruction error and,
     /// for a detector, score and is_anomaly; GET /ping, /health, /metadata.
     /// Stops on SIGTERM or Ctrl-C once requests in flight are answered.
+    #[command(after_help = "Guide: docs/serving.md")]
     Serve(ServeArgs),
 }
 

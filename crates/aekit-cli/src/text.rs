@@ -24,17 +24,22 @@ use crate::training_args::{TrainingArgs, training_config};
 pub enum TextCommand {
     /// Train a text classifier: tokens -> embedding -> flatten or masked
     /// mean -> dense (sigmoid for two classes, softmax for more).
+    #[command(after_help = "Guide: docs/text.md")]
     Train(Box<TextTrainArgs>),
     /// Classify texts: a `predicted` column and one probability column
     /// per class; with the label column, accuracy and a per-class report.
+    #[command(after_help = "Guide: docs/text.md")]
     Predict(TextPredictArgs),
     /// Train a document autoencoder over TF-IDF bags (document embeddings
     /// with `aekit encode`).
+    #[command(after_help = "Guide: docs/text.md")]
     Autoencoder(Box<TextAutoencoderArgs>),
     /// The texts of DATA nearest to a query, by cosine similarity of
     /// their document embeddings.
+    #[command(after_help = "Guide: docs/text.md")]
     Similar(TextSimilarArgs),
     /// Write the classifier's word vectors in word2vec text format.
+    #[command(after_help = "Guide: docs/text.md")]
     Vectors(TextVectorsArgs),
 }
 

@@ -193,3 +193,30 @@ fn every_relative_link_of_every_page_names_a_file_that_exists() {
         }
     }
 }
+
+#[test]
+fn every_command_help_names_its_guide_page() {
+    let binary = env!("CARGO_BIN_EXE_aekit");
+    for (command, page) in [
+        (&[][..], "docs/README.md"),
+        (&["train"][..], "docs/tabular.md"),
+        (&["detect"], "docs/anomaly.md"),
+        (&["score"], "docs/anomaly.md"),
+        (&["denoise"], "docs/images.md"),
+        (&["serve"], "docs/serving.md"),
+        (&["text", "train"], "docs/text.md"),
+        (&["plot"], "docs/tabular.md"),
+    ] {
+        let out = Command::new(binary)
+            .args(command)
+            .arg("--help")
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            help.contains(page),
+            "aekit {command:?} --help lacks {page}: {help}"
+        );
+        assert!(repo().join(page).exists(), "{page}");
+    }
+}

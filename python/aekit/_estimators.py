@@ -21,6 +21,36 @@ def _columns(X):
     return [str(c) for c in cols]
 
 
+def _is_mixed(X):
+    """Whether X is a DataFrame with a column that is not numbers (text,
+    categories, booleans): it then crosses as cells."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "itertuples"):
+        return False
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    return any(is_bool_dtype(d) or not is_numeric_dtype(d) for d in dtypes)
+
+
+def _cell(v):
+    from pandas import isna
+
+    if v is None or (not isinstance(v, str) and isna(v)):
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
+    return str(v)
+
+
+def _cells(X):
+    """A DataFrame's rows as text cells ("" for None/NaN, booleans as
+    true/false), which the library reads as a file's: string columns
+    one-hot, booleans 0/1, missing cells imputed."""
+    return [[_cell(v) for v in row] for row in X.itertuples(index=False, name=None)]
+
+
 def _seed(random_state):
     if random_state is None:
         return None
@@ -64,8 +94,19 @@ class _Fitted:
         check_is_fitted(self, "model_")
         return self.model_.summary()
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Missing values (NaN) are imputed by the library.
+        tags.input_tags.allow_nan = True
+        return tags
+
     def _check(self, X, reset):
         names = _columns(X)
+        if _is_mixed(X):
+            # scikit-learn's bookkeeping (feature names and count) only:
+            # the library encodes the cells.
+            validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+            return _cells(X), names
         # The library checks every value itself (its error names the row
         # and column), so scikit-learn's pass over the array is skipped.
         X = validate_data(self, X, reset=reset, dtype=_FLOATS, ensure_all_finite=False)

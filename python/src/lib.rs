@@ -90,9 +90,19 @@ fn with_dataset<R: Send>(
         let view = a.as_array();
         py.allow_threads(|| work(named(Dataset::from(view), columns)?))
             .map_err(py_err)
+    } else if let Ok(rows) = x.extract::<Vec<Vec<String>>>() {
+        // A DataFrame with text, boolean or missing cells, as rows of
+        // cells: the library reads them as it reads a file's.
+        let names =
+            columns.ok_or_else(|| PyTypeError::new_err("rows of cells need their column names"))?;
+        py.allow_threads(|| {
+            let table = aekit::data::Table::from_cells("<DataFrame>", names, rows)?;
+            work(Dataset::from(table))
+        })
+        .map_err(py_err)
     } else {
         Err(PyTypeError::new_err(
-            "expected a 2-D numpy array of float32 or float64",
+            "expected a 2-D numpy array of float32 or float64, or a DataFrame",
         ))
     }
 }

@@ -63,14 +63,14 @@ fn a_version_1_detector_keeps_its_threshold_and_scores() {
 }
 
 #[test]
-fn a_saved_model_is_version_2_with_kind_and_preprocessing() {
+fn a_saved_model_is_version_3_with_kind_and_preprocessing() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.aekit");
     let mut args = util::iris_recipe(&arg(&data("iris.csv")));
     args.extend(["--epochs", "2", "--quiet", "--out", &arg(&model)].map(String::from));
     aekit(&args).ok();
     let meta = util::model_metadata(&model);
-    assert_eq!(meta["format_version"], 2);
+    assert_eq!(meta["format_version"], 3);
     assert_eq!(meta["model"]["kind"], "dense");
     assert_eq!(meta["input"]["shape"], serde_json::json!([4]));
     assert_eq!(meta["input"]["schema"]["label"], "species");

@@ -24,10 +24,12 @@ pub const META_KEY: &str = "aekit";
 pub const FORMAT_KEY: &str = "format";
 /// The format name.
 pub const FORMAT_NAME: &str = "aekit-model";
-/// The version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+/// The version this build writes and reads. Version 3 added the schema's
+/// `mixed` entry (categories found by their cells, booleans, missing
+/// cells' fill); a version 2 file has none and reads its inputs as before.
+pub const FORMAT_VERSION: u32 = 3;
 
-/// Everything about a model except its weights (format version 2).
+/// Everything about a model except its weights (format version 3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelMeta {
     /// File-format version: [`FORMAT_VERSION`] when written; a loaded older
@@ -407,7 +409,7 @@ fn parse_meta(path: &Path, version: serde_json::Value) -> Result<ModelMeta> {
         Some(1) => serde_json::from_value::<MetaV1>(version)
             .map_err(unreadable)?
             .into(),
-        Some(v) if v == u64::from(FORMAT_VERSION) => {
+        Some(v) if v == 2 || v == u64::from(FORMAT_VERSION) => {
             if let Some(kind) = version
                 .get("model")
                 .and_then(|m| m.get("kind"))

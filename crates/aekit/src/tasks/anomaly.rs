@@ -269,13 +269,15 @@ impl DetectorParams {
         let mut members = Vec::new();
         let mut records = Vec::new();
         let mut history = History::default();
+        // The left-out columns are told once, at the first member's start.
+        let mut skipped = resolved.skipped_text;
         for &width in &widths {
             let config = member_architecture(width);
             let (first, h) = fit_member(
                 &config,
                 &x,
                 &self.training,
-                &resolved.skipped_text,
+                &std::mem::take(&mut skipped),
                 observer,
             )?;
             let mut record = MemberRecord {
@@ -287,13 +289,7 @@ impl DetectorParams {
             let (member, h) = if self.trim > 0.0 {
                 let keep = trimmed_rows(&first.net_errors(&x, &x), self.trim);
                 let kept = x.gather(&keep);
-                let (refit, h) = fit_member(
-                    &config,
-                    &kept,
-                    &self.training,
-                    &resolved.skipped_text,
-                    observer,
-                )?;
+                let (refit, h) = fit_member(&config, &kept, &self.training, &[], observer)?;
                 record.refit_epochs = Some(h.epochs.len());
                 record.rows = kept.n_rows();
                 (refit, h)

@@ -106,12 +106,13 @@ pub fn load(path: &Path) -> Result<(TextModelMeta, HashMap<String, NamedTensor>)
         });
     }
     match json.get("format_version").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(FORMAT_VERSION) => {}
+        // Text models are the same in versions 2 and 3.
+        Some(v) if v == 2 || v == u64::from(FORMAT_VERSION) => {}
         other => {
             return Err(AekitError::model(
                 path,
                 format!(
-                    "text model of format version {other:?}; this aekit reads {FORMAT_VERSION}"
+                    "text model of format version {other:?}; this aekit reads 2 to {FORMAT_VERSION}"
                 ),
             ));
         }

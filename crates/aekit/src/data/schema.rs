@@ -51,6 +51,12 @@ pub struct Schema {
     pub label_classes: Vec<String>,
     /// Identifier columns.
     pub ids: Vec<String>,
+    /// The training columns had no names of their own (an unnamed array's
+    /// `x0`, `x1`, ...): a table as wide as the inputs, whose columns are
+    /// not these names, is read by position, named or not. Written only
+    /// when true, so files of named data are as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub positional: bool,
 }
 
 /// A schema plus what was left out of it, for the user to see.
@@ -60,6 +66,8 @@ pub struct ResolvedColumns {
     pub schema: Schema,
     /// Text columns that were not named and so were skipped.
     pub skipped_text: Vec<String>,
+    /// Columns whose every cell is empty, skipped.
+    pub skipped_empty: Vec<String>,
 }
 
 impl ColumnRoles {
@@ -118,6 +126,7 @@ impl ColumnRoles {
         };
         let mut features = Vec::new();
         let mut skipped_text = Vec::new();
+        let mut skipped_empty = Vec::new();
         // An image folder's path and label (numeric when the sub-folders
         // are digits) describe the images and are never pixels.
         let images = table.image_shape().is_some();
@@ -127,6 +136,8 @@ impl ColumnRoles {
             }
             if table.is_numeric(i) {
                 features.push(header.clone());
+            } else if table.is_all_empty(i) {
+                skipped_empty.push(header.clone());
             } else {
                 skipped_text.push(header.clone());
             }
@@ -163,8 +174,10 @@ impl ColumnRoles {
                 label: self.label.clone(),
                 label_classes,
                 ids: self.ids.clone(),
+                positional: !table.is_named(),
             },
             skipped_text,
+            skipped_empty,
         })
     }
 }
@@ -210,10 +223,12 @@ impl Schema {
         self.read_inputs(table, true)
     }
 
-    /// Whether an unnamed array as wide as the inputs, whose generated
-    /// names are not the model's columns, is read as the inputs in order.
-    fn reads_positionally(&self, table: &Dataset<'_>) -> bool {
-        if table.is_named() || table.n_columns() != self.features.len() {
+    /// Whether a table as wide as the inputs, whose names are not the
+    /// model's columns, is read as the inputs in order: an unnamed array,
+    /// or any table for a model fitted on unnamed columns
+    /// ([`positional`](Self::positional)).
+    pub fn reads_positionally(&self, table: &Dataset<'_>) -> bool {
+        if (table.is_named() && !self.positional) || table.n_columns() != self.features.len() {
             return false;
         }
         let index = column_positions(table.column_names());

@@ -323,6 +323,9 @@ pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
         (Some(_), _) => Some(settings::out_dir_shape(model.image_shape(), "the model's")?),
     };
     let table = Table::read(&args.data, &csv)?;
+    if !matches!(what, Apply::Decode) {
+        crate::report::note_positional(model.schema(), &table);
+    }
     let output = match what {
         Apply::Encode { sample_seed: None } => apply::encode(&model, &table)?,
         Apply::Encode {

@@ -52,6 +52,12 @@ impl TrainingObserver for EpochPrinter {
         if self.quiet {
             return Control::Continue;
         }
+        if !start.skipped_empty.is_empty() {
+            eprintln!(
+                "note: empty columns left out of the features: {}",
+                start.skipped_empty.join(", ")
+            );
+        }
         if !start.skipped_text.is_empty() {
             eprintln!(
                 "note: text columns left out of the features (more distinct values than --max-categories, or empty): {}",

@@ -208,3 +208,14 @@ pub fn detector_choices(r: &DetectorRecord) -> String {
     );
     out
 }
+
+/// Says when a file's columns are taken by position: the model was fitted
+/// on an unnamed array, and the file is as wide but names them otherwise.
+pub fn note_positional(schema: &aekit::data::Schema, table: &aekit::data::Table) {
+    if schema.positional && schema.reads_positionally(&table.into()) {
+        eprintln!(
+            "note: the model was fitted on unnamed columns (x0, x1, ...): the file's {} columns are taken in order",
+            table.headers().len()
+        );
+    }
+}

@@ -376,7 +376,7 @@ fn an_output_that_is_an_input_is_refused() {
 fn an_interrupted_score_leaves_no_temporary_file() {
     // SIGINT as from a terminal, SIGUSR1 standing for every other signal
     // whose default is to end the program: exit status 128 + N.
-    for (signal, status) in [("INT", 130), ("USR1", 138), ("TERM", 143)] {
+    for (signal, status) in [("INT", 130), ("USR1", 138), ("TERM", 143), ("HUP", 129)] {
         interrupt_score(signal, status);
     }
 }

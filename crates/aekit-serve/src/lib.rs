@@ -82,6 +82,11 @@ struct Served {
 pub fn serve(model: Autoencoder, path: &Path, options: &ServeOptions) -> anyhow::Result<()> {
     let workers = match options.workers {
         Some(0) => anyhow::bail!("--workers must be at least 1"),
+        // Threads, as --threads: each costs a stack before any request.
+        Some(n) if n > aekit::train::max_threads() => anyhow::bail!(
+            "--workers must be at most {} (8 threads per core, 64 at least), got {n}",
+            aekit::train::max_threads()
+        ),
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };

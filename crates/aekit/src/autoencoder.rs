@@ -305,6 +305,7 @@ impl AutoencoderValidParams {
             n_validation_rows: held_out.as_ref().map_or(0, |v| v.inputs.n_rows()),
             n_features: rows.inputs.n_cols,
             skipped_text: resolved.skipped_text,
+            skipped_empty: resolved.skipped_empty,
         });
         let mut stopped = StopAtOnce;
         let observer: &mut dyn TrainingObserver = if start.is_stop() {
@@ -365,17 +366,8 @@ fn check_divergence(network: &dyn FittedNetwork, history: &History, inputs: &Mat
     if history.stop_reason != crate::train::StopReason::Diverged {
         return Ok(());
     }
-    let epoch = match history.epochs.last() {
-        Some(r) if !History::monitored(r).is_finite() => r.epoch,
-        Some(r) => r.epoch + 1,
-        None => 1,
-    };
-    if history.kept_epoch == 0 {
-        return Err(AekitError::Diverged {
-            epoch,
-            kept: "no epoch ended with a finite loss, so only the untrained weights remain".into(),
-        });
-    }
+    refuse_untrained(history)?;
+    let epoch = diverged_epoch(history);
     if let Some(predictor) = network.predictor() {
         let outputs = predictor.predict(inputs)?;
         if outputs.values.iter().any(|v| !v.is_finite()) {
@@ -387,6 +379,27 @@ fn check_divergence(network: &dyn FittedNetwork, history: &History, inputs: &Mat
                 ),
             });
         }
+    }
+    Ok(())
+}
+
+/// The epoch in which a diverged run's loss stopped being finite.
+fn diverged_epoch(history: &History) -> usize {
+    match history.epochs.last() {
+        Some(r) if !History::monitored(r).is_finite() => r.epoch,
+        Some(r) => r.epoch + 1,
+        None => 1,
+    }
+}
+
+/// Refuses a run that diverged before any epoch ended with a finite loss:
+/// it has only its untrained weights (a detector's member as a model).
+pub(crate) fn refuse_untrained(history: &History) -> Result<()> {
+    if history.stop_reason == crate::train::StopReason::Diverged && history.kept_epoch == 0 {
+        return Err(AekitError::Diverged {
+            epoch: diverged_epoch(history),
+            kept: "no epoch ended with a finite loss, so only the untrained weights remain".into(),
+        });
     }
     Ok(())
 }
@@ -513,6 +526,19 @@ impl Autoencoder {
     /// The model's input columns of `data`, scaled; with `finite` false,
     /// array values that are not finite are let through.
     pub(crate) fn scaled(&self, data: &Dataset<'_>, finite: bool) -> Result<Matrix> {
+        // Images of another size than the model's share the names of its
+        // top-left pixels: they would be scored as that crop.
+        if let (Some(theirs), Some(ours)) = (data.image_shape(), self.image_shape())
+            && theirs != ours
+        {
+            return Err(AekitError::Image {
+                path: data.path().map(Path::to_path_buf).unwrap_or_default(),
+                message: format!(
+                    "holds {theirs} images, but the model takes {ours} ones: give a resize size ({}x{})",
+                    ours.height, ours.width
+                ),
+            });
+        }
         // On the model's threads: a file's text is parsed in parallel.
         let schema = &self.meta.input.schema;
         let policy = CategoryPolicy {

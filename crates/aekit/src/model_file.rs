@@ -97,10 +97,32 @@ impl Preprocessing {
                 self.schema.features[j], self.scaler.scale[j]
             ));
         }
-        if let Some(j) = self.scaler.offset.iter().position(|o| !o.is_finite()) {
+        // A fit on f32 values gives offsets within f32's range and scales
+        // within twice it: beyond, scaled values become infinite.
+        let f32_max = f64::from(f32::MAX);
+        if let Some(j) = self
+            .scaler
+            .offset
+            .iter()
+            .position(|o| !(o.is_finite() && o.abs() <= f32_max))
+        {
             return Err(format!(
-                "the {side} scaler's offset for column '{}' is not finite",
-                self.schema.features[j]
+                "the {side} scaler's offset for column '{}' is {:e}, outside the range of f32 values (±{f32_max:e}) a fit gives",
+                self.schema.features[j], self.scaler.offset[j]
+            ));
+        }
+        let smallest = f64::from(f32::from_bits(1));
+        if let Some(j) = self
+            .scaler
+            .scale
+            .iter()
+            .position(|s| !(*s >= smallest && *s <= 2.0 * f32_max))
+        {
+            return Err(format!(
+                "the {side} scaler's scale for column '{}' is {:e}, outside the range a fit on f32 values gives ({smallest:e} to {:e})",
+                self.schema.features[j],
+                self.scaler.scale[j],
+                2.0 * f32_max
             ));
         }
         let mut seen = std::collections::HashSet::new();
@@ -294,47 +316,6 @@ fn canonical_header(buffer: Vec<u8>) -> std::result::Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// The first key that `file` has and `expected` has not (or the other way
-/// round), as a dotted path, comparing nested objects and arrays.
-fn key_difference(
-    file: &serde_json::Value,
-    expected: &serde_json::Value,
-    at: &str,
-) -> Option<String> {
-    use serde_json::Value;
-    let join = |key: &str| {
-        if at.is_empty() {
-            key.to_string()
-        } else {
-            format!("{at}.{key}")
-        }
-    };
-    match (file, expected) {
-        (Value::Object(f), Value::Object(e)) => {
-            // Keys earlier builds of this format wrote and this one drops.
-            const RETIRED: &[&str] = &["seconds"];
-            if let Some(k) = f
-                .keys()
-                .find(|k| !e.contains_key(*k) && !RETIRED.contains(&k.as_str()))
-            {
-                return Some(format!("has an unknown key '{}'", join(k)));
-            }
-            if let Some(k) = e.keys().find(|k| !f.contains_key(*k)) {
-                return Some(format!("lacks the key '{}'", join(k)));
-            }
-            f.iter()
-                .filter(|(k, _)| e.contains_key(*k))
-                .find_map(|(k, v)| key_difference(v, &e[k], &join(k)))
-        }
-        (Value::Array(f), Value::Array(e)) => f
-            .iter()
-            .zip(e)
-            .enumerate()
-            .find_map(|(i, (a, b))| key_difference(a, b, &join(&i.to_string()))),
-        _ => None,
-    }
-}
-
 /// The kinds of text models, which have their own metadata
 /// ([`crate::text::model_file`]) and commands.
 pub const TEXT_KINDS: &[&str] = &["text_classifier", "doc_autoencoder"];
@@ -429,7 +410,9 @@ fn parse_meta(path: &Path, version: serde_json::Value) -> Result<ModelMeta> {
             // Every key this version writes, and no other: a misspelt key
             // would otherwise be ignored and its default used.
             let ours = serde_json::to_value(&meta).map_err(unreadable)?;
-            if let Some(problem) = key_difference(&version, &ours, "") {
+            if let Some(problem) =
+                crate::train::file_keys::key_difference(&version, &ours, "", true)
+            {
                 return Err(AekitError::model(path, format!("the metadata {problem}")));
             }
             meta

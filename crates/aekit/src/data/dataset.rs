@@ -171,11 +171,12 @@ impl<'a> Dataset<'a> {
                 values.dim().1
             )));
         }
+        let mut seen = std::collections::HashSet::with_capacity(names.len());
         for (i, name) in names.iter().enumerate() {
             if name.is_empty() {
                 return Err(bad(format!("the name of column {i} is empty")));
             }
-            if names[..i].contains(name) {
+            if !seen.insert(name.as_str()) {
                 return Err(bad(format!("column name '{name}' is given twice")));
             }
         }
@@ -288,6 +289,14 @@ impl<'a> Dataset<'a> {
         match &self.source {
             Source::Table(t) => t.is_numeric(column),
             Source::Array { .. } => true,
+        }
+    }
+
+    /// Whether every cell of a column is empty (never, for arrays).
+    pub fn is_all_empty(&self, column: usize) -> bool {
+        match &self.source {
+            Source::Table(t) => t.is_all_empty(column),
+            Source::Array { .. } => false,
         }
     }
 

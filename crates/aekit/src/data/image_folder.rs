@@ -45,6 +45,11 @@ pub const PATH_COLUMN: &str = "path";
 /// The column holding each image's sub-folder name, in labelled folders.
 pub const LABEL_COLUMN: &str = "label";
 
+/// The most values an image row may have: 2^20, the widest layer a model
+/// may have (`model::dense::config::MAX_WIDTH`), as each value of a row
+/// is an input of the first layer.
+pub const MAX_ROW_VALUES: usize = 1 << 20;
+
 /// Height x width that every image of a folder is resized to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImageSize {
@@ -128,6 +133,20 @@ impl ImageFolderChunks {
             height,
             width,
         };
+        let limit = MAX_ROW_VALUES;
+        if shape.values() > limit {
+            let whose = match resize {
+                Some(_) => "the resize size gives".to_string(),
+                None => format!("the folder's first image {} is", first.relative),
+            };
+            return Err(image_error(
+                root,
+                format!(
+                    "{whose} {shape}: {} values a row, more than {limit} (2^20, the widest layer): give a smaller resize size",
+                    shape.values()
+                ),
+            ));
+        }
         let mut headers = vec![PATH_COLUMN.to_string()];
         if labelled {
             headers.push(LABEL_COLUMN.to_string());
@@ -318,7 +337,11 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
 fn list_images(root: &Path) -> Result<(Vec<ImageFile>, bool)> {
     let entries = sorted_entries(root)?;
     let (dirs, files): (Vec<PathBuf>, Vec<PathBuf>) = entries.into_iter().partition(|p| p.is_dir());
-    let images: Vec<PathBuf> = files.into_iter().filter(|p| is_image_name(p)).collect();
+    let images = files
+        .into_iter()
+        .filter(|p| is_image_name(p))
+        .map(checked_image)
+        .collect::<Result<Vec<PathBuf>>>()?;
     if dirs.is_empty() {
         let files = images
             .iter()
@@ -339,13 +362,17 @@ fn list_images(root: &Path) -> Result<(Vec<ImageFile>, bool)> {
         ));
     }
     let mut out = Vec::new();
+    // Folders reached again through links (a cycle, or two names for one
+    // folder) are read once.
+    let mut visited = std::collections::HashSet::new();
+    visited.insert(std::fs::canonicalize(root).map_err(|e| AekitError::io(root, e))?);
     for dir in &dirs {
         let label = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut found = Vec::new();
-        walk(dir, &mut found)?;
+        walk(dir, &mut found, &mut visited)?;
         out.extend(found.iter().map(|p| ImageFile {
             relative: relative_name(root, p),
             label: Some(label.clone()),
@@ -354,16 +381,45 @@ fn list_images(root: &Path) -> Result<(Vec<ImageFile>, bool)> {
     Ok((out, true))
 }
 
-/// Every image file under `dir`, at any depth, in sorted order.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// Every image file under `dir`, at any depth, in sorted order; a folder
+/// already in `visited` (by its canonical path) is not read again.
+fn walk(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    visited: &mut std::collections::HashSet<PathBuf>,
+) -> Result<()> {
+    let canonical = std::fs::canonicalize(dir).map_err(|e| AekitError::io(dir, e))?;
+    if !visited.insert(canonical) {
+        return Ok(());
+    }
     for path in sorted_entries(dir)? {
         if path.is_dir() {
-            walk(&path, out)?;
+            walk(&path, out, visited)?;
         } else if is_image_name(&path) {
-            out.push(path);
+            out.push(checked_image(path)?);
         }
     }
     Ok(())
+}
+
+/// `path`, named as an image, if it is a regular file with a UTF-8 name:
+/// a FIFO would block the read for ever, and a name that is not UTF-8
+/// cannot go into the `path` column as it is.
+fn checked_image(path: PathBuf) -> Result<PathBuf> {
+    if path.to_str().is_none() {
+        return Err(image_error(
+            &path,
+            "has a file name that is not valid UTF-8: rename it",
+        ));
+    }
+    match std::fs::metadata(&path) {
+        Ok(m) if m.is_file() => Ok(path),
+        Ok(_) => Err(image_error(
+            &path,
+            "is not a regular file (a FIFO, socket or device named as an image): move it out of the folder",
+        )),
+        Err(e) => Err(AekitError::io(&path, e)),
+    }
 }
 
 /// `path` inside `root`, `/`-separated whatever the platform.

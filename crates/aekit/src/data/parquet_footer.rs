@@ -36,6 +36,10 @@ pub(super) fn check_file(path: &Path, file: &mut std::fs::File, length: u64) -> 
     let Some(len) = metadata_len(&tail, length) else {
         return Ok(());
     };
+    let mut head = [0u8; 4];
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    file.read_exact(&mut head).map_err(io)?;
+    check_head(path, &head)?;
     let mut metadata = vec![0u8; len];
     file.seek(SeekFrom::End(-8 - len as i64)).map_err(io)?;
     file.read_exact(&mut metadata).map_err(io)?;
@@ -49,9 +53,27 @@ pub(super) fn check_bytes(path: &Path, data: &[u8]) -> Result<()> {
         return Ok(());
     };
     match metadata_len(tail, data.len() as u64) {
-        Some(len) => check_footer(path, &data[data.len() - 8 - len..data.len() - 8]),
+        Some(len) => {
+            check_head(path, &data[..4])?;
+            check_footer(path, &data[data.len() - 8 - len..data.len() - 8])
+        }
         None => Ok(()),
     }
+}
+
+/// Refuses a file that ends as Parquet but does not begin with its magic:
+/// the decoder reads only the footer and would take it.
+fn check_head(path: &Path, head: &[u8]) -> Result<()> {
+    if head == MAGIC {
+        return Ok(());
+    }
+    Err(data_error(
+        path,
+        None,
+        format!(
+            "corrupt Parquet file: it ends with the Parquet magic PAR1 but begins with {head:?}, not PAR1"
+        ),
+    ))
 }
 
 /// The length of the metadata before the last 8 bytes `tail` of a file of

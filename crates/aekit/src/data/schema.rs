@@ -80,6 +80,12 @@ pub struct Schema {
     /// when unseen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mixed: Option<MixedInputs>,
+    /// The training columns had no names of their own (an unnamed array's
+    /// `x0`, `x1`, ...): a table as wide as the inputs, whose columns are
+    /// not these names, is read by position, named or not. Written only
+    /// when true, so files of named data are as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub positional: bool,
 }
 
 /// A schema plus what was left out of it, for the user to see.
@@ -90,6 +96,8 @@ pub struct ResolvedColumns {
     /// Text columns that were not named and had more distinct values
     /// than `max_categories`, so were skipped.
     pub skipped_text: Vec<String>,
+    /// Columns whose every cell is empty, skipped.
+    pub skipped_empty: Vec<String>,
 }
 
 impl ColumnRoles {
@@ -153,6 +161,7 @@ impl ColumnRoles {
         let mut features = Vec::new();
         let mut skipped_text = Vec::new();
         let mut found = Vec::new();
+        let mut skipped_empty = Vec::new();
         // An image folder's path and label (numeric when the sub-folders
         // are digits) describe the images and are never pixels.
         let images = table.image_shape().is_some();
@@ -166,9 +175,8 @@ impl ColumnRoles {
                     column: header.clone(),
                     categories,
                 }),
-                ColumnType::TooManyCategories | ColumnType::Empty => {
-                    skipped_text.push(header.clone());
-                }
+                ColumnType::TooManyCategories => skipped_text.push(header.clone()),
+                ColumnType::Empty => skipped_empty.push(header.clone()),
             }
         }
         let mut one_hot = Vec::new();
@@ -212,8 +220,10 @@ impl ColumnRoles {
                     medians: Vec::new(),
                     indicators: Vec::new(),
                 }),
+                positional: !table.is_named(),
             },
             skipped_text,
+            skipped_empty,
         })
     }
 }
@@ -323,16 +333,18 @@ impl Schema {
         self.read_inputs_with(table, true, CategoryPolicy::LENIENT)
     }
 
-    /// Whether an unnamed array as wide as the inputs, whose generated
-    /// names are not the model's columns, is read as the inputs in order.
-    fn reads_positionally(&self, table: &Dataset<'_>) -> bool {
+    /// Whether a table as wide as the inputs, whose names are not the
+    /// model's columns, is read as the inputs in order: an unnamed array,
+    /// or any table for a model fitted on unnamed columns
+    /// ([`positional`](Self::positional)).
+    pub fn reads_positionally(&self, table: &Dataset<'_>) -> bool {
         let width = match &self.mixed {
             // An array has no text: as wide as the numeric inputs.
             Some(_) if self.one_hot.is_empty() => self.numeric_features().len(),
             Some(_) => return false,
             None => self.features.len(),
         };
-        if table.is_named() || table.n_columns() != width {
+        if (table.is_named() && !self.positional) || table.n_columns() != width {
             return false;
         }
         let index = column_positions(table.column_names());

@@ -270,14 +270,17 @@ impl DetectorParams {
         let mut records = Vec::new();
         let mut history = History::default();
         // The left-out columns are told once, at the first member's start.
-        let mut skipped = resolved.skipped_text;
+        let mut skipped = (resolved.skipped_text, resolved.skipped_empty);
         for &width in &widths {
             let config = member_architecture(width);
             let (first, h) = fit_member(
                 &config,
                 &x,
                 &self.training,
-                &std::mem::take(&mut skipped),
+                (
+                    &std::mem::take(&mut skipped.0),
+                    &std::mem::take(&mut skipped.1),
+                ),
                 observer,
             )?;
             let mut record = MemberRecord {
@@ -286,10 +289,26 @@ impl DetectorParams {
                 refit_epochs: None,
                 rows: x.n_rows(),
             };
+            crate::autoencoder::refuse_untrained(&h)?;
             let (member, h) = if self.trim > 0.0 {
                 let keep = trimmed_rows(&first.net_errors(&x, &x), self.trim);
                 let kept = x.gather(&keep);
-                let (refit, h) = fit_member(&config, &kept, &self.training, &[], observer)?;
+                // Too few rows left for the split is the trim's doing.
+                if let Err(AekitError::InvalidParam { message, .. }) =
+                    validation_rows(&self.training, kept.n_rows(), SplitStream::Tabular)
+                {
+                    return Err(AekitError::param(
+                        "trim",
+                        format!(
+                            "{} keeps {} of {} rows for the refit, too few for `validation_split`: {message}",
+                            self.trim,
+                            kept.n_rows(),
+                            x.n_rows()
+                        ),
+                    ));
+                }
+                let (refit, h) = fit_member(&config, &kept, &self.training, (&[], &[]), observer)?;
+                crate::autoencoder::refuse_untrained(&h)?;
                 record.refit_epochs = Some(h.epochs.len());
                 record.rows = kept.n_rows();
                 (refit, h)
@@ -344,7 +363,7 @@ fn fit_member(
     config: &DenseAutoencoderConfig,
     x: &Matrix,
     training: &TrainingConfig,
-    skipped_text: &[String],
+    (skipped_text, skipped_empty): (&[String], &[String]),
     observer: &mut dyn TrainingObserver,
 ) -> Result<(DenseFitted, History)> {
     let (fit, validation) = match validation_rows(training, x.n_rows(), SplitStream::Tabular)? {
@@ -356,6 +375,7 @@ fn fit_member(
         n_validation_rows: validation.as_ref().map_or(0, Matrix::n_rows),
         n_features: x.n_cols,
         skipped_text: skipped_text.to_vec(),
+        skipped_empty: skipped_empty.to_vec(),
     });
     let mut stopped = StopAtOnce;
     let observer: &mut dyn TrainingObserver = if start.is_stop() {

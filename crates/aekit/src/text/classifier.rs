@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::TextPreprocessing;
 use super::corpus::Corpus;
-use super::encoding::{Padding, Tfidf, TfidfConfig, check_length};
+use super::encoding::{Padding, Tfidf, TfidfConfig, check_id_table, check_inputs, check_length};
 use super::model_file::{self as text_file, TextMetrics, TextModelConfig, TextModelMeta};
 use super::report::ClassificationReport;
 use super::tokenizer::TokenizerConfig;
@@ -155,6 +155,9 @@ impl TextClassifierParams {
             check_length("max_length", l)?;
         }
         self.model.validate()?;
+        if let Some(buckets) = self.vocabulary.hashing {
+            check_id_table("hashing", buckets, self.model.embedding_dim, 1)?;
+        }
         self.training.refuse_reconstruction("text classifiers")?;
         self.training.validate()
     }
@@ -208,6 +211,7 @@ impl TextClassifierParams {
             train_rows.iter().map(|&i| tokens[i].clone()).collect();
         let ids = self.vocabulary.fit(&train_tokens);
         let lookup = Lookup::new(&ids);
+        check_id_table("max_vocab", lookup.size(), self.model.embedding_dim, 1)?;
         let tfidf = self.model.pooling == Pooling::Tfidf;
         let max_length = self.max_length.unwrap_or_else(|| {
             let longest = train_tokens.iter().map(|doc| {
@@ -227,6 +231,11 @@ impl TextClassifierParams {
             };
             longest.max().unwrap_or(1).clamp(1, cap)
         });
+        check_inputs(
+            "max_length",
+            corpus.len(),
+            if tfidf { 2 * max_length } else { max_length },
+        )?;
         let mut text = TextPreprocessing {
             text_column: String::new(),
             tokenizer: self.tokenizer.clone(),
@@ -436,6 +445,7 @@ impl TextClassifier {
             &backend::inference_device(),
         )
         .map_err(|m| AekitError::model(path, m))?;
+        text_file::check_all_used(path, meta.model.kind(), &net.export_tensors(), &tensors)?;
         Ok(TextClassifier { meta, net })
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::TextPreprocessing;
 use super::classifier::text_rows;
 use super::corpus::Corpus;
-use super::encoding::{Padding, Tfidf, TfidfConfig};
+use super::encoding::{Padding, Tfidf, TfidfConfig, check_id_table, check_inputs};
 use super::model_file::{self as text_file, TextMetrics, TextModelConfig, TextModelMeta};
 use super::tokenizer::TokenizerConfig;
 use super::vocabulary::{Lookup, VocabularyConfig};
@@ -86,6 +86,9 @@ impl DocAutoencoderParams {
         self.tokenizer.validate()?;
         self.vocabulary.validate()?;
         self.model.validate()?;
+        if let Some(buckets) = self.vocabulary.hashing {
+            check_id_table("hashing", buckets, self.model.bottleneck, 2)?;
+        }
         self.training
             .refuse_reconstruction("document autoencoders")?;
         self.training.validate()
@@ -114,6 +117,8 @@ impl DocAutoencoderParams {
             .collect();
         let ids = self.vocabulary.fit(&tokens);
         let lookup = Lookup::new(&ids);
+        check_id_table("max_vocab", lookup.size(), self.model.bottleneck, 2)?;
+        check_inputs("max_terms", corpus.len(), 2 * self.model.max_terms)?;
         let id_docs: Vec<Vec<usize>> = tokens
             .iter()
             .map(|d| d.iter().map(|t| lookup.id(t)).collect())
@@ -249,6 +254,7 @@ impl DocAutoencoder {
         let net =
             DocAutoencoderNet::from_tensors(config, vocab, &tensors, &backend::inference_device())
                 .map_err(|m| AekitError::model(path, m))?;
+        text_file::check_all_used(path, meta.model.kind(), &net.export_tensors(), &tensors)?;
         Ok(DocAutoencoder { meta, net })
     }
 }

@@ -194,10 +194,55 @@ pub fn sparse_rows(docs: &[SparseDoc], width: usize) -> Matrix {
     Matrix::new(values, 2 * width)
 }
 
-/// An error unless `length` is usable.
+/// The longest sequence, and the most terms a bag keeps: the widest layer
+/// a model may have ([`MAX_WIDTH`](crate::model::dense::config::MAX_WIDTH)), as
+/// each position or term is an input of the first layer.
+pub const MAX_LENGTH: usize = crate::model::dense::config::MAX_WIDTH;
+
+/// An error unless `length` is usable: at least 1, at most [`MAX_LENGTH`].
 pub fn check_length(name: &'static str, length: usize) -> Result<()> {
     if length == 0 {
         return Err(AekitError::param(name, "must be at least 1"));
+    }
+    if length > MAX_LENGTH {
+        return Err(AekitError::param(
+            name,
+            format!("must be at most {MAX_LENGTH} (2^20, the widest layer), got {length}"),
+        ));
+    }
+    Ok(())
+}
+
+/// An error unless `rows` inputs of `width` values each (padded sequences,
+/// or sparse bags of ids and weights) fit in 2^28 values (1 GiB of f32,
+/// the bound on a model's weights): `name` is the parameter that sets the
+/// width.
+pub fn check_inputs(name: &'static str, rows: usize, width: usize) -> Result<()> {
+    let limit = crate::model::dense::config::MAX_PARAMETERS;
+    if rows.saturating_mul(width) > limit {
+        return Err(AekitError::param(
+            name,
+            format!(
+                "{rows} texts of {width} input values each would hold more than {limit} values (2^28, 1 GiB): lower it"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// An error unless a table of `ids` rows of `width` weights, `copies`
+/// times (an embedding; an encoder and a decoder), stays within a model's
+/// 2^28 weights: `name` is the parameter that sets `ids`.
+pub fn check_id_table(name: &'static str, ids: usize, width: usize, copies: usize) -> Result<()> {
+    let limit = crate::model::dense::config::MAX_PARAMETERS;
+    let weights = ids.saturating_mul(width).saturating_mul(copies);
+    if weights > limit {
+        return Err(AekitError::param(
+            name,
+            format!(
+                "{ids} ids of {width} weights would make {weights} weights, more than a model's {limit} (2^28)"
+            ),
+        ));
     }
     Ok(())
 }

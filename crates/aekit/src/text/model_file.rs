@@ -117,9 +117,97 @@ pub fn load(path: &Path) -> Result<(TextModelMeta, HashMap<String, NamedTensor>)
             ));
         }
     }
-    let meta: TextModelMeta = serde_json::from_value(json)
-        .map_err(|e| AekitError::model(path, format!("unreadable metadata ({e})")))?;
+    let unreadable =
+        |e: serde_json::Error| AekitError::model(path, format!("unreadable metadata ({e})"));
+    let meta: TextModelMeta = serde_json::from_value(json.clone()).map_err(unreadable)?;
+    // No key this version does not write: a misspelt one would be ignored.
+    // Keys may be missing: those added since text models began default to
+    // the behaviour of the files written before them.
+    let ours = serde_json::to_value(&meta).map_err(unreadable)?;
+    if let Some(problem) = crate::train::file_keys::key_difference(&json, &ours, "", false) {
+        return Err(AekitError::model(path, format!("the metadata {problem}")));
+    }
+    meta.check().map_err(|m| AekitError::model(path, m))?;
     Ok((meta, tensors))
+}
+
+/// Refuses a tensor the model read from `tensors` did not use (`used`
+/// are the names it exports): a file whose metadata and weights disagree.
+pub(crate) fn check_all_used(
+    path: &Path,
+    kind: &str,
+    used: &[NamedTensor],
+    tensors: &HashMap<String, NamedTensor>,
+) -> Result<()> {
+    let mut unused: Vec<&String> = tensors
+        .keys()
+        .filter(|k| !used.iter().any(|t| &t.name == *k))
+        .collect();
+    unused.sort();
+    match unused.first() {
+        Some(name) => Err(AekitError::model(
+            path,
+            format!("tensor '{name}' is not part of the {kind} model its metadata describes"),
+        )),
+        None => Ok(()),
+    }
+}
+
+impl TextModelMeta {
+    /// Checks that the metadata is consistent and its sizes bounded, as
+    /// training would have made them: the tokeniser's settings, distinct
+    /// tokens, one idf weight per id, lengths within
+    /// [`MAX_LENGTH`](super::encoding::MAX_LENGTH), at least two distinct
+    /// sorted classes for a classifier.
+    pub(crate) fn check(&self) -> std::result::Result<(), String> {
+        use super::encoding::check_length;
+        use super::vocabulary::TokenIds;
+        let text = &self.text;
+        text.tokenizer.validate().map_err(|e| e.to_string())?;
+        match &text.ids {
+            TokenIds::Vocabulary { tokens } => {
+                let mut seen = std::collections::HashSet::with_capacity(tokens.len());
+                if let Some(t) = tokens.iter().find(|t| !seen.insert(t.as_str())) {
+                    return Err(format!("the vocabulary holds the token '{t}' twice"));
+                }
+            }
+            TokenIds::Hashing { buckets } if *buckets < 3 => {
+                return Err(format!("hashing into {buckets} ids; at least 3 are needed"));
+            }
+            TokenIds::Hashing { .. } => {}
+        }
+        let n_ids = super::Lookup::new(&text.ids).size();
+        if let Some(tfidf) = &text.tfidf {
+            if tfidf.idf.len() != n_ids {
+                return Err(format!(
+                    "the TF-IDF weights hold {} idf values for {n_ids} ids",
+                    tfidf.idf.len()
+                ));
+            }
+            if tfidf.idf.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err("an idf value is negative, NaN or infinite".into());
+            }
+        }
+        match &self.model {
+            TextModelConfig::TextClassifier(c) => {
+                c.validate().map_err(|e| e.to_string())?;
+                check_length("max_length", text.max_length).map_err(|e| e.to_string())?;
+                if self.classes.len() < 2 {
+                    return Err(format!(
+                        "a classifier has {} class(es) in its metadata; it needs at least two",
+                        self.classes.len()
+                    ));
+                }
+                if self.classes.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err("the classes are not distinct and sorted".into());
+                }
+            }
+            TextModelConfig::DocAutoencoder(c) => {
+                c.validate().map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Whether the file at `path` holds a text model (false for tabular

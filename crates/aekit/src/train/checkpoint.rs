@@ -182,8 +182,14 @@ pub(crate) fn load(checkpointing: &Checkpointing, fingerprint: &str) -> Result<R
         .as_ref()
         .and_then(|m| m.get(META_KEY))
         .ok_or_else(|| bad("is not an aekit checkpoint".into()))?;
-    let meta: CheckpointMeta = serde_json::from_str(json)
-        .map_err(|e| bad(format!("unreadable checkpoint metadata ({e})")))?;
+    let unreadable = |e: serde_json::Error| bad(format!("unreadable checkpoint metadata ({e})"));
+    let value: serde_json::Value = serde_json::from_str(json).map_err(unreadable)?;
+    let meta: CheckpointMeta = serde_json::from_value(value.clone()).map_err(unreadable)?;
+    // Every key this version writes, and no other.
+    let ours = serde_json::to_value(&meta).map_err(unreadable)?;
+    if let Some(problem) = crate::train::file_keys::key_difference(&value, &ours, "", true) {
+        return Err(bad(format!("the checkpoint metadata {problem}")));
+    }
     if meta.version != VERSION {
         return Err(bad(format!(
             "checkpoint version {}, this aekit reads version {VERSION}",
@@ -201,11 +207,21 @@ pub(crate) fn load(checkpointing: &Checkpointing, fingerprint: &str) -> Result<R
         if view.dtype() != Dtype::F32 {
             return Err(bad(format!("tensor '{name}' is not f32")));
         }
-        let values = view
+        let values: Vec<f32> = view
             .data()
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
+        // Written flat: any other shape is not this format's.
+        if view.shape() != [values.len()] {
+            return Err(bad(format!(
+                "tensor '{name}' has shape {:?}; checkpoints store flat tensors",
+                view.shape()
+            )));
+        }
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(bad(format!("tensor '{name}' holds NaN or infinity")));
+        }
         tensors.insert(name, values);
     }
     Ok(Restored {
@@ -213,6 +229,57 @@ pub(crate) fn load(checkpointing: &Checkpointing, fingerprint: &str) -> Result<R
         state: meta.state,
         tensors,
     })
+}
+
+impl LoopState {
+    /// Checks that the state is one a run of `epochs` epochs of `batches`
+    /// batches each, stopped after `step` steps, could have saved: its
+    /// epoch is its history's length and at most `epochs` (replaying more
+    /// shuffles than the run has would take without end), and the epochs
+    /// it names are among those done.
+    pub(crate) fn check(
+        &self,
+        epochs: usize,
+        batches: usize,
+        step: u64,
+    ) -> std::result::Result<(), String> {
+        let e = self.epoch;
+        if e == 0 || e > epochs {
+            return Err(format!(
+                "the checkpoint is at epoch {e}, and `epochs` is {epochs}: resume with `epochs` at least {e} (it may grow, not shrink)",
+            ));
+        }
+        let numbered = self
+            .history
+            .epochs
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.epoch == i + 1);
+        if self.history.epochs.len() != e || !numbered {
+            return Err(format!(
+                "the checkpoint is at epoch {e}, but its history holds epochs {:?}",
+                self.history
+                    .epochs
+                    .iter()
+                    .map(|r| r.epoch)
+                    .collect::<Vec<_>>()
+            ));
+        }
+        if (e as u64).checked_mul(batches as u64) != Some(step) {
+            return Err(format!(
+                "the checkpoint made {step} steps, and {e} epochs of {batches} batches make {}",
+                e as u64 * batches as u64
+            ));
+        }
+        let best = self.best.map_or(0, |b| b.1);
+        if self.last_good_epoch > e || best > e || self.since_best > e {
+            return Err(format!(
+                "the checkpoint at epoch {e} names a later epoch (last good {}, best {best}, {} since the best)",
+                self.last_good_epoch, self.since_best
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Takes the values named `name` out of `tensors`, checking their count.

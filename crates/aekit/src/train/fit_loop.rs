@@ -117,6 +117,10 @@ pub fn run<E: Engine>(
         if cp.resume {
             let mut restored = checkpoint::load(cp, print)?;
             let bad = |m: String| AekitError::model(cp.file(), m);
+            restored
+                .state
+                .check(config.epochs, n_batches, restored.step)
+                .map_err(bad)?;
             engine
                 .restore(&mut restored.tensors, restored.step)
                 .map_err(bad)?;
@@ -135,6 +139,13 @@ pub fn run<E: Engine>(
                 )),
                 None => None,
             };
+            let mut left: Vec<&String> = restored.tensors.keys().collect();
+            left.sort();
+            if let Some(name) = left.first() {
+                return Err(bad(format!(
+                    "tensor '{name}' is not part of the run's state: another architecture"
+                )));
+            }
             since_best = state.since_best;
             history = state.history;
             first_epoch = state.epoch + 1;

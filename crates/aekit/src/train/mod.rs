@@ -5,6 +5,7 @@ pub(crate) mod batches;
 pub(crate) mod burn_engine;
 pub(crate) mod checkpoint;
 mod config;
+pub(crate) mod file_keys;
 pub(crate) mod fit_loop;
 mod history;
 pub(crate) mod kernel_trainer;
@@ -16,6 +17,9 @@ mod setters;
 pub(crate) mod update_rule;
 pub(crate) mod validation_split;
 
+/// The most threads the library starts (8 per core, 64 at least): the bound
+/// on `threads`, which a host (a server's workers) may share.
+pub use crate::backend::max_threads;
 pub(crate) use batches::{Pairs, TrainingData};
 pub use checkpoint::Checkpointing;
 pub use config::TrainingConfig;

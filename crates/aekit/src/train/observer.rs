@@ -15,6 +15,8 @@ pub struct TrainingStart {
     pub n_features: usize,
     /// Text columns that were not named and so were left out.
     pub skipped_text: Vec<String>,
+    /// Columns whose every cell is empty, left out.
+    pub skipped_empty: Vec<String>,
 }
 
 /// An observer's answer to the training loop.

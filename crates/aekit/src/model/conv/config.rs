@@ -81,8 +81,12 @@ impl ConvAutoencoderConfig {
                 "needs at least one convolution",
             ));
         }
-        if self.channels.contains(&0) {
-            return Err(AekitError::param("channels", "must be at least 1 each"));
+        let limit = crate::model::dense::config::MAX_WIDTH;
+        if let Some(c) = self.channels.iter().find(|&&c| c == 0 || c > limit) {
+            return Err(AekitError::param(
+                "channels",
+                format!("must be between 1 and {limit} (2^20, the widest layer) each, got {c}"),
+            ));
         }
         if self.bottleneck == 0 {
             return Err(AekitError::param("bottleneck", "must be at least 1"));

@@ -31,11 +31,28 @@ impl Default for DocAutoencoderConfig {
 impl DocAutoencoderConfig {
     /// Checks the hyper-parameters.
     pub fn validate(&self) -> Result<()> {
-        if self.bottleneck == 0 {
-            return Err(AekitError::param("bottleneck", "must be at least 1"));
+        use crate::model::dense::config::MAX_WIDTH;
+        if self.bottleneck == 0 || self.bottleneck > MAX_WIDTH {
+            return Err(AekitError::param(
+                "bottleneck",
+                format!(
+                    "must be between 1 and {MAX_WIDTH} (2^20, the widest layer), got {}",
+                    self.bottleneck
+                ),
+            ));
         }
+        // As the text kinds' `max_length` (text::encoding::check_length).
         if self.max_terms == 0 {
             return Err(AekitError::param("max_terms", "must be at least 1"));
+        }
+        if self.max_terms > MAX_WIDTH {
+            return Err(AekitError::param(
+                "max_terms",
+                format!(
+                    "must be at most {MAX_WIDTH} (2^20, the widest layer), got {}",
+                    self.max_terms
+                ),
+            ));
         }
         Ok(())
     }

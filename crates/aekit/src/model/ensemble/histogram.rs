@@ -22,6 +22,14 @@ pub fn check_bins(bins: Option<usize>) -> Result<()> {
             "must be at least 1 (none: the autoencoders alone)",
         ));
     }
+    // Each feature's bins are weights of the model, as a layer's units.
+    let limit = crate::model::dense::config::MAX_WIDTH;
+    if let Some(b) = bins.filter(|&b| b > limit) {
+        return Err(AekitError::param(
+            "histogram_bins",
+            format!("must be at most {limit} (2^20, the widest layer), got {b}"),
+        ));
+    }
     Ok(())
 }
 

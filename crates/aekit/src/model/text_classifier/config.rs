@@ -51,8 +51,15 @@ impl Default for TextClassifierConfig {
 impl TextClassifierConfig {
     /// Checks the hyper-parameters.
     pub fn validate(&self) -> Result<()> {
-        if self.embedding_dim == 0 {
-            return Err(AekitError::param("embedding_dim", "must be at least 1"));
+        use crate::model::dense::config::MAX_WIDTH;
+        if self.embedding_dim == 0 || self.embedding_dim > MAX_WIDTH {
+            return Err(AekitError::param(
+                "embedding_dim",
+                format!(
+                    "must be between 1 and {MAX_WIDTH} (2^20, the widest layer), got {}",
+                    self.embedding_dim
+                ),
+            ));
         }
         if !(self.init_scale > 0.0 && self.init_scale.is_finite()) {
             return Err(AekitError::param("init_scale", "must be positive"));

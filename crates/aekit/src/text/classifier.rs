@@ -228,7 +228,7 @@ impl TextClassifierParams {
             longest.max().unwrap_or(1).clamp(1, cap)
         });
         let mut text = TextPreprocessing {
-            text_column: String::new(),
+            text_column: super::DEFAULT_TEXT_COLUMN.to_string(),
             tokenizer: self.tokenizer.clone(),
             ids,
             max_length,
@@ -299,7 +299,7 @@ impl TextClassifierParams {
                 aekit_version: crate::VERSION.to_string(),
                 model: TextModelConfig::TextClassifier(self.model.clone()),
                 text,
-                label: None,
+                label: Some(super::DEFAULT_LABEL_COLUMN.to_string()),
                 classes,
                 training,
                 history,

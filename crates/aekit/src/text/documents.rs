@@ -120,7 +120,7 @@ impl DocAutoencoderParams {
             .collect();
         let tfidf = Tfidf::fit(self.tfidf, &id_docs, lookup.size());
         let text = TextPreprocessing {
-            text_column: String::new(),
+            text_column: super::DEFAULT_TEXT_COLUMN.to_string(),
             tokenizer: self.tokenizer.clone(),
             ids,
             max_length: 0,

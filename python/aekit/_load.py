@@ -1,8 +1,6 @@
 """``load``: any model file the ``aekit`` command or ``save`` writes, as
 the estimator of its kind."""
 
-import numpy as np
-
 from . import _aekit
 from ._estimators import AnomalyDetector, Autoencoder
 from ._images import ConvAutoencoder, VariationalAutoencoder
@@ -42,9 +40,5 @@ def load(path):
         if shape is not None and hasattr(est, "_image_ndim"):
             # Images come back as (n, C, H, W), or (n, H, W) when grey.
             est._image_ndim, est.image_shape_ = (3 if shape[0] == 1 else 4), tuple(shape)
-    names = model.feature_names()
-    est.n_features_in_ = len(names)
-    if names != [f"x{i}" for i in range(len(names))]:
-        # Columns named in a file (or a DataFrame): checked as fit checks them.
-        est.feature_names_in_ = np.asarray(names, dtype=object)
+    est.n_features_in_ = len(model.feature_names())
     return est

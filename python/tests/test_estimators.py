@@ -210,9 +210,7 @@ def test_detector_from_the_cli_scores_as_the_cli(tmp_path):
     detector = aekit.load(model)
     assert isinstance(detector, aekit.AnomalyDetector)
     wine_names, wine = read_csv(DATA / "wine.csv")
-    features = [i for i, n in enumerate(wine_names) if n != "label"]
-    # The CLI's model knows its columns by name: a DataFrame gives them.
-    x = pd_frame(wine[:, features], [wine_names[i] for i in features])
+    x = wine[:, [i for i, n in enumerate(wine_names) if n != "label"]]
     ours = -detector.score_samples(x)
     np.testing.assert_allclose(ours, scores[:, names.index("score")], rtol=1e-6, atol=1e-7)
     is_anomaly = scores[:, names.index("is_anomaly")] == 1
@@ -302,8 +300,7 @@ def test_every_kind_fits_pickles_saves_and_loads(cls, tmp_path):
 
 def test_detector_takes_every_option_of_the_cli(tmp_path):
     names, values = read_csv(DATA / "wine.csv")
-    features = [i for i, n in enumerate(names) if n != "label"]
-    x = pd_frame(values[:, features], [names[i] for i in features])
+    x = values[:, [i for i, n in enumerate(names) if n != "label"]]
     options = dict(widths=[1, 2], trim=0.2, histogram_bins=5, threshold_percentile=95,
                    contamination=None, random_state=3, threads=2, epochs=30)
     detector = aekit.AnomalyDetector(**options).fit(x)
@@ -328,8 +325,3 @@ def test_images_keep_their_shape_and_are_checked():
         model.transform(rng.random((4, 3, 4, 4)))
     with pytest.raises(ValueError, match="images"):
         aekit.ConvAutoencoder(epochs=1).fit(rng.random((16, 64)))
-
-
-def pd_frame(values, columns):
-    pd = pytest.importorskip("pandas")
-    return pd.DataFrame(values, columns=columns)

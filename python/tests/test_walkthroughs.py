@@ -68,9 +68,10 @@ def test_denoising_as_the_cli(tmp_path):
     assert from_python["denoised_mse"] == pytest.approx(theirs["denoised_mse"], abs=1e-6)
     loaded = aekit.load(cli_model)
     assert isinstance(loaded, aekit.Autoencoder)
-    again = loaded.denoising_report(x_test, add_noise="gaussian:0.3", seed=7)
+    again = loaded.denoising_report(x_test.to_numpy(), add_noise="gaussian:0.3", seed=7)
     assert again["denoised_mse"] == pytest.approx(theirs["denoised_mse"], abs=1e-6)
-    np.testing.assert_allclose(loaded.predict(x_test), model.predict(x_test), atol=1e-6)
+    # A model from `load` has no feature_names_in_ (as before): it reads arrays.
+    np.testing.assert_allclose(loaded.predict(x_test.to_numpy()), model.predict(x_test), atol=1e-6)
 
 
 def test_paired_training_as_the_cli(tmp_path):
@@ -107,7 +108,8 @@ def test_paired_training_as_the_cli(tmp_path):
                            "--out", tmp_path / "p.csv")
     assert from_python["mse"] == pytest.approx(theirs["mse"], abs=1e-6)
     loaded = aekit.load(cli_model)
-    assert loaded.prediction_report(x_test, y_test)["mse"] == pytest.approx(theirs["mse"], abs=1e-6)
+    report = loaded.prediction_report(x_test.to_numpy(), y_test.to_numpy())
+    assert report["mse"] == pytest.approx(theirs["mse"], abs=1e-6)
 
 
 def test_conv_autoencoder_as_the_cli(tmp_path):

@@ -5,7 +5,8 @@ the model is read once per worker process."""
 
 import numpy as np
 
-from ._estimators import AnomalyDetector, load
+from ._estimators import AnomalyDetector
+from ._load import load
 
 _LOADED = {}
 

@@ -1,14 +1,17 @@
-"""The scikit-learn estimators: parameter storage, input checking with
-scikit-learn's own validators, and pickling through the model-file bytes.
-Every computation happens in the Rust library (``aekit._aekit``)."""
+"""The tabular estimators: input checking with scikit-learn's own
+validators, and the dense ``Autoencoder`` and ``AnomalyDetector`` (the
+image kinds are in ``_images``, the text kinds in ``_text``). Every
+computation happens in the Rust library (``aekit._aekit``)."""
 
-import numbers
+from dataclasses import dataclass
+from typing import Optional, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _aekit
+from ._base import _RECONSTRUCTION_DOC, _Params, _Reconstruction
 
 _FLOATS = (np.float32, np.float64)
 
@@ -51,48 +54,20 @@ def _cells(X):
     return [[_cell(v) for v in row] for row in X.itertuples(index=False, name=None)]
 
 
-def _seed(random_state):
-    if random_state is None:
-        return None
-    if isinstance(random_state, numbers.Integral):
-        if random_state < 0:
-            raise ValueError(f"invalid parameter random_state: {random_state} (expected >= 0)")
-        return int(random_state)
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(0, 2**31 - 1))
-    raise TypeError(f"random_state must be an int, a RandomState or None, got {random_state!r}")
+def _targets(y):
+    """Paired targets: a 2-D ``y`` (or DataFrame) is the rows to produce; a
+    1-D ``y`` is labels, which an autoencoder does not use (a pipeline hands
+    every step the labels)."""
+    if y is None:
+        return None, None
+    names, Y = _columns(y), np.asarray(y)
+    if Y.ndim != 2:
+        return None, None
+    return Y.astype(np.float64, copy=False), names
 
 
-def _list(widths):
-    return None if widths is None else [int(w) for w in widths]
-
-
-class _Fitted:
-    """Pickling and saving through the model-file bytes: the native model
-    is replaced by the bytes of the file `save` writes."""
-
-    _native = None
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        if "model_" in state:
-            state["model_"] = state["model_"].to_bytes()
-        return state
-
-    def __setstate__(self, state):
-        if isinstance(state.get("model_"), bytes):
-            state["model_"] = self._native.from_bytes(state["model_"])
-        self.__dict__.update(state)
-
-    def save(self, path):
-        """Writes the model file the ``aekit`` command reads."""
-        check_is_fitted(self, "model_")
-        self.model_.save(str(path))
-
-    def summary(self):
-        """The Keras-style model summary with parameter counts."""
-        check_is_fitted(self, "model_")
-        return self.model_.summary()
+class _Tabular(_Params):
+    """Rows of numbers in: the checks every tabular estimator makes."""
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -113,66 +88,12 @@ class _Fitted:
         return X, names
 
 
-class Autoencoder(_Fitted, TransformerMixin, BaseEstimator):
-    """A dense autoencoder as a scikit-learn transformer.
-
-    Parameters mirror ``aekit train``'s flags; ``None`` takes the library's
-    default. ``transform`` gives the codes, ``inverse_transform`` decodes
-    them, ``predict``/``reconstruct`` rebuild rows and ``score_samples``
-    gives each row's reconstruction error.
-    """
+class _Coder(_Tabular):
+    """What every autoencoder kind does with rows: codes, rebuilt rows,
+    reconstruction errors; ``score`` is higher for better models (minus
+    the mean error) so model selection needs no scorer."""
 
     _native = _aekit.Model
-
-    def __init__(
-        self,
-        hidden=None,
-        bottleneck=None,
-        activation=None,
-        batch_norm=None,
-        dropout=None,
-        optimizer=None,
-        lr=None,
-        loss=None,
-        epochs=None,
-        batch_size=None,
-        patience=None,
-        validation_split=None,
-        scale=None,
-        noise=None,
-        random_state=None,
-        threads=None,
-        decoder_hidden=None,
-        bottleneck_activation=None,
-        output_activation=None,
-        momentum=None,
-        shuffle=None,
-        min_delta=None,
-        weight_decay=None,
-    ):
-        self.weight_decay = weight_decay
-        self.decoder_hidden = decoder_hidden
-        self.bottleneck_activation = bottleneck_activation
-        self.output_activation = output_activation
-        self.momentum = momentum
-        self.shuffle = shuffle
-        self.min_delta = min_delta
-        self.hidden = hidden
-        self.bottleneck = bottleneck
-        self.activation = activation
-        self.batch_norm = batch_norm
-        self.dropout = dropout
-        self.optimizer = optimizer
-        self.lr = lr
-        self.loss = loss
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.patience = patience
-        self.validation_split = validation_split
-        self.scale = scale
-        self.noise = noise
-        self.random_state = random_state
-        self.threads = threads
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -180,54 +101,26 @@ class Autoencoder(_Fitted, TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
-    def fit(self, X, y=None):
+    def _image_shape(self):
+        """(C, H, W) when the rows are images."""
+        return None
+
+    def _fit(self, X, y):
         X, names = self._check(X, reset=True)
-        self.model_ = _aekit.fit_autoencoder(
-            X,
-            names,
-            hidden=_list(self.hidden),
-            bottleneck=self.bottleneck,
-            activation=self.activation,
-            batch_norm=self.batch_norm,
-            dropout=self.dropout,
-            optimizer=self.optimizer,
-            lr=self.lr,
-            loss=self.loss,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            patience=self.patience,
-            validation_split=self.validation_split,
-            scale=self.scale,
-            random_state=_seed(self.random_state),
-            threads=self.threads,
-            noise=self.noise,
-            decoder_hidden=_list(self.decoder_hidden),
-            bottleneck_activation=self.bottleneck_activation,
-            output_activation=self.output_activation,
-            momentum=self.momentum,
-            shuffle=self.shuffle,
-            min_delta=self.min_delta,
-            weight_decay=self.weight_decay,
-        )
+        Y, y_names = _targets(y)
+        shape = self._image_shape()
+        self.model_ = _aekit.Model.fit(self._mapping(), X, names, Y, y_names, shape)
         self.n_components_ = self.model_.bottleneck()
         return self
 
-    @property
-    def history_(self):
-        """Per-epoch losses, as Keras' ``History.history``."""
-        check_is_fitted(self, "model_")
-        h = self.model_.history()
-        out = {"loss": [loss for loss, _ in h]}
-        if any(v is not None for _, v in h):
-            out["val_loss"] = [v for _, v in h]
-        return out
-
     def transform(self, X):
+        """The codes of the rows of ``X`` (float32)."""
         check_is_fitted(self, "model_")
         X, names = self._check(X, reset=False)
         return self.model_.transform(X, names)
 
     def inverse_transform(self, X):
+        """Rows decoded from codes (the decoder alone), in original units."""
         check_is_fitted(self, "model_")
         Z = np.asarray(X, dtype=np.float32)
         if Z.ndim != 2:
@@ -235,7 +128,8 @@ class Autoencoder(_Fitted, TransformerMixin, BaseEstimator):
         return self.model_.inverse_transform(Z)
 
     def predict(self, X):
-        """Each row rebuilt by the autoencoder, in its own units."""
+        """Each row rebuilt by the autoencoder (a denoiser's clean rows, a
+        paired model's targets), in original units."""
         check_is_fitted(self, "model_")
         X, names = self._check(X, reset=False)
         return self.model_.predict(X, names)
@@ -248,76 +142,142 @@ class Autoencoder(_Fitted, TransformerMixin, BaseEstimator):
         X, names = self._check(X, reset=False)
         return self.model_.score_samples(X, names)
 
+    def score(self, X, y=None):
+        """Minus the mean error: of the reconstruction, or for a paired
+        model (given the 2-D targets ``y``) of the predictions, scaled."""
+        check_is_fitted(self, "model_")
+        if self.model_.is_paired():
+            return -self.prediction_report(X, y)["mse"]
+        return -float(np.mean(self.score_samples(X)))
+
+    def prediction_report(self, X, Y):
+        """A paired model's errors against the target rows ``Y`` (as
+        ``aekit predict --target``): ``mse`` of the predictions and
+        ``identity_mse`` of the inputs themselves (None when their columns
+        differ), in the targets' scaled space."""
+        check_is_fitted(self, "model_")
+        X, names = self._check(X, reset=False)
+        Y, y_names = _targets(Y)
+        if Y is None:
+            raise ValueError("give the target rows as a 2-D array")
+        mse, identity = self.model_.score_predictions(X, Y, names, y_names)
+        return {"mse": mse, "identity_mse": identity}
+
+    def denoising_report(self, X, clean=None, add_noise=None, seed=0):
+        """The mean squared error to the clean rows before and after
+        denoising, scaled (as ``aekit denoise``): ``X`` is noisy and
+        ``clean`` its clean version, or ``X`` is clean and ``add_noise``
+        ("gaussian:SIGMA", "mask:P", drawn from ``seed``) corrupts it first."""
+        check_is_fitted(self, "model_")
+        X, names = self._check(X, reset=False)
+        if clean is not None:
+            clean, _ = self._check(clean, reset=False)
+        noisy, denoised = self.model_.denoise_errors(X, names, clean, add_noise, int(seed))
+        return {"noisy_mse": noisy, "denoised_mse": denoised}
+
     def get_feature_names_out(self, input_features=None):
+        """The code columns, ``z0`` ... (as ``aekit encode`` names them)."""
         check_is_fitted(self, "model_")
         return np.asarray([f"z{i}" for i in range(self.n_components_)], dtype=object)
 
 
-class AnomalyDetector(_Fitted, OutlierMixin, BaseEstimator):
-    """Autoencoder anomaly detection with scikit-learn's outlier contract
-    (as IsolationForest) and PyOD's attribute names.
+@dataclass(repr=False, eq=False)
+class Autoencoder(_Reconstruction, _Coder, TransformerMixin, BaseEstimator):
+    """A dense autoencoder as a scikit-learn transformer (``aekit train``).
+
+    ``fit(X)`` learns to rebuild ``X``; with ``noise`` it is a denoising
+    autoencoder; ``fit(X, Y)`` with 2-D ``Y`` trains a paired model, input
+    row i to target row i (a 1-D ``y`` is labels, unused). ``transform``
+    gives the codes, ``inverse_transform`` decodes them, ``predict``
+    rebuilds rows (or predicts targets) and ``score_samples`` gives each
+    row's reconstruction error.
+
+    Parameters (``None``: the library's default, given here):
+
+    hidden : list of int, default [] (input -> bottleneck)
+    bottleneck : int, default 2: the width of the code
+    decoder_hidden : list of int, default the encoder's, mirrored
+    activation : str, default "relu" (relu, leaky_relu[:slope], tanh, sigmoid, linear)
+    bottleneck_activation : str, default "linear"
+    output_activation : str, default "linear" ("sigmoid" with loss "bce")
+    batch_norm : bool, default False
+    dropout : float in [0, 1), default 0
+    scale : {"minmax", "standard", "robust", "none"}, default "minmax"
+    """
+
+    hidden: Optional[Sequence[int]] = None
+    bottleneck: Optional[int] = None
+    decoder_hidden: Optional[Sequence[int]] = None
+    activation: Optional[str] = None
+    bottleneck_activation: Optional[str] = None
+    output_activation: Optional[str] = None
+    batch_norm: Optional[bool] = None
+    dropout: Optional[float] = None
+    scale: Optional[str] = None
+
+    _fixed = {"kind": "dense"}
+
+    def fit(self, X, y=None):
+        """Fits on the rows of ``X`` (to the rows of a 2-D ``y``, when given)."""
+        return self._fit(X, y)
+
+
+Autoencoder.__doc__ += _RECONSTRUCTION_DOC
+
+
+@dataclass(repr=False, eq=False)
+class AnomalyDetector(_Reconstruction, _Tabular, OutlierMixin, BaseEstimator):
+    """Autoencoder anomaly detection (``aekit detect``) with scikit-learn's
+    outlier contract (as IsolationForest) and PyOD's attribute names.
 
     ``predict`` gives +1 (inlier) / -1 (outlier), ``decision_function`` is
     negative for outliers, ``score_samples`` is the negated anomaly score and
     ``offset_`` the negated threshold; ``decision_scores_``, ``threshold_``
-    and ``labels_`` (0/1) are PyOD's. Without ``hidden``/``bottleneck`` the
+    and ``labels_`` (0/1) are PyOD's. Without an architecture parameter the
     library's ensemble is fitted, as ``aekit detect``.
+
+    Parameters (``None``: the library's default, given here):
+
+    contamination : float in (0, 0.5], default 0.1: the threshold flags
+        that share of the training rows
+    threshold_percentile : float in [0, 100], default none: the threshold
+        is this percentile of the training scores instead
+    widths : list of int, default 1, 2, 4, ... up to half the features:
+        the ensemble's code widths
+    trim : float in [0, 1), default 0.3: each member is refitted without
+        that share of the rows it rebuilt worst
+    histogram_bins : int, default 10: bins of the per-feature histogram
+        member (0: the autoencoders alone)
+    hidden, decoder_hidden, bottleneck, activation, bottleneck_activation,
+    output_activation, batch_norm, dropout : as ``Autoencoder``'s; any of
+        them fits that one dense model instead of the ensemble
+    scale : {"minmax", "standard", "robust", "none"}, default "robust"
+
+    Training defaults of the detector: 100 epochs, a seeded random
+    validation split of 0.1, patience 10.
     """
+
+    contamination: Optional[float] = 0.1
+    threshold_percentile: Optional[float] = None
+    widths: Optional[Sequence[int]] = None
+    trim: Optional[float] = None
+    histogram_bins: Optional[int] = None
+    hidden: Optional[Sequence[int]] = None
+    decoder_hidden: Optional[Sequence[int]] = None
+    bottleneck: Optional[int] = None
+    activation: Optional[str] = None
+    bottleneck_activation: Optional[str] = None
+    output_activation: Optional[str] = None
+    batch_norm: Optional[bool] = None
+    dropout: Optional[float] = None
+    scale: Optional[str] = None
 
     _native = _aekit.Detector
 
-    def __init__(
-        self,
-        contamination=0.1,
-        hidden=None,
-        bottleneck=None,
-        activation=None,
-        optimizer=None,
-        lr=None,
-        loss=None,
-        epochs=None,
-        batch_size=None,
-        patience=None,
-        validation_split=None,
-        scale=None,
-        random_state=None,
-        threads=None,
-    ):
-        self.contamination = contamination
-        self.hidden = hidden
-        self.bottleneck = bottleneck
-        self.activation = activation
-        self.optimizer = optimizer
-        self.lr = lr
-        self.loss = loss
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.patience = patience
-        self.validation_split = validation_split
-        self.scale = scale
-        self.random_state = random_state
-        self.threads = threads
-
     def fit(self, X, y=None):
+        """Fits the detector and its threshold on the rows of ``X``."""
         X, names = self._check(X, reset=True)
-        self.model_ = _aekit.fit_detector(
-            X,
-            names,
-            contamination=self.contamination,
-            hidden=_list(self.hidden),
-            bottleneck=self.bottleneck,
-            activation=self.activation,
-            optimizer=self.optimizer,
-            lr=self.lr,
-            loss=self.loss,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            patience=self.patience,
-            validation_split=self.validation_split,
-            scale=self.scale,
-            random_state=_seed(self.random_state),
-            threads=self.threads,
-        )
+        self.model_ = _aekit.Detector.fit(self._mapping(), X, names)
         self._set_fitted()
         return self
 
@@ -355,18 +315,4 @@ class AnomalyDetector(_Fitted, OutlierMixin, BaseEstimator):
         return self.model_.explain(X, int(top), names)
 
 
-def load(path):
-    """Reads any model file the ``aekit`` command or ``save`` writes: an
-    ``AnomalyDetector`` for a file with an anomaly threshold, else an
-    ``Autoencoder``."""
-    model = _aekit.Model.load(str(path))
-    if _aekit.is_detector(model):
-        est = AnomalyDetector()
-        est.model_ = _aekit.Detector.from_bytes(model.to_bytes())
-        est._set_fitted()
-    else:
-        est = Autoencoder()
-        est.model_ = model
-        est.n_components_ = model.bottleneck()
-    est.n_features_in_ = len(model.feature_names())
-    return est
+AnomalyDetector.__doc__ += _RECONSTRUCTION_DOC

@@ -267,20 +267,6 @@ pub struct ModelArgs {
     pub dropout: Option<f64>,
 }
 
-impl ModelArgs {
-    /// Whether any architecture flag was given.
-    pub fn any(&self) -> bool {
-        self.hidden.is_some()
-            || self.decoder_hidden.is_some()
-            || self.bottleneck.is_some()
-            || self.activation.is_some()
-            || self.bottleneck_activation.is_some()
-            || self.output_activation.is_some()
-            || self.batch_norm
-            || self.dropout.is_some()
-    }
-}
-
 /// The model kinds `train` builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum Kind {

@@ -4,10 +4,9 @@ use aekit::AutoencoderParams;
 use aekit::TrainingSetters;
 use aekit::data::{ColumnRoles, CsvOptions, MissingPolicy, ScaleKind, TableFormat};
 use aekit::data::{ImageShape, ImageSize};
-use aekit::model::{
-    Activation, ConvAutoencoderConfig, DenseAutoencoderConfig, ModelConfig, VaeConfig,
-};
-use aekit::tasks::anomaly::{DetectorParams, ThresholdRule};
+use aekit::model::ModelConfig;
+use aekit::options::{ConvOptions, DenseOptions, DetectorOptions, VaeOptions};
+use aekit::tasks::anomaly::DetectorParams;
 use aekit::train::{Checkpointing, LossKind, Noise, TrainingConfig};
 use anyhow::{Result, bail};
 use std::path::Path;
@@ -114,34 +113,25 @@ fn columns(args: &ColumnArgs, default_scale: ScaleKind) -> (ColumnRoles, ScaleKi
     (roles, scale)
 }
 
-/// The architecture flags applied over `base`.
-fn model_config(
-    args: &ModelArgs,
-    loss: LossKind,
-    base: DenseAutoencoderConfig,
-) -> Result<DenseAutoencoderConfig> {
-    let output_activation = args.output_activation.unwrap_or(match loss {
-        LossKind::Bce => Activation::Sigmoid,
-        _ => base.output_activation,
-    });
-    Ok(DenseAutoencoderConfig {
-        hidden: match &args.hidden {
-            Some(h) => widths("--hidden", h)?,
-            None => base.hidden.clone(),
-        },
-        bottleneck: args.bottleneck.unwrap_or(base.bottleneck),
-        decoder_hidden: match &args.decoder_hidden {
-            Some(h) => Some(widths("--decoder-hidden", h)?),
-            None => base.decoder_hidden.clone(),
-        },
-        activation: args.activation.unwrap_or(base.activation),
-        bottleneck_activation: args
-            .bottleneck_activation
-            .unwrap_or(base.bottleneck_activation),
-        output_activation,
-        batch_norm: args.batch_norm || base.batch_norm,
-        dropout: args.dropout.unwrap_or(base.dropout),
-        ..base
+/// The architecture flags as the library's dense options.
+fn dense_options(args: &ModelArgs) -> Result<DenseOptions> {
+    Ok(DenseOptions {
+        hidden: args
+            .hidden
+            .as_deref()
+            .map(|h| widths("--hidden", h))
+            .transpose()?,
+        decoder_hidden: args
+            .decoder_hidden
+            .as_deref()
+            .map(|h| widths("--decoder-hidden", h))
+            .transpose()?,
+        bottleneck: args.bottleneck,
+        activation: args.activation,
+        bottleneck_activation: args.bottleneck_activation,
+        output_activation: args.output_activation,
+        batch_norm: args.batch_norm.then_some(true),
+        dropout: args.dropout,
     })
 }
 
@@ -155,7 +145,6 @@ fn refuse(kind: &str, flags: &[(&str, bool)], instead: &str) -> Result<()> {
 
 /// The model of `aekit train`: its kind and architecture.
 fn train_model(kind: &KindArgs, args: &ModelArgs, loss: LossKind) -> Result<ModelConfig> {
-    let dense = model_config(args, loss, DenseAutoencoderConfig::default())?;
     let channels = kind
         .channels
         .as_deref()
@@ -172,7 +161,7 @@ fn train_model(kind: &KindArgs, args: &ModelArgs, loss: LossKind) -> Result<Mode
                 ],
                 " (conv and vae models take it)",
             )?;
-            Ok(dense.into())
+            Ok(dense_options(args)?.config(loss).into())
         }
         Kind::Conv => {
             refuse(
@@ -186,17 +175,15 @@ fn train_model(kind: &KindArgs, args: &ModelArgs, loss: LossKind) -> Result<Mode
                 ],
                 ": its layers are set by --channels",
             )?;
-            let base = ConvAutoencoderConfig::default();
-            Ok(ConvAutoencoderConfig {
-                channels: channels.unwrap_or(base.channels),
-                bottleneck: args.bottleneck.unwrap_or(base.bottleneck),
-                activation: dense.activation,
-                bottleneck_activation: dense.bottleneck_activation,
-                output_activation: dense.output_activation,
-                batch_norm: dense.batch_norm,
-                ..base
-            }
-            .into())
+            let options = ConvOptions {
+                channels,
+                bottleneck: args.bottleneck,
+                activation: args.activation,
+                bottleneck_activation: args.bottleneck_activation,
+                output_activation: args.output_activation,
+                batch_norm: args.batch_norm.then_some(true),
+            };
+            Ok(options.config(loss).into())
         }
         Kind::Vae => {
             refuse(
@@ -210,21 +197,19 @@ fn train_model(kind: &KindArgs, args: &ModelArgs, loss: LossKind) -> Result<Mode
                 ],
                 "",
             )?;
-            let base = VaeConfig::default();
-            let conv = kind.conv || channels.is_some();
-            Ok(VaeConfig {
+            let dense = dense_options(args)?;
+            let options = VaeOptions {
                 hidden: dense.hidden,
                 decoder_hidden: dense.decoder_hidden,
-                channels: conv
-                    .then(|| channels.unwrap_or_else(|| ConvAutoencoderConfig::default().channels)),
-                bottleneck: args.bottleneck.unwrap_or(base.bottleneck),
-                activation: dense.activation,
-                output_activation: dense.output_activation,
+                channels,
+                conv: kind.conv.then_some(true),
+                bottleneck: args.bottleneck,
+                activation: args.activation,
+                output_activation: args.output_activation,
                 batch_norm: dense.batch_norm,
-                beta: kind.beta.unwrap_or(base.beta),
-                ..base
-            }
-            .into())
+                beta: kind.beta,
+            };
+            Ok(options.config(loss).into())
         }
     }
 }
@@ -270,37 +255,24 @@ pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
         Some(&args.reconstruction),
         base.training.clone(),
     )?;
-    let model = if args.model.any() {
-        Some(model_config(
-            &args.model,
-            training.loss,
-            DenseAutoencoderConfig::default(),
-        )?)
-    } else {
-        None
-    };
     let (columns, scale) = columns(&args.columns, base.scale);
-    let rule = match (args.contamination, args.threshold_percentile) {
-        (_, Some(q)) => ThresholdRule::Percentile(q),
-        (Some(p), None) => ThresholdRule::Contamination(p),
-        (None, None) => base.rule,
+    let options = DetectorOptions {
+        contamination: args.contamination,
+        threshold_percentile: args.threshold_percentile,
+        widths: args
+            .widths
+            .as_deref()
+            .map(|w| widths("--widths", w))
+            .transpose()?,
+        trim: args.trim,
+        histogram_bins: args.histogram_bins,
     };
-    let widths = match &args.widths {
-        Some(w) => Some(widths("--widths", w)?),
-        None => None,
-    };
+    let loss = training.loss;
     let params = DetectorParams {
         columns,
         scale,
-        model,
-        widths,
-        trim: args.trim.unwrap_or(base.trim),
-        // 0 on the command line: no histograms.
-        histogram_bins: args
-            .histogram_bins
-            .map_or(base.histogram_bins, |bins| (bins > 0).then_some(bins)),
         training,
-        rule,
+        ..options.apply(base, dense_options(&args.model)?, loss)?
     };
     params.validate()?;
     Ok(params)

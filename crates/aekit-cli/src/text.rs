@@ -67,7 +67,7 @@ pub enum PaddingArg {
 #[derive(Debug, Args)]
 pub struct TextCommon {
     /// The text column.
-    #[arg(long, default_value = "text")]
+    #[arg(long, default_value = aekit::text::DEFAULT_TEXT_COLUMN)]
     pub text: String,
     /// Tokens in fewer training texts than this are out of vocabulary (default 2).
     #[arg(long)]
@@ -118,7 +118,7 @@ pub struct TextTrainArgs {
     /// Training table: CSV (.gz: gzip), Parquet, or `-` for standard input.
     pub data: PathBuf,
     /// The label column.
-    #[arg(long, default_value = "label")]
+    #[arg(long, default_value = aekit::text::DEFAULT_LABEL_COLUMN)]
     pub label: String,
     /// Model file to write.
     #[arg(long, short)]

@@ -6,7 +6,8 @@
 //! default. `--validation-split 0` and `--patience 0` turn validation and
 //! early stopping off, for every command.
 
-use aekit::train::{LossKind, OptimizerConfig, OptimizerKind, TrainingConfig};
+use aekit::options::TrainingOptions;
+use aekit::train::{LossKind, OptimizerKind, TrainingConfig};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
@@ -105,57 +106,44 @@ pub enum Loss {
     Mae,
 }
 
-/// The training flags applied over `base`, the kind's default training.
+/// The training flags applied over `base`, the kind's default training:
+/// the flags as the library's training options, which apply them (`0`
+/// turning validation and early stopping off).
 pub fn training_config(
     args: &TrainingArgs,
     reconstruction: Option<&ReconstructionArgs>,
     base: TrainingConfig,
 ) -> Result<TrainingConfig> {
-    let optimizer = OptimizerConfig {
-        kind: args.optimizer.map_or(base.optimizer.kind, |o| match o {
+    let options = TrainingOptions {
+        optimizer: args.optimizer.map(|o| match o {
             Optimizer::Adam => OptimizerKind::Adam,
             Optimizer::Rmsprop => OptimizerKind::RmsProp,
             Optimizer::Sgd => OptimizerKind::Sgd,
             Optimizer::Adamw => OptimizerKind::AdamW,
         }),
-        learning_rate: args.lr.or(base.optimizer.learning_rate),
-        weight_decay: args.weight_decay.or(base.optimizer.weight_decay),
-        momentum: args.momentum.unwrap_or(base.optimizer.momentum),
-        epsilon: args.epsilon.unwrap_or(base.optimizer.epsilon),
-        ..base.optimizer
+        learning_rate: args.lr,
+        weight_decay: args.weight_decay,
+        momentum: args.momentum,
+        epsilon: args.epsilon,
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        shuffle: args.no_shuffle.then_some(false),
+        validation_split: args.validation_split,
+        patience: args.patience,
+        min_delta: args.min_delta,
+        seed: args.seed,
+        threads: args.threads,
+        loss: reconstruction.and_then(|r| r.loss).map(|l| match l {
+            Loss::Mse => LossKind::Mse,
+            Loss::Bce => LossKind::Bce,
+            Loss::Mae => LossKind::Mae,
+        }),
+        noise: reconstruction
+            .and_then(|r| r.noise.as_deref())
+            .map(|spec| noise("--noise", spec))
+            .transpose()?,
     };
-    let (loss, noise) = match reconstruction {
-        None => (base.loss, base.noise),
-        Some(r) => (
-            match r.loss {
-                None => base.loss,
-                Some(Loss::Mse) => LossKind::Mse,
-                Some(Loss::Bce) => LossKind::Bce,
-                Some(Loss::Mae) => LossKind::Mae,
-            },
-            match &r.noise {
-                Some(spec) => Some(noise("--noise", spec)?),
-                None => base.noise,
-            },
-        ),
-    };
-    Ok(TrainingConfig {
-        optimizer,
-        loss,
-        noise,
-        epochs: args.epochs.unwrap_or(base.epochs),
-        batch_size: args.batch_size.unwrap_or(base.batch_size),
-        shuffle: !args.no_shuffle && base.shuffle,
-        // 0 on the command line: off.
-        validation_split: args
-            .validation_split
-            .map_or(base.validation_split, |f| (f != 0.0).then_some(f)),
-        patience: args
-            .patience
-            .map_or(base.patience, |n| (n > 0).then_some(n)),
-        min_delta: args.min_delta.unwrap_or(base.min_delta),
-        seed: args.seed.unwrap_or(base.seed),
-        threads: args.threads.or(base.threads),
-        ..base
-    })
+    let mut training = base;
+    options.apply_to(&mut training);
+    Ok(training)
 }

@@ -71,6 +71,15 @@ pub enum AekitError {
         /// What is wrong with it.
         message: String,
     },
+    /// A parameter mapping ([`crate::options`]) names a parameter the
+    /// kind does not take.
+    #[error("unknown parameter '{name}' (this kind takes {known})")]
+    UnknownParam {
+        /// The name given.
+        name: String,
+        /// The names the kind takes, comma-separated.
+        known: String,
+    },
     /// A model file is unreadable, corrupt, or of an unknown version.
     #[error("{path}: not a usable aekit model: {message}")]
     Model {
@@ -116,6 +125,24 @@ pub enum AekitError {
         /// What the weights that would be kept are like.
         kept: String,
     },
+}
+
+/// The value named `s` in `names` (the command line's spellings, matched
+/// ignoring case), or a message listing them: the `FromStr` of the
+/// parameter enums.
+pub(crate) fn by_name<T: Copy>(
+    what: &str,
+    s: &str,
+    names: &[(&str, T)],
+) -> std::result::Result<T, String> {
+    names
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(s.trim()))
+        .map(|&(_, value)| value)
+        .ok_or_else(|| {
+            let all: Vec<&str> = names.iter().map(|(name, _)| *name).collect();
+            format!("unknown {what} '{s}' (expected one of {})", all.join(", "))
+        })
 }
 
 /// Shorthand for results carrying an [`AekitError`].

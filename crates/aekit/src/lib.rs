@@ -86,6 +86,7 @@ mod kernel;
 mod linfa_traits;
 pub mod model;
 pub mod model_file;
+pub mod options;
 #[cfg(feature = "plots")]
 pub mod report;
 pub mod tasks;

@@ -227,9 +227,7 @@ impl From<MetaV1> for ModelMeta {
 
 /// Writes `meta` and `tensors` to `path` atomically.
 pub(crate) fn save(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -> Result<()> {
-    crate::data::output::refuse_stdout(path, "a model file")?;
-    let buffer = to_bytes(path, meta, tensors)?;
-    write_atomically(path, |out| out.write_all(&buffer))
+    write_bytes(path, &to_bytes(path, meta, tensors)?)
 }
 
 /// The bytes of the model file of `meta` and `tensors` (what [`save`]
@@ -243,16 +241,14 @@ pub(crate) fn to_bytes(path: &Path, meta: &ModelMeta, tensors: &[NamedTensor]) -
     json_to_bytes(path, json, tensors)
 }
 
-/// Writes the metadata `json` and `tensors` to `path` atomically (the
-/// layout every kind shares; text models write their own metadata).
-pub(crate) fn save_json(path: &Path, json: String, tensors: &[NamedTensor]) -> Result<()> {
+/// Writes the bytes of a model file (any kind's) to `path` atomically.
+pub(crate) fn write_bytes(path: &Path, buffer: &[u8]) -> Result<()> {
     crate::data::output::refuse_stdout(path, "a model file")?;
-    let buffer = json_to_bytes(path, json, tensors)?;
-    write_atomically(path, |out| out.write_all(&buffer))
+    write_atomically(path, |out| out.write_all(buffer))
 }
 
 /// The safetensors bytes of the metadata `json` and `tensors`.
-fn json_to_bytes(path: &Path, json: String, tensors: &[NamedTensor]) -> Result<Vec<u8>> {
+pub(crate) fn json_to_bytes(path: &Path, json: String, tensors: &[NamedTensor]) -> Result<Vec<u8>> {
     let info = HashMap::from([
         (META_KEY.to_string(), json),
         (FORMAT_KEY.to_string(), FORMAT_NAME.to_string()),
@@ -358,7 +354,7 @@ pub(crate) fn read_raw(path: &Path) -> Result<(serde_json::Value, HashMap<String
     raw_from_bytes(path, &buffer)
 }
 
-fn raw_from_bytes(
+pub(crate) fn raw_from_bytes(
     path: &Path,
     buffer: &[u8],
 ) -> Result<(serde_json::Value, HashMap<String, NamedTensor>)> {

@@ -495,7 +495,7 @@ fn preview(names: &[String]) -> String {
     }
 }
 
-impl From<Table> for Dataset<'static> {
+impl<'a> From<Table> for Dataset<'a> {
     fn from(table: Table) -> Self {
         Dataset {
             source: Source::Table(Cow::Owned(table)),

@@ -135,6 +135,24 @@ fn nonzero(spread: f64) -> f64 {
     }
 }
 
+/// Parses the command line's names (minmax, standard, robust, none).
+impl std::str::FromStr for ScaleKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        crate::error::by_name(
+            "scale",
+            s,
+            &[
+                ("minmax", ScaleKind::MinMax),
+                ("standard", ScaleKind::Standard),
+                ("robust", ScaleKind::Robust),
+                ("none", ScaleKind::None),
+            ],
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

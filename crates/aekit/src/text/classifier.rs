@@ -237,7 +237,7 @@ impl TextClassifierParams {
             if tfidf { 2 * max_length } else { max_length },
         )?;
         let mut text = TextPreprocessing {
-            text_column: String::new(),
+            text_column: super::DEFAULT_TEXT_COLUMN.to_string(),
             tokenizer: self.tokenizer.clone(),
             ids,
             max_length,
@@ -308,7 +308,7 @@ impl TextClassifierParams {
                 aekit_version: crate::VERSION.to_string(),
                 model: TextModelConfig::TextClassifier(self.model.clone()),
                 text,
-                label: None,
+                label: Some(super::DEFAULT_LABEL_COLUMN.to_string()),
                 classes,
                 training,
                 history,
@@ -427,6 +427,28 @@ impl TextClassifier {
     pub fn load(path: impl AsRef<Path>) -> Result<TextClassifier> {
         let path = path.as_ref();
         let (meta, tensors) = text_file::load(path)?;
+        TextClassifier::from_file_parts(path, meta, tensors)
+    }
+
+    /// The bytes of the model file [`save`](Self::save) writes (for
+    /// pickling, or shipping a model without a file system).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let path = Path::new(text_file::MODEL_BYTES);
+        text_file::to_bytes(path, &self.meta, &self.net.export_tensors())
+    }
+
+    /// Reads the bytes of a model file, checked as [`load`](Self::load) does.
+    pub fn from_bytes(bytes: &[u8]) -> Result<TextClassifier> {
+        let path = Path::new(text_file::MODEL_BYTES);
+        let (meta, tensors) = text_file::from_bytes(path, bytes)?;
+        TextClassifier::from_file_parts(path, meta, tensors)
+    }
+
+    fn from_file_parts(
+        path: &Path,
+        meta: TextModelMeta,
+        tensors: std::collections::HashMap<String, crate::model::NamedTensor>,
+    ) -> Result<TextClassifier> {
         let TextModelConfig::TextClassifier(config) = &meta.model else {
             return Err(AekitError::Unsupported {
                 operation: "classifying texts",

@@ -157,6 +157,45 @@ impl Corpus {
         CorpusReader::open(path, options)?.read(columns)
     }
 
+    /// A corpus of texts (and labels) given in memory: the same checks as
+    /// a file's cells (no empty text or label, at least one text, as many
+    /// labels as texts), errors naming the 0-based row.
+    pub fn from_texts(texts: Vec<String>, labels: Option<Vec<String>>) -> Result<Corpus> {
+        let in_memory = |row: Option<usize>, message: String| AekitError::InMemory {
+            row,
+            column: None,
+            message,
+        };
+        if texts.is_empty() {
+            return Err(in_memory(None, "there are no texts".into()));
+        }
+        if let Some(labels) = &labels
+            && labels.len() != texts.len()
+        {
+            return Err(in_memory(
+                None,
+                format!("{} texts but {} labels", texts.len(), labels.len()),
+            ));
+        }
+        let blank =
+            |values: &[String], what: &str| match values.iter().position(|v| v.trim().is_empty()) {
+                Some(row) => Err(in_memory(Some(row), format!("the {what} is empty"))),
+                None => Ok(()),
+            };
+        blank(&texts, "text")?;
+        if let Some(labels) = &labels {
+            blank(labels, "label")?;
+        }
+        Ok(Corpus {
+            path: PathBuf::from("<in-memory texts>"),
+            rows: (0..texts.len()).collect(),
+            ids: vec![Vec::new(); texts.len()],
+            id_names: Vec::new(),
+            texts,
+            labels,
+        })
+    }
+
     /// Rows read.
     pub fn len(&self) -> usize {
         self.texts.len()
@@ -221,6 +260,26 @@ mod tests {
         std::fs::write(&p, "").unwrap();
         let e = read(&p).unwrap_err().to_string();
         assert!(e.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn texts_in_memory_are_checked_as_cells() {
+        let texts = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let c = Corpus::from_texts(texts(&["a b", "c"]), Some(texts(&["x", "y"]))).unwrap();
+        assert_eq!(
+            (c.len(), c.labels.as_deref()),
+            (2, Some(&texts(&["x", "y"])[..]))
+        );
+        let e = Corpus::from_texts(texts(&["a", " "]), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 1") && e.contains("text is empty"), "{e}");
+        let e = Corpus::from_texts(texts(&["a"]), Some(texts(&[""])))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 0") && e.contains("label is empty"), "{e}");
+        assert!(Corpus::from_texts(texts(&["a"]), Some(vec![])).is_err());
+        assert!(Corpus::from_texts(vec![], None).is_err());
     }
 
     #[test]

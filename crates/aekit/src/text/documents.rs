@@ -125,7 +125,7 @@ impl DocAutoencoderParams {
             .collect();
         let tfidf = Tfidf::fit(self.tfidf, &id_docs, lookup.size());
         let text = TextPreprocessing {
-            text_column: String::new(),
+            text_column: super::DEFAULT_TEXT_COLUMN.to_string(),
             tokenizer: self.tokenizer.clone(),
             ids,
             max_length: 0,
@@ -240,6 +240,28 @@ impl DocAutoencoder {
     pub fn load(path: impl AsRef<Path>) -> Result<DocAutoencoder> {
         let path = path.as_ref();
         let (meta, tensors) = text_file::load(path)?;
+        DocAutoencoder::from_file_parts(path, meta, tensors)
+    }
+
+    /// The bytes of the model file [`save`](Self::save) writes (for
+    /// pickling, or shipping a model without a file system).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let path = Path::new(text_file::MODEL_BYTES);
+        text_file::to_bytes(path, &self.meta, &self.net.export_tensors())
+    }
+
+    /// Reads the bytes of a model file, checked as [`load`](Self::load) does.
+    pub fn from_bytes(bytes: &[u8]) -> Result<DocAutoencoder> {
+        let path = Path::new(text_file::MODEL_BYTES);
+        let (meta, tensors) = text_file::from_bytes(path, bytes)?;
+        DocAutoencoder::from_file_parts(path, meta, tensors)
+    }
+
+    fn from_file_parts(
+        path: &Path,
+        meta: TextModelMeta,
+        tensors: std::collections::HashMap<String, crate::model::NamedTensor>,
+    ) -> Result<DocAutoencoder> {
         let TextModelConfig::DocAutoencoder(config) = &meta.model else {
             return Err(AekitError::Unsupported {
                 operation: "document embeddings",

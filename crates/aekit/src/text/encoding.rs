@@ -247,6 +247,19 @@ pub fn check_id_table(name: &'static str, ids: usize, width: usize, copies: usiz
     Ok(())
 }
 
+/// Parses the command line's names (post, pre).
+impl std::str::FromStr for Padding {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        crate::error::by_name(
+            "padding",
+            s,
+            &[("post", Padding::Post), ("pre", Padding::Pre)],
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,12 @@ pub use vocabulary::{Lookup, TokenIds, VocabularyConfig};
 
 use crate::data::Matrix;
 
+/// The column a text model reads its texts from unless told otherwise
+/// (a model fitted on texts in memory reads files by it).
+pub const DEFAULT_TEXT_COLUMN: &str = "text";
+/// The label column of a classifier unless told otherwise.
+pub const DEFAULT_LABEL_COLUMN: &str = "label";
+
 /// How a text becomes a model's input; stored with the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextPreprocessing {

@@ -84,19 +84,37 @@ impl TextModelMeta {
     }
 }
 
+/// How errors name the bytes of a model file that has no path.
+pub const MODEL_BYTES: &str = "<model bytes>";
+
 /// Writes a text model atomically.
 pub fn save(path: &Path, meta: &TextModelMeta, tensors: &[NamedTensor]) -> Result<()> {
+    model_file::write_bytes(path, &to_bytes(path, meta, tensors)?)
+}
+
+/// The bytes of the model file [`save`] writes; `path` names it in errors.
+pub fn to_bytes(path: &Path, meta: &TextModelMeta, tensors: &[NamedTensor]) -> Result<Vec<u8>> {
     let meta = TextModelMeta {
         format_version: FORMAT_VERSION,
         ..meta.clone()
     };
     let json = serde_json::to_string(&meta).map_err(|e| AekitError::model(path, e.to_string()))?;
-    model_file::save_json(path, json, tensors)
+    model_file::json_to_bytes(path, json, tensors)
 }
 
 /// Reads a text model; a tabular model is an error that says so.
 pub fn load(path: &Path) -> Result<(TextModelMeta, HashMap<String, NamedTensor>)> {
-    let (json, tensors) = model_file::read_raw(path)?;
+    let buffer = std::fs::read(path).map_err(|e| AekitError::io(path, e))?;
+    from_bytes(path, &buffer)
+}
+
+/// Reads the bytes of a text model file, checked as [`load`] does; `path`
+/// names it in errors.
+pub fn from_bytes(
+    path: &Path,
+    buffer: &[u8],
+) -> Result<(TextModelMeta, HashMap<String, NamedTensor>)> {
+    let (json, tensors) = model_file::raw_from_bytes(path, buffer)?;
     let kind = model_file::kind_of(&json).unwrap_or("dense").to_string();
     if !TEXT_KINDS.contains(&kind.as_str()) {
         return Err(AekitError::Unsupported {

@@ -70,6 +70,23 @@ impl LossKind {
     }
 }
 
+/// Parses the command line's names (mse, bce, mae).
+impl std::str::FromStr for LossKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        crate::error::by_name(
+            "loss",
+            s,
+            &[
+                ("mse", LossKind::Mse),
+                ("bce", LossKind::Bce),
+                ("mae", LossKind::Mae),
+            ],
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

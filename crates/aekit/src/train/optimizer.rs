@@ -158,6 +158,24 @@ impl OptimizerConfig {
     }
 }
 
+/// Parses the command line's names (adam, rmsprop, sgd, adamw).
+impl std::str::FromStr for OptimizerKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        crate::error::by_name(
+            "optimizer",
+            s,
+            &[
+                ("adam", OptimizerKind::Adam),
+                ("rmsprop", OptimizerKind::RmsProp),
+                ("sgd", OptimizerKind::Sgd),
+                ("adamw", OptimizerKind::AdamW),
+            ],
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -118,3 +118,20 @@ impl TextClassifierConfig {
         }
     }
 }
+
+/// Parses the command line's names (flatten, mean, tfidf).
+impl std::str::FromStr for Pooling {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        crate::error::by_name(
+            "pooling",
+            s,
+            &[
+                ("flatten", Pooling::Flatten),
+                ("mean", Pooling::Mean),
+                ("tfidf", Pooling::Tfidf),
+            ],
+        )
+    }
+}

@@ -7,7 +7,7 @@
 
 use linfa::ParamGuard;
 
-use crate::data::{ColumnRoles, ImageShape, ScaleKind};
+use crate::data::{ColumnRoles, ImageShape, MissingPolicy, ScaleKind};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, DenseAutoencoderConfig, ModelConfig};
 use crate::train::{LossKind, TrainingConfig, TrainingSetters};
@@ -167,9 +167,24 @@ impl AutoencoderParams {
         self
     }
 
-    /// Categorical columns to one-hot encode into features. Default: none.
+    /// Categorical columns to one-hot encode into features, whatever
+    /// their number of categories. Default: none.
     pub fn one_hot<S: Into<String>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
         self.valid.columns.one_hot = columns.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Unnamed text columns with at most this many distinct values are
+    /// one-hot encoded; wider ones are left out. Default 20.
+    pub fn max_categories(mut self, n: usize) -> Self {
+        self.valid.columns.max_categories = n;
+        self
+    }
+
+    /// Missing numeric cells: imputed by the training median with a
+    /// `COL__missing` input (default), or refused.
+    pub fn missing(mut self, policy: MissingPolicy) -> Self {
+        self.valid.columns.missing = policy;
         self
     }
 

@@ -140,8 +140,9 @@ impl AutoencoderParams {
     // Data.
 
     /// Which columns are label, ids, dropped or one-hot encoded, all at
-    /// once. Default: every numeric column is a feature, text columns are
-    /// left out.
+    /// once. Default: every numeric or boolean column is a feature, text
+    /// columns of at most 20 values are one-hot, wider ones left out,
+    /// missing cells imputed.
     pub fn columns(mut self, columns: ColumnRoles) -> Self {
         self.valid.columns = columns;
         self

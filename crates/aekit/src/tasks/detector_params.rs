@@ -29,7 +29,8 @@ impl DetectorParams {
     // Data.
 
     /// Which columns are label, ids, dropped or one-hot encoded, all at
-    /// once. Default: every numeric column is a feature.
+    /// once. Default: every numeric or boolean column is a feature, text
+    /// columns of at most 20 values are one-hot, missing cells imputed.
     pub fn columns(mut self, columns: ColumnRoles) -> Self {
         self.columns = columns;
         self

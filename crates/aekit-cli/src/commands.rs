@@ -1,9 +1,10 @@
-//! One function per subcommand: read, call the library, print.
+//! One function per subcommand (plot: plot_command.rs): read, call the
+//! library, print.
 
 use aekit::data::Table;
 use aekit::report::plot;
 use aekit::tasks::anomaly::{self, ScoreOptions, ThresholdRule};
-use aekit::tasks::{evaluate, latent};
+use aekit::tasks::evaluate;
 use aekit::train::StopReason;
 use aekit::{Autoencoder, FitOptions, apply};
 use anyhow::{Context, Result};
@@ -11,8 +12,8 @@ use anyhow::{Context, Result};
 use std::path::Path;
 
 use crate::cli::{
-    ApplyArgs, DenoiseArgs, DetectArgs, EvaluateArgs, PlotCommand, PredictArgs, SampleArgs,
-    ScoreArgs, ServeArgs, SummaryArgs, TrainArgs,
+    ApplyArgs, DenoiseArgs, DetectArgs, EvaluateArgs, PredictArgs, SampleArgs, ScoreArgs,
+    ServeArgs, SummaryArgs, TrainArgs,
 };
 use crate::progress::{EpochPrinter, RowMeter};
 use crate::settings::{self, Output, check_output, check_training_outputs};
@@ -566,88 +567,11 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     Ok(())
 }
 
-/// `aekit plot ...`.
-pub fn plot(command: &PlotCommand) -> Result<()> {
-    match command {
-        PlotCommand::History { model, out } => {
-            check_output(out, Output::Png, &[model])?;
-            let m = Autoencoder::load(model)?;
-            plot::history(m.history(), &history_title(model), out)?;
-        }
-        PlotCommand::Latent {
-            model,
-            data,
-            out,
-            color,
-            csv,
-        } => {
-            check_output(out, Output::Png, &[model, data])?;
-            let m = Autoencoder::load(model)?;
-            let table = Table::read(data, &settings::csv_options(csv)?)?;
-            let codes = m.encode(&m.scaled_features(&table)?)?;
-            let map = latent::latent_map(&codes)?;
-            let colour_column = match color {
-                Some(c) => Some(table.require_column(c, "named by --color")?),
-                None => m
-                    .schema()
-                    .label
-                    .as_deref()
-                    .and_then(|l| table.column_index(l)),
-            };
-            let labels: Option<Vec<String>> = colour_column.map(|c| {
-                (0..table.n_rows())
-                    .map(|r| table.cell(r, c).to_string())
-                    .collect()
-            });
-            let title = if map.projected {
-                format!(
-                    "{}-D codes of {}, first two principal components",
-                    m.bottleneck(),
-                    file_name(data)
-                )
-            } else {
-                format!("{}-D codes of {}", m.bottleneck(), file_name(data))
-            };
-            plot::scatter(
-                &map.points,
-                labels.as_deref(),
-                &title,
-                (&map.axes.0, &map.axes.1),
-                out,
-            )?;
-        }
-        PlotCommand::Reconstructions {
-            model,
-            data,
-            out,
-            image_shape,
-            rows,
-            csv,
-        } => {
-            check_output(out, Output::Png, &[model, data])?;
-            let m = Autoencoder::load(model)?;
-            let shape = settings::drawing_shape(image_shape.as_deref(), m.image_shape())?;
-            let table = Table::read(data, &settings::csv_options(csv)?)?;
-            let mut originals = m.scaled_features(&table)?;
-            let mut rebuilt = m.reconstruct(&originals)?;
-            m.unscale(&mut originals);
-            m.unscale(&mut rebuilt);
-            let title = format!(
-                "{} and its reconstructions by {}",
-                file_name(data),
-                file_name(model)
-            );
-            plot::image_grid(&originals, &rebuilt, shape, *rows, &title, out)?;
-        }
-    }
-    Ok(())
-}
-
-fn history_title(model: &std::path::Path) -> String {
+pub(crate) fn history_title(model: &std::path::Path) -> String {
     format!("Learning curves of {}", file_name(model))
 }
 
-fn file_name(path: &std::path::Path) -> String {
+pub(crate) fn file_name(path: &std::path::Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())

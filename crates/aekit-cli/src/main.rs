@@ -35,7 +35,9 @@ macro_rules! print {
 
 mod cli;
 mod commands;
+mod data_args;
 mod flags;
+mod plot_command;
 mod progress;
 mod report;
 mod settings;
@@ -121,7 +123,7 @@ fn main() -> std::process::ExitCode {
         Command::Predict(args) => commands::predict(args),
         Command::Sample(args) => commands::sample(args),
         Command::Evaluate(args) => commands::evaluate(args),
-        Command::Plot(plot) => commands::plot(plot),
+        Command::Plot(plot) => plot_command::plot(plot),
         Command::Text(command) => text::run(command),
         Command::Serve(args) => commands::serve(args),
     };

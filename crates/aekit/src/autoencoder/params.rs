@@ -7,7 +7,7 @@
 
 use linfa::ParamGuard;
 
-use crate::data::{ColumnRoles, ImageShape, ScaleKind};
+use crate::data::{ColumnRoles, ImageShape, MissingPolicy, ScaleKind};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, DenseAutoencoderConfig, ModelConfig};
 use crate::train::{LossKind, TrainingConfig, TrainingSetters};
@@ -140,8 +140,9 @@ impl AutoencoderParams {
     // Data.
 
     /// Which columns are label, ids, dropped or one-hot encoded, all at
-    /// once. Default: every numeric column is a feature, text columns are
-    /// left out.
+    /// once. Default: every numeric or boolean column is a feature, text
+    /// columns of at most 20 values are one-hot, wider ones left out,
+    /// missing cells imputed.
     pub fn columns(mut self, columns: ColumnRoles) -> Self {
         self.valid.columns = columns;
         self
@@ -167,9 +168,24 @@ impl AutoencoderParams {
         self
     }
 
-    /// Categorical columns to one-hot encode into features. Default: none.
+    /// Categorical columns to one-hot encode into features, whatever
+    /// their number of categories. Default: none.
     pub fn one_hot<S: Into<String>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
         self.valid.columns.one_hot = columns.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Unnamed text columns with at most this many distinct values are
+    /// one-hot encoded; wider ones are left out. Default 20.
+    pub fn max_categories(mut self, n: usize) -> Self {
+        self.valid.columns.max_categories = n;
+        self
+    }
+
+    /// Missing numeric cells: imputed by the training median with a
+    /// `COL__missing` input (default), or refused.
+    pub fn missing(mut self, policy: MissingPolicy) -> Self {
+        self.valid.columns.missing = policy;
         self
     }
 

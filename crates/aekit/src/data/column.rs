@@ -4,7 +4,7 @@
 //! without text in between; its text is the shortest that reads back to
 //! the same value (so a Parquet file and its CSV copy give the same cells
 //! and matrices), booleans are 1 and 0, and a null is an empty cell: a
-//! missing value, refused where a number is needed.
+//! missing value (see [`MissingPolicy`](super::MissingPolicy)).
 //!
 //! A table's columns are of the types [`is_table_type`] accepts; readers
 //! turn anything else (dictionaries) into text first.

@@ -300,20 +300,16 @@ fn read_with(
             }
         }
         None => {
-            let mut row = Vec::with_capacity(n_numeric);
+            // An array: its values in one copy, then placed (NaN is missing).
+            let cols = table.n_columns();
+            let all = table.all_numbers(false)?;
             for r in 0..n {
-                row.clear();
-                table.push_numbers(r, numeric, false, &mut row)?;
-                for (j, &v) in row.iter().enumerate() {
+                for (j, &c) in numeric.iter().enumerate() {
+                    let v = all[r * cols + c];
                     if v.is_nan() {
-                        missing(&mut values, &mut bad, r, j, numeric[j]);
+                        missing(&mut values, &mut bad, r, j, c);
                     } else if finite && !v.is_finite() {
-                        bad.offer(
-                            r,
-                            numeric[j],
-                            numeric[j],
-                            format!("value {v} is not finite"),
-                        );
+                        bad.offer(r, c, c, format!("value {v} is not finite"));
                     } else {
                         values[r * width + j] = v;
                     }

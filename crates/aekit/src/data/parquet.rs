@@ -5,8 +5,8 @@
 //! shows them as text the shortest way that reads back to the same value,
 //! so a Parquet file and its CSV copy give the same cells and matrices);
 //! dictionary-encoded columns become their text. A null is a missing
-//! value, refused where a number or category is needed with the file, row
-//! and column. Rows are numbered from 1, the first data row. Reading goes
+//! value, as an empty CSV cell is (imputed, or refused with the file, row
+//! and column: see [`MissingPolicy`](super::MissingPolicy)). Rows are numbered from 1, the first data row. Reading goes
 //! a batch at a time, row group by row group.
 //!
 //! The parquet crate can panic on some corrupt files (fuzzing found a data

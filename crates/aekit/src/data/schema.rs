@@ -325,8 +325,10 @@ impl Schema {
     }
 
     /// The model's input matrix for `table`, unscaled: numeric columns
-    /// parsed, categorical columns one-hot encoded. A category unseen in
-    /// training is an error naming its row and column. An unnamed array
+    /// parsed, categorical columns one-hot encoded, missing cells filled
+    /// (a mixed schema). A category unseen in training is an all-zero
+    /// block (an error naming its row and column for a model written
+    /// before mixed tables). An unnamed array
     /// as wide as the model's inputs, whose columns are not the model's by
     /// name, is taken as the inputs in order.
     pub fn input_matrix(&self, table: &Dataset<'_>) -> Result<Matrix> {

@@ -5,7 +5,7 @@
 //! The fields stay public, as burn's configs have them.
 
 use super::anomaly::{Detector, DetectorParams};
-use crate::data::{ColumnRoles, ScaleKind};
+use crate::data::{ColumnRoles, MissingPolicy, ScaleKind};
 use crate::model::{Activation, DenseAutoencoderConfig};
 use crate::threshold::ThresholdRule;
 use crate::train::{TrainingConfig, TrainingSetters};
@@ -29,7 +29,8 @@ impl DetectorParams {
     // Data.
 
     /// Which columns are label, ids, dropped or one-hot encoded, all at
-    /// once. Default: every numeric column is a feature.
+    /// once. Default: every numeric or boolean column is a feature, text
+    /// columns of at most 20 values are one-hot, missing cells imputed.
     pub fn columns(mut self, columns: ColumnRoles) -> Self {
         self.columns = columns;
         self
@@ -54,9 +55,24 @@ impl DetectorParams {
         self
     }
 
-    /// Categorical columns to one-hot encode. Default: none.
+    /// Categorical columns to one-hot encode, whatever their number of
+    /// categories. Default: none.
     pub fn one_hot<S: Into<String>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
         self.columns.one_hot = columns.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Unnamed text columns with at most this many distinct values are
+    /// one-hot encoded; wider ones are left out. Default 20.
+    pub fn max_categories(mut self, n: usize) -> Self {
+        self.columns.max_categories = n;
+        self
+    }
+
+    /// Missing numeric cells: imputed by the training median with a
+    /// `COL__missing` input (default), or refused.
+    pub fn missing(mut self, policy: MissingPolicy) -> Self {
+        self.columns.missing = policy;
         self
     }
 
@@ -164,6 +180,10 @@ mod tests {
     fn documented_defaults_hold() {
         let p = Detector::params();
         assert_eq!(p.columns, ColumnRoles::default());
+        assert_eq!(
+            (p.columns.max_categories, p.columns.missing),
+            (20, MissingPolicy::Impute)
+        );
         assert_eq!(p.scale, ScaleKind::Robust);
         assert_eq!((p.widths.as_ref(), p.trim), (None, 0.3));
         assert_eq!(p.histogram_bins, Some(10));

@@ -203,6 +203,11 @@ class Autoencoder(_Reconstruction, _Coder, TransformerMixin, BaseEstimator):
     batch_norm : bool, default False
     dropout : float in [0, 1), default 0
     scale : {"minmax", "standard", "robust", "none"}, default "minmax"
+    max_categories : int, default 20: a DataFrame's text columns with at most
+        this many distinct values are one-hot encoded; wider ones left out
+    missing : {"impute", "error"}, default "impute": missing cells (NaN,
+        None) filled with the training median plus a ``COL__missing`` input,
+        or refused with an error naming the first
     """
 
     hidden: Optional[Sequence[int]] = None
@@ -214,6 +219,8 @@ class Autoencoder(_Reconstruction, _Coder, TransformerMixin, BaseEstimator):
     batch_norm: Optional[bool] = None
     dropout: Optional[float] = None
     scale: Optional[str] = None
+    max_categories: Optional[int] = None
+    missing: Optional[str] = None
 
     _fixed = {"kind": "dense"}
 
@@ -252,6 +259,7 @@ class AnomalyDetector(_Reconstruction, _Tabular, OutlierMixin, BaseEstimator):
     output_activation, batch_norm, dropout : as ``Autoencoder``'s; any of
         them fits that one dense model instead of the ensemble
     scale : {"minmax", "standard", "robust", "none"}, default "robust"
+    max_categories, missing : as ``Autoencoder``'s (mixed DataFrames)
 
     Training defaults of the detector: 100 epochs, a seeded random
     validation split of 0.1, patience 10.
@@ -271,6 +279,8 @@ class AnomalyDetector(_Reconstruction, _Tabular, OutlierMixin, BaseEstimator):
     batch_norm: Optional[bool] = None
     dropout: Optional[float] = None
     scale: Optional[str] = None
+    max_categories: Optional[int] = None
+    missing: Optional[str] = None
 
     _native = _aekit.Detector
 

@@ -64,3 +64,16 @@ def test_autoencoder_takes_a_mixed_frame_and_an_unseen_category():
     assert np.isfinite(again).all()
     np.testing.assert_allclose(again[1:], codes[1:], rtol=1e-6)
     assert not np.allclose(again[0], codes[0])
+
+
+def test_max_categories_and_missing_are_parameters():
+    x, _ = wine_mixed()
+    # colour has 4 bands: with max_categories=3 it is left out.
+    narrow = aekit.AnomalyDetector(max_categories=3, epochs=2, random_state=0).fit(x)
+    assert not any(n.startswith("colour") for n in narrow.model_.feature_names())
+    wide = aekit.Autoencoder(max_categories=4, epochs=2, random_state=0).fit(x)
+    assert any(n.startswith("colour=") for n in wide.model_.feature_names())
+    with pytest.raises(ValueError, match="missing"):
+        aekit.AnomalyDetector(missing="error", epochs=2).fit(x)
+    with pytest.raises(ValueError, match="missing"):
+        aekit.Autoencoder(missing="drop", epochs=2).fit(x)

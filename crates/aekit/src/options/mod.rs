@@ -28,7 +28,8 @@ use crate::text::{DocAutoencoderParams, TextClassifierParams};
 use crate::{AutoencoderParams, DetectorParams};
 
 pub use sections::{
-    ConvOptions, DenseOptions, DetectorOptions, ScaleOptions, TrainingOptions, VaeOptions,
+    ColumnOptions, ConvOptions, DenseOptions, DetectorOptions, ScaleOptions, TrainingOptions,
+    VaeOptions,
 };
 pub use text::{DocAutoencoderOptions, TextClassifierOptions, TextOptions};
 
@@ -159,6 +160,7 @@ pub fn autoencoder(json: &str) -> Result<AutoencoderParams> {
     let mut map = Mapping::parse(json)?;
     let kind = map.take_str("kind")?;
     let scale: ScaleOptions = map.section()?;
+    let columns: ColumnOptions = map.section()?;
     let training: TrainingOptions = map.section()?;
     let loss = training.loss.unwrap_or_default();
     let model: ModelConfig = match kind.as_deref().unwrap_or("dense") {
@@ -177,6 +179,12 @@ pub fn autoencoder(json: &str) -> Result<AutoencoderParams> {
     if let Some(kind) = scale.scale {
         params = params.scale(kind);
     }
+    if let Some(n) = columns.max_categories {
+        params = params.max_categories(n);
+    }
+    if let Some(policy) = columns.missing {
+        params = params.missing(policy);
+    }
     Ok(training.apply(params))
 }
 
@@ -187,6 +195,7 @@ pub fn detector(json: &str) -> Result<DetectorParams> {
     let mut map = Mapping::parse(json)?;
     let detector: DetectorOptions = map.section()?;
     let scale: ScaleOptions = map.section()?;
+    let columns: ColumnOptions = map.section()?;
     let training: TrainingOptions = map.section()?;
     let dense: DenseOptions = map.section()?;
     map.finish()?;
@@ -194,6 +203,12 @@ pub fn detector(json: &str) -> Result<DetectorParams> {
     let mut params = detector.apply(DetectorParams::default(), dense, loss)?;
     if let Some(kind) = scale.scale {
         params = params.scale(kind);
+    }
+    if let Some(n) = columns.max_categories {
+        params = params.max_categories(n);
+    }
+    if let Some(policy) = columns.missing {
+        params = params.missing(policy);
     }
     Ok(training.apply(params))
 }
@@ -315,6 +330,23 @@ mod tests {
         assert_eq!(
             name_of(detector(r#"{"beta": 1}"#).unwrap_err()),
             "unknown beta"
+        );
+    }
+
+    #[test]
+    fn mixed_table_options_reach_the_column_roles() {
+        use crate::data::MissingPolicy;
+        let p = detector(r#"{"max_categories": 3, "missing": "error"}"#).unwrap();
+        assert_eq!(
+            (p.columns.max_categories, p.columns.missing),
+            (3, MissingPolicy::Error)
+        );
+        let default = detector("{}").unwrap();
+        assert_eq!(default.columns.missing, MissingPolicy::Impute);
+        assert!(autoencoder(r#"{"max_categories": 5, "missing": "impute"}"#).is_ok());
+        assert_eq!(
+            name_of(detector(r#"{"missing": "drop"}"#).unwrap_err()),
+            "missing"
         );
     }
 

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use super::named;
-use crate::data::ScaleKind;
+use crate::data::{MissingPolicy, ScaleKind};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, ConvAutoencoderConfig, DenseAutoencoderConfig, VaeConfig};
 use crate::tasks::anomaly::DetectorParams;
@@ -91,6 +91,19 @@ pub struct ScaleOptions {
     /// `scale`; `None` keeps the default.
     #[serde(deserialize_with = "named")]
     pub scale: Option<ScaleKind>,
+}
+
+/// How a mixed table's columns become inputs (the params' setters of
+/// these names): text columns one-hot up to `max_categories` distinct
+/// values, missing cells imputed or refused.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ColumnOptions {
+    /// `max_categories`; `None` keeps the default.
+    pub max_categories: Option<usize>,
+    /// `missing` (impute or error); `None` keeps the default.
+    #[serde(deserialize_with = "named")]
+    pub missing: Option<MissingPolicy>,
 }
 
 /// The output activation in force: the one given, else sigmoid under

@@ -525,6 +525,9 @@ pub struct ServeArgs {
     /// CPU threads each request's scoring uses [default: RAYON_NUM_THREADS, else all cores].
     #[arg(long)]
     pub threads: Option<usize>,
+    /// After SIGTERM or Ctrl-C, seconds requests in flight may take before the server exits without them.
+    #[arg(long, default_value_t = aekit_serve::DEFAULT_SHUTDOWN_GRACE.as_secs_f64())]
+    pub shutdown_grace: f64,
     /// No request log lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,

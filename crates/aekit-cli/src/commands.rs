@@ -191,9 +191,10 @@ fn finish_training(
 
 /// `aekit serve`.
 pub fn serve(args: &ServeArgs) -> Result<()> {
+    let options = settings::serve_options(args)?;
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
-    aekit_serve::serve(model, &args.model, &settings::serve_options(args))
+    aekit_serve::serve(model, &args.model, &options)
 }
 
 /// `aekit summary`.

@@ -342,14 +342,25 @@ pub fn check_training_outputs(model: &Path, plot: Option<&Path>, inputs: &[&Path
 }
 
 /// `aekit serve`'s flags as the server's options.
-pub fn serve_options(args: &ServeArgs) -> aekit_serve::ServeOptions {
-    aekit_serve::ServeOptions {
+pub fn serve_options(args: &ServeArgs) -> Result<aekit_serve::ServeOptions> {
+    // A day at most: a longer wait is no grace period.
+    let grace = std::time::Duration::try_from_secs_f64(args.shutdown_grace)
+        .ok()
+        .filter(|g| g.as_secs() <= 86_400);
+    let Some(shutdown_grace) = grace else {
+        bail!(
+            "--shutdown-grace must be between 0 and 86400 seconds, got {}",
+            args.shutdown_grace
+        );
+    };
+    Ok(aekit_serve::ServeOptions {
         host: args.host.clone(),
         port: args.port,
         workers: args.workers,
         max_body_bytes: args.max_body_bytes,
         quiet: args.quiet,
-    }
+        shutdown_grace,
+    })
 }
 
 #[cfg(test)]

@@ -408,3 +408,51 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_cleanly() {
     assert_eq!(code, 0, "{log}");
     assert!(log.contains("shutting down"), "{log}");
 }
+
+#[test]
+fn a_request_of_a_million_columns_is_refused_quickly() {
+    // 1.5 M columns in a 15 MB body kept a worker busy over 5 minutes.
+    let dir = tempfile::tempdir().unwrap();
+    let model = iris_detector(dir.path());
+    let server = Server::start(&model, &["--max-body-bytes", "20000000", "--quiet"]);
+    let n = 1_500_000;
+    let mut body = (0..n)
+        .map(|i| format!("c{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    body.push('\n');
+    body.push_str(&vec!["1"; n].join(","));
+    body.push('\n');
+    let start = Instant::now();
+    let (status, text) = server.send("POST", "/invocations", "text/csv", body.as_bytes());
+    let took = start.elapsed();
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains("has 1500000 columns"), "{text}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    let records = json!({"dataframe_records": [
+        (0..5000).map(|i| (format!("c{i}"), json!(1))).collect::<serde_json::Map<_, _>>()
+    ]});
+    let (status, answer) = server.post_json(&records);
+    assert_eq!(status, 413, "{answer}");
+    let (code, log) = server.stop("-TERM");
+    assert_eq!(code, 0, "{log}");
+}
+
+#[test]
+fn sigterm_ends_the_server_after_the_grace_period_even_with_a_request_unfinished() {
+    // A client that never sends the rest of its body kept the server
+    // running after SIGTERM, as a scoring task that never ends did.
+    let dir = tempfile::tempdir().unwrap();
+    let model = iris_detector(dir.path());
+    let server = Server::start(&model, &["--shutdown-grace", "1"]);
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    write_head(&mut stream, "POST", "/invocations", "text/csv", 1000);
+    stream.write_all(b"sepal_length,sep").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    let (code, log) = server.stop("-TERM");
+    assert!(start.elapsed() < Duration::from_secs(5), "{log}");
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("grace period"), "{log}");
+    drop(stream);
+}

@@ -20,10 +20,11 @@ mod metadata;
 mod reply;
 mod request;
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use aekit::Autoencoder;
 use aekit::tasks::predictions::predict_rows;
@@ -43,6 +44,16 @@ pub use request::BodyFormat;
 /// Default `--max-body-bytes`: 16 MiB, about 100 000 rows of 10 numbers.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
+/// Default `--shutdown-grace`: how long requests in flight may take after
+/// SIGTERM before the server exits without them.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Columns a request may hold beyond the model's own (ids, label and
+/// features): extra columns are ignored, as in a file, but each costs a
+/// column of cells before any is read; 1.5 M columns kept a worker busy
+/// for minutes.
+pub const MAX_EXTRA_COLUMNS: usize = 1024;
+
 /// How to serve a model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeOptions {
@@ -56,6 +67,9 @@ pub struct ServeOptions {
     pub max_body_bytes: usize,
     /// No request log lines.
     pub quiet: bool,
+    /// After SIGTERM or Ctrl-C, how long requests in flight may take; then
+    /// the server exits without them.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServeOptions {
@@ -66,6 +80,7 @@ impl Default for ServeOptions {
             workers: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             quiet: false,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         }
     }
 }
@@ -74,10 +89,13 @@ struct Served {
     model: Autoencoder,
     metadata: serde_json::Value,
     max_body_bytes: usize,
+    max_columns: usize,
 }
 
 /// Serves `model` (read from `path`) until SIGTERM or Ctrl-C, then lets
-/// requests in flight finish. Prints `listening on http://ADDR` on
+/// requests in flight finish for up to `shutdown_grace` and returns even
+/// if some have not (their scoring threads are left to the process's
+/// exit). Prints `listening on http://ADDR` on
 /// standard output once bound; request log lines go to standard error.
 pub fn serve(model: Autoencoder, path: &Path, options: &ServeOptions) -> anyhow::Result<()> {
     let workers = match options.workers {
@@ -111,12 +129,20 @@ pub fn serve(model: Autoencoder, path: &Path, options: &ServeOptions) -> anyhow:
         .build()
         .context("starting the server's runtime")?;
     let metadata = metadata::describe(&model, path);
+    let schema = model.schema();
+    let own_columns =
+        schema.output_columns().len() + schema.ids.len() + usize::from(schema.label.is_some());
     let state = Arc::new(Served {
         model,
         metadata,
         max_body_bytes: options.max_body_bytes,
+        max_columns: own_columns + MAX_EXTRA_COLUMNS,
     });
-    runtime.block_on(run(state, options))
+    let served = runtime.block_on(run(state, options));
+    // Dropping the runtime would wait for every scoring thread, however
+    // long: after the grace period nobody is waiting for their answers.
+    runtime.shutdown_background();
+    served
 }
 
 async fn run(state: Arc<Served>, options: &ServeOptions) -> anyhow::Result<()> {
@@ -127,11 +153,28 @@ async fn run(state: Arc<Served>, options: &ServeOptions) -> anyhow::Result<()> {
     let bound: SocketAddr = listener.local_addr().context("the bound address")?;
     println!("listening on http://{bound}");
     let app = router(state, options.max_body_bytes);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
-    tracing::info!("stopped: every request in flight answered");
+    let signalled = Arc::new(tokio::sync::Notify::new());
+    let notify = Arc::clone(&signalled);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        notify.notify_one();
+    });
+    let grace = options.shutdown_grace;
+    tokio::select! {
+        served = server.into_future() => {
+            served.context("serving")?;
+            tracing::info!("stopped: every request in flight answered");
+        }
+        () = async {
+            signalled.notified().await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(
+                "stopped: requests still in flight after the {} s grace period were dropped",
+                grace.as_secs_f64()
+            );
+        }
+    }
     Ok(())
 }
 
@@ -196,7 +239,7 @@ async fn invocations(
     // Parsing and scoring are CPU work: off the async threads, and a panic
     // there ends this request only.
     let work = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Rejection> {
-        let table = request::table_of(&body, format)?;
+        let table = request::table_of(&body, format, state.max_columns)?;
         let predictions = predict_rows(&state.model, &table)?;
         reply::predictions_json(&predictions)
     });

@@ -6,13 +6,16 @@ use std::io::Cursor;
 use std::path::Path;
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use aekit::data::{CsvChunks, Table};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crate::MAX_EXTRA_COLUMNS;
 use crate::reply::Rejection;
+use axum::http::StatusCode;
 
 /// What request bodies are called in errors.
 const BODY: &str = "request body";
@@ -46,24 +49,40 @@ impl BodyFormat {
     }
 }
 
-/// The rows of a request body.
-pub fn table_of(body: &[u8], format: BodyFormat) -> Result<Table, Rejection> {
+/// The rows of a request body of at most `max_columns` columns; a wider
+/// one is refused (413) before any of its cells is read.
+pub fn table_of(body: &[u8], format: BodyFormat, max_columns: usize) -> Result<Table, Rejection> {
     match format {
-        BodyFormat::Json => json_table(body),
-        BodyFormat::Csv => csv_table(body),
+        BodyFormat::Json => json_table(body, max_columns),
+        BodyFormat::Csv => csv_table(body, max_columns),
     }
 }
 
-fn csv_table(body: &[u8]) -> Result<Table, Rejection> {
+/// `Err` for a request of more than `max` columns.
+fn check_width(columns: usize, max: usize) -> Result<(), Rejection> {
+    if columns <= max {
+        return Ok(());
+    }
+    Err(Rejection::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "{BODY}: has {columns} columns, more than the {max} this server reads \
+             (the model's columns and up to {MAX_EXTRA_COLUMNS} others)"
+        ),
+    ))
+}
+
+fn csv_table(body: &[u8], max_columns: usize) -> Result<Table, Rejection> {
     let input = Box::new(Cursor::new(body.to_vec()));
     let mut chunks = CsvChunks::from_reader(Path::new(BODY), input, b',')?;
+    check_width(chunks.headers().len(), max_columns)?;
     chunks
         .next_chunk(usize::MAX)?
         .ok_or_else(|| Rejection::bad_request(format!("{BODY}: has a header but no data rows")))
 }
 
-fn json_table(body: &[u8]) -> Result<Table, Rejection> {
-    if let Some(table) = well_formed_split(body) {
+fn json_table(body: &[u8], max_columns: usize) -> Result<Table, Rejection> {
+    if let Some(table) = well_formed_split(body, max_columns) {
         return table;
     }
     let value: Value = serde_json::from_slice(body)
@@ -81,10 +100,14 @@ fn json_table(body: &[u8]) -> Result<Table, Rejection> {
     ];
     let given: Vec<&str> = forms.into_iter().filter(|k| top.contains_key(*k)).collect();
     match given.as_slice() {
-        ["dataframe_split"] => split_table(top.remove("dataframe_split").unwrap_or(Value::Null)),
-        ["dataframe_records"] => {
-            records_table(top.remove("dataframe_records").unwrap_or(Value::Null))
-        }
+        ["dataframe_split"] => split_table(
+            top.remove("dataframe_split").unwrap_or(Value::Null),
+            max_columns,
+        ),
+        ["dataframe_records"] => records_table(
+            top.remove("dataframe_records").unwrap_or(Value::Null),
+            max_columns,
+        ),
         [one] => Err(Rejection::bad_request(format!(
             "{BODY}: \"{one}\" (tensor input) is not served; send \"dataframe_split\", \"dataframe_records\" or text/csv"
         ))),
@@ -107,7 +130,7 @@ fn json_table(body: &[u8]) -> Result<Table, Rejection> {
 /// is not a plain, well-formed split (another form beside it, a ragged
 /// row, a nested cell, ...): the general path below reads it and words the
 /// rejection.
-fn well_formed_split(body: &[u8]) -> Option<Result<Table, Rejection>> {
+fn well_formed_split(body: &[u8], max_columns: usize) -> Option<Result<Table, Rejection>> {
     #[derive(Deserialize)]
     struct Body<'a> {
         #[serde(borrow)]
@@ -127,6 +150,9 @@ fn well_formed_split(body: &[u8]) -> Option<Result<Table, Rejection>> {
         return None;
     }
     let Split { columns, data } = parsed.dataframe_split;
+    if let Err(wide) = check_width(columns.len(), max_columns) {
+        return Some(Err(wide));
+    }
     let mut cells: Vec<Vec<Cow<'_, str>>> = (0..columns.len())
         .map(|_| Vec::with_capacity(data.len()))
         .collect();
@@ -166,7 +192,7 @@ fn keys(object: &Map<String, Value>) -> String {
 
 /// `{"columns": [...], "data": [[...], ...]}` (pandas' `orient="split"`;
 /// `index` is ignored).
-fn split_table(split: Value) -> Result<Table, Rejection> {
+fn split_table(split: Value, max_columns: usize) -> Result<Table, Rejection> {
     let Value::Object(mut split) = split else {
         return Err(Rejection::bad_request(format!(
             "{BODY}: \"dataframe_split\" must be an object with \"columns\" and \"data\""
@@ -188,6 +214,7 @@ fn split_table(split: Value) -> Result<Table, Rejection> {
             )));
         }
     };
+    check_width(columns.len(), max_columns)?;
     let Some(Value::Array(data)) = split.remove("data") else {
         return Err(Rejection::bad_request(format!(
             "{BODY}: \"dataframe_split\" needs \"data\", an array of rows"
@@ -214,7 +241,7 @@ fn split_table(split: Value) -> Result<Table, Rejection> {
 /// `[{"column": value, ...}, ...]` (pandas' `orient="records"`): the
 /// columns are the keys in order of first appearance; a key missing from
 /// a row is an empty cell there.
-fn records_table(records: Value) -> Result<Table, Rejection> {
+fn records_table(records: Value, max_columns: usize) -> Result<Table, Rejection> {
     let Value::Array(records) = records else {
         return Err(Rejection::bad_request(format!(
             "{BODY}: \"dataframe_records\" must be an array of row objects"
@@ -226,6 +253,8 @@ fn records_table(records: Value) -> Result<Table, Rejection> {
         )));
     }
     let mut columns: Vec<String> = Vec::new();
+    // A set beside the list: a scan of the list for each key was quadratic.
+    let mut known: HashSet<String> = HashSet::new();
     let mut objects = Vec::with_capacity(records.len());
     for (r, record) in records.into_iter().enumerate() {
         let Value::Object(object) = record else {
@@ -234,11 +263,13 @@ fn records_table(records: Value) -> Result<Table, Rejection> {
                 r + 1
             )));
         };
+        check_width(object.len(), max_columns)?;
         for key in object.keys() {
-            if !columns.contains(key) {
+            if known.insert(key.clone()) {
                 columns.push(key.clone());
             }
         }
+        check_width(columns.len(), max_columns)?;
         objects.push(object);
     }
     let mut rows = Vec::with_capacity(objects.len());
@@ -278,9 +309,9 @@ mod tests {
         let records = br#"{"dataframe_records": [{"a": 1.5, "b": "x"}, {"a": 2}]}"#;
         let csv = b"a,b\n1.5,x\n2,\n";
         for table in [
-            table_of(split, BodyFormat::Json).unwrap(),
-            table_of(records, BodyFormat::Json).unwrap(),
-            table_of(csv, BodyFormat::Csv).unwrap(),
+            table_of(split, BodyFormat::Json, 64).unwrap(),
+            table_of(records, BodyFormat::Json, 64).unwrap(),
+            table_of(csv, BodyFormat::Csv, 64).unwrap(),
         ] {
             assert_eq!(table.headers(), ["a", "b"]);
             assert_eq!(
@@ -303,10 +334,10 @@ mod tests {
         let records =
             br#"{"dataframe_records": [{"n": 0.1, "s": "a\"b\u00e9"}, {"n": 1e3, "s": "x"},
             {"n": -2.5e-7, "s": null}, {"n": 123456789012, "s": "y"}]}"#;
-        let fast = table_of(split, BodyFormat::Json).unwrap();
-        let general = table_of(records, BodyFormat::Json).unwrap();
-        assert!(well_formed_split(split).is_some());
-        assert!(well_formed_split(records).is_none());
+        let fast = table_of(split, BodyFormat::Json, 64).unwrap();
+        let general = table_of(records, BodyFormat::Json, 64).unwrap();
+        assert!(well_formed_split(split, 64).is_some());
+        assert!(well_formed_split(records, 64).is_none());
         assert_eq!(
             fast.numeric_matrix(&[0]).unwrap(),
             general.numeric_matrix(&[0]).unwrap()
@@ -325,8 +356,8 @@ mod tests {
             br#"{"dataframe_split": {"columns": ["a"], "data": [[true]]}}"#,
             br#"{"dataframe_split": {"columns": ["a"], "data": [[1]]}, "inputs": [1]}"#,
         ] {
-            assert!(well_formed_split(body).is_none());
-            assert!(table_of(body, BodyFormat::Json).is_err());
+            assert!(well_formed_split(body, 64).is_none());
+            assert!(table_of(body, BodyFormat::Json, 64).is_err());
         }
     }
 
@@ -350,7 +381,7 @@ mod tests {
             ),
         ];
         for (body, reason) in cases {
-            let message = table_of(body, BodyFormat::Json).unwrap_err().message;
+            let message = table_of(body, BodyFormat::Json, 64).unwrap_err().message;
             assert!(message.contains(reason), "{message:?} lacks {reason:?}");
         }
         assert_eq!(
@@ -358,5 +389,40 @@ mod tests {
             Some(BodyFormat::Csv)
         );
         assert_eq!(BodyFormat::of_content_type(Some("image/png")), None);
+    }
+
+    #[test]
+    fn a_request_wider_than_the_limit_is_refused_in_every_form() {
+        let bodies: [(&[u8], BodyFormat); 4] = [
+            (
+                br#"{"dataframe_split": {"columns": ["a", "b", "c"], "data": [[1, 2, 3]]}}"#,
+                BodyFormat::Json,
+            ),
+            (
+                br#"{"dataframe_split": {"columns": ["a", "b", "c"], "data": [[1, 2, [3]]]}}"#,
+                BodyFormat::Json,
+            ),
+            (
+                br#"{"dataframe_records": [{"a": 1, "b": 2}, {"c": 3}]}"#,
+                BodyFormat::Json,
+            ),
+            (b"a,b,c\n1,2,3\n", BodyFormat::Csv),
+        ];
+        for (body, format) in bodies {
+            let wide = table_of(body, format, 2).unwrap_err();
+            assert_eq!(
+                wide.status,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "{}",
+                wide.message
+            );
+            assert!(
+                wide.message.contains("has 3 columns, more than the 2"),
+                "{}",
+                wide.message
+            );
+        }
+        assert!(table_of(bodies[0].0, BodyFormat::Json, 3).is_ok());
+        assert!(table_of(bodies[3].0, BodyFormat::Csv, 3).is_ok());
     }
 }

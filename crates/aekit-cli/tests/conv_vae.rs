@@ -327,6 +327,48 @@ fn a_vae_reports_both_terms_and_samples_reproducibly() {
     assert!(moved > 1e-3 && moved < 0.8, "mean |draw - mean| {moved}");
 }
 
+/// Same seed and thread count, same model file, byte for byte: the
+/// convolutions' gradients sum images split across threads, in an order
+/// that must not depend on which thread finished first.
+#[test]
+fn conv_models_train_identically_twice_on_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let kinds: [&[&str]; 2] = [
+        &[
+            "--kind",
+            "conv",
+            "--channels",
+            "16,32",
+            "--bottleneck",
+            "16",
+        ],
+        &[
+            "--kind",
+            "vae",
+            "--conv",
+            "--channels",
+            "8,16",
+            "--bottleneck",
+            "4",
+        ],
+    ];
+    for (k, kind) in kinds.iter().enumerate() {
+        let mut extra = kind.to_vec();
+        extra.extend(["--epochs", "4", "--threads", "2"]);
+        let bytes = |run: usize| {
+            let model = train_digits(dir.path(), &format!("m{k}_{run}.aekit"), &extra);
+            std::fs::read(model).unwrap()
+        };
+        let first = bytes(0);
+        for run in 1..3 {
+            assert!(
+                bytes(run) == first,
+                "{kind:?}: run {run} differs from run 0"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_conv_vae_trains_and_samples_images() {
     let dir = tempfile::tempdir().unwrap();

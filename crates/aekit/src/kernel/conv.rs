@@ -310,13 +310,18 @@ pub fn conv2d_weight_grad(
     if input.is_empty() || out.is_empty() {
         return vec![0.0; size];
     }
-    // One partial sum per thread's run of images; rayon splits the
-    // images into about one run per thread.
-    x.par_chunks(input.image_len())
-        .zip(grad.par_chunks(out.image_len()))
-        .fold(
-            || (vec![0.0; size], vec![0.0; taps * positions]),
-            |(mut dw, mut cols), (x_img, g_img)| {
+    // One contiguous run of images per thread of the pool, each summed into
+    // its own buffer, the buffers then added in run order: the sum's order
+    // depends on the thread count alone. (rayon's fold/reduce split where
+    // work stealing happened to, so two runs on the same threads summed in
+    // different orders and trained different weights.)
+    let per_run = input.batch.div_ceil(rayon::current_num_threads().max(1));
+    let partials: Vec<Vec<f32>> = x
+        .par_chunks(per_run * input.image_len())
+        .zip(grad.par_chunks(per_run * out.image_len()))
+        .map(|(xs, gs)| {
+            let (mut dw, mut cols) = (vec![0.0; size], vec![0.0; taps * positions]);
+            for (x_img, g_img) in xs.chunks(input.image_len()).zip(gs.chunks(out.image_len())) {
                 im2col(x_img, input, out, geometry, &mut cols);
                 matmul(
                     &mut dw,
@@ -324,17 +329,16 @@ pub fn conv2d_weight_grad(
                     MatRef::new(g_img, out.channels, positions),
                     MatRef::new(&cols, taps, positions).t(),
                 );
-                (dw, cols)
-            },
-        )
-        .map(|(dw, _)| dw)
-        .reduce(
-            || vec![0.0; size],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
-                a
-            },
-        )
+            }
+            dw
+        })
+        .collect();
+    let mut partials = partials.into_iter();
+    let mut dw = partials.next().unwrap_or_else(|| vec![0.0; size]);
+    for part in partials {
+        dw.iter_mut().zip(&part).for_each(|(a, b)| *a += b);
+    }
+    dw
 }
 
 #[cfg(test)]
@@ -529,6 +533,36 @@ mod tests {
                 let ye = conv2d(&x, input, &e, None, c_out, g);
                 assert!((dot(&grad, &ye) - dw[probe] as f64).abs() < 1e-3);
             }
+        }
+    }
+
+    /// On n threads the weight gradient is the sum of n contiguous runs'
+    /// gradients, added in run order: the same bits every time.
+    #[test]
+    fn the_weight_gradient_sums_fixed_runs_in_order_on_two_threads() {
+        let input = Maps {
+            batch: 64,
+            channels: 8,
+            height: 8,
+            width: 8,
+        };
+        let g = SHAPES[0].2;
+        let out = input.convolved(16, g);
+        let (x, grad) = (values(input.len(), 6), values(out.len(), 7));
+        let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build();
+        let (one, two) = (pool(1).expect("a pool"), pool(2).expect("a pool"));
+        let runs: Vec<Vec<f32>> = (0..2)
+            .map(|i| {
+                let (xs, gs) = (input.image_len() * 32, out.image_len() * 32);
+                let (input, out) = (Maps { batch: 32, ..input }, Maps { batch: 32, ..out });
+                one.install(|| {
+                    conv2d_weight_grad(&x[i * xs..][..xs], input, &grad[i * gs..][..gs], out, g)
+                })
+            })
+            .collect();
+        let want: Vec<f32> = runs[0].iter().zip(&runs[1]).map(|(a, b)| a + b).collect();
+        for _ in 0..50 {
+            assert!(two.install(|| conv2d_weight_grad(&x, input, &grad, out, g)) == want);
         }
     }
 

@@ -511,6 +511,13 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
         .is_some_and(|e| e.eq_ignore_ascii_case("png"));
     let what = if png { Output::Png } else { Output::Table };
     check_output(&args.out, what, &[&args.model])?;
+    if png && args.n > aekit::report::plot::MAX_DRAWN_SAMPLES {
+        anyhow::bail!(
+            "a PNG grid of samples holds at most {} images, got -n {}: write a .csv or .parquet for more",
+            aekit::report::plot::MAX_DRAWN_SAMPLES,
+            args.n
+        );
+    }
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
     let shape = if png {
@@ -521,34 +528,31 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
     } else {
         None
     };
-    let (table, values) = apply::sample(&model, args.n, args.seed)?;
-    match shape {
-        Some(shape) => {
-            let per_line = args.per_line.max(1);
-            let lines: Vec<(String, aekit::data::Matrix)> = (0..values.n_rows())
-                .step_by(per_line)
-                .map(|start| {
-                    let end = (start + per_line).min(values.n_rows());
-                    (
-                        format!("{}-{}", start + 1, end),
-                        values.slice_rows(start, end),
-                    )
-                })
-                .collect();
-            let named: Vec<(&str, &aekit::data::Matrix)> =
-                lines.iter().map(|(n, m)| (n.as_str(), m)).collect();
-            let title = format!(
-                "{} samples of {} (seed {})",
-                values.n_rows(),
-                file_name(&args.model),
-                args.seed
-            );
-            plot::image_strips(&named, shape, per_line, &title, &args.out)?;
-        }
-        None => table
-            .write(&args.out)
-            .with_context(|| format!("writing {}", args.out.display()))?,
-    }
+    let Some(shape) = shape else {
+        // A table is drawn and written a part at a time.
+        return Ok(apply::write_sample(&model, args.n, args.seed, &args.out)?);
+    };
+    let (_, values) = apply::sample(&model, args.n, args.seed)?;
+    let per_line = args.per_line.max(1);
+    let lines: Vec<(String, aekit::data::Matrix)> = (0..values.n_rows())
+        .step_by(per_line)
+        .map(|start| {
+            let end = (start + per_line).min(values.n_rows());
+            (
+                format!("{}-{}", start + 1, end),
+                values.slice_rows(start, end),
+            )
+        })
+        .collect();
+    let named: Vec<(&str, &aekit::data::Matrix)> =
+        lines.iter().map(|(n, m)| (n.as_str(), m)).collect();
+    let title = format!(
+        "{} samples of {} (seed {})",
+        values.n_rows(),
+        file_name(&args.model),
+        args.seed
+    );
+    plot::image_strips(&named, shape, per_line, &title, &args.out)?;
     Ok(())
 }
 

@@ -476,3 +476,64 @@ fn a_diverged_run_fails_and_keeps_no_useless_model() {
     run.fails_with(&["diverged", "epoch 1", "lower the learning rate"]);
     assert!(!out.exists(), "an untrained model was saved");
 }
+
+#[test]
+fn a_large_sample_is_written_in_parts_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let vae = dir.path().join("vae.aekit");
+    aekit(iris_train([
+        "--kind",
+        "vae",
+        "--hidden",
+        "8",
+        "--bottleneck",
+        "3",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--out",
+        &arg(&vae),
+    ]))
+    .ok();
+    let sample = |n: &str, out: &str| {
+        aekit([
+            "sample",
+            &arg(&vae),
+            "-n",
+            n,
+            "--seed",
+            "1",
+            "--threads",
+            "1",
+            "--out",
+            out,
+        ])
+    };
+    // 3 M rows held at once took 325 MB here (9.9 GB for 64 columns);
+    // written a part at a time they fit in 300 MB of address space.
+    let bounded = Command::new("prlimit")
+        .arg("--as=300000000")
+        .arg(env!("CARGO_BIN_EXE_aekit"))
+        .args(["sample", &arg(&vae), "-n", "3000000", "--seed", "1"])
+        .args(["--threads", "1", "--out", "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(
+        bounded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bounded.stderr)
+    );
+    // The parts continue one random stream: the first rows of a large
+    // sample are a small sample's rows.
+    let big = dir.path().join("big.csv");
+    sample("20000", &arg(&big)).ok();
+    let small = sample("100", "-").ok().stdout();
+    let big = std::fs::read_to_string(&big).unwrap();
+    assert_eq!(big.lines().count(), 20001);
+    let head: Vec<&str> = big.lines().take(101).collect();
+    assert_eq!(head, small.lines().collect::<Vec<_>>());
+    // A PNG grid is drawn whole: its size is bounded.
+    let png = dir.path().join("s.png");
+    sample("1001", &arg(&png)).fails_with(&["at most 1000 images", "-n 1001"]);
+    assert!(!png.exists());
+}

@@ -8,6 +8,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float32Array};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 use serde::Serialize;
 
 use crate::Autoencoder;
@@ -16,6 +18,7 @@ use crate::data::{ColumnKind, Dataset, Matrix, Schema, TableWriter};
 use crate::error::{AekitError, Result};
 use crate::model::row_errors;
 use crate::train::Noise;
+use crate::train::burn_engine::INFERENCE_CHUNK;
 
 /// A result table ready to be written: typed columns, so numbers reach a
 /// Parquet file as numbers and a CSV file as
@@ -215,18 +218,49 @@ pub fn predict<'d>(model: &Autoencoder, table: impl Into<Dataset<'d>>) -> Result
 /// `n` rows drawn from a generative model's prior (seeded), decoded, in
 /// the original units of its output columns; also returned as a matrix.
 pub fn sample(model: &Autoencoder, n: usize, seed: u64) -> Result<(OutputTable, Matrix)> {
-    let mut values = model.sample(n, seed)?;
+    let table = sample_part(model, &mut StdRng::seed_from_u64(seed), n)?;
+    let values = table.values.clone();
+    Ok((table, values))
+}
+
+/// Rows of a sample drawn and written at a time by [`write_sample`]: an
+/// even number of the decoder's batches, so the parts are the rows
+/// [`sample`] draws at once (see the model's `Sample::sample_from`).
+const SAMPLE_PART_ROWS: usize = 2 * INFERENCE_CHUNK;
+
+/// The rows [`sample`] gives, written to `path` as
+/// [`OutputTable::write`] writes them, a part of
+/// `SAMPLE_PART_ROWS` (8 192) rows at a time: memory stays bounded
+/// however large `n` is (3 M rows of 64 columns held 9.9 GB at once).
+pub fn write_sample(model: &Autoencoder, n: usize, seed: u64, path: &Path) -> Result<()> {
+    // Refused before the output is created, as sample() refuses it.
+    if n == 0 {
+        return Err(AekitError::param("n", "must be at least 1"));
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    let first = sample_part(model, &mut rng, n.min(SAMPLE_PART_ROWS))?;
+    let mut writer = TableWriter::create(path, &first.header, &first.kinds)?;
+    writer.write_columns(&first.columns)?;
+    let mut left = n - first.n_rows();
+    while left > 0 {
+        let part = sample_part(model, &mut rng, left.min(SAMPLE_PART_ROWS))?;
+        writer.write_columns(&part.columns)?;
+        left -= part.n_rows();
+    }
+    writer.finish()
+}
+
+/// The next `n` rows of a sample drawn from `rng`, in original units.
+fn sample_part(model: &Autoencoder, rng: &mut StdRng, n: usize) -> Result<OutputTable> {
+    let mut values = model.sample_from(rng, n)?;
     model.unscale_outputs(&mut values);
     let schema = model.output_schema();
-    Ok((
-        OutputTable {
-            header: schema.output_columns(),
-            columns: schema.output_arrays(&values),
-            kinds: feature_kinds(schema),
-            values: values.clone(),
-        },
+    Ok(OutputTable {
+        header: schema.output_columns(),
+        columns: schema.output_arrays(&values),
+        kinds: feature_kinds(schema),
         values,
-    ))
+    })
 }
 
 /// How far a paired model's predictions are from known targets, in the
@@ -359,4 +393,48 @@ fn same_rows(a: &Dataset<'_>, a_rows: usize, b: &Dataset<'_>, b_rows: usize) -> 
 /// The mean of `values` in f64 (0 for none).
 pub(crate) fn mean(values: &[f32]) -> f64 {
     values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len().max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::data::Table;
+    use crate::model::VaeConfig;
+    use crate::{AutoencoderParams, TrainingSetters};
+
+    #[test]
+    fn a_sample_written_in_parts_is_the_sample_drawn_at_once() {
+        let headers = ["a", "b", "c"].map(String::from).to_vec();
+        let rows = (0..40)
+            .map(|i| (0..3).map(|j| ((i * 7 + j * 3) % 11).to_string()).collect())
+            .collect();
+        let t = Table::from_cells("t", headers, rows).unwrap();
+        // An odd bottleneck: a part of an odd number of code values would
+        // shift the pairs of normal draws after it.
+        let vae = VaeConfig {
+            hidden: vec![4],
+            bottleneck: 3,
+            ..Default::default()
+        };
+        let model = AutoencoderParams::new()
+            .model(crate::model::ModelConfig::from(vae))
+            .epochs(1)
+            .seed(1)
+            .fit(&t)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let n = 2 * SAMPLE_PART_ROWS + 5;
+        let (parts, at_once) = (dir.path().join("p.csv"), dir.path().join("o.csv"));
+        write_sample(&model, n, 7, &parts).unwrap();
+        let (table, values) = sample(&model, n, 7).unwrap();
+        assert_eq!(values.n_rows(), n);
+        table.write(&at_once).unwrap();
+        assert_eq!(
+            std::fs::read(&parts).unwrap(),
+            std::fs::read(&at_once).unwrap()
+        );
+        assert!(write_sample(&model, 0, 7, &dir.path().join("z.csv")).is_err());
+        assert!(!dir.path().join("z.csv").exists());
+    }
 }

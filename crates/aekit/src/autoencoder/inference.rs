@@ -33,6 +33,12 @@ impl Autoencoder {
         self.run(|| self.sampler("sample")?.sample(n, seed))
     }
 
+    /// The next `n` scaled rows of a sample drawn from `rng` (see the
+    /// model's `Sample::sample_from`).
+    pub(crate) fn sample_from(&self, rng: &mut rand::rngs::StdRng, n: usize) -> Result<Matrix> {
+        self.run(|| self.sampler("sample")?.sample_from(rng, n))
+    }
+
     /// A code drawn for each scaled row from the encoder's distribution
     /// (a VAE's `mean + exp(log_var / 2) * eps`; [`encode`](Self::encode)
     /// gives the mean), with `seed`: the same seed gives the same codes.

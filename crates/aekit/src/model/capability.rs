@@ -5,6 +5,9 @@
 
 use std::fmt;
 
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
 use super::summary::ModelSummary;
 use super::weights::NamedTensor;
 use crate::data::Matrix;
@@ -28,7 +31,14 @@ pub trait Decode {
 pub trait Sample {
     /// `n` scaled output rows decoded from codes drawn with `seed`: the
     /// same seed gives the same rows.
-    fn sample(&self, n: usize, seed: u64) -> Result<Matrix>;
+    fn sample(&self, n: usize, seed: u64) -> Result<Matrix> {
+        self.sample_from(&mut StdRng::seed_from_u64(seed), n)
+    }
+    /// The next `n` scaled output rows decoded from codes drawn from
+    /// `rng`: rows drawn in parts of an even number of code values (a
+    /// multiple of 2 x 4096 rows keeps the decoder's batches too) are the
+    /// rows drawn at once.
+    fn sample_from(&self, rng: &mut StdRng, n: usize) -> Result<Matrix>;
     /// A code drawn for each scaled row from the encoder's distribution
     /// over its codes (a VAE's `mean + exp(log_var / 2) * eps`), with
     /// `seed`: the same seed gives the same codes.

@@ -294,6 +294,11 @@ pub fn image_grid(
     )
 }
 
+/// Images a grid of samples may hold: the picture is held in memory whole
+/// (1 000 8x8 images in lines of 10: 1 838 x 16 858 pixels, 93 MB), so a
+/// larger sample goes to a table, which is written a part at a time.
+pub const MAX_DRAWN_SAMPLES: usize = 1000;
+
 /// The first `n` rows of each named matrix drawn as a strip of images of
 /// `shape`, one strip under the other (noisy / denoised / clean, say):
 /// grey images as dark ink on light paper, as digits are usually shown,

@@ -104,12 +104,12 @@ impl Decode for VaeFitted {
 }
 
 impl Sample for VaeFitted {
-    fn sample(&self, n: usize, seed: u64) -> Result<Matrix> {
+    fn sample_from(&self, rng: &mut StdRng, n: usize) -> Result<Matrix> {
         if n == 0 {
             return Err(AekitError::param("n", "must be at least 1"));
         }
         let k = self.config.bottleneck;
-        let codes = Matrix::new(standard_normal(&mut StdRng::seed_from_u64(seed), n * k), k);
+        let codes = Matrix::new(standard_normal(rng, n * k), k);
         self.decode(&codes)
     }
 

@@ -3,6 +3,7 @@
 //! atomic output (tables, and PNG files of image rows).
 
 pub(crate) mod column;
+mod csv_chunks;
 mod dataset;
 mod encoding;
 mod format;
@@ -23,6 +24,7 @@ mod source;
 mod table;
 mod thrift_compact;
 
+pub use csv_chunks::CsvChunks;
 pub use dataset::{Dataset, Element};
 pub use encoding::LabelEncoder;
 pub use format::TableFormat;
@@ -37,4 +39,4 @@ pub use scaler::{ScaleKind, Scaler};
 pub use schema::{ColumnRoles, OneHotColumn, ResolvedColumns, Schema};
 pub use sink::{ColumnKind, TableWriter};
 pub use source::{ReadAhead, RowChunks, display_path, open_chunks};
-pub use table::{CsvChunks, CsvOptions, Table};
+pub use table::{CsvOptions, Table};

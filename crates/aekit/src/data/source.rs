@@ -6,10 +6,11 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::csv_chunks::CsvChunks;
 use super::format::{TableFormat, is_gzip, is_stdio};
 use super::image_folder::ImageFolderChunks;
 use super::parquet::ParquetChunks;
-use super::table::{CsvChunks, CsvOptions, Table};
+use super::table::{CsvOptions, Table};
 use crate::error::{AekitError, Result};
 
 /// A table read a chunk of rows at a time, so files larger than memory can

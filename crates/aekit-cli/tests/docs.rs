@@ -230,12 +230,13 @@ fn rewrite_outputs(page: &str, rewrites: Vec<(OutputBlock, String)>) {
 }
 
 /// The pages whose shell blocks run; every other page's must all be skipped.
-const RUN_PAGES: [&str; 5] = [
+const RUN_PAGES: [&str; 6] = [
     "README.md",
     "docs/tabular.md",
     "docs/anomaly.md",
     "docs/images.md",
     "docs/text.md",
+    "docs/serving.md",
 ];
 
 #[test]
@@ -261,6 +262,11 @@ fn images_guide() {
 #[test]
 fn text_guide() {
     run_page(RUN_PAGES[4]);
+}
+
+#[test]
+fn serving_guide() {
+    run_page(RUN_PAGES[5]);
 }
 
 #[test]

@@ -183,7 +183,9 @@ fn run_page(page: &str) {
             "{page}, the output shown at line {} is not what the block at line {} prints \
              (rewrite it with {UPDATE_VARIABLE}=1 cargo test --release --locked --test docs):\n\
              shown:\n{}\nprinted:\n{printed}",
-            shown.first, block.line, shown.text
+            shown.first + 1,
+            block.line,
+            shown.text
         );
         rewrites.push((shown, printed));
     }

@@ -5,6 +5,9 @@
 //! here (a server that runs until stopped, files a reader brings) is
 //! preceded by `<!-- docs-check: skip: REASON -->`; every other block runs.
 //!
+//! Every command runs under a 2 GiB address-space limit (`prlimit --as`),
+//! so a default path that needs more memory fails here.
+//!
 //! What a page shows a command printing is never typed by hand: a ```text
 //! block preceded by `<!-- docs-check: output -->`, right after a shell
 //! block, must equal what that block prints (standard output and error,
@@ -129,6 +132,36 @@ fn shell_blocks(page: &str) -> Vec<Block> {
     blocks
 }
 
+/// The most address space a documented command may take: every default
+/// path must run in it, so no command of the guide needs a large machine.
+const MEMORY_LIMIT_BYTES: u64 = 2 << 30;
+
+/// The `aekit` the pages run: the built binary under `prlimit --as` of
+/// [`MEMORY_LIMIT_BYTES`] (util-linux; the binary itself where prlimit is
+/// missing). `exec` keeps the process id, so `kill %1` reaches aekit.
+fn bounded_binary(root: &Path) -> PathBuf {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_aekit"));
+    let has_prlimit = Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !has_prlimit {
+        return binary;
+    }
+    let wrapper = root.join("aekit-bounded");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec prlimit --as={MEMORY_LIMIT_BYTES} -- '{}' \"$@\"\n",
+            binary.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    wrapper
+}
+
 /// Runs every shell block of `page` in one fresh folder, in order.
 fn run_page(page: &str) {
     let blocks = shell_blocks(page);
@@ -137,7 +170,7 @@ fn run_page(page: &str) {
     let root = dir.path();
     std::os::unix::fs::symlink(repo().join("data"), root.join("data")).unwrap();
     std::fs::create_dir_all(root.join("target/release")).unwrap();
-    let binary = PathBuf::from(env!("CARGO_BIN_EXE_aekit"));
+    let binary = bounded_binary(root);
     std::os::unix::fs::symlink(&binary, root.join("target/release/aekit")).unwrap();
     std::fs::create_dir(root.join("bin")).unwrap();
     std::os::unix::fs::symlink(&binary, root.join("bin/aekit")).unwrap();

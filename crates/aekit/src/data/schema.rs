@@ -166,7 +166,7 @@ impl ColumnRoles {
         // are digits) describe the images and are never pixels.
         let images = table.image_shape().is_some();
         for (i, header) in table.column_names().iter().enumerate() {
-            if named(header) || (images && super::image_folder::is_descriptive_column(header)) {
+            if named(header) || (images && super::image::folder::is_descriptive_column(header)) {
                 continue;
             }
             match mixed::classify(table, i, self.max_categories) {

@@ -33,10 +33,11 @@ pub use input::display_path;
 pub use matrix::Matrix;
 pub use mixed::{
     CategoryPolicy, DEFAULT_MAX_CATEGORIES, MISSING_SUFFIX, MissingPolicy, MixedInputs,
+    OneHotColumn,
 };
 pub use parquet::ParquetChunks;
 pub use scaler::{ScaleKind, Scaler};
-pub use schema::{ColumnRoles, OneHotColumn, ResolvedColumns, Schema};
+pub use schema::{ColumnRoles, ResolvedColumns, Schema};
 pub use sink::TableWriter;
 pub use source::{ReadAhead, open_chunks};
 pub use table::RowChunks;

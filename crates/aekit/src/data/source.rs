@@ -10,7 +10,7 @@ use super::csv::CsvChunks;
 use super::format::{TableFormat, is_stdio};
 use super::image::folder::ImageFolderChunks;
 use super::input::display_path;
-use super::parquet::ParquetChunks;
+use super::parquet::read::ParquetChunks;
 use super::table::{CsvOptions, RowChunks, Table, data_error};
 use crate::error::{AekitError, Result};
 

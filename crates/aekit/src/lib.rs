@@ -86,6 +86,7 @@ mod kernel;
 mod linfa_traits;
 pub mod model;
 pub mod model_file;
+mod named_values;
 pub mod options;
 #[cfg(feature = "plots")]
 pub mod report;

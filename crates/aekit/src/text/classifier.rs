@@ -19,9 +19,10 @@ use crate::data::Matrix;
 use crate::error::{AekitError, Result};
 use crate::model::text_classifier::{Pooling, TextClassifierConfig, TextClassifierNet};
 use crate::train::burn_engine;
-use crate::train::validation_split::{SplitStream, validation_rows};
+use crate::train::pipeline::{split_rows, train_observed};
+use crate::train::validation_split::SplitStream;
 use crate::train::{
-    LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingSetters,
+    LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingSetters, TrainingStart,
 };
 
 /// Longest sequence a flatten- or mean-pooled classifier takes when no
@@ -120,11 +121,16 @@ pub struct TextClassifier {
     net: TextClassifierNet,
 }
 
-/// The rows a text kind fits on and validates on: the one validation
-/// split, drawn from the text kinds' stream.
-pub(crate) fn text_rows(n: usize, training: &TrainingConfig) -> Result<(Vec<usize>, Vec<usize>)> {
-    Ok(validation_rows(training, n, SplitStream::Text)?
-        .unwrap_or_else(|| ((0..n).collect(), Vec::new())))
+/// What the observer of a text kind's fit is told: texts as rows, the
+/// token ids as features.
+pub(crate) fn text_start(train_rows: usize, val_rows: usize, ids: usize) -> TrainingStart {
+    TrainingStart {
+        n_rows: train_rows,
+        n_validation_rows: val_rows,
+        n_features: ids,
+        skipped_text: Vec::new(),
+        skipped_empty: Vec::new(),
+    }
 }
 
 fn argmax(row: &[f32]) -> usize {
@@ -201,7 +207,7 @@ impl TextClassifierParams {
             .iter()
             .map(|l| classes.binary_search(l).unwrap_or(0))
             .collect();
-        let (train_rows, val_rows) = text_rows(corpus.len(), &self.training)?;
+        let (train_rows, val_rows) = split_rows(&self.training, corpus.len(), SplitStream::Text)?;
         let tokens: Vec<Vec<String>> = corpus
             .texts
             .iter()
@@ -284,15 +290,22 @@ impl TextClassifierParams {
             inputs: &x_val,
             targets: &y_val,
         });
-        let (net, history) = burn_engine::fit(
-            net,
-            &training,
-            &TrainingData::new(&x_train, Some(&y_train)),
-            validation,
-            &device,
-            observer,
-        )?;
         let inference = backend::inference_device();
+        let (net, history) = train_observed(
+            observer,
+            &text_start(train_rows.len(), val_rows.len(), lookup.size()),
+            |observer| {
+                burn_engine::fit(
+                    net,
+                    &training,
+                    &TrainingData::new(&x_train, Some(&y_train)),
+                    validation,
+                    &device,
+                    observer,
+                )
+            },
+            |net| Ok(Some(net.probabilities(&x_train, &inference))),
+        )?;
         let truth = |rows: &[usize]| rows.iter().map(|&i| class_of[i]).collect::<Vec<_>>();
         let metrics = TextMetrics {
             train_accuracy: Some(accuracy(

@@ -27,9 +27,22 @@ pub struct TokenizerConfig {
     /// `char_wb` analyser): "<ca", "caf", "afé", "fé>", ... for "café" and
     /// 3. A word shorter than `min` gives its marked form once. Characters
     /// are Unicode scalar values. Default none (files written before it
-    /// existed load as none).
-    #[serde(default)]
+    /// existed load as none). `[]` in a mapping: none.
+    #[serde(default, deserialize_with = "pair_or_none")]
     pub char_ngrams: Option<[usize; 2]>,
+}
+
+/// `char_ngrams`: `[min, max]`, or none as `null` or `[]`.
+fn pair_or_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<[usize; 2]>, D::Error> {
+    match Option::<Vec<usize>>::deserialize(d)?.as_deref() {
+        None | Some([]) => Ok(None),
+        Some(&[min, max]) => Ok(Some([min, max])),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "expected [min, max] or [] for none, got {other:?}"
+        ))),
+    }
 }
 
 impl Default for TokenizerConfig {

@@ -226,7 +226,31 @@ class Autoencoder(_Reconstruction, _Coder, TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Fits on the rows of ``X`` (to the rows of a 2-D ``y``, when given)."""
+        self.__dict__.pop("_incremental", None)
         return self._fit(X, y)
+
+    def partial_fit(self, X, y=None):
+        """One pass over the rows of ``X``, continuing the training so far
+        (scikit-learn's incremental contract, as ``MLPRegressor``'s): the
+        first call fixes the columns and fits the scaler on that chunk;
+        later calls keep the same optimiser state. ``epochs`` does not
+        apply (call it once per chunk and pass); a 1-D ``y`` is ignored,
+        paired targets are not supported."""
+        first = "_incremental" not in self.__dict__
+        if not first and self._incremental is None:
+            raise ValueError(
+                "this estimator was unpickled: its optimiser state is not "
+                "saved, so partial fitting cannot continue (fit it afresh)"
+            )
+        if _targets(y)[0] is not None:
+            raise ValueError("partial_fit trains plain autoencoders: paired targets need fit")
+        X, names = self._check(X, reset=first)
+        if first:
+            self._incremental = _aekit.Incremental(self._mapping())
+        self._incremental.partial_fit(X, names)
+        self.model_ = self._incremental.model()
+        self.n_components_ = self.model_.bottleneck()
+        return self
 
 
 Autoencoder.__doc__ += _RECONSTRUCTION_DOC

@@ -82,6 +82,7 @@ mod autoencoder;
 mod backend;
 pub mod data;
 pub mod error;
+pub mod incremental;
 mod kernel;
 mod linfa_traits;
 pub mod model;
@@ -99,6 +100,7 @@ pub mod unstable;
 
 pub use autoencoder::{Autoencoder, AutoencoderParams, AutoencoderValidParams, FitOptions};
 pub use error::{AekitError, Result};
+pub use incremental::IncrementalFit;
 pub use tasks::anomaly::{Detector, DetectorParams};
 pub use train::TrainingSetters;
 

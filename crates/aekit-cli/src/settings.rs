@@ -307,6 +307,40 @@ pub fn check_training_outputs(model: &Path, plot: Option<&Path>, inputs: &[&Path
     Ok(())
 }
 
+/// Refuses `--out` naming the checkpoint file of
+/// `--checkpoint`/`--resume`: a resume reads it, and every run rewrites it
+/// during training. Fresh, it may not exist yet, so the same name in the
+/// same directory counts too.
+pub fn check_not_the_checkpoint(args: &TrainArgs) -> Result<()> {
+    let Some(dir) = args.checkpoint.as_ref().or(args.resume.as_ref()) else {
+        return Ok(());
+    };
+    let file = Checkpointing::new(dir, 1).file();
+    let outputs = [
+        ("--out", Some(args.out.as_path())),
+        ("--plot", args.report.plot.as_deref()),
+    ];
+    for (flag, out) in outputs {
+        let Some(out) = out else { continue };
+        aekit::data::output::check_not_an_input(out, &[&file])?;
+        let parent = |p: &Path| match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => std::fs::canonicalize(d).ok(),
+            _ => std::fs::canonicalize(".").ok(),
+        };
+        if out.file_name() == file.file_name()
+            && parent(out).is_some()
+            && parent(out) == parent(&file)
+        {
+            bail!(
+                "{flag} {} is the checkpoint file of {}: choose another path",
+                out.display(),
+                dir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// `aekit serve`'s flags as the server's options.
 pub fn serve_options(args: &ServeArgs) -> Result<aekit_serve::ServeOptions> {
     // A day at most: a longer wait is no grace period.

@@ -182,7 +182,25 @@ class _Coder(_Tabular):
 
 
 @dataclass(repr=False, eq=False)
-class Autoencoder(_Reconstruction, _Coder, TransformerMixin, BaseEstimator):
+class _Dense(_Reconstruction):
+    """The dense architecture, scaling and mixed-column settings that
+    ``Autoencoder`` and ``AnomalyDetector`` share (documented on each)."""
+
+    hidden: Optional[Sequence[int]] = None
+    bottleneck: Optional[int] = None
+    decoder_hidden: Optional[Sequence[int]] = None
+    activation: Optional[str] = None
+    bottleneck_activation: Optional[str] = None
+    output_activation: Optional[str] = None
+    batch_norm: Optional[bool] = None
+    dropout: Optional[float] = None
+    scale: Optional[str] = None
+    max_categories: Optional[int] = None
+    missing: Optional[str] = None
+
+
+@dataclass(repr=False, eq=False)
+class Autoencoder(_Dense, _Coder, TransformerMixin, BaseEstimator):
     """A dense autoencoder as a scikit-learn transformer (``aekit train``).
 
     ``fit(X)`` learns to rebuild ``X``; with ``noise`` it is a denoising
@@ -209,18 +227,6 @@ class Autoencoder(_Reconstruction, _Coder, TransformerMixin, BaseEstimator):
         None) filled with the training median plus a ``COL__missing`` input,
         or refused with an error naming the first
     """
-
-    hidden: Optional[Sequence[int]] = None
-    bottleneck: Optional[int] = None
-    decoder_hidden: Optional[Sequence[int]] = None
-    activation: Optional[str] = None
-    bottleneck_activation: Optional[str] = None
-    output_activation: Optional[str] = None
-    batch_norm: Optional[bool] = None
-    dropout: Optional[float] = None
-    scale: Optional[str] = None
-    max_categories: Optional[int] = None
-    missing: Optional[str] = None
 
     _fixed = {"kind": "dense"}
 
@@ -257,7 +263,7 @@ Autoencoder.__doc__ += _RECONSTRUCTION_DOC
 
 
 @dataclass(repr=False, eq=False)
-class AnomalyDetector(_Reconstruction, _Tabular, OutlierMixin, BaseEstimator):
+class AnomalyDetector(_Dense, _Tabular, OutlierMixin, BaseEstimator):
     """Autoencoder anomaly detection (``aekit detect``) with scikit-learn's
     outlier contract (as IsolationForest) and PyOD's attribute names.
 
@@ -294,17 +300,6 @@ class AnomalyDetector(_Reconstruction, _Tabular, OutlierMixin, BaseEstimator):
     widths: Optional[Sequence[int]] = None
     trim: Optional[float] = None
     histogram_bins: Optional[int] = None
-    hidden: Optional[Sequence[int]] = None
-    decoder_hidden: Optional[Sequence[int]] = None
-    bottleneck: Optional[int] = None
-    activation: Optional[str] = None
-    bottleneck_activation: Optional[str] = None
-    output_activation: Optional[str] = None
-    batch_norm: Optional[bool] = None
-    dropout: Optional[float] = None
-    scale: Optional[str] = None
-    max_categories: Optional[int] = None
-    missing: Optional[str] = None
 
     _native = _aekit.Detector
 

@@ -51,21 +51,7 @@ impl AutoencoderParams {
         train: impl Into<Dataset<'d>>,
         options: FitOptions<'_>,
     ) -> Result<Autoencoder> {
-        let (validation, validation_target, observer) = options.into_parts();
-        let params = self.check_ref()?;
-        if validation_target.is_some() {
-            return Err(AekitError::param(
-                "validation_target",
-                "is only for paired models, which are given targets",
-            ));
-        }
-        let mut silent = Silent;
-        params.fit_rows(
-            &train.into(),
-            None,
-            validation.as_ref().map(|v| (v, None)),
-            observer.unwrap_or(&mut silent),
-        )
+        self.fit_from(&train.into(), None, options)
     }
 
     /// Fits a paired model: row i of `inputs` maps to row i of `targets`.
@@ -79,11 +65,30 @@ impl AutoencoderParams {
         targets: impl Into<Dataset<'t>>,
         options: FitOptions<'_>,
     ) -> Result<Autoencoder> {
+        self.fit_from(&inputs.into(), Some(&targets.into()), options)
+    }
+
+    /// Checks the params and the validation sides against `target` (a
+    /// paired model validates on both sides, any other on inputs only),
+    /// then fits.
+    fn fit_from(
+        &self,
+        train: &Dataset<'_>,
+        target: Option<&Dataset<'_>>,
+        options: FitOptions<'_>,
+    ) -> Result<Autoencoder> {
         let (validation, validation_target, observer) = options.into_parts();
         let params = self.check_ref()?;
-        let validation = match (&validation, &validation_target) {
-            (Some(v), Some(t)) => Some((v, Some(t))),
-            (None, None) => None,
+        let validation = match (&validation, &validation_target, target.is_some()) {
+            (None, None, _) => None,
+            (Some(v), None, false) => Some((v, None)),
+            (Some(v), Some(t), true) => Some((v, Some(t))),
+            (_, Some(_), false) => {
+                return Err(AekitError::param(
+                    "validation_target",
+                    "is only for paired models, which are given targets",
+                ));
+            }
             _ => {
                 return Err(AekitError::param(
                     "validation_target",
@@ -92,12 +97,7 @@ impl AutoencoderParams {
             }
         };
         let mut silent = Silent;
-        params.fit_rows(
-            &inputs.into(),
-            Some(&targets.into()),
-            validation,
-            observer.unwrap_or(&mut silent),
-        )
+        params.fit_rows(train, target, validation, observer.unwrap_or(&mut silent))
     }
 }
 

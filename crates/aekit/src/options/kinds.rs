@@ -12,6 +12,35 @@ use crate::threshold::ThresholdRule;
 use crate::train::{LossKind, TrainingConfig, TrainingSetters};
 use crate::{AutoencoderParams, DetectorParams};
 
+/// An autoencoder's params (`kind` dense, the default, conv or vae) from
+/// a JSON mapping: the scaling, the kind's architecture and the training.
+/// A VAE given `conv` true (or `channels`) is convolutional, with the
+/// conv kind's default channels unless given.
+pub fn autoencoder(json: &str) -> Result<AutoencoderParams> {
+    Mapping::parse(json)?.autoencoder()
+}
+
+/// An anomaly detector's params from a JSON mapping: the threshold
+/// (`contamination` or `threshold_percentile`), the ensemble's `widths`,
+/// `trim` and `histogram_bins` (0: none), or, given any dense
+/// architecture parameter, one dense model; the scaling and the training.
+pub fn detector(json: &str) -> Result<DetectorParams> {
+    Mapping::parse(json)?.detector()
+}
+
+/// A text classifier's params from a JSON mapping: `pooling` picks the
+/// recipe ([`TextClassifierParams::for_pooling`]) the other parameters
+/// change (tokens, vocabulary, length, padding, architecture, training).
+pub fn text_classifier(json: &str) -> Result<TextClassifierParams> {
+    Mapping::parse(json)?.text_classifier()
+}
+
+/// A document autoencoder's params from a JSON mapping: tokens,
+/// vocabulary, TF-IDF weighting, architecture and training.
+pub fn doc_autoencoder(json: &str) -> Result<DocAutoencoderParams> {
+    Mapping::parse(json)?.doc_autoencoder()
+}
+
 impl Mapping {
     /// The training block over `base`: [`TrainingConfig`]'s fields, the
     /// optimiser's flattened in (its `kind` named `optimizer`), and
@@ -59,17 +88,7 @@ impl Mapping {
         }
         Ok(p)
     }
-}
 
-/// An autoencoder's params (`kind` dense, the default, conv or vae) from
-/// a JSON mapping: the scaling, the kind's architecture and the training.
-/// A VAE given `conv` true (or `channels`) is convolutional, with the
-/// conv kind's default channels unless given.
-pub fn autoencoder(json: &str) -> Result<AutoencoderParams> {
-    Mapping::parse(json)?.autoencoder()
-}
-
-impl Mapping {
     /// [`autoencoder`]'s reading of this mapping.
     pub fn autoencoder(self) -> Result<AutoencoderParams> {
         let mut map = self;
@@ -113,17 +132,7 @@ impl Mapping {
         params = params.model(model).training(training);
         Ok(params)
     }
-}
 
-/// An anomaly detector's params from a JSON mapping: the threshold
-/// (`contamination` or `threshold_percentile`), the ensemble's `widths`,
-/// `trim` and `histogram_bins` (0: none), or, given any dense
-/// architecture parameter, one dense model; the scaling and the training.
-pub fn detector(json: &str) -> Result<DetectorParams> {
-    Mapping::parse(json)?.detector()
-}
-
-impl Mapping {
     /// [`detector`]'s reading of this mapping.
     pub fn detector(self) -> Result<DetectorParams> {
         let mut map = self;
@@ -166,16 +175,7 @@ impl Mapping {
         map.finish()?;
         Ok(params)
     }
-}
 
-/// A text classifier's params from a JSON mapping: `pooling` picks the
-/// recipe ([`TextClassifierParams::for_pooling`]) the other parameters
-/// change (tokens, vocabulary, length, padding, architecture, training).
-pub fn text_classifier(json: &str) -> Result<TextClassifierParams> {
-    Mapping::parse(json)?.text_classifier()
-}
-
-impl Mapping {
     /// [`text_classifier`]'s reading of this mapping.
     pub fn text_classifier(self) -> Result<TextClassifierParams> {
         let mut map = self;
@@ -189,15 +189,7 @@ impl Mapping {
         map.finish()?;
         Ok(p)
     }
-}
 
-/// A document autoencoder's params from a JSON mapping: tokens,
-/// vocabulary, TF-IDF weighting, architecture and training.
-pub fn doc_autoencoder(json: &str) -> Result<DocAutoencoderParams> {
-    Mapping::parse(json)?.doc_autoencoder()
-}
-
-impl Mapping {
     /// [`doc_autoencoder`]'s reading of this mapping.
     pub fn doc_autoencoder(self) -> Result<DocAutoencoderParams> {
         let mut map = self;

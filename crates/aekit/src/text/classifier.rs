@@ -431,32 +431,6 @@ impl TextClassifier {
         Ok(vectors.len())
     }
 
-    /// Writes the model file atomically.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        text_file::save(path.as_ref(), &self.meta, &self.net.export_tensors())
-    }
-
-    /// Reads a classifier's model file.
-    pub fn load(path: impl AsRef<Path>) -> Result<TextClassifier> {
-        let path = path.as_ref();
-        let (meta, tensors) = text_file::load(path)?;
-        TextClassifier::from_file_parts(path, meta, tensors)
-    }
-
-    /// The bytes of the model file [`save`](Self::save) writes (for
-    /// pickling, or shipping a model without a file system).
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let path = Path::new(text_file::MODEL_BYTES);
-        text_file::to_bytes(path, &self.meta, &self.net.export_tensors())
-    }
-
-    /// Reads the bytes of a model file, checked as [`load`](Self::load) does.
-    pub fn from_bytes(bytes: &[u8]) -> Result<TextClassifier> {
-        let path = Path::new(text_file::MODEL_BYTES);
-        let (meta, tensors) = text_file::from_bytes(path, bytes)?;
-        TextClassifier::from_file_parts(path, meta, tensors)
-    }
-
     fn from_file_parts(
         path: &Path,
         meta: TextModelMeta,
@@ -484,3 +458,5 @@ impl TextClassifier {
         Ok(TextClassifier { meta, net })
     }
 }
+
+text_file::model_file_methods!(TextClassifier, "a text classifier");

@@ -240,32 +240,6 @@ impl DocAutoencoder {
         Ok(sims)
     }
 
-    /// Writes the model file atomically.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        text_file::save(path.as_ref(), &self.meta, &self.net.export_tensors())
-    }
-
-    /// Reads a document autoencoder's model file.
-    pub fn load(path: impl AsRef<Path>) -> Result<DocAutoencoder> {
-        let path = path.as_ref();
-        let (meta, tensors) = text_file::load(path)?;
-        DocAutoencoder::from_file_parts(path, meta, tensors)
-    }
-
-    /// The bytes of the model file [`save`](Self::save) writes (for
-    /// pickling, or shipping a model without a file system).
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let path = Path::new(text_file::MODEL_BYTES);
-        text_file::to_bytes(path, &self.meta, &self.net.export_tensors())
-    }
-
-    /// Reads the bytes of a model file, checked as [`load`](Self::load) does.
-    pub fn from_bytes(bytes: &[u8]) -> Result<DocAutoencoder> {
-        let path = Path::new(text_file::MODEL_BYTES);
-        let (meta, tensors) = text_file::from_bytes(path, bytes)?;
-        DocAutoencoder::from_file_parts(path, meta, tensors)
-    }
-
     fn from_file_parts(
         path: &Path,
         meta: TextModelMeta,
@@ -289,3 +263,5 @@ impl DocAutoencoder {
         Ok(DocAutoencoder { meta, net })
     }
 }
+
+text_file::model_file_methods!(DocAutoencoder, "a document autoencoder");

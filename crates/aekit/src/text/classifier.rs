@@ -143,12 +143,9 @@ fn argmax(row: &[f32]) -> usize {
     best
 }
 
-fn accuracy(probs: &Matrix, truth: &[usize]) -> f64 {
-    let right = truth
-        .iter()
-        .enumerate()
-        .filter(|&(i, &t)| argmax(probs.row(i)) == t)
-        .count();
+/// The fraction of `predicted` equal to `truth`.
+fn accuracy(predicted: &[usize], truth: &[usize]) -> f64 {
+    let right = truth.iter().zip(predicted).filter(|(t, p)| t == p).count();
     right as f64 / truth.len().max(1) as f64
 }
 
@@ -309,11 +306,15 @@ impl TextClassifierParams {
         let truth = |rows: &[usize]| rows.iter().map(|&i| class_of[i]).collect::<Vec<_>>();
         let metrics = TextMetrics {
             train_accuracy: Some(accuracy(
-                &net.probabilities(&x_train, &inference),
+                &net.predicted_classes(&x_train, &inference),
                 &truth(&train_rows),
             )),
-            validation_accuracy: (!val_rows.is_empty())
-                .then(|| accuracy(&net.probabilities(&x_val, &inference), &truth(&val_rows))),
+            validation_accuracy: (!val_rows.is_empty()).then(|| {
+                accuracy(
+                    &net.predicted_classes(&x_val, &inference),
+                    &truth(&val_rows),
+                )
+            }),
         };
         Ok(TextClassifier {
             meta: TextModelMeta {
@@ -383,7 +384,8 @@ impl TextClassifier {
     pub fn report(&self, labels: &[String], predictions: &Predictions) -> ClassificationReport {
         let truth: Vec<Option<usize>> = labels
             .iter()
-            .map(|l| self.meta.classes.iter().position(|c| c == l))
+            // Classes are sorted (held at fit and load): log time, not N².
+            .map(|l| self.meta.classes.binary_search(l).ok())
             .collect();
         ClassificationReport::new(&self.meta.classes, &truth, &predictions.predicted)
     }

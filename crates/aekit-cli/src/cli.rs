@@ -185,9 +185,20 @@ pub struct ModelArgs {
     /// Output activation [default: sigmoid with --loss bce, linear otherwise].
     #[arg(long, value_name = "ACT", help_heading = "Model")]
     pub output_activation: Option<Activation>,
-    /// Batch normalisation after each hidden Dense layer (eps 1e-3, momentum 0.99 as Keras).
+    /// Batch normalisation after each hidden Dense layer.
     #[arg(long, help_heading = "Model")]
     pub batch_norm: bool,
+    /// Batch-norm epsilon [default: 1e-3, as Keras; PyTorch 1e-5].
+    #[arg(long, value_name = "EPS", help_heading = "Model")]
+    pub batch_norm_epsilon: Option<f64>,
+    /// Batch-norm running-statistics momentum, Keras convention: the share
+    /// they keep each step [default: 0.99, as Keras; PyTorch's 0.1 is 0.9].
+    #[arg(long, value_name = "M", help_heading = "Model")]
+    pub batch_norm_momentum: Option<f64>,
+    /// Dense weight initialisation: glorot_uniform (Keras), he_uniform,
+    /// lecun_uniform, pytorch (nn.Linear's, biases too) [default: glorot_uniform].
+    #[arg(long, value_name = "INIT", help_heading = "Model")]
+    pub init: Option<aekit::model::Init>,
     /// Dropout probability after each hidden layer [default: 0].
     #[arg(long, value_name = "P", help_heading = "Model")]
     pub dropout: Option<f64>,

@@ -126,6 +126,9 @@ fn model_entries(args: &ModelArgs, entries: &mut Map<String, Value>) -> Result<(
     put!(entries, "bottleneck_activation", args.bottleneck_activation);
     put!(entries, "output_activation", args.output_activation);
     put!(entries, "batch_norm", args.batch_norm.then_some(true));
+    put!(entries, "batch_norm_epsilon", args.batch_norm_epsilon);
+    put!(entries, "batch_norm_momentum", args.batch_norm_momentum);
+    put!(entries, "init", args.init);
     put!(entries, "dropout", args.dropout);
     Ok(())
 }
@@ -166,6 +169,7 @@ fn kind_entries(kind: &KindArgs, args: &ModelArgs, entries: &mut Map<String, Val
                     ("--hidden", args.hidden.is_some()),
                     ("--decoder-hidden", args.decoder_hidden.is_some()),
                     ("--dropout", args.dropout.is_some()),
+                    ("--init", args.init.is_some()),
                     ("--conv", kind.conv),
                     ("--beta", kind.beta.is_some()),
                 ],
@@ -178,6 +182,7 @@ fn kind_entries(kind: &KindArgs, args: &ModelArgs, entries: &mut Map<String, Val
                 "vae",
                 &[
                     ("--dropout", args.dropout.is_some()),
+                    ("--init", args.init.is_some()),
                     (
                         "--bottleneck-activation",
                         args.bottleneck_activation.is_some(),

@@ -196,3 +196,69 @@ fn format_2_metadata_is_held_to_every_key_and_to_its_tensors() {
         assert!(!out.exists());
     }
 }
+
+/// The defaults the tutorial's recipe does not name (issue 34): each has a
+/// flag, a non-default one is kept in the file and read back, and a
+/// default one is left out, so files stay as they were and older files
+/// (which never have the key) read as the default.
+#[test]
+fn unnamed_defaults_have_flags_and_default_files_leave_them_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let iris = data("iris.csv");
+    let train = |name: &str, extra: &[&str]| {
+        let model = dir.path().join(name);
+        let mut args = util::iris_recipe(&arg(&iris));
+        args.extend(["--batch-norm", "--epochs", "3", "--quiet", "--out"].map(String::from));
+        args.push(arg(&model));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        aekit(&args).ok();
+        model
+    };
+    let plain = train("plain.aekit", &[]);
+    let meta = util::model_metadata(&plain);
+    assert!(meta["model"].get("init").is_none(), "{}", meta["model"]);
+    assert_eq!(meta["model"]["batch_norm_momentum"], 0.99);
+    let torch = train(
+        "torch.aekit",
+        &[
+            "--init",
+            "pytorch",
+            "--batch-norm-momentum",
+            "0.9",
+            "--batch-norm-epsilon",
+            "1e-5",
+            "--epsilon",
+            "1e-8",
+        ],
+    );
+    let meta = util::model_metadata(&torch);
+    assert_eq!(meta["model"]["init"], "pytorch");
+    assert_eq!(meta["model"]["batch_norm_momentum"], 0.9);
+    assert_eq!(meta["model"]["batch_norm_epsilon"], 1e-5);
+    assert_eq!(meta["training"]["optimizer"]["epsilon"], 1e-8);
+    // Other starting weights, same seed: other codes.
+    let codes = |model: &std::path::Path| {
+        let out = dir.path().join("codes.csv");
+        aekit(["encode", &arg(model), &arg(&iris), "--out", &arg(&out)]).ok();
+        read(&out)
+    };
+    assert_ne!(codes(&plain), codes(&torch));
+    let keras = train("keras.aekit", &["--init", "glorot_uniform"]);
+    assert_eq!(codes(&plain), codes(&keras));
+    let out = arg(&dir.path().join("refused.aekit"));
+    aekit([
+        "train",
+        &arg(&iris),
+        "--kind",
+        "conv",
+        "--image-shape",
+        "2x2",
+        "--init",
+        "pytorch",
+        "--out",
+        &out,
+    ])
+    .fails_with(&["--init does not apply to --kind conv"]);
+    let wrong = aekit(["train", &arg(&iris), "--init", "xavier", "--out", &out]);
+    assert!(!wrong.success() && wrong.stderr().contains("unknown init 'xavier'"));
+}

@@ -69,6 +69,31 @@ mod tests {
     }
 
     #[test]
+    fn the_unnamed_defaults_are_parameters() {
+        let p = autoencoder(
+            r#"{"init": "pytorch", "batch_norm_momentum": 0.9, "batch_norm_epsilon": 1e-5,
+                "epsilon": 1e-8}"#,
+        )
+        .unwrap();
+        let mut p = p;
+        let t = crate::TrainingSetters::training_mut(&mut p).clone();
+        assert_eq!(t.optimizer.epsilon, 1e-8);
+        let checked = linfa::ParamGuard::check(p).unwrap();
+        let d = checked.model().as_dense().unwrap();
+        assert_eq!(d.init, crate::model::Init::Pytorch);
+        assert_eq!((d.batch_norm_momentum, d.batch_norm_epsilon), (0.9, 1e-5));
+        assert_eq!(
+            name_of(autoencoder(r#"{"init": "xavier"}"#).unwrap_err()),
+            "init"
+        );
+        // Not a conv parameter: its layers start as Keras' always.
+        assert_eq!(
+            name_of(autoencoder(r#"{"kind": "conv", "init": "pytorch"}"#).unwrap_err()),
+            "unknown init"
+        );
+    }
+
+    #[test]
     fn kinds_take_their_own_architecture() {
         let p =
             autoencoder(r#"{"kind": "vae", "hidden": [6], "beta": 0.5, "loss": "bce"}"#).unwrap();

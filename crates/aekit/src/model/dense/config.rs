@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::module::{DenseAutoencoder, DenseLayer, DenseStack};
 use crate::error::{AekitError, Result};
-use crate::model::Activation;
 use crate::model::summary::{ModelSummary, SummaryRow};
+use crate::model::{Activation, Init};
 
 /// The widest layer a dense model may have.
 pub const MAX_WIDTH: usize = 1 << 20;
@@ -61,6 +61,13 @@ pub struct DenseAutoencoderConfig {
     /// Batch-norm moving-average momentum, Keras convention (0.99: the
     /// running statistics keep 99 % of their value each step).
     pub batch_norm_momentum: f64,
+    /// How the weights and biases start (Keras' `glorot_uniform` by
+    /// default); left out of the model file when default.
+    #[serde(
+        deserialize_with = "crate::named_values::name_or_value",
+        skip_serializing_if = "Init::is_default"
+    )]
+    pub init: Init,
     /// Dropout probability after each hidden layer's activation. Default 0.
     pub dropout: f64,
 }
@@ -77,6 +84,7 @@ impl Default for DenseAutoencoderConfig {
             batch_norm: false,
             batch_norm_epsilon: 1e-3,
             batch_norm_momentum: 0.99,
+            init: Init::default(),
             dropout: 0.0,
         }
     }
@@ -270,8 +278,7 @@ impl DenseAutoencoderConfig {
     }
 
     /// Builds the model for `n_inputs` inputs and `n_outputs` outputs with
-    /// Glorot-uniform weights and zero biases drawn from `rng` (Keras'
-    /// defaults), on `device`.
+    /// weights drawn from `rng` as `init` says, on `device`.
     pub(crate) fn init(
         &self,
         n_inputs: usize,
@@ -283,7 +290,16 @@ impl DenseAutoencoderConfig {
         let mut build = |plan: Vec<LayerPlan>| DenseStack {
             layers: plan
                 .into_iter()
-                .map(|p| DenseLayer::init(p, self.batch_norm_epsilon, burn_momentum, rng, device))
+                .map(|p| {
+                    DenseLayer::init(
+                        p,
+                        self.init,
+                        self.batch_norm_epsilon,
+                        burn_momentum,
+                        rng,
+                        device,
+                    )
+                })
                 .collect(),
         };
         let encoder = build(self.encoder_plan(n_inputs));

@@ -10,8 +10,8 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng;
 
 use super::config::{DenseAutoencoderConfig, LayerPlan};
-use crate::model::Activation;
 use crate::model::weights::{NamedTensor, StoredTensors};
+use crate::model::{Activation, Init};
 
 /// Dense -> optional BatchNorm -> activation -> optional Dropout.
 #[derive(Module, Debug)]
@@ -28,24 +28,25 @@ pub struct DenseLayer {
 }
 
 impl DenseLayer {
-    /// A layer of `plan` with Glorot-uniform weights and zero biases from `rng`.
+    /// A layer of `plan` with weights and biases drawn from `rng` as `init` says.
     pub fn init(
         plan: LayerPlan,
+        init: Init,
         epsilon: f64,
         burn_momentum: f64,
         rng: &mut impl Rng,
         device: &Device,
     ) -> DenseLayer {
-        let limit = (6.0 / (plan.d_in + plan.d_out) as f64).sqrt() as f32;
-        let weights: Vec<f32> = (0..plan.d_in * plan.d_out)
-            .map(|_| rng.random_range(-limit..limit))
-            .collect();
+        let (weights, biases) = init.draw(rng, plan.d_in, plan.d_out);
         let linear = Linear {
             weight: Param::from_tensor(Tensor::from_data(
                 TensorData::new(weights, [plan.d_in, plan.d_out]),
                 device,
             )),
-            bias: Some(Param::from_tensor(Tensor::zeros([plan.d_out], device))),
+            bias: Some(Param::from_tensor(Tensor::from_data(
+                TensorData::new(biases, [plan.d_out]),
+                device,
+            ))),
         };
         let norm = plan.batch_norm.then(|| {
             BatchNormConfig::new(plan.d_out)

@@ -78,6 +78,7 @@ impl VaeConfig {
             batch_norm: self.batch_norm,
             batch_norm_epsilon: self.batch_norm_epsilon,
             batch_norm_momentum: self.batch_norm_momentum,
+            init: Default::default(),
             dropout: 0.0,
         }
     }

@@ -140,6 +140,7 @@ impl VaeConfig {
                     .map(|p| {
                         DenseLayer::init(
                             p,
+                            dense.init,
                             self.batch_norm_epsilon,
                             burn_momentum,
                             &mut **rng,

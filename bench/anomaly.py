@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Anomaly-detection benchmark (issue 14): aekit's detector against
-scikit-learn's IsolationForest, PyOD's AutoEncoder and PyOD's PCA (all three
-with their defaults) on the public sets of bench/anomaly_data.py, in one run.
+"""Anomaly-detection benchmark (issues 14, 32): aekit's detector against
+scikit-learn's IsolationForest and PyOD's KNN, HBOS, ECOD, PCA and
+AutoEncoder (all with their defaults) on the public sets of
+bench/anomaly_data.py, in one run. A raw set (strings, missing cells) is
+given to aekit as its CSV and to the peers as pandas' get_dummies of it,
+missing numbers imputed by the training part's median.
 
     python3 bench/anomaly.py [--aekit PATH] [--seeds N] [--sets a,b] [--update BENCHMARKS.md]
+        [--methods aekit,iforest,...] [--aekit-flags "--neighbours 5"] [--jsonl results.jsonl]
 
 Protocol: per set and seed, a 60/40 split stratified by the label; every
 method fits on the (contaminated) 60 % without labels and scores the 40 %;
@@ -323,10 +327,17 @@ def run_pyod_ae(xtr, xte, seed):
 def run_pyod_pca(xtr, xte, seed):
     """PyOD's PCA with its defaults, on the columns that vary in the training
     part: with a constant column (optdigits has several) its defaults divide
-    by a zero explained variance and every score is infinite."""
+    by a zero explained variance and every score is infinite; where that
+    still happens, as many components as the training rows' rank."""
     from pyod.models.pca import PCA
     keep = xtr.std(axis=0) > 0
-    return PCA(random_state=seed).fit(xtr[:, keep]).decision_function(xte[:, keep])
+    s = PCA(random_state=seed).fit(xtr[:, keep]).decision_function(xte[:, keep])
+    if not np.isfinite(s).all():
+        # One-hot blocks (income) leave components of zero variance, which its
+        # defaults divide by: keep as many components as the rows' rank.
+        rank = int(np.linalg.matrix_rank(xtr[:, keep] - xtr[:, keep].mean(axis=0)))
+        s = PCA(n_components=rank, random_state=seed).fit(xtr[:, keep]).decision_function(xte[:, keep])
+    return s
 
 
 def run_pyod_knn(xtr, xte, seed):

@@ -266,6 +266,11 @@ pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
             .transpose()?,
         trim: args.trim,
         histogram_bins: args.histogram_bins,
+        neighbours: args.neighbours,
+        weighting: args.weighting.map(|w| match w {
+            crate::cli::WeightingArg::Members => aekit::model::Weighting::Members,
+            crate::cli::WeightingArg::AgreeingKinds => aekit::model::Weighting::AgreeingKinds,
+        }),
     };
     let loss = training.loss;
     let params = DetectorParams {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::named;
 use crate::data::{MissingPolicy, ScaleKind};
 use crate::error::{AekitError, Result};
+use crate::model::ensemble::{DEFAULT_NEIGHBOURS, NeighbourConfig, Weighting};
 use crate::model::{Activation, ConvAutoencoderConfig, DenseAutoencoderConfig, VaeConfig};
 use crate::tasks::anomaly::DetectorParams;
 use crate::threshold::ThresholdRule;
@@ -264,6 +265,10 @@ pub struct DetectorOptions {
     pub trim: Option<f64>,
     /// `histogram_bins`; `None` keeps the default.
     pub histogram_bins: Option<usize>,
+    /// k of the neighbour member (0: none); `None` keeps the default.
+    pub neighbours: Option<usize>,
+    /// `weighting`; `None` keeps the default.
+    pub weighting: Option<Weighting>,
 }
 
 impl DetectorOptions {
@@ -294,6 +299,13 @@ impl DetectorOptions {
         params.histogram_bins = self
             .histogram_bins
             .map_or(params.histogram_bins, |bins| (bins > 0).then_some(bins));
+        params.neighbours = self.neighbours.map_or(params.neighbours, |k| {
+            (k > 0).then_some(NeighbourConfig {
+                k,
+                ..params.neighbours.unwrap_or(DEFAULT_NEIGHBOURS)
+            })
+        });
+        params.weighting = self.weighting.unwrap_or(params.weighting);
         Ok(params)
     }
 }

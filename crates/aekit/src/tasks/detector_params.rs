@@ -6,6 +6,7 @@
 
 use super::anomaly::{Detector, DetectorParams};
 use crate::data::{ColumnRoles, MissingPolicy, ScaleKind};
+use crate::model::ensemble::{NeighbourConfig, Weighting};
 use crate::model::{Activation, DenseAutoencoderConfig};
 use crate::threshold::ThresholdRule;
 use crate::train::{TrainingConfig, TrainingSetters};
@@ -155,6 +156,19 @@ impl DetectorParams {
     /// (PyOD's `HBOS`).
     pub fn histogram_bins(mut self, bins: Option<usize>) -> Self {
         self.histogram_bins = bins;
+        self
+    }
+
+    /// The neighbour member: each row's distance to its k-th nearest of up
+    /// to `reference_rows` training rows; `None` leaves it out.
+    pub fn neighbours(mut self, neighbours: Option<NeighbourConfig>) -> Self {
+        self.neighbours = neighbours;
+        self
+    }
+
+    /// How the members' standardised scores are weighed.
+    pub fn weighting(mut self, weighting: Weighting) -> Self {
+        self.weighting = weighting;
         self
     }
 }

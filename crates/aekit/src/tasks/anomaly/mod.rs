@@ -12,7 +12,7 @@ use ndarray::Array1;
 use crate::Autoencoder;
 use crate::data::{ColumnRoles, Dataset, ScaleKind};
 use crate::error::{AekitError, Result};
-use crate::model::ensemble::DEFAULT_HISTOGRAM_BINS;
+use crate::model::ensemble::{DEFAULT_HISTOGRAM_BINS, NeighbourConfig, Weighting};
 use crate::model::{Activation, DenseAutoencoderConfig};
 use crate::train::TrainingConfig;
 
@@ -71,6 +71,12 @@ pub struct DetectorParams {
     /// autoencoders alone. Default `Some(`[`DEFAULT_HISTOGRAM_BINS`]`)`.
     /// Ignored with `model`.
     pub histogram_bins: Option<usize>,
+    /// The neighbour member (distance to the k-th nearest of a sample of
+    /// training rows); `None`: without it. Ignored with `model`.
+    pub neighbours: Option<NeighbourConfig>,
+    /// How the members' standardised scores are weighed. Ignored with
+    /// `model`.
+    pub weighting: Weighting,
     /// Training of every model; default 100 epochs, batch 32, a seeded
     /// random 10 % held out, early stopping after 10 epochs without
     /// improvement (best weights restored).
@@ -91,6 +97,8 @@ impl Default for DetectorParams {
             widths: None,
             trim: DEFAULT_TRIM,
             histogram_bins: Some(DEFAULT_HISTOGRAM_BINS),
+            neighbours: None,
+            weighting: Weighting::Members,
             training: TrainingConfig {
                 epochs: 100,
                 batch_size: 32,

@@ -42,6 +42,21 @@ pub enum Weighting {
     AgreeingKinds,
 }
 
+impl std::str::FromStr for Weighting {
+    type Err = String;
+
+    /// `members` or `agreeing_kinds` (also spelt `agreeing-kinds`).
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.replace('-', "_").as_str() {
+            "members" => Ok(Weighting::Members),
+            "agreeing_kinds" => Ok(Weighting::AgreeingKinds),
+            _ => Err(format!(
+                "unknown weighting '{s}' (expected members or agreeing_kinds)"
+            )),
+        }
+    }
+}
+
 impl Weighting {
     fn is_members(&self) -> bool {
         *self == Weighting::Members

@@ -458,7 +458,7 @@ pub struct DetectArgs {
     #[arg(long, value_name = "N", help_heading = "Model")]
     pub histogram_bins: Option<usize>,
     /// The neighbour member: each row's distance to its K-th nearest of up
-    /// to 2 000 training rows (PyOD's KNN); 0: without it.
+    /// to 2 000 training rows (PyOD's KNN); 0: without it [default: 5].
     #[arg(long, value_name = "K", help_heading = "Model")]
     pub neighbours: Option<usize>,
     /// How members' scores are weighed: `members` (each the same) or

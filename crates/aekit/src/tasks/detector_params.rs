@@ -160,7 +160,9 @@ impl DetectorParams {
     }
 
     /// The neighbour member: each row's distance to its k-th nearest of up
-    /// to `reference_rows` training rows; `None` leaves it out.
+    /// to `reference_rows` training rows; `None` leaves it out. Default
+    /// `Some` of [`DEFAULT_NEIGHBOURS`](crate::model::ensemble::DEFAULT_NEIGHBOURS)
+    /// (k 5, at most 2 000 rows).
     pub fn neighbours(mut self, neighbours: Option<NeighbourConfig>) -> Self {
         self.neighbours = neighbours;
         self
@@ -201,6 +203,14 @@ mod tests {
         assert_eq!(p.scale, ScaleKind::Robust);
         assert_eq!((p.widths.as_ref(), p.trim), (None, 0.3));
         assert_eq!(p.histogram_bins, Some(10));
+        assert_eq!(
+            p.neighbours,
+            Some(NeighbourConfig {
+                k: 5,
+                reference_rows: 2000
+            })
+        );
+        assert_eq!(p.weighting, Weighting::Members);
         assert_eq!(p.rule, ThresholdRule::Contamination(0.1));
         assert_eq!(p.model, None);
         let member = super::super::anomaly::member_architecture(4);

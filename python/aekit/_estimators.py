@@ -285,6 +285,12 @@ class AnomalyDetector(_Dense, _Tabular, OutlierMixin, BaseEstimator):
         that share of the rows it rebuilt worst
     histogram_bins : int, default 10: bins of the per-feature histogram
         member (0: the autoencoders alone)
+    neighbours : int, default 5: k of the neighbour member, a row's
+        distance to its k-th nearest of up to 2 000 training rows (0:
+        without it); its training scores leave each row out, so
+        ``labels_`` and ``predict`` of the training rows may differ
+    weighting : {"members", "agreeing_kinds"}, default "members": how the
+        members' standardised scores are weighed
     hidden, decoder_hidden, bottleneck, activation, bottleneck_activation,
     output_activation, batch_norm, dropout : as ``Autoencoder``'s; any of
         them fits that one dense model instead of the ensemble
@@ -300,6 +306,8 @@ class AnomalyDetector(_Dense, _Tabular, OutlierMixin, BaseEstimator):
     widths: Optional[Sequence[int]] = None
     trim: Optional[float] = None
     histogram_bins: Optional[int] = None
+    neighbours: Optional[int] = None
+    weighting: Optional[str] = None
 
     _native = _aekit.Detector
 

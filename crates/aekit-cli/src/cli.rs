@@ -218,6 +218,16 @@ pub enum Kind {
     Vae,
 }
 
+/// How a detector weighs its members (`--weighting`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WeightingArg {
+    /// Every member the same.
+    Members,
+    /// Each member by its kind's agreement with the rest (a kind ranking
+    /// against them weighed 0).
+    AgreeingKinds,
+}
+
 /// What kind of model, and the flags only some kinds take.
 #[derive(Debug, Args)]
 pub struct KindArgs {
@@ -458,6 +468,15 @@ pub struct DetectArgs {
     /// rows' subspace; 0: the autoencoders alone [default: 10].
     #[arg(long, value_name = "N", help_heading = "Model")]
     pub histogram_bins: Option<usize>,
+    /// The neighbour member: each row's distance to its K-th nearest of up
+    /// to 2 000 training rows (PyOD's KNN); 0: without it [default: 5].
+    #[arg(long, value_name = "K", help_heading = "Model")]
+    pub neighbours: Option<usize>,
+    /// How members' scores are weighed: `members` (each the same) or
+    /// `agreeing-kinds` (each member by its kind's rank agreement with all
+    /// members' mean on the training rows, floored at 0) [default: members].
+    #[arg(long, value_enum, value_name = "HOW", help_heading = "Model")]
+    pub weighting: Option<WeightingArg>,
     #[command(flatten)]
     pub columns: ColumnArgs,
     #[command(flatten)]

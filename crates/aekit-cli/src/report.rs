@@ -173,10 +173,15 @@ pub fn detector_choices(r: &DetectorRecord) -> String {
     let histogram = r.histogram_bins.map_or(String::new(), |bins| {
         format!(" and per-feature {bins}-bin histograms of the inputs (width 0)")
     });
-    let n_scores = r.members.len() + usize::from(r.histogram_bins.is_some());
+    let neighbours = r.neighbours.map_or(String::new(), |k| {
+        format!(" and the distance to the {k}th nearest training row")
+    });
+    let n_scores = r.members.len()
+        + usize::from(r.histogram_bins.is_some())
+        + usize::from(r.neighbours.is_some());
     let _ = writeln!(
         out,
-        "models: {} (code widths {}){histogram}{}",
+        "models: {} (code widths {}){histogram}{neighbours}{}",
         r.members.len(),
         widths.join(", "),
         if n_scores > 1 {
@@ -185,6 +190,22 @@ pub fn detector_choices(r: &DetectorRecord) -> String {
             ""
         }
     );
+    if let Some(w) = &r.kind_weights {
+        let names = ["autoencoders", "histograms", "neighbours"];
+        let kinds = std::iter::once(true)
+            .chain([r.histogram_bins.is_some(), r.neighbours.is_some()])
+            .zip(names)
+            .filter_map(|(present, name)| present.then_some(name));
+        let parts: Vec<String> = kinds
+            .zip(w)
+            .map(|(name, w)| format!("{name} {w:.2}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "weights (by agreement on the training rows): {}",
+            parts.join(", ")
+        );
+    }
     if r.trim > 0.0 {
         let _ = writeln!(
             out,

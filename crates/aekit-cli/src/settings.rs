@@ -238,6 +238,12 @@ pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
     put!(entries, "widths", widths.transpose()?);
     put!(entries, "trim", args.trim);
     put!(entries, "histogram_bins", args.histogram_bins);
+    put!(entries, "neighbours", args.neighbours);
+    let weighting = args.weighting.map(|w| match w {
+        crate::cli::WeightingArg::Members => "members",
+        crate::cli::WeightingArg::AgreeingKinds => "agreeing_kinds",
+    });
+    put!(entries, "weighting", weighting);
     let base = Mapping::from(entries).detector()?;
     let (columns, scale) = columns(&args.columns, base.scale);
     let params = DetectorParams {

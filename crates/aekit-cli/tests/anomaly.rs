@@ -111,6 +111,12 @@ fn threshold_follows_the_contamination() {
             p,
             "--epochs",
             "20",
+            // Scoring the training rows again counts them as unseen rows
+            // only without the neighbour member (its training scores leave
+            // each row out of its reference; scored again, a row finds
+            // itself).
+            "--neighbours",
+            "0",
             "--quiet",
             "--out",
             &model,
@@ -269,7 +275,7 @@ fn default_detector_prints_stores_and_reloads_its_choices() {
     let err = run.stderr();
     for needle in [
         "scaling: Robust",
-        "models: 3 (code widths 1, 2, 4) and per-feature 10-bin histograms of the inputs (width 0)",
+        "models: 3 (code widths 1, 2, 4) and per-feature 10-bin histograms of the inputs (width 0) and the distance to the 5th nearest training row",
         "refit: each model again without the 30 % of training rows it rebuilt worst",
         "epochs (fit + refit): width 1: ",
     ] {
@@ -279,6 +285,7 @@ fn default_detector_prints_stores_and_reloads_its_choices() {
     assert_eq!(meta["model"]["kind"], "ensemble");
     assert_eq!(meta["model"]["members"].as_array().unwrap().len(), 3);
     assert_eq!(meta["model"]["histogram_bins"], 10);
+    assert_eq!(meta["model"]["neighbours"]["k"], 5);
     let summary = aekit(["summary", &arg(&model)]).ok().stdout();
     for needle in [
         "kind: ensemble",
@@ -289,8 +296,9 @@ fn default_detector_prints_stores_and_reloads_its_choices() {
     ] {
         assert!(summary.contains(needle), "{needle} not in\n{summary}");
     }
-    // Reloaded from the file, the ensemble scores the training rows as it
-    // did when the threshold was set: 10 % of 129 rows above it.
+    // Reloaded from the file, the ensemble scores the training rows about
+    // as it did when the threshold was set: 10 % of 129 rows above it
+    // (the neighbour member's training scores left each row out).
     let scores = dir.path().join("scores.csv");
     let run = aekit([
         "score",
@@ -319,7 +327,7 @@ fn default_detector_prints_stores_and_reloads_its_choices() {
 fn histogram_bins_0_leaves_the_autoencoders_alone() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("ae_only.aekit");
-    let run = detect_wine_anomalies(&model, &["--histogram-bins", "0"]);
+    let run = detect_wine_anomalies(&model, &["--histogram-bins", "0", "--neighbours", "0"]);
     assert!(
         run.stderr()
             .contains("models: 3 (code widths 1, 2, 4), scores")

@@ -27,8 +27,11 @@
 //!
 //! // An anomaly detector: the same model with PyOD's defaults and a threshold.
 //! let detector = Detector::params().contamination(0.05).epochs(20).fit(&x)?;
-//! let flagged = detector.predict(&x)?.iter().filter(|&&f| f).count();
+//! // PyOD's labels_: the training rows above it (each scored as unseen rows
+//! // are; scored again with predict, a row is its own nearest neighbour).
+//! let flagged = detector.labels_().unwrap_or_default().iter().filter(|&&l| l == 1).count();
 //! assert!((18..=22).contains(&flagged), "{flagged} rows flagged"); // 5 % of 400
+//! assert_eq!(detector.predict(&x)?.len(), 400);
 //! # Ok::<(), aekit::AekitError>(())
 //! ```
 //!

@@ -76,6 +76,14 @@ pub struct DetectorRecord {
     /// detectors before it had none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub histogram_bins: Option<usize>,
+    /// k of the neighbour member (None: none; detectors before it had none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neighbours: Option<usize>,
+    /// The weight of each kind of member, autoencoders first, then the
+    /// histograms and the neighbours if present (None: every member the
+    /// same weight).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind_weights: Option<Vec<f64>>,
     /// The models, in the order they score.
     pub members: Vec<MemberRecord>,
 }

@@ -26,7 +26,7 @@ pub(crate) use capability::{Decode, Encode, FittedNetwork, Predict, Sample, Scor
 pub use conv::ConvAutoencoderConfig;
 pub use dense::DenseAutoencoderConfig;
 pub use doc_autoencoder::DocAutoencoderConfig;
-pub use ensemble::EnsembleConfig;
+pub use ensemble::{EnsembleConfig, NeighbourConfig, Weighting};
 pub use init::Init;
 pub use summary::{ModelSummary, SummaryRow};
 pub use text_classifier::{Pooling, TextClassifierConfig};
@@ -238,8 +238,12 @@ impl ModelConfig {
                     history = h;
                 }
                 let pairs = data.clean_pairs();
-                let fitted =
-                    ensemble::EnsembleFitted::from_training_rows(members, c.clone(), pairs.inputs)?;
+                let (fitted, _) = ensemble::EnsembleFitted::from_training_rows(
+                    members,
+                    c.clone(),
+                    pairs.inputs,
+                    training.seed,
+                )?;
                 (Box::new(fitted), history)
             }
         })

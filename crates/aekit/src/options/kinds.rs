@@ -4,6 +4,7 @@
 use super::mapping::Mapping;
 use crate::data::{MissingPolicy, ScaleKind};
 use crate::error::{AekitError, Result};
+use crate::model::ensemble::{DEFAULT_NEIGHBOURS, NeighbourConfig};
 use crate::model::{
     Activation, ConvAutoencoderConfig, DenseAutoencoderConfig, ModelConfig, Pooling, VaeConfig,
 };
@@ -22,7 +23,8 @@ pub fn autoencoder(json: &str) -> Result<AutoencoderParams> {
 
 /// An anomaly detector's params from a JSON mapping: the threshold
 /// (`contamination` or `threshold_percentile`), the ensemble's `widths`,
-/// `trim` and `histogram_bins` (0: none), or, given any dense
+/// `trim`, `histogram_bins` (0: none), `neighbours` (k, 0: none) and
+/// `weighting` (`members` or `agreeing_kinds`), or, given any dense
 /// architecture parameter, one dense model; the scaling and the training.
 pub fn detector(json: &str) -> Result<DetectorParams> {
     Mapping::parse(json)?.detector()
@@ -160,6 +162,17 @@ impl Mapping {
         params.trim = map.take("trim")?.unwrap_or(params.trim);
         if let Some(bins) = map.take::<usize>("histogram_bins")? {
             params.histogram_bins = (bins > 0).then_some(bins);
+        }
+        if let Some(k) = map.take::<usize>("neighbours")? {
+            params.neighbours = (k > 0).then(|| NeighbourConfig {
+                k,
+                ..params.neighbours.unwrap_or(DEFAULT_NEIGHBOURS)
+            });
+        }
+        if let Some(how) = map.take::<String>("weighting")? {
+            params.weighting = how
+                .parse()
+                .map_err(|e: String| AekitError::param("weighting", e))?;
         }
         params.training = map.training(params.training)?;
         if map.has_any::<DenseAutoencoderConfig>() {

@@ -182,6 +182,24 @@ mod tests {
     }
 
     #[test]
+    fn neighbours_and_weighting_as_the_command_line() {
+        use crate::model::{NeighbourConfig, Weighting};
+        let p = detector(r#"{"neighbours": 7, "weighting": "agreeing-kinds"}"#).unwrap();
+        let default = crate::model::ensemble::DEFAULT_NEIGHBOURS;
+        assert_eq!(p.neighbours, Some(NeighbourConfig { k: 7, ..default }));
+        assert_eq!(p.weighting, Weighting::AgreeingKinds);
+        let none = detector(r#"{"neighbours": 0, "weighting": "members"}"#).unwrap();
+        assert_eq!(
+            (none.neighbours, none.weighting),
+            (None, Weighting::Members)
+        );
+        assert_eq!(
+            name_of(detector(r#"{"weighting": "loudest"}"#).unwrap_err()),
+            "weighting"
+        );
+    }
+
+    #[test]
     fn text_kinds_read_their_options() {
         let p = text_classifier(
             r#"{"pooling": "mean", "embedding_dim": 8, "char_ngrams": [2, 3], "lowercase": false,

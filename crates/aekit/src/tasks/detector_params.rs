@@ -6,6 +6,7 @@
 
 use super::anomaly::{Detector, DetectorParams};
 use crate::data::{ColumnRoles, MissingPolicy, ScaleKind};
+use crate::model::ensemble::{NeighbourConfig, Weighting};
 use crate::model::{Activation, DenseAutoencoderConfig};
 use crate::threshold::ThresholdRule;
 use crate::train::{TrainingConfig, TrainingSetters};
@@ -157,6 +158,21 @@ impl DetectorParams {
         self.histogram_bins = bins;
         self
     }
+
+    /// The neighbour member: each row's distance to its k-th nearest of up
+    /// to `reference_rows` training rows; `None` leaves it out. Default
+    /// `Some` of [`DEFAULT_NEIGHBOURS`](crate::model::ensemble::DEFAULT_NEIGHBOURS)
+    /// (k 5, at most 2 000 rows).
+    pub fn neighbours(mut self, neighbours: Option<NeighbourConfig>) -> Self {
+        self.neighbours = neighbours;
+        self
+    }
+
+    /// How the members' standardised scores are weighed.
+    pub fn weighting(mut self, weighting: Weighting) -> Self {
+        self.weighting = weighting;
+        self
+    }
 }
 
 /// The training setters ([`TrainingSetters`]); the detector's defaults
@@ -187,6 +203,14 @@ mod tests {
         assert_eq!(p.scale, ScaleKind::Robust);
         assert_eq!((p.widths.as_ref(), p.trim), (None, 0.3));
         assert_eq!(p.histogram_bins, Some(10));
+        assert_eq!(
+            p.neighbours,
+            Some(NeighbourConfig {
+                k: 5,
+                reference_rows: 2000
+            })
+        );
+        assert_eq!(p.weighting, Weighting::Members);
         assert_eq!(p.rule, ThresholdRule::Contamination(0.1));
         assert_eq!(p.model, None);
         let member = super::super::anomaly::member_architecture(4);

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::knn::NeighbourConfig;
 use crate::error::{AekitError, Result};
 use crate::model::DenseAutoencoderConfig;
 use crate::model::summary::{ModelSummary, SummaryRow};
@@ -17,6 +18,49 @@ pub struct EnsembleConfig {
     /// it have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub histogram_bins: Option<usize>,
+    /// The neighbour member ([`super::knn`]); `None` in model files before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neighbours: Option<NeighbourConfig>,
+    /// How the members' standardised scores are weighed.
+    #[serde(default, skip_serializing_if = "Weighting::is_members")]
+    pub weighting: Weighting,
+}
+
+/// How an ensemble averages its members' standardised scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weighting {
+    /// Every member weighs the same (model files before issue 32).
+    #[default]
+    Members,
+    /// Each member weighs its kind's agreement with the rest, max(0,
+    /// Spearman correlation of the kind's training scores, autoencoders,
+    /// histograms or neighbours, with all members' mean): a kind ranking
+    /// against the rest is weighed down
+    /// ([`super::weights::agreeing_kinds`]). Labels are not used; the
+    /// weights are stored with the model.
+    AgreeingKinds,
+}
+
+impl std::str::FromStr for Weighting {
+    type Err = String;
+
+    /// `members` or `agreeing_kinds` (also spelt `agreeing-kinds`).
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.replace('-', "_").as_str() {
+            "members" => Ok(Weighting::Members),
+            "agreeing_kinds" => Ok(Weighting::AgreeingKinds),
+            _ => Err(format!(
+                "unknown weighting '{s}' (expected members or agreeing_kinds)"
+            )),
+        }
+    }
+}
+
+impl Weighting {
+    fn is_members(&self) -> bool {
+        *self == Weighting::Members
+    }
 }
 
 /// The detector's default member widths for `d` features: 1, 2, 4, 8, ...
@@ -43,6 +87,9 @@ impl EnsembleConfig {
             return Err(AekitError::param("widths", "an ensemble needs a member"));
         }
         super::histogram::check_bins(self.histogram_bins)?;
+        if let Some(n) = &self.neighbours {
+            n.validate()?;
+        }
         self.members.iter().try_for_each(|m| m.validate())
     }
 

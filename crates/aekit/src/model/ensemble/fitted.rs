@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::config::EnsembleConfig;
+use super::config::{EnsembleConfig, Weighting};
 use super::histogram::FeatureHistograms;
+use super::knn::NeighbourDistances;
 use crate::data::Matrix;
 use crate::error::Result;
 use crate::model::capability::{Decode, Encode, FittedNetwork, Predict, Score, check_width};
@@ -48,6 +49,7 @@ pub fn combine_z(member_scores: &[Vec<f64>], stats: &[ScoreStats]) -> Vec<f64> {
     if member_scores.len() == 1 {
         return member_scores[0].clone();
     }
+    // Summed then divided, as before weights existed: scores stay byte-identical.
     let n = member_scores.first().map_or(0, Vec::len);
     let m = member_scores.len() as f64;
     (0..n)
@@ -62,13 +64,50 @@ pub fn combine_z(member_scores: &[Vec<f64>], stats: &[ScoreStats]) -> Vec<f64> {
         .collect()
 }
 
+/// Per-row sum over members of weight x (score - mean) / (sd + 1e-12).
+pub fn combine_weighted(
+    member_scores: &[Vec<f64>],
+    stats: &[ScoreStats],
+    weights: &[f64],
+) -> Vec<f64> {
+    let n = member_scores.first().map_or(0, Vec::len);
+    (0..n)
+        .map(|r| {
+            member_scores
+                .iter()
+                .zip(stats)
+                .zip(weights)
+                .map(|((s, st), w)| w * (s[r] - st.mean) / (st.sd + SPREAD_EPSILON))
+                .sum::<f64>()
+        })
+        .collect()
+}
+
+/// Standardised copies of member scores by their statistics.
+fn standardised(member_scores: &[Vec<f64>], stats: &[ScoreStats]) -> Vec<Vec<f64>> {
+    member_scores
+        .iter()
+        .zip(stats)
+        .map(|(s, st)| {
+            s.iter()
+                .map(|v| (v - st.mean) / (st.sd + SPREAD_EPSILON))
+                .collect()
+        })
+        .collect()
+}
+
 /// A trained ensemble.
 #[derive(Debug)]
 pub struct EnsembleFitted {
     members: Vec<DenseFitted>,
     histogram: Option<FeatureHistograms>,
-    /// The dense members' statistics, then the histogram's.
+    neighbours: Option<NeighbourDistances>,
+    /// The dense members' statistics, then the histogram's, then the
+    /// neighbours'.
     stats: Vec<ScoreStats>,
+    /// Per member, in the same order, under a weighting other than
+    /// [`Weighting::Members`]; empty: equal weights.
+    weights: Vec<f64>,
     config: EnsembleConfig,
 }
 
@@ -76,6 +115,8 @@ pub struct EnsembleFitted {
 const MEAN_TENSOR: &str = "scores.mean";
 /// Name of the tensor holding their standard deviations.
 const SD_TENSOR: &str = "scores.sd";
+/// Name of the tensor holding the members' weights (when not equal).
+const WEIGHT_TENSOR: &str = "scores.weight";
 
 impl EnsembleFitted {
     /// Joins fitted members (and histograms) with their training-score
@@ -89,29 +130,85 @@ impl EnsembleFitted {
         EnsembleFitted {
             members,
             histogram,
+            neighbours: None,
             stats,
+            weights: Vec::new(),
             config,
         }
     }
 
-    /// Joins fitted members, fitting the histograms `config` asks for on
-    /// `scaled` (the training rows) and taking every member's statistics
-    /// from its scores on them.
+    /// Joins fitted members, fitting the histograms and neighbours `config`
+    /// asks for on `scaled` (the training rows; the neighbours' reference
+    /// drawn with `seed`) and taking every member's statistics, and under
+    /// [`Weighting::AgreeingKinds`] its weight, from its scores on them.
+    /// Returns the ensemble and its scores of the training rows (the
+    /// neighbours' leaving each row out of its own reference).
     pub fn from_training_rows(
         members: Vec<DenseFitted>,
         config: EnsembleConfig,
         scaled: &Matrix,
-    ) -> Result<EnsembleFitted> {
+        seed: u64,
+    ) -> Result<(EnsembleFitted, Vec<f64>)> {
         let histogram = config
             .histogram_bins
             .map(|bins| FeatureHistograms::fit(scaled, bins));
+        let neighbours = config
+            .neighbours
+            .map(|n| NeighbourDistances::fit(scaled, n, seed));
         let mut ensemble = EnsembleFitted::new(members, histogram, Vec::new(), config);
-        ensemble.stats = ensemble
-            .member_scores(scaled)?
-            .iter()
-            .map(|s| ScoreStats::of(s))
-            .collect();
-        Ok(ensemble)
+        ensemble.neighbours = neighbours;
+        let mut scores = ensemble.dense_and_histogram_scores(scaled)?;
+        if let Some(n) = &ensemble.neighbours {
+            scores.push(n.training_scores(scaled));
+        }
+        ensemble.stats = scores.iter().map(|s| ScoreStats::of(s)).collect();
+        if ensemble.config.weighting == Weighting::AgreeingKinds {
+            let z = standardised(&scores, &ensemble.stats);
+            // Rounded to f32 as the model file stores them.
+            ensemble.weights = super::weights::agreeing_kinds(&ensemble.kinds(), &z)
+                .into_iter()
+                .map(|w| f64::from(w as f32))
+                .collect();
+        }
+        let combined = ensemble.combine(&scores);
+        Ok((ensemble, combined))
+    }
+
+    /// Each member's kind: 0 the autoencoders, 1 the histograms, 2 the
+    /// neighbours.
+    fn kinds(&self) -> Vec<usize> {
+        let mut k = vec![0; self.members.len()];
+        k.extend(self.histogram.iter().map(|_| 1));
+        k.extend(self.neighbours.iter().map(|_| 2));
+        k
+    }
+
+    /// Each kind's total weight (autoencoders, then histograms and
+    /// neighbours if present) when the weights are not all equal.
+    pub fn kind_weights(&self) -> Option<Vec<f64>> {
+        if self.weights.is_empty() {
+            return None;
+        }
+        let kinds = self.kinds();
+        let mut out = Vec::new();
+        for k in 0..3 {
+            let w: Vec<f64> = (0..kinds.len())
+                .filter(|&i| kinds[i] == k)
+                .map(|i| self.weights[i])
+                .collect();
+            if !w.is_empty() {
+                out.push(w.iter().sum());
+            }
+        }
+        Some(out)
+    }
+
+    fn combine(&self, member_scores: &[Vec<f64>]) -> Vec<f64> {
+        if self.weights.is_empty() {
+            combine_z(member_scores, &self.stats)
+        } else {
+            combine_weighted(member_scores, &self.stats, &self.weights)
+        }
     }
 
     /// Rebuilds an ensemble from `config` and stored tensors, checking each one.
@@ -121,7 +218,9 @@ impl EnsembleFitted {
         n_outputs: usize,
         tensors: &HashMap<String, NamedTensor>,
     ) -> std::result::Result<EnsembleFitted, String> {
-        let m = config.members.len() + usize::from(config.histogram_bins.is_some());
+        let m = config.members.len()
+            + usize::from(config.histogram_bins.is_some())
+            + usize::from(config.neighbours.is_some());
         let vector = |name: &str| -> std::result::Result<Vec<f32>, String> {
             let t = tensors
                 .get(name)
@@ -171,17 +270,39 @@ impl EnsembleFitted {
             .histogram_bins
             .map(|bins| FeatureHistograms::from_tensors(n_inputs, bins, tensors))
             .transpose()?;
-        Ok(EnsembleFitted::new(
-            members,
-            histogram,
-            stats,
-            config.clone(),
-        ))
+        let neighbours = config
+            .neighbours
+            .map(|n| NeighbourDistances::from_tensors(n_inputs, n, tensors))
+            .transpose()?;
+        let weights = match config.weighting {
+            Weighting::Members => Vec::new(),
+            Weighting::AgreeingKinds => {
+                let w = vector(WEIGHT_TENSOR)?;
+                if w.iter().any(|v| !v.is_finite() || *v < 0.0) {
+                    return Err(format!(
+                        "tensor '{WEIGHT_TENSOR}' holds a negative or non-finite weight"
+                    ));
+                }
+                w.into_iter().map(f64::from).collect()
+            }
+        };
+        let mut ensemble = EnsembleFitted::new(members, histogram, stats, config.clone());
+        ensemble.neighbours = neighbours;
+        ensemble.weights = weights;
+        Ok(ensemble)
     }
 
     /// Each member's scores of `scaled`: the dense members', then the
-    /// histogram's.
+    /// histogram's, then the neighbours'.
     pub fn member_scores(&self, scaled: &Matrix) -> Result<Vec<Vec<f64>>> {
+        let mut out = self.dense_and_histogram_scores(scaled)?;
+        if let Some(n) = &self.neighbours {
+            out.push(n.scores(scaled));
+        }
+        Ok(out)
+    }
+
+    fn dense_and_histogram_scores(&self, scaled: &Matrix) -> Result<Vec<Vec<f64>>> {
         let mut out = self
             .members
             .iter()
@@ -197,7 +318,7 @@ impl EnsembleFitted {
 impl Score for EnsembleFitted {
     fn scores(&self, scaled: &Matrix) -> Result<Vec<f64>> {
         check_width("score", self.input_width(), scaled.n_cols)?;
-        Ok(combine_z(&self.member_scores(scaled)?, &self.stats))
+        Ok(self.combine(&self.member_scores(scaled)?))
     }
 
     fn feature_errors(&self, scaled: &Matrix) -> Result<Matrix> {
@@ -258,6 +379,14 @@ impl FittedNetwork for EnsembleFitted {
             })
             .collect();
         out.extend(self.histogram.iter().flat_map(FeatureHistograms::tensors));
+        out.extend(self.neighbours.iter().flat_map(NeighbourDistances::tensors));
+        if !self.weights.is_empty() {
+            out.push(NamedTensor {
+                name: WEIGHT_TENSOR.to_string(),
+                shape: vec![self.weights.len()],
+                values: self.weights.iter().map(|&w| w as f32).collect(),
+            });
+        }
         let m = self.stats.len();
         for (name, value) in [
             (

@@ -31,6 +31,9 @@ impl DetectorParams {
                 ));
             }
             crate::model::ensemble::histogram::check_bins(self.histogram_bins)?;
+            if let Some(n) = &self.neighbours {
+                n.validate()?;
+            }
             if let Some(w) = &self.widths
                 && (w.is_empty() || w.contains(&0))
             {
@@ -64,6 +67,9 @@ impl DetectorParams {
         let train = train.into();
         let train = &train;
         self.validate()?;
+        // The ensemble's own training scores: its neighbour member leaves
+        // each training row out of its reference, as unseen rows are.
+        let mut training_scores = None;
         let mut autoencoder = match &self.model {
             Some(m) => {
                 let params = AutoencoderParams::new()
@@ -77,6 +83,8 @@ impl DetectorParams {
                     scale: self.scale,
                     trim: 0.0,
                     histogram_bins: None,
+                    neighbours: None,
+                    kind_weights: None,
                     members: vec![MemberRecord {
                         width: m.bottleneck,
                         epochs: n_rows.0,
@@ -96,10 +104,19 @@ impl DetectorParams {
                 }
                 let mut silent = Silent;
                 let observer = observer.unwrap_or(&mut silent);
-                backend::install(self.training.threads, || self.fit_ensemble(train, observer))??
+                let (a, scores) = backend::install(self.training.threads, || {
+                    self.fit_ensemble(train, observer)
+                })??;
+                // Without neighbours the scores are those of scoring the rows
+                // again, taken that way as before.
+                training_scores = self.neighbours.is_some().then_some(scores);
+                a
             }
         };
-        let scores = autoencoder.anomaly_scores(&autoencoder.scaled_features(train)?)?;
+        let scores = match training_scores {
+            Some(s) => s,
+            None => autoencoder.anomaly_scores(&autoencoder.scaled_features(train)?)?,
+        };
         let threshold = quantile(&scores, self.rule.quantile());
         let flagged = scores.iter().filter(|&&s| s > threshold).count();
         autoencoder.set_anomaly_threshold(Some(AnomalyThreshold {
@@ -117,7 +134,7 @@ impl DetectorParams {
         &self,
         train: &Dataset<'_>,
         observer: &mut dyn TrainingObserver,
-    ) -> Result<Autoencoder> {
+    ) -> Result<(Autoencoder, Vec<f64>)> {
         let resolved = self.columns.resolve(train)?;
         let mut schema = resolved.schema;
         schema.fit_missing(train)?;
@@ -180,8 +197,12 @@ impl DetectorParams {
         let config = EnsembleConfig {
             members: widths.iter().map(|&w| member_architecture(w)).collect(),
             histogram_bins: self.histogram_bins,
+            neighbours: self.neighbours,
+            weighting: self.weighting,
         };
-        let network = EnsembleFitted::from_training_rows(members, config.clone(), &x)?;
+        let (network, scores) =
+            EnsembleFitted::from_training_rows(members, config.clone(), &x, self.training.seed)?;
+        let kind_weights = network.kind_weights();
         let meta = ModelMeta {
             format_version: FORMAT_VERSION,
             aekit_version: crate::VERSION.to_string(),
@@ -202,9 +223,11 @@ impl DetectorParams {
             scale: self.scale,
             trim: self.trim,
             histogram_bins: self.histogram_bins,
+            neighbours: self.neighbours.map(|n| n.k),
+            kind_weights,
             members: records,
         }));
-        Ok(autoencoder)
+        Ok((autoencoder, scores))
     }
 }
 

@@ -12,7 +12,9 @@ use ndarray::Array1;
 use crate::Autoencoder;
 use crate::data::{ColumnRoles, Dataset, ScaleKind};
 use crate::error::{AekitError, Result};
-use crate::model::ensemble::DEFAULT_HISTOGRAM_BINS;
+use crate::model::ensemble::{
+    DEFAULT_HISTOGRAM_BINS, DEFAULT_NEIGHBOURS, NeighbourConfig, Weighting,
+};
 use crate::model::{Activation, DenseAutoencoderConfig};
 use crate::train::TrainingConfig;
 
@@ -71,6 +73,15 @@ pub struct DetectorParams {
     /// autoencoders alone. Default `Some(`[`DEFAULT_HISTOGRAM_BINS`]`)`.
     /// Ignored with `model`.
     pub histogram_bins: Option<usize>,
+    /// The neighbour member (distance to the k-th nearest of a sample of
+    /// training rows); `None`: without it. Default
+    /// `Some(`[`DEFAULT_NEIGHBOURS`]`)` (k 5 of at most 2 000 rows), chosen
+    /// leave-one-set-out on 24 public sets (BENCHMARKS.md). Ignored with
+    /// `model`.
+    pub neighbours: Option<NeighbourConfig>,
+    /// How the members' standardised scores are weighed. Ignored with
+    /// `model`.
+    pub weighting: Weighting,
     /// Training of every model; default 100 epochs, batch 32, a seeded
     /// random 10 % held out, early stopping after 10 epochs without
     /// improvement (best weights restored).
@@ -91,6 +102,8 @@ impl Default for DetectorParams {
             widths: None,
             trim: DEFAULT_TRIM,
             histogram_bins: Some(DEFAULT_HISTOGRAM_BINS),
+            neighbours: Some(DEFAULT_NEIGHBOURS),
+            weighting: Weighting::Members,
             training: TrainingConfig {
                 epochs: 100,
                 batch_size: 32,
@@ -315,6 +328,9 @@ mod tests {
         let mut params = DetectorParams::default();
         params.training.epochs = 30;
         params.training.seed = 5;
+        // The autoencoders and histograms: the neighbour member's training
+        // scores leave each row out, so they differ from scoring them again.
+        params.neighbours = None;
         let detector = params.fit(&t).unwrap();
         let record = detector.autoencoder.detector_record().unwrap();
         let widths: Vec<usize> = record.members.iter().map(|m| m.width).collect();
@@ -363,6 +379,8 @@ mod tests {
         let mut params = DetectorParams::default();
         params.training.epochs = 30;
         params.training.seed = 3;
+        // Without the neighbour member, which sees the empty region too.
+        params.neighbours = None;
         let with = params.fit(&t).unwrap();
         params.histogram_bins = None;
         let without = params.fit(&t).unwrap();

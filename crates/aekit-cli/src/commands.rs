@@ -17,6 +17,8 @@ use crate::cli::{
 };
 use crate::progress::{EpochPrinter, RowMeter};
 use crate::settings::{self, Output, check_output, check_training_outputs};
+use crate::training_args::stream_config;
+use aekit::incremental::{StreamConfig, StreamReport};
 
 /// `aekit train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
@@ -31,6 +33,28 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     settings::check_not_the_checkpoint(args)?;
     let read =
         |path: &Option<std::path::PathBuf>| path.as_ref().map(|p| Table::read(p, &csv)).transpose();
+    let stream = stream_config(&args.stream)?;
+    if stream.streams(&args.data)? {
+        if args.target.is_some() {
+            anyhow::bail!(
+                "--target trains a paired model, which reads its files into memory: leave out --stream and --memory-limit"
+            );
+        }
+        let validation = read(&args.validation)?;
+        let mut printer = EpochPrinter::new(args.report.quiet);
+        let mut options = FitOptions::new().observer(&mut printer);
+        if let Some(v) = &validation {
+            options = options.validation(v);
+        }
+        let (model, report) = params.fit_stream(&args.data, &csv, &stream, options)?;
+        note_streamed(&report, &stream, args.report.quiet);
+        return finish_training(
+            &model,
+            &args.out,
+            args.report.plot.as_deref(),
+            args.report.quiet,
+        );
+    }
     let table = Table::read(&args.data, &csv)?;
     let target = read(&args.target)?;
     let validation = read(&args.validation)?;
@@ -60,14 +84,31 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     )
 }
 
+/// How a streamed fit read its file.
+fn note_streamed(report: &StreamReport, stream: &StreamConfig, quiet: bool) {
+    if !quiet {
+        eprintln!(
+            "streamed {} rows ({} for validation) in {} chunks of up to {} rows, {} passes over the file",
+            report.rows, report.validation_rows, report.chunks, stream.chunk_rows, report.passes
+        );
+    }
+}
+
 /// `aekit detect`.
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let params = settings::detector_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
     check_training_outputs(&args.out, args.report.plot.as_deref(), &[&args.data])?;
-    let table = Table::read(&args.data, &csv)?;
+    let stream = stream_config(&args.stream)?;
     let mut printer = EpochPrinter::new(args.report.quiet);
-    let detector = params.fit_with(&table, FitOptions::new().observer(&mut printer))?;
+    let options = FitOptions::new().observer(&mut printer);
+    let detector = if stream.streams(&args.data)? {
+        let (detector, report) = params.fit_stream(&args.data, &csv, &stream, options)?;
+        note_streamed(&report, &stream, args.report.quiet);
+        detector
+    } else {
+        params.fit_with(&Table::read(&args.data, &csv)?, options)?
+    };
     finish_training(
         &detector.autoencoder,
         &args.out,

@@ -18,6 +18,7 @@ use crate::train::TrainingConfig;
 
 mod explain;
 mod fit;
+mod fit_stream;
 mod report;
 mod score;
 

@@ -7,7 +7,7 @@ use aekit::model::Activation;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::data_args::{ColumnArgs, CsvArgs, Format, Missing, Scale};
-use crate::training_args::{ReconstructionArgs, TrainingArgs};
+use crate::training_args::{ReconstructionArgs, StreamArgs, TrainingArgs};
 
 /// Train autoencoders on CSV data and use them: encode rows to compact
 /// features, decode codes back to rows, reconstruct rows and measure
@@ -286,6 +286,8 @@ pub struct TrainArgs {
     pub training: TrainingArgs,
     #[command(flatten)]
     pub reconstruction: ReconstructionArgs,
+    #[command(flatten)]
+    pub stream: StreamArgs,
     /// Validation file, scaled with the training file's scaler; gives val_loss.
     #[arg(
         long,
@@ -485,6 +487,8 @@ pub struct DetectArgs {
     pub training: TrainingArgs,
     #[command(flatten)]
     pub reconstruction: ReconstructionArgs,
+    #[command(flatten)]
+    pub stream: StreamArgs,
     #[command(flatten)]
     pub report: TrainingReportArgs,
 }

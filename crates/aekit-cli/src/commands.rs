@@ -5,7 +5,6 @@ use aekit::data::Table;
 use aekit::report::plot;
 use aekit::tasks::anomaly::{self, ScoreOptions, ThresholdRule};
 use aekit::tasks::evaluate;
-use aekit::train::StopReason;
 use aekit::{Autoencoder, FitOptions, apply};
 use anyhow::{Context, Result};
 
@@ -15,8 +14,10 @@ use crate::cli::{
     ApplyArgs, DenoiseArgs, DetectArgs, EvaluateArgs, PredictArgs, SampleArgs, ScoreArgs,
     ServeArgs, SummaryArgs, TrainArgs,
 };
+use crate::finish::finish_training;
 use crate::progress::{EpochPrinter, RowMeter};
 use crate::settings::{self, Output, check_output, check_training_outputs};
+use crate::training_args::stream_config;
 
 /// `aekit train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
@@ -31,6 +32,10 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     settings::check_not_the_checkpoint(args)?;
     let read =
         |path: &Option<std::path::PathBuf>| path.as_ref().map(|p| Table::read(p, &csv)).transpose();
+    let stream = stream_config(&args.stream)?;
+    if stream.streams(&args.data)? {
+        return crate::streamed::train(args, &params, &csv, &stream);
+    }
     let table = Table::read(&args.data, &csv)?;
     let target = read(&args.target)?;
     let validation = read(&args.validation)?;
@@ -65,9 +70,16 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
     let params = settings::detector_params(args)?;
     let csv = settings::csv_options(&args.columns.csv)?;
     check_training_outputs(&args.out, args.report.plot.as_deref(), &[&args.data])?;
-    let table = Table::read(&args.data, &csv)?;
+    let stream = stream_config(&args.stream)?;
     let mut printer = EpochPrinter::new(args.report.quiet);
-    let detector = params.fit_with(&table, FitOptions::new().observer(&mut printer))?;
+    let options = FitOptions::new().observer(&mut printer);
+    let detector = if stream.streams(&args.data)? {
+        let (detector, report) = params.fit_stream(&args.data, &csv, &stream, options)?;
+        crate::streamed::note(&report, &stream, args.report.quiet);
+        detector
+    } else {
+        params.fit_with(&Table::read(&args.data, &csv)?, options)?
+    };
     finish_training(
         &detector.autoencoder,
         &args.out,
@@ -143,51 +155,6 @@ fn note_unseen(model: &Autoencoder) {
             if n == 1 { "" } else { "s" }
         );
     }
-}
-
-/// Saves a freshly trained model, draws its curves, and reports how training ended.
-fn finish_training(
-    model: &Autoencoder,
-    out: &Path,
-    plot: Option<&Path>,
-    quiet: bool,
-) -> Result<()> {
-    model.save(out)?;
-    let history = model.history();
-    if let Some(png) = plot {
-        plot::history(history, &history_title(out), png)?;
-    }
-    match history.stop_reason {
-        StopReason::Diverged => eprintln!(
-            "warning: the loss became NaN or infinite; stopped and kept the weights of epoch {}",
-            history.kept_epoch
-        ),
-        StopReason::EarlyStopped if !quiet => eprintln!(
-            "early stop: no improvement for {} epochs; kept the best weights (epoch {})",
-            model.meta().training.patience.unwrap_or_default(),
-            history.kept_epoch
-        ),
-        _ => {}
-    }
-    if !quiet {
-        if let Some(kept) = history.kept() {
-            let val = kept
-                .val_loss
-                .map(|v| format!(", val_loss {v:.6}"))
-                .unwrap_or_default();
-            let whose = if model.kind() == "ensemble" {
-                " (last model)"
-            } else {
-                ""
-            };
-            eprintln!(
-                "kept epoch {}{whose}: loss {:.6}{val}",
-                kept.epoch, kept.loss
-            );
-        }
-        eprintln!("saved {}", out.display());
-    }
-    Ok(())
 }
 
 /// `aekit serve`.

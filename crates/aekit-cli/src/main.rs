@@ -36,11 +36,13 @@ macro_rules! print {
 mod cli;
 mod commands;
 mod data_args;
+mod finish;
 mod flags;
 mod plot_command;
 mod progress;
 mod report;
 mod settings;
+mod streamed;
 mod text;
 mod training_args;
 

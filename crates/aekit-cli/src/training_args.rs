@@ -169,3 +169,83 @@ pub fn training_config(
     mapping.finish()?;
     Ok(training)
 }
+
+/// How `train` and `detect` read a training file larger than memory;
+/// each flag sets the library's `StreamConfig` field of its name.
+#[derive(Debug, Args)]
+pub struct StreamArgs {
+    /// Train without reading DATA into memory: a pass over its chunks
+    /// fits the scaler, then each epoch reads it again through a seeded
+    /// shuffle buffer (docs/scale.md). Dense models, min-max or standard
+    /// scaling.
+    #[arg(long, help_heading = "Out of core")]
+    pub stream: bool,
+    /// Stream when DATA's size on disk is above SIZE (bytes, or with a
+    /// K, M or G suffix: 500M, 2G) [default: only with --stream].
+    #[arg(long, value_name = "SIZE", help_heading = "Out of core")]
+    pub memory_limit: Option<String>,
+    /// Rows of the seeded shuffle buffer a streamed epoch passes through:
+    /// a row comes out at most N rows before its place in the file, at a
+    /// random delay after; 0 keeps the file's order [default: 100000].
+    #[arg(long, value_name = "N", help_heading = "Out of core")]
+    pub shuffle_buffer: Option<usize>,
+    /// Rows read per chunk when streaming [default: 65536].
+    #[arg(long, value_name = "N", help_heading = "Out of core")]
+    pub chunk_rows: Option<usize>,
+}
+
+/// `--memory-limit`'s SIZE in bytes.
+fn size(text: &str) -> Result<u64> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((at, _)) => t.split_at(at),
+        None => (t, ""),
+    };
+    let factor: u64 = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => anyhow::bail!(
+            "invalid --memory-limit '{text}': expected bytes, or a number with K, M, G or T"
+        ),
+    };
+    match digits.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok((v * factor as f64) as u64),
+        _ => anyhow::bail!(
+            "invalid --memory-limit '{text}': expected bytes, or a number with K, M, G or T"
+        ),
+    }
+}
+
+/// The streaming flags as the library's [`StreamConfig`](aekit::incremental::StreamConfig).
+pub fn stream_config(args: &StreamArgs) -> Result<aekit::incremental::StreamConfig> {
+    let mut m = Map::new();
+    put!(m, "stream", args.stream.then_some(true));
+    put!(
+        m,
+        "memory_limit",
+        args.memory_limit.as_deref().map(size).transpose()?
+    );
+    put!(m, "shuffle_buffer", args.shuffle_buffer);
+    put!(m, "chunk_rows", args.chunk_rows);
+    let mut mapping = Mapping::from(m);
+    let config = mapping.stream()?;
+    mapping.finish()?;
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_with_binary_suffixes() {
+        assert_eq!(size("1500").unwrap(), 1500);
+        assert_eq!(size("2G").unwrap(), 2 << 30);
+        assert_eq!(size("0.5m").unwrap(), 1 << 19);
+        assert_eq!(size("3 GiB").unwrap(), 3 << 30);
+        assert!(size("lots").is_err() && size("2X").is_err() && size("-1").is_err());
+    }
+}

@@ -6,7 +6,7 @@ pub(crate) mod column;
 mod csv;
 mod dataset;
 mod encoding;
-mod format;
+pub(crate) mod format;
 mod image;
 mod input;
 mod matrix;

@@ -9,6 +9,8 @@
 
 mod parameters;
 mod scaler_stats;
+mod shuffle_buffer;
+mod stream;
 
 use linfa::ParamGuard;
 use rand::SeedableRng;
@@ -29,6 +31,9 @@ use crate::train::{EpochRecord, LossKind, Pairs, StopReason, TrainingData};
 
 pub use parameters::average;
 pub use scaler_stats::ScalerStats;
+pub use shuffle_buffer::ShuffleBuffer;
+pub(crate) use stream::for_each_chunk;
+pub use stream::{StreamConfig, StreamReport};
 
 /// Keeps the shuffling stream apart from the initialisation stream drawn
 /// from the same seed (the fit loop's constant).
@@ -65,6 +70,8 @@ pub struct IncrementalFit {
     config: DenseAutoencoderConfig,
     /// A scaler given before the first chunk (else fitted on it).
     scaler: Option<Scaler>,
+    /// Columns fixed before the first chunk (else resolved from it).
+    columns: Option<Schema>,
     started: Option<Started>,
 }
 
@@ -118,6 +125,7 @@ impl IncrementalFit {
             params,
             config,
             scaler: None,
+            columns: None,
             started: None,
         })
     }
@@ -164,7 +172,21 @@ impl IncrementalFit {
         ScalerStats::of(self.params.scale(), &m.values, m.n_cols)
     }
 
+    /// Resolves the columns from `chunk` (as the first chunk would) and
+    /// keeps them for every later chunk, so that statistics gathered before
+    /// training starts read every chunk the same way. Only before the
+    /// first chunk is loaded; a second call keeps the first columns.
+    pub fn fix_columns(&mut self, chunk: &Dataset<'_>) -> Result<()> {
+        if self.started.is_none() && self.columns.is_none() {
+            self.columns = Some(self.first_schema(chunk)?);
+        }
+        Ok(())
+    }
+
     fn first_schema(&self, chunk: &Dataset<'_>) -> Result<Schema> {
+        if let Some(fixed) = &self.columns {
+            return Ok(fixed.clone());
+        }
         let mut schema = self.params.columns().resolve(chunk)?.schema;
         schema.fit_missing(chunk)?;
         Ok(schema)
@@ -206,6 +228,28 @@ impl IncrementalFit {
             (None, None) => Scaler::fit(self.params.scale(), &rows.values, rows.n_cols),
         };
         scaler.transform(&mut rows.values);
+        self.install(rows, schema, scaler)
+    }
+
+    /// Makes rows already read with the fixed columns and scaled by the
+    /// given scaler (see [`fix_columns`](Self::fix_columns) and
+    /// [`set_scaler`](Self::set_scaler)) the rows steps draw from.
+    /// On the caller's thread pool.
+    pub(crate) fn load_scaled(&mut self, rows: Matrix) -> Result<()> {
+        let (schema, scaler) = match (&self.started, &self.columns, &self.scaler) {
+            (Some(s), _, _) => (None, s.scaler.clone()),
+            (None, Some(c), Some(sc)) => (Some(c.clone()), sc.clone()),
+            _ => {
+                return Err(AekitError::param(
+                    "scaler",
+                    "scaled rows need the columns and scaler fixed first",
+                ));
+            }
+        };
+        self.install(rows, schema, scaler)
+    }
+
+    fn install(&mut self, rows: Matrix, schema: Option<Schema>, scaler: Scaler) -> Result<()> {
         if self.params.training().loss == LossKind::Bce
             && rows.values.iter().any(|v| !(0.0..=1.0).contains(v))
         {
@@ -374,6 +418,34 @@ impl IncrementalFit {
             Box::new(network),
             self.params.threads(),
         ))
+    }
+
+    /// Mean loss over `pairs` (scaled) in inference mode, as the fit
+    /// loop validates.
+    pub(crate) fn validation_loss(&self, pairs: Pairs<'_>) -> Result<f64> {
+        let s = self.started()?;
+        Ok(s.trainer.net().folded().mean_loss(
+            s.trainer.loss(),
+            &pairs.inputs.values,
+            &pairs.targets.values,
+        ))
+    }
+
+    /// The training state (weights and optimiser moments) to go back to.
+    pub(crate) fn snapshot(&self) -> Option<KernelTrainer> {
+        self.started.as_ref().map(|s| s.trainer.clone())
+    }
+
+    /// Goes back to a [`snapshot`](Self::snapshot).
+    pub(crate) fn restore(&mut self, snapshot: KernelTrainer) {
+        if let Some(s) = &mut self.started {
+            s.trainer = snapshot;
+        }
+    }
+
+    /// The history, to record epochs and how training ended in.
+    pub(crate) fn history_mut(&mut self) -> Option<&mut crate::train::History> {
+        self.started.as_mut().map(|s| &mut s.history)
     }
 
     fn started(&self) -> Result<&Started> {

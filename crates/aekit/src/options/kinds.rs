@@ -4,6 +4,7 @@
 use super::mapping::Mapping;
 use crate::data::{MissingPolicy, ScaleKind};
 use crate::error::{AekitError, Result};
+use crate::incremental::StreamConfig;
 use crate::model::ensemble::{DEFAULT_NEIGHBOURS, NeighbourConfig};
 use crate::model::{
     Activation, ConvAutoencoderConfig, DenseAutoencoderConfig, ModelConfig, Pooling, VaeConfig,
@@ -52,6 +53,13 @@ impl Mapping {
         t.optimizer = self.overlay(t.optimizer, &[], &[("optimizer", "kind")])?;
         t.threads = self.take("threads")?.or(t.threads);
         Ok(t)
+    }
+
+    /// How a training file is read ([`StreamConfig`]: `stream`,
+    /// `memory_limit`, `shuffle_buffer`, `chunk_rows`), taken out of this
+    /// mapping before the kind's own reading.
+    pub fn stream(&mut self) -> Result<StreamConfig> {
+        self.overlay(StreamConfig::default(), &[], &[])
     }
 
     /// An architecture over `base` whose output activation, when not

@@ -20,6 +20,7 @@ use crate::train::TrainingConfig;
 
 mod explain;
 mod fit;
+mod fit_stream;
 mod report;
 mod score;
 

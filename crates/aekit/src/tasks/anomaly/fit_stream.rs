@@ -53,6 +53,8 @@ impl DetectorParams {
             scale: self.scale,
             trim: 0.0,
             histogram_bins: None,
+            neighbours: None,
+            kind_weights: None,
             members: vec![MemberRecord {
                 width: m.bottleneck,
                 epochs: autoencoder.history().epochs.len(),

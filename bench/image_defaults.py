@@ -132,7 +132,7 @@ def run_torch(name, x_train, noise, x_test_noisy, side, epochs=100, report=None)
     import torch
 
     torch.manual_seed(1)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     model, batch = torch_models(side)[name]
     clean = torch.tensor(x_train, dtype=torch.float32).reshape(-1, 1, side, side)
     inputs = torch.tensor(noisy(x_train, noise, seed=11), dtype=torch.float32)
@@ -170,6 +170,9 @@ def main():
                     help="an ad-hoc candidate NAME=FLAGS (space-separated; {pix}, {half},"
                     " {quarter}: the image's pixels, half and quarter of them)")
     ap.add_argument("--peers", action="store_true")
+    ap.add_argument("--peer-epochs", type=int, default=100,
+                    help="the Keras recipes' epochs (100; fewer where machine time is short,"
+                    " recorded as keras_conv@E)")
     ap.add_argument("--jsonl", type=Path, default=None)
     a = ap.parse_args()
     jsonl = a.jsonl or a.data.parent / "results.jsonl"
@@ -211,7 +214,10 @@ def main():
 
                 if cand is None:
                     partial = lambda e, y, secs, m=model: record(f"{m}@{e}", y, secs, None)
-                    y, secs = run_torch(model, x_train, noise, x_noisy, side, report=partial)
+                    y, secs = run_torch(model, x_train, noise, x_noisy, side,
+                                        epochs=a.peer_epochs, report=partial)
+                    if a.peer_epochs != 100:
+                        model = f"{model}@{a.peer_epochs}"
                     flags = None
                 else:
                     flags = cands[cand]

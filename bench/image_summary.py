@@ -22,11 +22,14 @@ def main():
         t[(r["set"], r["noise"])][r["model"]] = r
     sets = list(dict.fromkeys(k[0] for k in t))
 
-    def keras(cell):
-        for name in ("keras_conv", "keras_conv@50", "keras_conv@25", "keras_conv@10"):
+    def keras(cell, peer="keras_conv"):
+        for name in (peer, f"{peer}@50", f"{peer}@25", f"{peer}@10"):
             if name in cell:
                 return name, cell[name]
         return None, None
+
+    def at(name):
+        return "" if name in (None, "keras_conv", "keras_dense") else f" at {name.split('@')[1]} ep"
 
     cands = sorted({m for cell in t.values() for m in cell if m.startswith("aekit:")})
 
@@ -54,14 +57,15 @@ def main():
             if not cell:
                 continue
             kname, k = keras(cell)
-            kfig = fig(k) + ("" if kname in (None, "keras_conv") else f" at {kname.split('@')[1]} ep")
+            kfig = fig(k) + at(kname)
+            dname, d = keras(cell, "keras_dense")
             pick = loso(s, noise)
             pick_fig = f"{pick.split(':')[1]}: {cell[pick]['mse']:.5f}" if pick in cell else "-"
             ratio = f"{cell[new]['mse'] / k['mse']:.2f}" if new in cell and k else "-"
             mark = " (chosen on)" if s in chosen_on else ""
             noisy = next(iter(cell.values()))["noisy_mse"]
             print(f"| {s}{mark} | {noise} | {noisy:.4f} | {fig(cell.get(new))} "
-                  f"| {fig(cell.get('aekit:default'))} | {kfig} | {fig(cell.get('keras_dense'))} "
+                  f"| {fig(cell.get('aekit:default'))} | {kfig} | {fig(d) + at(dname)} "
                   f"| {pick_fig} | {ratio} |")
 
 

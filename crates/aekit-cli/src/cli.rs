@@ -172,7 +172,8 @@ pub struct ModelArgs {
     /// Decoder hidden widths, bottleneck side first [default: mirror --hidden].
     #[arg(long, value_name = "LIST", help_heading = "Model")]
     pub decoder_hidden: Option<String>,
-    /// Width of the bottleneck (the code) [default: 2; 16 for conv].
+    /// Width of the bottleneck (the code) [default: 2; 16 for conv; images
+    /// with no architecture flag: half their values, see docs/images.md].
     #[arg(long, help_heading = "Model")]
     pub bottleneck: Option<usize>,
     /// Hidden-layer activation: relu, leaky_relu[:slope] (slope 0.3 by
@@ -182,7 +183,8 @@ pub struct ModelArgs {
     /// Bottleneck activation [default: linear].
     #[arg(long, value_name = "ACT", help_heading = "Model")]
     pub bottleneck_activation: Option<Activation>,
-    /// Output activation [default: sigmoid with --loss bce, linear otherwise].
+    /// Output activation [default: sigmoid with --loss bce, or on images in
+    /// [0, 1] with no architecture flag; linear otherwise].
     #[arg(long, value_name = "ACT", help_heading = "Model")]
     pub output_activation: Option<Activation>,
     /// Batch normalisation after each hidden Dense layer.

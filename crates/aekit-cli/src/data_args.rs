@@ -73,7 +73,8 @@ pub struct ColumnArgs {
     #[arg(long, value_enum, default_value = "impute", help_heading = "Columns")]
     pub missing: Missing,
     /// Feature scaling, fitted on the training file only and saved with the
-    /// model [default: minmax for train, robust for detect].
+    /// model [default: minmax for train (none for images in [0, 1] with no
+    /// architecture flag), robust for detect].
     #[arg(long, value_enum, help_heading = "Columns")]
     pub scale: Option<Scale>,
     #[command(flatten)]

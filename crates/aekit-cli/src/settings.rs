@@ -220,10 +220,11 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
         .as_deref()
         .map(image_shape)
         .transpose()?;
-    let params = params
-        .columns(columns)
-        .scale(scale)
-        .image_shape(image_shape);
+    let mut params = params.columns(columns).image_shape(image_shape);
+    // Left unset, the library decides it (images in [0, 1] are not scaled).
+    if args.columns.scale.is_some() {
+        params = params.scale(scale);
+    }
     params.validate()?;
     Ok(params)
 }

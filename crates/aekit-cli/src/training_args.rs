@@ -20,8 +20,8 @@ pub struct TrainingArgs {
     /// Optimiser [default: adam].
     #[arg(long, value_enum, help_heading = "Training")]
     pub optimizer: Option<Optimizer>,
-    /// Learning rate [default: 0.001 for adam, adamw and rmsprop, 0.01 for
-    /// sgd; text train 0.003 (0.01 with flatten or mean pooling), text
+    /// Learning rate [default: 0.001 for adam (0.003 on images with no
+    /// architecture flag), adamw and rmsprop, 0.01 for sgd; text train 0.003 (0.01 with flatten or mean pooling), text
     /// autoencoder 0.005].
     #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub lr: Option<f64>,

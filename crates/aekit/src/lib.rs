@@ -101,7 +101,9 @@ pub mod train;
 #[doc(hidden)]
 pub mod unstable;
 
-pub use autoencoder::{Autoencoder, AutoencoderParams, AutoencoderValidParams, FitOptions};
+pub use autoencoder::{
+    Autoencoder, AutoencoderParams, AutoencoderValidParams, FitOptions, ImageDefaults,
+};
 pub use error::{AekitError, Result};
 pub use incremental::IncrementalFit;
 pub use tasks::anomaly::{Detector, DetectorParams};

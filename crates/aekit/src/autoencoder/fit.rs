@@ -168,11 +168,19 @@ impl AutoencoderValidParams {
             });
             rows = all.split(&fit_rows);
         }
-        let scaler = Scaler::fit(self.scale(), &rows.inputs.values, rows.inputs.n_cols);
+        let scale = match self.image_shape().or(train.image_shape()) {
+            Some(_) => {
+                let unit = |m: &Matrix| m.values.iter().all(|v| (0.0..=1.0).contains(v));
+                let unit_range = unit(&rows.inputs) && rows.targets.as_ref().is_none_or(unit);
+                self.image_defaults().scale(self.scale(), unit_range)
+            }
+            None => self.scale(),
+        };
+        let scaler = Scaler::fit(scale, &rows.inputs.values, rows.inputs.n_cols);
         let target_scaler = rows
             .targets
             .as_ref()
-            .map(|t| Scaler::fit(self.scale(), &t.values, t.n_cols));
+            .map(|t| Scaler::fit(scale, &t.values, t.n_cols));
         for sides in std::iter::once(&mut rows).chain(held_out.as_mut()) {
             scaler.transform(&mut sides.inputs.values);
             if let (Some(s), Some(t)) = (&target_scaler, sides.targets.as_mut()) {
@@ -230,7 +238,20 @@ impl AutoencoderValidParams {
             }
             _ => vec![n_outputs],
         };
-        self.model().check_shapes(&input_shape, n_outputs)?;
+        // Images decide what was left unset from their size and range.
+        let (model, training) = match image_shape {
+            Some(image) => {
+                let targets = &rows.pairs().targets.values;
+                let unit_range = targets.iter().all(|v| (0.0..=1.0).contains(v));
+                let left = self.image_defaults();
+                (
+                    left.apply(self.model(), image, unit_range),
+                    left.training(self.training()),
+                )
+            }
+            None => (self.model().clone(), self.training().clone()),
+        };
+        model.check_shapes(&input_shape, n_outputs)?;
         let start = TrainingStart {
             n_rows: rows.inputs.n_rows(),
             n_validation_rows: held_out.as_ref().map_or(0, |v| v.inputs.n_rows()),
@@ -238,22 +259,22 @@ impl AutoencoderValidParams {
             skipped_text: resolved.skipped_text,
             skipped_empty: resolved.skipped_empty,
         };
-        let clip = (self.model().output_activation() == Activation::Sigmoid).then_some((0.0, 1.0));
+        let clip = (model.output_activation() == Activation::Sigmoid).then_some((0.0, 1.0));
         let data = TrainingData::new(&rows.inputs, rows.targets.as_ref()).with_noise(
-            self.training().noise,
+            training.noise,
             clip,
-            self.training().seed,
+            training.seed,
         );
         let (network, history) = pipeline::train_observed(
             observer,
             &start,
             |observer| {
-                self.model().fit(
+                model.fit(
                     &input_shape,
                     n_outputs,
                     &data,
                     held_out.as_ref().map(Sides::pairs),
-                    self.training(),
+                    &training,
                     observer,
                 )
             },
@@ -267,7 +288,7 @@ impl AutoencoderValidParams {
         let meta = ModelMeta {
             format_version: FORMAT_VERSION,
             aekit_version: crate::VERSION.to_string(),
-            model: self.model().clone(),
+            model,
             input: Preprocessing {
                 shape: input_shape,
                 schema,
@@ -281,7 +302,7 @@ impl AutoencoderValidParams {
                 }),
                 _ => None,
             },
-            training: self.training().clone(),
+            training,
             history,
             tasks: TaskData::default(),
         };

@@ -18,11 +18,13 @@ mod capabilities;
 mod file;
 mod fit;
 mod fit_options;
+mod image_defaults;
 mod inference;
 mod params;
 
 pub use capabilities::Capabilities;
 pub use fit_options::FitOptions;
+pub use image_defaults::ImageDefaults;
 pub use params::{AutoencoderParams, AutoencoderValidParams};
 
 /// A trained model with the column layout and scalers it was fitted with:

@@ -7,6 +7,7 @@
 
 use linfa::ParamGuard;
 
+use super::image_defaults::ImageDefaults;
 use crate::data::{ColumnRoles, ImageShape, MissingPolicy, ScaleKind};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, DenseAutoencoderConfig, ModelConfig};
@@ -31,6 +32,7 @@ pub struct AutoencoderValidParams {
     model: ModelConfig,
     training: TrainingConfig,
     image_shape: Option<ImageShape>,
+    image_defaults: ImageDefaults,
 }
 
 impl AutoencoderValidParams {
@@ -62,6 +64,11 @@ impl AutoencoderValidParams {
     /// CPU threads; `None`: `RAYON_NUM_THREADS`, else every core.
     pub fn threads(&self) -> Option<usize> {
         self.training.threads
+    }
+
+    /// The parameters left to be decided from the images at fit.
+    pub fn image_defaults(&self) -> ImageDefaults {
+        self.image_defaults
     }
 
     fn validate(&self) -> Result<()> {
@@ -127,6 +134,7 @@ impl AutoencoderParams {
 
     /// The dense architecture, for a setter called `name`.
     fn dense(mut self, name: &'static str, set: impl FnOnce(&mut DenseAutoencoderConfig)) -> Self {
+        self.valid.image_defaults = ImageDefaults::NONE;
         let kind = self.valid.model.kind();
         match self.valid.model.as_dense_mut() {
             Some(config) => set(config),
@@ -189,9 +197,11 @@ impl AutoencoderParams {
         self
     }
 
-    /// Feature scaling, fitted on the training rows. Default min-max.
+    /// Feature scaling, fitted on the training rows. Default min-max;
+    /// none on images already in [0, 1] ([`ImageDefaults`]).
     pub fn scale(mut self, scale: ScaleKind) -> Self {
         self.valid.scale = scale;
+        self.valid.image_defaults.scale = false;
         self
     }
 
@@ -201,6 +211,16 @@ impl AutoencoderParams {
     /// autoencoder with [`DenseAutoencoderConfig`]'s defaults.
     pub fn model(mut self, model: impl Into<ModelConfig>) -> Self {
         self.valid.model = model.into();
+        self.valid.image_defaults = ImageDefaults::NONE;
+        self
+    }
+
+    /// Which parameters are left to be decided from the images at fit
+    /// ([`ImageDefaults`]). Default: all, until a setter gives one; any
+    /// architecture setter, or a whole [`model`](Self::model), leaves
+    /// none (the kinds' own defaults, as for other rows).
+    pub fn image_defaults(mut self, left: ImageDefaults) -> Self {
+        self.valid.image_defaults = left;
         self
     }
 
@@ -210,7 +230,8 @@ impl AutoencoderParams {
         self.dense("hidden", |c| c.hidden = widths.into_iter().collect())
     }
 
-    /// Width of the code (dense models). Default 2.
+    /// Width of the code (dense models). Default 2; on images, decided
+    /// from their size at fit ([`ImageDefaults`]).
     pub fn bottleneck(self, width: usize) -> Self {
         self.dense("bottleneck", |c| c.bottleneck = width)
     }
@@ -236,7 +257,8 @@ impl AutoencoderParams {
     }
 
     /// Activation of the output layer (dense models). Default linear;
-    /// binary cross-entropy needs sigmoid.
+    /// on images scaled into [0, 1], sigmoid ([`ImageDefaults`]); binary
+    /// cross-entropy needs sigmoid.
     pub fn output_activation(self, activation: Activation) -> Self {
         self.dense("output_activation", |c| c.output_activation = activation)
     }

@@ -12,7 +12,7 @@ use crate::model::{
 use crate::text::{DocAutoencoderParams, TextClassifierParams};
 use crate::threshold::ThresholdRule;
 use crate::train::{LossKind, TrainingConfig, TrainingSetters};
-use crate::{AutoencoderParams, DetectorParams};
+use crate::{AutoencoderParams, DetectorParams, ImageDefaults};
 
 /// An autoencoder's params (`kind` dense, the default, conv or vae) from
 /// a JSON mapping: the scaling, the kind's architecture and the training.
@@ -103,6 +103,7 @@ impl Mapping {
     pub fn autoencoder(self) -> Result<AutoencoderParams> {
         let mut map = self;
         let kind: Option<String> = map.take("kind")?;
+        let scale_given = map.has("scale");
         let mut params = map.data(
             AutoencoderParams::new(),
             AutoencoderParams::scale,
@@ -111,6 +112,17 @@ impl Mapping {
         )?;
         let training = map.training(params.training_mut().clone())?;
         let loss = training.loss;
+        // What is not given here is left to the images, when rows are;
+        // the architecture only when none of it is given.
+        let architecture_given = match kind.as_deref().unwrap_or("dense") {
+            "conv" => map.has_any::<ConvAutoencoderConfig>(),
+            "vae" => map.has_any::<VaeConfig>(),
+            _ => map.has_any::<DenseAutoencoderConfig>(),
+        };
+        let left = ImageDefaults {
+            scale: !scale_given && !architecture_given,
+            architecture: !architecture_given,
+        };
         let model: ModelConfig = match kind.as_deref().unwrap_or("dense") {
             "dense" => map
                 .architecture(DenseAutoencoderConfig::default(), loss, |c| {
@@ -139,7 +151,7 @@ impl Mapping {
             }
         };
         map.finish()?;
-        params = params.model(model).training(training);
+        params = params.model(model).training(training).image_defaults(left);
         Ok(params)
     }
 

@@ -7,7 +7,7 @@ use aekit::data::CsvOptions;
 use aekit::data::output::{format_value, write_csv};
 use aekit::model::Pooling;
 use aekit::text::{
-    Corpus, CorpusColumns, CorpusReader, DocAutoencoder, DocAutoencoderParams, Padding,
+    Corpus, CorpusColumns, CorpusReader, DocAutoencoder, DocAutoencoderParams, Head, Padding,
     TextClassifier, TextClassifierParams, TokenizerConfig, VocabularyConfig,
 };
 use aekit::train::TrainingConfig;
@@ -54,6 +54,24 @@ pub enum PoolingArg {
     Tfidf,
 }
 
+/// `--head`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum HeadArg {
+    /// A full-rank softmax over the TF-IDF bag, fitted to convergence with L2.
+    Linear,
+    /// An embedding, pooled, then a dense layer, trained by the optimiser.
+    Embedding,
+}
+
+/// `--char-ngram-punctuation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PunctuationArg {
+    /// N-grams of whitespace chunks, punctuation kept.
+    Keep,
+    /// N-grams of the words, punctuation dropped.
+    Drop,
+}
+
 /// `--padding`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum PaddingArg {
@@ -90,6 +108,11 @@ pub struct TextCommon {
     /// bag weighs words and subwords apart; none otherwise).
     #[arg(long, value_name = "MIN-MAX", value_parser = parse_char_ngrams)]
     pub char_ngrams: Option<CharNgrams>,
+    /// Character n-grams of whitespace chunks with their punctuation (keep, as
+    /// scikit-learn's char_wb; default for `text train` with TF-IDF pooling) or of
+    /// the words alone (drop).
+    #[arg(long, value_enum)]
+    pub char_ngram_punctuation: Option<PunctuationArg>,
     #[command(flatten)]
     pub training: TrainingArgs,
     /// Print nothing while training.
@@ -123,7 +146,7 @@ pub struct TextTrainArgs {
     /// Model file to write.
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Width of each token's vector (default 64).
+    /// Width of each token's vector (default 64; implies --head embedding).
     #[arg(long)]
     pub embedding_dim: Option<usize>,
     /// Tokens per text (default: the longest training text's, at most 400; with
@@ -133,6 +156,14 @@ pub struct TextTrainArgs {
     /// Pooling (default tfidf).
     #[arg(long, value_enum)]
     pub pooling: Option<PoolingArg>,
+    /// What is fitted over the pooled bag (default linear with tfidf pooling,
+    /// embedding otherwise).
+    #[arg(long, value_enum)]
+    pub head: Option<HeadArg>,
+    /// The linear head's inverse L2 strength, scikit-learn's C (default: the best
+    /// of 3, 10, 30, 100 on the validation split, then refitted on every row).
+    #[arg(long, value_name = "C")]
+    pub linear_c: Option<f64>,
     /// Padding side (default post).
     #[arg(long, value_enum)]
     pub padding: Option<PaddingArg>,
@@ -232,6 +263,9 @@ impl TextCommon {
         if let Some(CharNgrams(v)) = self.char_ngrams {
             tokenizer.char_ngrams = v;
         }
+        if let Some(p) = self.char_ngram_punctuation {
+            tokenizer.char_ngrams_keep_punctuation = p == PunctuationArg::Keep;
+        }
         *training = training_config(&self.training, None, training.clone())?;
         Ok(())
     }
@@ -258,8 +292,13 @@ fn train(a: &TextTrainArgs) -> Result<()> {
     let mut p = TextClassifierParams::for_pooling(pooling);
     let c = &a.common;
     c.apply(&mut p.tokenizer, &mut p.vocabulary, &mut p.training)?;
+    p.head = a.head.map(|h| match h {
+        HeadArg::Linear => Head::Linear,
+        HeadArg::Embedding => Head::Embedding,
+    });
+    p.linear_c = a.linear_c;
     if let Some(v) = a.embedding_dim {
-        p.model.embedding_dim = v;
+        p.embedding_width(v)?;
     }
     p.max_length = a.max_length;
     if let Some(v) = a.padding {

@@ -216,9 +216,13 @@ impl Mapping {
         let mut p = TextClassifierParams::for_pooling(pooling);
         p.tokenizer = map.overlay(p.tokenizer, &[], &[])?;
         p.vocabulary = map.overlay(p.vocabulary, &[], &[])?;
+        let width = map.take::<usize>("embedding_dim")?;
         p.model = map.overlay(p.model, &[], &[])?;
         p.training = map.training(p.training)?;
-        let p = map.overlay(p, &["tokenizer", "vocabulary", "model", "training"], &[])?;
+        let mut p = map.overlay(p, &["tokenizer", "vocabulary", "model", "training"], &[])?;
+        if let Some(dim) = width {
+            p.embedding_width(dim)?;
+        }
         map.finish()?;
         Ok(p)
     }

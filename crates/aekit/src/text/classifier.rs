@@ -60,8 +60,48 @@ pub struct TextClassifierParams {
     pub model: TextClassifierConfig,
     /// Training. Default: Adam lr 0.003 (0.01 for flatten and mean
     /// pooling), 30 epochs, batch 32, a seeded 10 % validation split with
-    /// early stopping after 3 epochs.
+    /// early stopping after 3 epochs. The linear head uses only its
+    /// validation split (to choose `linear_c`), seed and threads.
     pub training: TrainingConfig,
+    /// What is fitted over the pooled inputs; `None` (the default):
+    /// [`Head::Linear`] with TF-IDF pooling and at most
+    /// [`MAX_LINEAR_CLASSES`] classes, [`Head::Embedding`] otherwise.
+    pub head: Option<Head>,
+    /// The linear head's inverse L2 strength (scikit-learn's `C`);
+    /// `None`: the best of [`C_GRID`](super::linear::C_GRID) on the
+    /// validation split, then refitted on every row.
+    pub linear_c: Option<f64>,
+}
+
+/// What a classifier fits over its pooled inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Head {
+    /// One weight per token and class over the TF-IDF bag (a full-rank
+    /// softmax, scikit-learn's `LogisticRegression` over the same
+    /// features), fitted by L-BFGS to convergence with an L2 penalty:
+    /// the default with TF-IDF pooling (BENCHMARKS.md, "Text defaults").
+    /// Stored as an embedding as wide as the outputs and an identity
+    /// output layer, so its files are those of the other head.
+    #[default]
+    Linear,
+    /// An `embedding_dim`-wide embedding of each token, pooled, then a
+    /// dense layer, trained by the optimiser with early stopping: the
+    /// default before, and the only head of mean and flatten pooling.
+    Embedding,
+}
+
+/// Parses the command line's names (linear, embedding).
+impl std::str::FromStr for Head {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        crate::error::by_name(
+            "head",
+            s,
+            &[("linear", Head::Linear), ("embedding", Head::Embedding)],
+        )
+    }
 }
 
 impl Default for TextClassifierParams {
@@ -96,6 +136,7 @@ impl TextClassifierParams {
         TextClassifierParams {
             tokenizer: TokenizerConfig {
                 char_ngrams: tfidf.then_some([3, 5]),
+                char_ngrams_keep_punctuation: tfidf,
                 ..TokenizerConfig::default()
             },
             vocabulary: VocabularyConfig {
@@ -110,15 +151,25 @@ impl TextClassifierParams {
                 ..TextClassifierConfig::default()
             },
             training,
+            head: None,
+            linear_c: None,
         }
     }
 }
 
+/// Most classes the linear head takes: its fit holds rows x classes
+/// and tokens x classes values.
+pub const MAX_LINEAR_CLASSES: usize = 1000;
+/// Most weights (tokens x classes) of the linear head: the vocabulary is
+/// cut to the most frequent tokens to stay within it (about 600 MB at
+/// the peak of the fit).
+pub const MAX_LINEAR_WEIGHTS: usize = 1 << 23;
+
 /// A fitted text classifier.
 #[derive(Debug)]
 pub struct TextClassifier {
-    meta: TextModelMeta,
-    net: TextClassifierNet,
+    pub(super) meta: TextModelMeta,
+    pub(super) net: TextClassifierNet,
 }
 
 /// What the observer of a text kind's fit is told: texts as rows, the
@@ -144,7 +195,7 @@ fn argmax(row: &[f32]) -> usize {
 }
 
 /// The fraction of `predicted` equal to `truth`.
-fn accuracy(predicted: &[usize], truth: &[usize]) -> f64 {
+pub(super) fn accuracy(predicted: &[usize], truth: &[usize]) -> f64 {
     let right = truth.iter().zip(predicted).filter(|(t, p)| t == p).count();
     right as f64 / truth.len().max(1) as f64
 }
@@ -162,6 +213,17 @@ impl TextClassifierParams {
             check_id_table("hashing", buckets, self.model.embedding_dim, 1)?;
         }
         self.training.refuse_reconstruction("text classifiers")?;
+        if self.head == Some(Head::Linear) && self.model.pooling != Pooling::Tfidf {
+            return Err(AekitError::param(
+                "head",
+                "the linear head weighs a TF-IDF bag: it needs pooling 'tfidf' (or head 'embedding')",
+            ));
+        }
+        if let Some(c) = self.linear_c
+            && !(c > 0.0 && c.is_finite())
+        {
+            return Err(AekitError::param("linear_c", "must be positive"));
+        }
         self.training.validate()
     }
 
@@ -210,9 +272,21 @@ impl TextClassifierParams {
             .iter()
             .map(|t| self.tokenizer.tokens(t))
             .collect();
-        let train_tokens: Vec<Vec<String>> =
-            train_rows.iter().map(|&i| tokens[i].clone()).collect();
-        let ids = self.vocabulary.fit(&train_tokens);
+        // The linear head ends on every row: its vocabulary and weights
+        // are theirs (the split only chooses the penalty).
+        let linear = self.linear_head(classes.len())?;
+        let train_tokens: Vec<Vec<String>> = if linear {
+            tokens
+        } else {
+            train_rows.iter().map(|&i| tokens[i].clone()).collect()
+        };
+        let ids = if linear {
+            let mut vocabulary = self.vocabulary;
+            vocabulary.max_vocab = vocabulary.max_vocab.min(MAX_LINEAR_WEIGHTS / classes.len());
+            vocabulary.fit(&train_tokens)
+        } else {
+            self.vocabulary.fit(&train_tokens)
+        };
         let lookup = Lookup::new(&ids);
         check_id_table("max_vocab", lookup.size(), self.model.embedding_dim, 1)?;
         let tfidf = self.model.pooling == Pooling::Tfidf;
@@ -254,6 +328,10 @@ impl TextClassifierParams {
                 .map(|doc| doc.iter().map(|tok| lookup.id(tok)).collect())
                 .collect();
             text.tfidf = Some(Tfidf::fit(TfidfConfig::default(), &docs, lookup.size()));
+        }
+        if linear {
+            let split = (train_rows.as_slice(), val_rows.as_slice());
+            return self.fit_linear(corpus, text, classes, &class_of, split, observer);
         }
         let n_out = TextClassifierConfig::n_outputs(classes.len());
         let rows_of = |rows: &[usize]| {
@@ -333,10 +411,27 @@ impl TextClassifierParams {
     }
 }
 
+impl TextClassifierParams {
+    /// Sets the embedding head's token width, which asks for that head
+    /// unless one is named: an error with the linear head, which is as
+    /// wide as the classes.
+    pub fn embedding_width(&mut self, dim: usize) -> Result<()> {
+        if self.head == Some(Head::Linear) {
+            return Err(AekitError::param(
+                "embedding_dim",
+                "sets the embedding head's width; the linear head is as wide as the classes",
+            ));
+        }
+        self.head = Some(Head::Embedding);
+        self.model.embedding_dim = dim;
+        Ok(())
+    }
+}
+
 /// A classifier's input rows: sparse TF-IDF rows of `max_length` terms
 /// when it pools by TF-IDF (its preprocessing then holds the weights),
 /// padded id sequences otherwise.
-fn classifier_inputs(text: &TextPreprocessing, texts: &[String]) -> Matrix {
+pub(super) fn classifier_inputs(text: &TextPreprocessing, texts: &[String]) -> Matrix {
     text.sparse(texts, text.max_length)
         .unwrap_or_else(|| text.sequences(texts))
 }

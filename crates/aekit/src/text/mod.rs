@@ -8,6 +8,8 @@ pub mod classifier;
 pub mod corpus;
 pub mod documents;
 pub mod encoding;
+pub(crate) mod linear;
+mod linear_head;
 pub mod model_file;
 pub mod report;
 pub mod tokenizer;
@@ -15,7 +17,7 @@ pub mod vocabulary;
 
 use serde::{Deserialize, Serialize};
 
-pub use classifier::{TextClassifier, TextClassifierParams};
+pub use classifier::{Head, TextClassifier, TextClassifierParams};
 pub use corpus::{Corpus, CorpusColumns, CorpusReader};
 pub use documents::{DocAutoencoder, DocAutoencoderParams};
 pub use encoding::{Padding, Tfidf, TfidfConfig};

@@ -38,6 +38,13 @@ pub struct TokenizerConfig {
     /// existed load as none). `[]` in a mapping: none.
     #[serde(default, deserialize_with = "pair_or_none")]
     pub char_ngrams: Option<[usize; 2]>,
+    /// Take the character n-grams of each whitespace-separated chunk,
+    /// punctuation kept ("<café,>"), as scikit-learn's `char_wb` does,
+    /// rather than of each word: punctuation then tells (Austen's novels
+    /// +0.8 points, BENCHMARKS.md "Text defaults"). Default false (files
+    /// written before it existed load as false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub char_ngrams_keep_punctuation: bool,
 }
 
 /// `char_ngrams`: `[min, max]`, or none as `null` or `[]`.
@@ -60,6 +67,7 @@ impl Default for TokenizerConfig {
             strip_punctuation: true,
             ngrams: 1,
             char_ngrams: None,
+            char_ngrams_keep_punctuation: false,
         }
     }
 }
@@ -107,8 +115,14 @@ impl TokenizerConfig {
         }
         let word_count = tokens.len();
         if let Some([min, max]) = self.char_ngrams {
-            for word in &words {
-                push_char_ngrams(word, min, max, &mut tokens);
+            if self.char_ngrams_keep_punctuation {
+                for chunk in text.split_whitespace().map(bounded_word) {
+                    push_char_ngrams(&chunk, min, max, &mut tokens);
+                }
+            } else {
+                for word in &words {
+                    push_char_ngrams(word, min, max, &mut tokens);
+                }
             }
         }
         (tokens, word_count)

@@ -54,6 +54,24 @@ impl TextClassifierNet {
         )
     }
 
+    /// A model from its values: the embedding `[vocab, dim]`, the output
+    /// weight `[dim, outputs]` and bias (row-major, as stored).
+    pub(crate) fn from_values(
+        pooling: Pooling,
+        embedding: (Vec<f32>, [usize; 2]),
+        weight: (Vec<f32>, [usize; 2]),
+        bias: Vec<f32>,
+        device: &Device,
+    ) -> TextClassifierNet {
+        let n = bias.len();
+        Self::from_parts(
+            pooling,
+            Tensor::from_data(TensorData::new(embedding.0, embedding.1), device),
+            Tensor::from_data(TensorData::new(weight.0, weight.1), device),
+            Tensor::from_data(TensorData::new(bias, [n]), device),
+        )
+    }
+
     fn from_parts(
         pooling: Pooling,
         embedding: Tensor<2>,

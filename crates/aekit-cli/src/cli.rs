@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use aekit::DeviceChoice;
 use aekit::model::Activation;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -159,6 +160,11 @@ pub struct EvaluateArgs {
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// The architecture.
@@ -359,6 +365,11 @@ pub struct DenoiseArgs {
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// `aekit sample`.
@@ -385,6 +396,11 @@ pub struct SampleArgs {
     /// CPU threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// `aekit predict`.
@@ -414,6 +430,11 @@ pub struct PredictArgs {
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// `aekit detect`.
@@ -500,6 +521,11 @@ pub struct ScoreArgs {
     /// CPU threads [default: RAYON_NUM_THREADS, else all cores].
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -525,6 +551,11 @@ pub struct ServeArgs {
     /// CPU threads each request's scoring uses [default: RAYON_NUM_THREADS, else all cores].
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
     /// After SIGTERM or Ctrl-C, seconds requests in flight may take before the server exits without them.
     #[arg(long, default_value_t = aekit_serve::DEFAULT_SHUTDOWN_GRACE.as_secs_f64())]
     pub shutdown_grace: f64,
@@ -559,6 +590,11 @@ pub struct ApplyArgs {
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// `aekit encode`.

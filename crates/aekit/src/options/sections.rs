@@ -46,6 +46,9 @@ pub struct TrainingOptions {
     pub seed: Option<u64>,
     /// `threads`; `None` keeps the default.
     pub threads: Option<usize>,
+    /// `device` (cpu, gpu, gpu:N, auto); `None` keeps the default.
+    #[serde(deserialize_with = "named")]
+    pub device: Option<crate::backend::DeviceChoice>,
     /// `loss`; `None` keeps the default.
     #[serde(deserialize_with = "named")]
     pub loss: Option<LossKind>,
@@ -79,6 +82,7 @@ impl TrainingOptions {
         t.min_delta = self.min_delta.unwrap_or(t.min_delta);
         t.seed = self.seed.unwrap_or(t.seed);
         t.threads = self.threads.or(t.threads);
+        t.device = self.device.unwrap_or(t.device);
         t.loss = self.loss.unwrap_or(t.loss);
         t.noise = self.noise.or(t.noise);
     }

@@ -96,7 +96,9 @@ impl DetectorParams {
                 }
                 let mut silent = Silent;
                 let observer = observer.unwrap_or(&mut silent);
-                backend::install(self.training.threads, || self.fit_ensemble(train, observer))??
+                backend::install_on(self.training.threads, self.training.device, || {
+                    self.fit_ensemble(train, observer)
+                })??
             }
         };
         let scores = autoencoder.anomaly_scores(&autoencoder.scaled_features(train)?)?;
@@ -198,8 +200,12 @@ impl DetectorParams {
             history,
             tasks: TaskData::default(),
         };
-        let mut autoencoder =
-            Autoencoder::from_parts(meta, Box::new(network), self.training.threads);
+        let mut autoencoder = Autoencoder::from_parts(
+            meta,
+            Box::new(network),
+            self.training.threads,
+            self.training.device,
+        );
         autoencoder.set_detector_record(Some(DetectorRecord {
             scale: self.scale,
             trim: self.trim,

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Anomaly-detection benchmark (issue 14): aekit's detector against
-scikit-learn's IsolationForest, PyOD's AutoEncoder and PyOD's PCA (all three
-with their defaults) on the public sets of bench/anomaly_data.py, in one run.
+"""Anomaly-detection benchmark (issues 14, 32): aekit's detector against
+scikit-learn's IsolationForest and PyOD's KNN, HBOS, ECOD, PCA and
+AutoEncoder (all with their defaults) on the public sets of
+bench/anomaly_data.py, in one run. A raw set (strings, missing cells) is
+given to aekit as its CSV and to the peers as pandas' get_dummies of it,
+missing numbers imputed by the training part's median.
 
     python3 bench/anomaly.py [--aekit PATH] [--seeds N] [--sets a,b] [--update BENCHMARKS.md]
+        [--methods aekit,iforest,...] [--aekit-flags "--neighbours 5"] [--jsonl results.jsonl]
 
 Protocol: per set and seed, a 60/40 split stratified by the label; every
 method fits on the (contaminated) 60 % without labels and scores the 40 %;
@@ -282,22 +286,30 @@ def recipe_scores(runner, recipe, set_name, xtr, xte, seed):
 DEFAULT_RECIPE = {"scale": "robust", "arch": "linear", "width": "ens_pow2", "score": "mse", "trim": 0.3}
 
 
-def run_aekit_default(exe, xtr, xte, seed, threads=1):
-    """Test scores of `aekit detect` with its defaults (and seed `seed`),
-    read back from `aekit score`."""
+def run_aekit_default(exe, xtr, xte, seed, threads=1, raw=None, extra=()):
+    """Test scores and `is_anomaly` flags of `aekit detect` with its defaults
+    (and seed `seed`; `extra` flags added), read back from `aekit score`.
+    `raw`: the (train, test) frames of a raw set, written as the CSV a user
+    has (strings and empty cells) instead of `xtr` and `xte`."""
     with tempfile.TemporaryDirectory() as tmp:
         tr, te = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
         model, out = os.path.join(tmp, "m.aekit"), os.path.join(tmp, "scores.csv")
-        write_csv(tr, xtr)
-        write_csv(te, xte)
+        if raw is not None:
+            for path, df in zip((tr, te), raw):
+                Path(path).write_text(anomaly_data.raw_csv(df))
+        else:
+            write_csv(tr, xtr)
+            write_csv(te, xte)
         subprocess.run([exe, "detect", tr, "--seed", str(seed), "--threads", str(threads), "--quiet",
-                        "--out", model], check=True, stdout=subprocess.DEVNULL)
+                        *extra, "--out", model], check=True, stdout=subprocess.DEVNULL)
         subprocess.run([exe, "score", model, te, "--threads", str(threads), "--quiet", "--out", out],
                        check=True, stdout=subprocess.DEVNULL)
         with open(out, newline="") as f:
             r = csv.reader(f)
-            col = next(r).index("score")
-            return np.array([float(row[col]) for row in r])
+            head = next(r)
+            col, flag = head.index("score"), head.index("is_anomaly")
+            rows = [(float(row[col]), int(row[flag])) for row in r]
+            return np.array([s for s, _ in rows]), np.array([a for _, a in rows])
 
 
 # ---------------------------------------------------------------- baselines
@@ -315,32 +327,77 @@ def run_pyod_ae(xtr, xte, seed):
 def run_pyod_pca(xtr, xte, seed):
     """PyOD's PCA with its defaults, on the columns that vary in the training
     part: with a constant column (optdigits has several) its defaults divide
-    by a zero explained variance and every score is infinite."""
+    by a zero explained variance and every score is infinite; where that
+    still happens, as many components as the training rows' rank."""
     from pyod.models.pca import PCA
     keep = xtr.std(axis=0) > 0
-    return PCA(random_state=seed).fit(xtr[:, keep]).decision_function(xte[:, keep])
+    s = PCA(random_state=seed).fit(xtr[:, keep]).decision_function(xte[:, keep])
+    if not np.isfinite(s).all():
+        # One-hot blocks (income) leave components of zero variance, which its
+        # defaults divide by: keep as many components as the rows' rank.
+        rank = int(np.linalg.matrix_rank(xtr[:, keep] - xtr[:, keep].mean(axis=0)))
+        s = PCA(n_components=rank, random_state=seed).fit(xtr[:, keep]).decision_function(xte[:, keep])
+    return s
 
 
-BASELINES = {"iforest": run_iforest, "pyod_ae": run_pyod_ae, "pyod_pca": run_pyod_pca}
+def run_pyod_knn(xtr, xte, seed):
+    from pyod.models.knn import KNN
+    return KNN().fit(xtr).decision_function(xte)
+
+
+def run_pyod_hbos(xtr, xte, seed):
+    from pyod.models.hbos import HBOS
+    return HBOS().fit(xtr).decision_function(xte)
+
+
+def run_pyod_ecod(xtr, xte, seed):
+    from pyod.models.ecod import ECOD
+    return ECOD().fit(xtr).decision_function(xte)
+
+
+BASELINES = {"iforest": run_iforest, "pyod_knn": run_pyod_knn, "pyod_hbos": run_pyod_hbos,
+             "pyod_ecod": run_pyod_ecod, "pyod_pca": run_pyod_pca, "pyod_ae": run_pyod_ae}
 LABELS = {"aekit": "aekit (default)", "iforest": "IsolationForest", "pyod_ae": "PyOD AutoEncoder",
-          "pyod_pca": "PyOD PCA"}
+          "pyod_pca": "PyOD PCA", "pyod_knn": "PyOD KNN", "pyod_hbos": "PyOD HBOS", "pyod_ecod": "PyOD ECOD"}
+
+
+def split_set(name, seed):
+    """One seed's split of a set: (xtr, xte, ytr, yte, raw) with the peers'
+    rows (a missing number imputed by the training part's median) and, for
+    a raw set, its (train, test) frames as aekit reads them."""
+    _, x, y = anomaly_data.load(name)
+    itr, ite = split(np.arange(len(y)), y, seed)[:2]
+    xtr, xte = x[itr].copy(), x[ite].copy()
+    if np.isnan(xtr).any() or np.isnan(xte).any():
+        med = np.nanmedian(xtr, axis=0)
+        med = np.where(np.isnan(med), 0.0, med)
+        for part in (xtr, xte):
+            r, c = np.where(np.isnan(part))
+            part[r, c] = med[c]
+    raw = anomaly_data.raw(name)
+    frames = (raw[0].iloc[itr], raw[0].iloc[ite]) if raw is not None else None
+    return xtr, xte, y[itr], y[ite], frames
 
 
 # ---------------------------------------------------------------- report
 
 def markdown(table, methods, sets, seeds, seconds):
     lines = [f"ROC AUC (average precision in brackets), mean of {seeds} seeds; 60/40 stratified "
-             f"split, fitted without labels on the contaminated 60 %, scored on the 40 % "
+             f"split, fitted without labels on the contaminated 60 %, scored on the 40 %; the last "
+             f"column: precision / recall of aekit's `is_anomaly` (contamination 0.1) on the 40 % "
              f"({datetime.date.today().isoformat()}, `python3 bench/anomaly.py --seeds {seeds}`).", "",
-             "| data set | rows | dims | % anom. | " + " | ".join(LABELS[m] for m in methods) + " |",
-             "| --- | --- | --- | --- | " + " | ".join("---" for _ in methods) + " |"]
+             "| data set | rows | dims | % anom. | " + " | ".join(LABELS[m] for m in methods)
+             + " | aekit P / R at threshold |",
+             "| --- | --- | --- | --- | " + " | ".join("---" for _ in methods) + " | --- |"]
     for name in sets + ["mean"]:
         rs = {m: next(t for t in table if t["dataset"] == name and t["method"] == m) for m in methods}
         r0 = rs[methods[0]]
         head = (f"| {name} | {r0['rows']} | {r0['dims']} | {r0['pct_anomalies']:.1f} |" if name != "mean"
                 else f"| **mean of {len(sets)}** | | | |")
+        pr = rs["aekit"] if "aekit" in rs else None
+        pr = (f" {pr['precision']:.2f} / {pr['recall']:.2f} |" if pr and "precision" in pr else " |")
         lines.append(head + "".join(f" {rs[m]['roc_auc']:.3f} ({rs[m]['average_precision']:.3f}) |"
-                                    for m in methods))
+                                    for m in methods) + pr)
     lines.append("")
     lines.append("Seconds per method, all sets and seeds (one thread each; results reused from "
                  "--cache count as 0): " + ", ".join(f"{LABELS[m]} {seconds[m]:.0f}" for m in methods) + ".")
@@ -360,21 +417,25 @@ def update(path, block):
 
 
 def run_one(args):
-    """Scores of every method on one (set, seed): {method: (auc, ap, seconds)}."""
-    exe, name, seed, methods, cache = args
+    """Scores of every method on one (set, seed): {method: (auc, ap, seconds[, precision, recall])}."""
+    exe, name, seed, methods, cache, extra = args
     import torch
     torch.set_num_threads(1)
-    _, x, y = anomaly_data.load(name)
-    xtr, xte, ytr, yte = split(x, y, seed)
+    xtr, xte, ytr, yte, frames = split_set(name, seed)
     out = {}
     for m in methods:
         f = Path(cache) / f"{m}_{name}_{seed}.npy" if cache and m != "aekit" else None
         t0 = time.perf_counter()
+        if m == "aekit":
+            s, flags = run_aekit_default(exe, xtr, xte, seed, raw=frames, extra=extra)
+            tp = int(((flags == 1) & (yte == 1)).sum())
+            pr = (tp / max(1, int(flags.sum())), tp / max(1, int(yte.sum())))
+            out[m] = metrics(yte, s) + (time.perf_counter() - t0,) + pr
+            continue
         if f and f.exists():
             s = np.load(f)
         else:
-            s = (run_aekit_default(exe, xtr, xte, seed) if m == "aekit"
-                 else BASELINES[m](xtr, xte, seed))
+            s = BASELINES[m](xtr, xte, seed)
             if f:
                 np.save(f, s)
         out[m] = metrics(yte, s) + (time.perf_counter() - t0,)
@@ -390,18 +451,26 @@ def main():
     ap.add_argument("--cache", metavar="DIR", help="keep scores and model errors here; a later run "
                     "with the same DIR reuses them (delete DIR after changing a method)")
     ap.add_argument("--update", metavar="FILE")
+    ap.add_argument("--methods", default=",".join(["aekit"] + list(BASELINES)))
+    ap.add_argument("--aekit-flags", default="", help="extra `aekit detect` flags (space-separated)")
+    ap.add_argument("--jsonl", metavar="FILE", help="append each (set, seed) result as it finishes")
     a = ap.parse_args()
     sets = a.sets.split(",")
-    methods = ["aekit"] + list(BASELINES)
+    methods = a.methods.split(",")
     if a.cache:
         Path(a.cache).mkdir(parents=True, exist_ok=True)
-    jobs = [(a.aekit, n, seed, methods, a.cache) for n in sets for seed in range(1, a.seeds + 1)]
+    extra = tuple(a.aekit_flags.split())
+    jobs = [(a.aekit, n, seed, methods, a.cache, extra) for n in sets for seed in range(1, a.seeds + 1)]
     jobs.sort(key=lambda j: -len(anomaly_data.load(j[1])[2]))  # the largest sets first
     results, seconds = {}, {m: 0.0 for m in methods}
     from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(a.jobs) as pool:
         for name, seed, out in pool.map(run_one, jobs):
             results[name, seed] = out
+            if a.jsonl:
+                with open(a.jsonl, "a") as f:
+                    f.write(json.dumps({"dataset": name, "seed": seed, "flags": a.aekit_flags,
+                                        "out": out}) + "\n")
     table = []
     for name in sets:
         _, x, y = anomaly_data.load(name)
@@ -409,16 +478,24 @@ def main():
             runs = [results[name, seed][m] for seed in range(1, a.seeds + 1)]
             seconds[m] += sum(r[2] for r in runs)
             auc, ap_ = np.mean([r[:2] for r in runs], axis=0)
-            row = {"dataset": name, "method": m, "rows": len(y), "dims": x.shape[1],
+            raw = anomaly_data.raw(name)
+            row = {"dataset": name, "method": m, "rows": len(y),
+                   "dims": raw[0].shape[1] if raw is not None else x.shape[1],
                    "pct_anomalies": round(100 * float(y.mean()), 2), "roc_auc": round(float(auc), 4),
                    "average_precision": round(float(ap_), 4),
                    "roc_auc_runs": [round(r[0], 4) for r in runs]}
+            if len(runs[0]) > 3:
+                row["precision"], row["recall"] = (round(float(v), 4) for v in
+                                                   np.mean([r[3:5] for r in runs], axis=0))
             print(json.dumps(row), flush=True)
             table.append(row)
     for m in methods:
         rs = [t for t in table if t["method"] == m]
         row = {"dataset": "mean", "method": m, "roc_auc": round(float(np.mean([t["roc_auc"] for t in rs])), 4),
                "average_precision": round(float(np.mean([t["average_precision"] for t in rs])), 4)}
+        if rs and "precision" in rs[0]:
+            row["precision"] = round(float(np.mean([t["precision"] for t in rs])), 4)
+            row["recall"] = round(float(np.mean([t["recall"] for t in rs])), 4)
         print(json.dumps(row), flush=True)
         table.append(row)
     block = markdown(table, methods, sets, a.seeds, seconds)

@@ -110,6 +110,9 @@ class _Params:
         state = self.__dict__.copy()
         if "model_" in state:
             state["model_"] = state["model_"].to_bytes()
+        if "_incremental" in state:
+            # The optimiser state of partial fitting does not pickle.
+            state["_incremental"] = None
         return state
 
     def __setstate__(self, state):

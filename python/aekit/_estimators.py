@@ -182,7 +182,25 @@ class _Coder(_Tabular):
 
 
 @dataclass(repr=False, eq=False)
-class Autoencoder(_Reconstruction, _Coder, TransformerMixin, BaseEstimator):
+class _Dense(_Reconstruction):
+    """The dense architecture, scaling and mixed-column settings that
+    ``Autoencoder`` and ``AnomalyDetector`` share (documented on each)."""
+
+    hidden: Optional[Sequence[int]] = None
+    bottleneck: Optional[int] = None
+    decoder_hidden: Optional[Sequence[int]] = None
+    activation: Optional[str] = None
+    bottleneck_activation: Optional[str] = None
+    output_activation: Optional[str] = None
+    batch_norm: Optional[bool] = None
+    dropout: Optional[float] = None
+    scale: Optional[str] = None
+    max_categories: Optional[int] = None
+    missing: Optional[str] = None
+
+
+@dataclass(repr=False, eq=False)
+class Autoencoder(_Dense, _Coder, TransformerMixin, BaseEstimator):
     """A dense autoencoder as a scikit-learn transformer (``aekit train``).
 
     ``fit(X)`` learns to rebuild ``X``; with ``noise`` it is a denoising
@@ -210,30 +228,42 @@ class Autoencoder(_Reconstruction, _Coder, TransformerMixin, BaseEstimator):
         or refused with an error naming the first
     """
 
-    hidden: Optional[Sequence[int]] = None
-    bottleneck: Optional[int] = None
-    decoder_hidden: Optional[Sequence[int]] = None
-    activation: Optional[str] = None
-    bottleneck_activation: Optional[str] = None
-    output_activation: Optional[str] = None
-    batch_norm: Optional[bool] = None
-    dropout: Optional[float] = None
-    scale: Optional[str] = None
-    max_categories: Optional[int] = None
-    missing: Optional[str] = None
-
     _fixed = {"kind": "dense"}
 
     def fit(self, X, y=None):
         """Fits on the rows of ``X`` (to the rows of a 2-D ``y``, when given)."""
+        self.__dict__.pop("_incremental", None)
         return self._fit(X, y)
+
+    def partial_fit(self, X, y=None):
+        """One pass over the rows of ``X``, continuing the training so far
+        (scikit-learn's incremental contract, as ``MLPRegressor``'s): the
+        first call fixes the columns and fits the scaler on that chunk;
+        later calls keep the same optimiser state. ``epochs`` does not
+        apply (call it once per chunk and pass); a 1-D ``y`` is ignored,
+        paired targets are not supported."""
+        first = "_incremental" not in self.__dict__
+        if not first and self._incremental is None:
+            raise ValueError(
+                "this estimator was unpickled: its optimiser state is not "
+                "saved, so partial fitting cannot continue (fit it afresh)"
+            )
+        if _targets(y)[0] is not None:
+            raise ValueError("partial_fit trains plain autoencoders: paired targets need fit")
+        X, names = self._check(X, reset=first)
+        if first:
+            self._incremental = _aekit.Incremental(self._mapping())
+        self._incremental.partial_fit(X, names)
+        self.model_ = self._incremental.model()
+        self.n_components_ = self.model_.bottleneck()
+        return self
 
 
 Autoencoder.__doc__ += _RECONSTRUCTION_DOC
 
 
 @dataclass(repr=False, eq=False)
-class AnomalyDetector(_Reconstruction, _Tabular, OutlierMixin, BaseEstimator):
+class AnomalyDetector(_Dense, _Tabular, OutlierMixin, BaseEstimator):
     """Autoencoder anomaly detection (``aekit detect``) with scikit-learn's
     outlier contract (as IsolationForest) and PyOD's attribute names.
 
@@ -270,17 +300,6 @@ class AnomalyDetector(_Reconstruction, _Tabular, OutlierMixin, BaseEstimator):
     widths: Optional[Sequence[int]] = None
     trim: Optional[float] = None
     histogram_bins: Optional[int] = None
-    hidden: Optional[Sequence[int]] = None
-    decoder_hidden: Optional[Sequence[int]] = None
-    bottleneck: Optional[int] = None
-    activation: Optional[str] = None
-    bottleneck_activation: Optional[str] = None
-    output_activation: Optional[str] = None
-    batch_norm: Optional[bool] = None
-    dropout: Optional[float] = None
-    scale: Optional[str] = None
-    max_categories: Optional[int] = None
-    missing: Optional[str] = None
 
     _native = _aekit.Detector
 

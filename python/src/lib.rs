@@ -6,6 +6,7 @@
 //! the library ([`aekit::options`]): this binding holds no per-parameter
 //! code, and a new parameter needs no change here.
 
+mod incremental;
 mod tabular;
 mod text;
 
@@ -119,6 +120,8 @@ pub(crate) fn epochs(history: &History) -> Vec<(f64, Option<f64>)> {
 fn _aekit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tabular::Model>()?;
     m.add_class::<tabular::PyDetector>()?;
+    m.add_class::<incremental::Incremental>()?;
+    m.add_function(wrap_pyfunction!(incremental::average_parameters, m)?)?;
     m.add_class::<text::TextModel>()?;
     m.add_class::<text::DocModel>()?;
     m.add_function(wrap_pyfunction!(tabular::is_detector, m)?)?;

@@ -17,7 +17,7 @@ use crate::{Rows, epochs, matrix_out, py_err, with_rows};
 /// A fitted autoencoder (the library's `Autoencoder`).
 #[pyclass(module = "aekit._aekit", name = "Model", frozen)]
 pub(crate) struct Model {
-    inner: Autoencoder,
+    pub(crate) inner: Autoencoder,
 }
 
 /// A fitted anomaly detector (the library's `Detector`).

@@ -28,6 +28,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         .chain(args.validation_target.as_deref())
         .collect();
     check_training_outputs(&args.out, args.report.plot.as_deref(), &inputs)?;
+    settings::check_not_the_checkpoint(args)?;
     let read =
         |path: &Option<std::path::PathBuf>| path.as_ref().map(|p| Table::read(p, &csv)).transpose();
     let table = Table::read(&args.data, &csv)?;

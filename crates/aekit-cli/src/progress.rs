@@ -41,9 +41,16 @@ pub fn epoch_line(record: &EpochRecord, epochs: usize) -> String {
             )
         })
         .unwrap_or_default();
+    // Model files keep no wall-clock times (so they are reproducible): a
+    // record read from one has 0 seconds, shown as no time at all.
+    let seconds = if record.seconds > 0.0 {
+        format!("  {:.3}s", record.seconds)
+    } else {
+        String::new()
+    };
     format!(
-        "epoch {:>width$}/{epochs}  loss {:.6}{terms}{val}  {:.3}s",
-        record.epoch, record.loss, record.seconds
+        "epoch {:>width$}/{epochs}  loss {:.6}{terms}{val}{seconds}",
+        record.epoch, record.loss
     )
 }
 

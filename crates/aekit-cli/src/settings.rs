@@ -4,10 +4,9 @@ use aekit::AutoencoderParams;
 use aekit::TrainingSetters;
 use aekit::data::{ColumnRoles, CsvOptions, MissingPolicy, ScaleKind, TableFormat};
 use aekit::data::{ImageShape, ImageSize};
-use aekit::model::ModelConfig;
-use aekit::options::{ConvOptions, DenseOptions, DetectorOptions, VaeOptions};
+use aekit::options::Mapping;
 use aekit::tasks::anomaly::DetectorParams;
-use aekit::train::{Checkpointing, LossKind, Noise, TrainingConfig};
+use aekit::train::{Checkpointing, Noise};
 use anyhow::{Result, bail};
 use std::path::Path;
 
@@ -15,7 +14,8 @@ use crate::cli::{
     ColumnArgs, CsvArgs, DetectArgs, Format, Kind, KindArgs, Missing, ModelArgs, Scale, ServeArgs,
     TrainArgs,
 };
-use crate::training_args::training_config;
+use crate::training_args::{put, training_entries};
+use serde_json::{Map, Value};
 
 /// Parses a width list such as `200,100`; `none` or an empty string is no layers.
 pub fn widths(flag: &str, text: &str) -> Result<Vec<usize>> {
@@ -113,26 +113,21 @@ fn columns(args: &ColumnArgs, default_scale: ScaleKind) -> (ColumnRoles, ScaleKi
     (roles, scale)
 }
 
-/// The architecture flags as the library's dense options.
-fn dense_options(args: &ModelArgs) -> Result<DenseOptions> {
-    Ok(DenseOptions {
-        hidden: args
-            .hidden
-            .as_deref()
-            .map(|h| widths("--hidden", h))
-            .transpose()?,
-        decoder_hidden: args
-            .decoder_hidden
-            .as_deref()
-            .map(|h| widths("--decoder-hidden", h))
-            .transpose()?,
-        bottleneck: args.bottleneck,
-        activation: args.activation,
-        bottleneck_activation: args.bottleneck_activation,
-        output_activation: args.output_activation,
-        batch_norm: args.batch_norm.then_some(true),
-        dropout: args.dropout,
-    })
+/// The architecture flags as the library's parameters (named as the
+/// config fields they set), for its mapping.
+fn model_entries(args: &ModelArgs, entries: &mut Map<String, Value>) -> Result<()> {
+    let hidden = args.hidden.as_deref().map(|h| widths("--hidden", h));
+    put!(entries, "hidden", hidden.transpose()?);
+    let decoder = args.decoder_hidden.as_deref();
+    let decoder = decoder.map(|h| widths("--decoder-hidden", h));
+    put!(entries, "decoder_hidden", decoder.transpose()?);
+    put!(entries, "bottleneck", args.bottleneck);
+    put!(entries, "activation", args.activation);
+    put!(entries, "bottleneck_activation", args.bottleneck_activation);
+    put!(entries, "output_activation", args.output_activation);
+    put!(entries, "batch_norm", args.batch_norm.then_some(true));
+    put!(entries, "dropout", args.dropout);
+    Ok(())
 }
 
 /// Refuses flags the chosen kind does not take.
@@ -143,14 +138,15 @@ fn refuse(kind: &str, flags: &[(&str, bool)], instead: &str) -> Result<()> {
     Ok(())
 }
 
-/// The model of `aekit train`: its kind and architecture.
-fn train_model(kind: &KindArgs, args: &ModelArgs, loss: LossKind) -> Result<ModelConfig> {
+/// The kind of `aekit train` and its own flags, refusing those of the
+/// other kinds in the command line's words.
+fn kind_entries(kind: &KindArgs, args: &ModelArgs, entries: &mut Map<String, Value>) -> Result<()> {
     let channels = kind
         .channels
         .as_deref()
         .map(|c| widths("--channels", c))
         .transpose()?;
-    match kind.kind.unwrap_or_default() {
+    let name = match kind.kind.unwrap_or_default() {
         Kind::Dense => {
             refuse(
                 "dense",
@@ -161,7 +157,7 @@ fn train_model(kind: &KindArgs, args: &ModelArgs, loss: LossKind) -> Result<Mode
                 ],
                 " (conv and vae models take it)",
             )?;
-            Ok(dense_options(args)?.config(loss).into())
+            "dense"
         }
         Kind::Conv => {
             refuse(
@@ -175,15 +171,7 @@ fn train_model(kind: &KindArgs, args: &ModelArgs, loss: LossKind) -> Result<Mode
                 ],
                 ": its layers are set by --channels",
             )?;
-            let options = ConvOptions {
-                channels,
-                bottleneck: args.bottleneck,
-                activation: args.activation,
-                bottleneck_activation: args.bottleneck_activation,
-                output_activation: args.output_activation,
-                batch_norm: args.batch_norm.then_some(true),
-            };
-            Ok(options.config(loss).into())
+            "conv"
         }
         Kind::Vae => {
             refuse(
@@ -197,31 +185,22 @@ fn train_model(kind: &KindArgs, args: &ModelArgs, loss: LossKind) -> Result<Mode
                 ],
                 "",
             )?;
-            let dense = dense_options(args)?;
-            let options = VaeOptions {
-                hidden: dense.hidden,
-                decoder_hidden: dense.decoder_hidden,
-                channels,
-                conv: kind.conv.then_some(true),
-                bottleneck: args.bottleneck,
-                activation: args.activation,
-                output_activation: args.output_activation,
-                batch_norm: dense.batch_norm,
-                beta: kind.beta,
-            };
-            Ok(options.config(loss).into())
+            put!(entries, "conv", kind.conv.then_some(true));
+            put!(entries, "beta", kind.beta);
+            "vae"
         }
-    }
+    };
+    entries.insert("kind".into(), name.into());
+    put!(entries, "channels", channels);
+    model_entries(args, entries)
 }
 
 /// Everything `aekit train` needs to fit.
 pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
-    let mut training = training_config(
-        &args.training,
-        Some(&args.reconstruction),
-        TrainingConfig::default(),
-    )?;
-    training.checkpoint = match (&args.checkpoint, &args.resume) {
+    let mut entries = training_entries(&args.training, Some(&args.reconstruction))?;
+    kind_entries(&args.kind, &args.model, &mut entries)?;
+    let mut params = Mapping::from(entries).autoencoder()?;
+    params.training_mut().checkpoint = match (&args.checkpoint, &args.resume) {
         (Some(dir), _) => Some(Checkpointing::new(dir, args.checkpoint_every)),
         (None, Some(dir)) => Some(Checkpointing {
             resume: true,
@@ -229,7 +208,6 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
         }),
         (None, None) => None,
     };
-    let model = train_model(&args.kind, &args.model, training.loss)?;
     let (columns, scale) = columns(&args.columns, ScaleKind::MinMax);
     let image_shape = args
         .kind
@@ -237,11 +215,9 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
         .as_deref()
         .map(image_shape)
         .transpose()?;
-    let params = AutoencoderParams::new()
+    let params = params
         .columns(columns)
         .scale(scale)
-        .model(model)
-        .training(training)
         .image_shape(image_shape);
     params.validate()?;
     Ok(params)
@@ -249,30 +225,20 @@ pub fn train_params(args: &TrainArgs) -> Result<AutoencoderParams> {
 
 /// Everything `aekit detect` needs to fit.
 pub fn detector_params(args: &DetectArgs) -> Result<DetectorParams> {
-    let base = DetectorParams::default();
-    let training = training_config(
-        &args.training,
-        Some(&args.reconstruction),
-        base.training.clone(),
-    )?;
+    let mut entries = training_entries(&args.training, Some(&args.reconstruction))?;
+    model_entries(&args.model, &mut entries)?;
+    put!(entries, "contamination", args.contamination);
+    put!(entries, "threshold_percentile", args.threshold_percentile);
+    let widths = args.widths.as_deref().map(|w| widths("--widths", w));
+    put!(entries, "widths", widths.transpose()?);
+    put!(entries, "trim", args.trim);
+    put!(entries, "histogram_bins", args.histogram_bins);
+    let base = Mapping::from(entries).detector()?;
     let (columns, scale) = columns(&args.columns, base.scale);
-    let options = DetectorOptions {
-        contamination: args.contamination,
-        threshold_percentile: args.threshold_percentile,
-        widths: args
-            .widths
-            .as_deref()
-            .map(|w| widths("--widths", w))
-            .transpose()?,
-        trim: args.trim,
-        histogram_bins: args.histogram_bins,
-    };
-    let loss = training.loss;
     let params = DetectorParams {
         columns,
         scale,
-        training,
-        ..options.apply(base, dense_options(&args.model)?, loss)?
+        ..base
     };
     params.validate()?;
     Ok(params)
@@ -336,6 +302,40 @@ pub fn check_training_outputs(model: &Path, plot: Option<&Path>, inputs: &[&Path
         check_output(png, Output::Png, &taken)?;
         if png == model {
             bail!("--plot and --out name the same file {}", png.display());
+        }
+    }
+    Ok(())
+}
+
+/// Refuses `--out` naming the checkpoint file of
+/// `--checkpoint`/`--resume`: a resume reads it, and every run rewrites it
+/// during training. Fresh, it may not exist yet, so the same name in the
+/// same directory counts too.
+pub fn check_not_the_checkpoint(args: &TrainArgs) -> Result<()> {
+    let Some(dir) = args.checkpoint.as_ref().or(args.resume.as_ref()) else {
+        return Ok(());
+    };
+    let file = Checkpointing::new(dir, 1).file();
+    let outputs = [
+        ("--out", Some(args.out.as_path())),
+        ("--plot", args.report.plot.as_deref()),
+    ];
+    for (flag, out) in outputs {
+        let Some(out) = out else { continue };
+        aekit::data::output::check_not_an_input(out, &[&file])?;
+        let parent = |p: &Path| match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => std::fs::canonicalize(d).ok(),
+            _ => std::fs::canonicalize(".").ok(),
+        };
+        if out.file_name() == file.file_name()
+            && parent(out).is_some()
+            && parent(out) == parent(&file)
+        {
+            bail!(
+                "{flag} {} is the checkpoint file of {}: choose another path",
+                out.display(),
+                dir.display()
+            );
         }
     }
     Ok(())

@@ -7,10 +7,11 @@
 //! early stopping off, for every command.
 
 use aekit::DeviceChoice;
-use aekit::options::TrainingOptions;
+use aekit::options::Mapping;
 use aekit::train::{LossKind, OptimizerKind, TrainingConfig};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use serde_json::{Map, Value};
 
 use crate::settings::noise;
 
@@ -112,45 +113,66 @@ pub enum Loss {
     Mae,
 }
 
-/// The training flags applied over `base`, the kind's default training:
-/// the flags as the library's training options, which apply them (`0`
-/// turning validation and early stopping off).
+/// Adds a value, when given, to a library mapping as the parameter named.
+macro_rules! put {
+    ($entries:expr, $name:expr, $value:expr) => {
+        if let Some(v) = $value.and_then(|v| serde_json::to_value(v).ok()) {
+            $entries.insert($name.to_string(), v);
+        }
+    };
+}
+pub(crate) use put;
+
+/// The training flags as the library's parameters (`--lr`:
+/// `learning_rate`), for its mapping ([`aekit::options`]), which applies
+/// them (`0` turning validation and early stopping off).
+pub fn training_entries(
+    args: &TrainingArgs,
+    reconstruction: Option<&ReconstructionArgs>,
+) -> Result<Map<String, Value>> {
+    let mut m = Map::new();
+    let optimizer = args.optimizer.map(|o| match o {
+        Optimizer::Adam => OptimizerKind::Adam,
+        Optimizer::Rmsprop => OptimizerKind::RmsProp,
+        Optimizer::Sgd => OptimizerKind::Sgd,
+        Optimizer::Adamw => OptimizerKind::AdamW,
+    });
+    put!(m, "optimizer", optimizer);
+    put!(m, "learning_rate", args.lr);
+    put!(m, "weight_decay", args.weight_decay);
+    put!(m, "momentum", args.momentum);
+    put!(m, "epsilon", args.epsilon);
+    put!(m, "epochs", args.epochs);
+    put!(m, "batch_size", args.batch_size);
+    put!(m, "shuffle", args.no_shuffle.then_some(false));
+    put!(m, "validation_split", args.validation_split);
+    put!(m, "patience", args.patience);
+    put!(m, "min_delta", args.min_delta);
+    put!(m, "seed", args.seed);
+    put!(m, "threads", args.threads);
+    put!(m, "device", args.device.map(|d| d.to_string()));
+    let loss = reconstruction.and_then(|r| r.loss).map(|l| match l {
+        Loss::Mse => LossKind::Mse,
+        Loss::Bce => LossKind::Bce,
+        Loss::Mae => LossKind::Mae,
+    });
+    put!(m, "loss", loss);
+    let noise = reconstruction
+        .and_then(|r| r.noise.as_deref())
+        .map(|spec| noise("--noise", spec))
+        .transpose()?;
+    put!(m, "noise", noise);
+    Ok(m)
+}
+
+/// The training flags applied over `base`, the kind's default training.
 pub fn training_config(
     args: &TrainingArgs,
     reconstruction: Option<&ReconstructionArgs>,
     base: TrainingConfig,
 ) -> Result<TrainingConfig> {
-    let options = TrainingOptions {
-        optimizer: args.optimizer.map(|o| match o {
-            Optimizer::Adam => OptimizerKind::Adam,
-            Optimizer::Rmsprop => OptimizerKind::RmsProp,
-            Optimizer::Sgd => OptimizerKind::Sgd,
-            Optimizer::Adamw => OptimizerKind::AdamW,
-        }),
-        learning_rate: args.lr,
-        weight_decay: args.weight_decay,
-        momentum: args.momentum,
-        epsilon: args.epsilon,
-        epochs: args.epochs,
-        batch_size: args.batch_size,
-        shuffle: args.no_shuffle.then_some(false),
-        validation_split: args.validation_split,
-        patience: args.patience,
-        min_delta: args.min_delta,
-        seed: args.seed,
-        threads: args.threads,
-        device: args.device,
-        loss: reconstruction.and_then(|r| r.loss).map(|l| match l {
-            Loss::Mse => LossKind::Mse,
-            Loss::Bce => LossKind::Bce,
-            Loss::Mae => LossKind::Mae,
-        }),
-        noise: reconstruction
-            .and_then(|r| r.noise.as_deref())
-            .map(|spec| noise("--noise", spec))
-            .transpose()?,
-    };
-    let mut training = base;
-    options.apply_to(&mut training);
+    let mut mapping = Mapping::from(training_entries(args, reconstruction)?);
+    let training = mapping.training(base)?;
+    mapping.finish()?;
     Ok(training)
 }

@@ -136,3 +136,32 @@ fn checkpoints_need_a_kind_that_can_save_its_state() {
     .fails_with(&["--checkpoint", "cannot checkpoint"]);
     assert!(!out.exists());
 }
+
+#[test]
+fn no_output_may_name_the_checkpoint_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("ckpt");
+    let file = ckpt.join("checkpoint.safetensors");
+    // A fresh run: the checkpoint does not exist yet, but --out names it.
+    let extra = vec!["--checkpoint".to_string(), arg(&ckpt)];
+    std::fs::create_dir(&ckpt).unwrap();
+    aekit(recipe(3, &file, &extra)).fails_with(&["--out", "checkpoint"]);
+    assert!(!file.exists());
+
+    aekit(recipe(
+        3,
+        &dir.path().join("first.aekit"),
+        &["--checkpoint".into(), arg(&ckpt)],
+    ))
+    .ok();
+    let saved = std::fs::read(&file).unwrap();
+    // A resume reads the checkpoint: --out may not replace it, by any spelling.
+    let resume = vec!["--resume".to_string(), arg(&ckpt)];
+    aekit(recipe(6, &file, &resume)).fails_with(&["checkpoint"]);
+    let other_spelling = ckpt.join(".").join("checkpoint.safetensors");
+    aekit(recipe(6, &other_spelling, &resume)).fails_with(&["checkpoint"]);
+    assert!(
+        std::fs::read(&file).unwrap() == saved,
+        "the checkpoint was replaced"
+    );
+}

@@ -4,6 +4,17 @@
 //! the PATH. A command that fails fails the page. A block that cannot run
 //! here (a server that runs until stopped, files a reader brings) is
 //! preceded by `<!-- docs-check: skip: REASON -->`; every other block runs.
+//!
+//! Every command runs under a 2 GiB address-space limit (`prlimit --as`),
+//! so a default path that needs more memory fails here.
+//!
+//! What a page shows a command printing is never typed by hand: a ```text
+//! block preceded by `<!-- docs-check: output -->`, right after a shell
+//! block, must equal what that block prints (standard output and error,
+//! in order), less the per-epoch progress lines (`epoch 3/100 ...`), which
+//! carry wall-clock times. `AEKIT_DOCS_UPDATE=1 cargo test --release --locked --test
+//! docs` writes the printed text into the pages instead of comparing, so
+//! a changed figure is regenerated, and a stale one fails the tests.
 
 #![allow(clippy::unwrap_used)]
 
@@ -13,18 +24,55 @@ use std::process::Command;
 /// The line that exempts the block after it, with a reason.
 const SKIP_MARKER: &str = "<!-- docs-check: skip: ";
 
+/// The line that makes the ```text block after it the printed output of
+/// the shell block before it.
+const OUTPUT_MARKER: &str = "<!-- docs-check: output -->";
+
+/// Set to 1 to write what the blocks print into the pages.
+const UPDATE_VARIABLE: &str = "AEKIT_DOCS_UPDATE";
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// One ```sh block of a page: the line its fence opens on, and its text.
+/// One ```sh block of a page: the line its fence opens on, its text, and
+/// the output block that shows what it prints, if the page has one.
 struct Block {
     line: usize,
     text: String,
+    output: Option<OutputBlock>,
+}
+
+/// A ```text block holding a shell block's printed output: the 0-based
+/// indices of its first content line and of its closing fence, and its text.
+struct OutputBlock {
+    first: usize,
+    fence: usize,
+    text: String,
+}
+
+/// The ```text block that an output marker at `lines[marker]` introduces.
+fn output_block(page: &str, lines: &[&str], marker: usize) -> OutputBlock {
+    assert!(
+        matches!(lines.get(marker + 1).map(|l| l.trim_end()), Some("```text")),
+        "{page}:{}: an output marker must stand right before a ```text block",
+        marker + 1
+    );
+    let first = marker + 2;
+    let mut fence = first;
+    let mut text = String::new();
+    while fence < lines.len() && lines[fence].trim_end() != "```" {
+        text.push_str(lines[fence]);
+        text.push('\n');
+        fence += 1;
+    }
+    assert!(fence < lines.len(), "{page}:{}: unclosed block", marker + 2);
+    OutputBlock { first, fence, text }
 }
 
 /// The page's shell blocks to run, in order; a skip marker without a
-/// reason, or one before anything but a shell block, is an error.
+/// reason, or one before anything but a shell block, is an error, and so
+/// is an output marker anywhere but after a shell block that runs.
 fn shell_blocks(page: &str) -> Vec<Block> {
     let text = std::fs::read_to_string(repo().join(page)).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -58,14 +106,60 @@ fn shell_blocks(page: &str) -> Vec<Block> {
                 body.push('\n');
                 i += 1;
             }
+            // An output marker may follow the fence after blank lines.
+            let mut next = i + 1;
+            while next < lines.len() && lines[next].trim().is_empty() {
+                next += 1;
+            }
+            let output = (lines.get(next).map(|l| l.trim_end()) == Some(OUTPUT_MARKER))
+                .then(|| output_block(page, &lines, next));
+            if let Some(output) = &output {
+                i = output.fence;
+            }
             blocks.push(Block {
                 line: open,
                 text: body,
+                output,
             });
+        } else if line == OUTPUT_MARKER {
+            panic!(
+                "{page}:{}: an output marker must follow a shell block that runs",
+                i + 1
+            );
         }
         i += 1;
     }
     blocks
+}
+
+/// The most address space a documented command may take: every default
+/// path must run in it, so no command of the guide needs a large machine.
+const MEMORY_LIMIT_BYTES: u64 = 2 << 30;
+
+/// The `aekit` the pages run: the built binary under `prlimit --as` of
+/// [`MEMORY_LIMIT_BYTES`] (util-linux; the binary itself where prlimit is
+/// missing). `exec` keeps the process id, so `kill %1` reaches aekit.
+fn bounded_binary(root: &Path) -> PathBuf {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_aekit"));
+    let has_prlimit = Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !has_prlimit {
+        return binary;
+    }
+    let wrapper = root.join("aekit-bounded");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec prlimit --as={MEMORY_LIMIT_BYTES} -- '{}' \"$@\"\n",
+            binary.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    wrapper
 }
 
 /// Runs every shell block of `page` in one fresh folder, in order.
@@ -76,7 +170,7 @@ fn run_page(page: &str) {
     let root = dir.path();
     std::os::unix::fs::symlink(repo().join("data"), root.join("data")).unwrap();
     std::fs::create_dir_all(root.join("target/release")).unwrap();
-    let binary = PathBuf::from(env!("CARGO_BIN_EXE_aekit"));
+    let binary = bounded_binary(root);
     std::os::unix::fs::symlink(&binary, root.join("target/release/aekit")).unwrap();
     std::fs::create_dir(root.join("bin")).unwrap();
     std::os::unix::fs::symlink(&binary, root.join("bin/aekit")).unwrap();
@@ -85,10 +179,16 @@ fn run_page(page: &str) {
         root.join("bin").display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    let update = std::env::var(UPDATE_VARIABLE).is_ok_and(|v| v == "1");
+    let mut rewrites = Vec::new();
     for block in blocks {
         // No pipefail: `sort ... | head -3` (a reader's idiom) may end
-        // sort by SIGPIPE, which a shell does not count as failing.
-        let script = format!("set -eu\naekit=target/release/aekit\n{}", block.text);
+        // sort by SIGPIPE, which a shell does not count as failing. Error
+        // and output share one pipe so the page shows them in order.
+        let script = format!(
+            "set -eu\nexec 2>&1\naekit=target/release/aekit\n{}",
+            block.text
+        );
         let out = Command::new("bash")
             .arg("-c")
             .arg(&script)
@@ -99,22 +199,79 @@ fn run_page(page: &str) {
             .unwrap();
         assert!(
             out.status.success(),
-            "{page}, the block at line {}, failed:\n{}\nstdout: {}\nstderr: {}",
+            "{page}, the block at line {}, failed:\n{}\noutput: {}",
             block.line,
             block.text,
             String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
         );
+        let Some(shown) = block.output else {
+            continue;
+        };
+        let printed = shown_output(&String::from_utf8_lossy(&out.stdout), root);
+        if printed == shown.text {
+            continue;
+        }
+        assert!(
+            update,
+            "{page}, the output shown at line {} is not what the block at line {} prints \
+             (rewrite it with {UPDATE_VARIABLE}=1 cargo test --release --locked --test docs):\n\
+             shown:\n{}\nprinted:\n{printed}",
+            shown.first + 1,
+            block.line,
+            shown.text
+        );
+        rewrites.push((shown, printed));
+    }
+    if !rewrites.is_empty() {
+        rewrite_outputs(page, rewrites);
     }
 }
 
+/// What a page shows of a block's printed text: every line but the
+/// per-epoch progress, with the run's folder (new each run) read as `.`.
+fn shown_output(printed: &str, root: &Path) -> String {
+    let root = root.to_string_lossy();
+    let mut shown = String::new();
+    for line in printed.lines().filter(|line| !line.starts_with("epoch ")) {
+        shown.push_str(&line.replace(&*root, "."));
+        shown.push('\n');
+    }
+    shown
+}
+
+/// Replaces output blocks of `page` by what their shell blocks printed.
+fn rewrite_outputs(page: &str, rewrites: Vec<(OutputBlock, String)>) {
+    let path = repo().join(page);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = String::new();
+    let mut next = 0;
+    for (shown, printed) in &rewrites {
+        for line in &lines[next..shown.first] {
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push_str(printed);
+        if !printed.is_empty() && !printed.ends_with('\n') {
+            out.push('\n');
+        }
+        next = shown.fence;
+    }
+    for line in &lines[next..] {
+        out.push_str(line);
+        out.push('\n');
+    }
+    std::fs::write(&path, out).unwrap();
+}
+
 /// The pages whose shell blocks run; every other page's must all be skipped.
-const RUN_PAGES: [&str; 5] = [
+const RUN_PAGES: [&str; 6] = [
     "README.md",
     "docs/tabular.md",
     "docs/anomaly.md",
     "docs/images.md",
     "docs/text.md",
+    "docs/serving.md",
 ];
 
 #[test]
@@ -140,6 +297,11 @@ fn images_guide() {
 #[test]
 fn text_guide() {
     run_page(RUN_PAGES[4]);
+}
+
+#[test]
+fn serving_guide() {
+    run_page(RUN_PAGES[5]);
 }
 
 #[test]

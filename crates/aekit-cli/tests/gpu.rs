@@ -1,8 +1,9 @@
 //! Every kind on a GPU (`--device gpu`, built with the `wgpu` feature)
 //! against the CPU path: the same seed trains the same loss curve, and a
 //! model gives the same outputs whichever device it was trained on or runs
-//! on. CI runs this on Mesa's lavapipe, a software Vulkan device; without
-//! any Vulkan device every test says so and passes.
+//! on. CI runs this on Mesa's lavapipe, a software Vulkan device, with
+//! `AEKIT_GPU_REQUIRED=1`; elsewhere, without any Vulkan device, every test
+//! says so and passes.
 //!
 //! Tolerances (the two paths add floats in different orders, and the CPU
 //! path of dense and conv models runs aekit's kernels, not burn's):
@@ -54,9 +55,14 @@ fn gpu() -> Result<(), String> {
         .clone()
 }
 
+/// Skips the test when no GPU answers, saying why; with
+/// `AEKIT_GPU_REQUIRED=1` (CI, which installs lavapipe) that fails instead.
 macro_rules! require_gpu {
     () => {
         if let Err(why) = gpu() {
+            if std::env::var_os("AEKIT_GPU_REQUIRED").is_some_and(|v| v == "1") {
+                panic!("no Vulkan device, and AEKIT_GPU_REQUIRED=1: {why}");
+            }
             eprintln!(
                 "skipped: no Vulkan device ({why}); install mesa-vulkan-drivers for lavapipe"
             );

@@ -92,10 +92,12 @@ mod autoencoder;
 mod backend;
 pub mod data;
 pub mod error;
+pub mod incremental;
 mod kernel;
 mod linfa_traits;
 pub mod model;
 pub mod model_file;
+mod named_values;
 pub mod options;
 #[cfg(feature = "plots")]
 pub mod report;
@@ -109,6 +111,7 @@ pub mod unstable;
 pub use autoencoder::{Autoencoder, AutoencoderParams, AutoencoderValidParams, FitOptions};
 pub use backend::{DeviceChoice, gpu_backends};
 pub use error::{AekitError, Result};
+pub use incremental::IncrementalFit;
 pub use tasks::anomaly::{Detector, DetectorParams};
 pub use train::TrainingSetters;
 

@@ -115,3 +115,130 @@ fn kernels_see_slices_only() {
         assert!(!code.contains("burn::"), "{} uses burn", file.display());
     }
 }
+
+/// The files of `data/` as module paths (`csv`, `parquet/read`, ...; a
+/// folder's `mod.rs` is the folder's path, the root's is empty).
+fn data_modules() -> BTreeMap<String, PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/data");
+    let mut files = Vec::new();
+    sources(&dir, &mut files);
+    files
+        .into_iter()
+        .map(|file| {
+            let relative = file.strip_prefix(&dir).expect("under data");
+            let name = relative.with_extension("");
+            let name = name.to_str().expect("a UTF-8 path").replace('\\', "/");
+            let name = match name.strip_suffix("mod") {
+                Some(folder) => folder.trim_end_matches('/').to_string(),
+                None => name,
+            };
+            (name, file)
+        })
+        .collect()
+}
+
+/// The modules of `data/` that `code` (of the file of module `at`, not a
+/// `mod.rs`) names with `super::` or `crate::data::`: each path resolved
+/// to the longest module it names.
+fn data_references(code: &str, at: &str, modules: &BTreeMap<String, PathBuf>) -> BTreeSet<String> {
+    let parent = at.rsplit_once('/').map_or("", |(p, _)| p).to_string();
+    let mut names = BTreeSet::new();
+    for (prefix, base) in [("super::", parent), ("crate::data::", String::new())] {
+        let mut rest = code;
+        while let Some(i) = rest.find(prefix) {
+            // Only whole path starts (not `xsuper::`).
+            let before = rest[..i].chars().last();
+            rest = &rest[i + prefix.len()..];
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let path: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':' || *c == '{')
+                .collect();
+            let heads: Vec<String> = match path.split_once('{') {
+                // `super::{a, b::C}`: each name in the braces.
+                Some((head, _)) => {
+                    let inner: String = rest[path.len()..]
+                        .chars()
+                        .take_while(|&c| c != '}')
+                        .collect();
+                    inner
+                        .split(',')
+                        .map(|n| format!("{head}{}", n.trim()))
+                        .collect()
+                }
+                None => vec![path],
+            };
+            for head in heads {
+                let mut module = base.clone();
+                for segment in head.split("::").filter(|s| !s.is_empty()) {
+                    let next = if module.is_empty() {
+                        segment.to_string()
+                    } else {
+                        format!("{module}/{segment}")
+                    };
+                    if !modules.contains_key(&next) {
+                        break;
+                    }
+                    module = next;
+                }
+                names.insert(module);
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn data_files_form_no_circle() {
+    let modules = data_modules();
+    assert!(modules.contains_key("csv") && modules.contains_key("parquet/read"));
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (name, file) in &modules {
+        if file.file_name().is_some_and(|f| f == "mod.rs") {
+            // Declarations and re-exports only.
+            continue;
+        }
+        let uses = data_references(&code_of(file), name, &modules);
+        for target in &uses {
+            let target_file = &modules[target];
+            assert!(
+                target_file.file_name().is_none_or(|f| f != "mod.rs"),
+                "data/{name} names 'data/{target}' through its re-exports; name the file instead"
+            );
+        }
+        graph.insert(
+            name.clone(),
+            uses.into_iter().filter(|u| u != name).collect(),
+        );
+    }
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) {
+        if done.contains(node) {
+            return;
+        }
+        if let Some(at) = path.iter().position(|n| n == node) {
+            panic!(
+                "import circle in data/: {} -> {node}",
+                path[at..].join(" -> ")
+            );
+        }
+        path.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            visit(next, graph, path, done);
+        }
+        path.pop();
+        done.insert(node.to_string());
+    }
+    let mut done = BTreeSet::new();
+    for node in graph.keys() {
+        visit(node, &graph, &mut Vec::new(), &mut done);
+    }
+    // The readers sit below the table and the dispatcher above them.
+    assert!(graph["csv"].contains("table") && graph["source"].contains("csv"));
+}

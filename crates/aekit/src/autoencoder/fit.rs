@@ -8,12 +8,10 @@ use crate::data::{Dataset, Matrix, Scaler};
 use crate::error::{AekitError, Result};
 use crate::model::Activation;
 use crate::model_file::{FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
+use crate::train::pipeline;
 use crate::train::validation_split::{SplitStream, validation_rows};
-use crate::train::{
-    LossKind, Pairs, Silent, StopAtOnce, TrainingData, TrainingObserver, TrainingStart,
-};
+use crate::train::{LossKind, Pairs, Silent, TrainingData, TrainingObserver, TrainingStart};
 
-use super::checks::check_divergence;
 use super::{Autoencoder, AutoencoderParams, AutoencoderValidParams, FitOptions};
 
 /// Input and target rows of one side of training (train or validation).
@@ -53,21 +51,7 @@ impl AutoencoderParams {
         train: impl Into<Dataset<'d>>,
         options: FitOptions<'_>,
     ) -> Result<Autoencoder> {
-        let (validation, validation_target, observer) = options.into_parts();
-        let params = self.check_ref()?;
-        if validation_target.is_some() {
-            return Err(AekitError::param(
-                "validation_target",
-                "is only for paired models, which are given targets",
-            ));
-        }
-        let mut silent = Silent;
-        params.fit_rows(
-            &train.into(),
-            None,
-            validation.as_ref().map(|v| (v, None)),
-            observer.unwrap_or(&mut silent),
-        )
+        self.fit_from(&train.into(), None, options)
     }
 
     /// Fits a paired model: row i of `inputs` maps to row i of `targets`.
@@ -81,11 +65,30 @@ impl AutoencoderParams {
         targets: impl Into<Dataset<'t>>,
         options: FitOptions<'_>,
     ) -> Result<Autoencoder> {
+        self.fit_from(&inputs.into(), Some(&targets.into()), options)
+    }
+
+    /// Checks the params and the validation sides against `target` (a
+    /// paired model validates on both sides, any other on inputs only),
+    /// then fits.
+    fn fit_from(
+        &self,
+        train: &Dataset<'_>,
+        target: Option<&Dataset<'_>>,
+        options: FitOptions<'_>,
+    ) -> Result<Autoencoder> {
         let (validation, validation_target, observer) = options.into_parts();
         let params = self.check_ref()?;
-        let validation = match (&validation, &validation_target) {
-            (Some(v), Some(t)) => Some((v, Some(t))),
-            (None, None) => None,
+        let validation = match (&validation, &validation_target, target.is_some()) {
+            (None, None, _) => None,
+            (Some(v), None, false) => Some((v, None)),
+            (Some(v), Some(t), true) => Some((v, Some(t))),
+            (_, Some(_), false) => {
+                return Err(AekitError::param(
+                    "validation_target",
+                    "is only for paired models, which are given targets",
+                ));
+            }
             _ => {
                 return Err(AekitError::param(
                     "validation_target",
@@ -94,12 +97,7 @@ impl AutoencoderParams {
             }
         };
         let mut silent = Silent;
-        params.fit_rows(
-            &inputs.into(),
-            Some(&targets.into()),
-            validation,
-            observer.unwrap_or(&mut silent),
-        )
+        params.fit_rows(train, target, validation, observer.unwrap_or(&mut silent))
     }
 }
 
@@ -233,18 +231,12 @@ impl AutoencoderValidParams {
             _ => vec![n_outputs],
         };
         self.model().check_shapes(&input_shape, n_outputs)?;
-        let start = observer.on_train_start(&TrainingStart {
+        let start = TrainingStart {
             n_rows: rows.inputs.n_rows(),
             n_validation_rows: held_out.as_ref().map_or(0, |v| v.inputs.n_rows()),
             n_features: rows.inputs.n_cols,
             skipped_text: resolved.skipped_text,
             skipped_empty: resolved.skipped_empty,
-        });
-        let mut stopped = StopAtOnce;
-        let observer: &mut dyn TrainingObserver = if start.is_stop() {
-            &mut stopped
-        } else {
-            observer
         };
         let clip = (self.model().output_activation() == Activation::Sigmoid).then_some((0.0, 1.0));
         let data = TrainingData::new(&rows.inputs, rows.targets.as_ref()).with_noise(
@@ -252,15 +244,26 @@ impl AutoencoderValidParams {
             clip,
             self.training().seed,
         );
-        let (network, history) = self.model().fit(
-            &input_shape,
-            n_outputs,
-            &data,
-            held_out.as_ref().map(Sides::pairs),
-            self.training(),
+        let (network, history) = pipeline::train_observed(
             observer,
+            &start,
+            |observer| {
+                self.model().fit(
+                    &input_shape,
+                    n_outputs,
+                    &data,
+                    held_out.as_ref().map(Sides::pairs),
+                    self.training(),
+                    observer,
+                )
+            },
+            |network| {
+                network
+                    .predictor()
+                    .map(|p| p.predict(&rows.inputs))
+                    .transpose()
+            },
         )?;
-        check_divergence(network.as_ref(), &history, &rows.inputs)?;
         let meta = ModelMeta {
             format_version: FORMAT_VERSION,
             aekit_version: crate::VERSION.to_string(),

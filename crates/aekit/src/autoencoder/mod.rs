@@ -15,7 +15,6 @@ use crate::threshold::{AnomalyThreshold, DetectorRecord};
 use crate::train::History;
 
 mod capabilities;
-mod checks;
 mod file;
 mod fit;
 mod fit_options;
@@ -23,7 +22,6 @@ mod inference;
 mod params;
 
 pub use capabilities::Capabilities;
-pub(crate) use checks::refuse_untrained;
 pub use fit_options::FitOptions;
 pub use params::{AutoencoderParams, AutoencoderValidParams};
 

@@ -254,6 +254,20 @@ pub(crate) fn value_f32(array: &dyn Array, row: usize) -> std::result::Result<f3
     Ok(out[0])
 }
 
+/// What a column of a result table holds; Parquet stores each as its own
+/// type, CSV writes every kind as text (numbers as
+/// [`format_value`](crate::data::output::format_value) writes them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ColumnKind {
+    /// Numbers (codes, reconstructions, scores): Parquet `Float32`.
+    Float32,
+    /// Whole numbers such as 0/1 flags: Parquet `Int64`.
+    Int64,
+    /// Text copied from the input (labels, ids, categories): Parquet `Utf8`.
+    Utf8,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -202,7 +202,7 @@ impl<'a> Dataset<'a> {
     }
 
     /// The shape of the rows when they were read from an image folder.
-    pub fn image_shape(&self) -> Option<super::ImageShape> {
+    pub fn image_shape(&self) -> Option<super::image::shape::ImageShape> {
         self.as_table().and_then(Table::image_shape)
     }
 
@@ -394,9 +394,9 @@ impl<'a> Dataset<'a> {
 
     /// The given columns of every row as a matrix, failing on the first
     /// cell that is not a finite number.
-    pub(crate) fn numbers(&self, columns: &[usize]) -> Result<super::Matrix> {
+    pub(crate) fn numbers(&self, columns: &[usize]) -> Result<super::matrix::Matrix> {
         if let Source::Table(t) = &self.source {
-            return Ok(super::Matrix {
+            return Ok(super::matrix::Matrix {
                 values: t.numeric_matrix(columns)?,
                 n_cols: columns.len(),
             });
@@ -405,7 +405,7 @@ impl<'a> Dataset<'a> {
         for r in 0..self.n_rows() {
             self.push_numbers(r, columns, true, &mut values)?;
         }
-        Ok(super::Matrix {
+        Ok(super::matrix::Matrix {
             values,
             n_cols: columns.len(),
         })

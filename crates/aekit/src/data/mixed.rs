@@ -1,7 +1,7 @@
 //! Mixed-type tables: which text columns are categories (one-hot) or
 //! booleans (0/1), and missing numeric cells imputed by the training
 //! median with a 0/1 missing-indicator input. The fitted choices travel
-//! in the model's [`Schema`](super::Schema) as [`MixedInputs`]; a model
+//! in the model's [`Schema`](crate::data::Schema) as [`MixedInputs`]; a model
 //! file without them (written before mixed tables) reads its inputs as it
 //! always did.
 
@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use super::column;
 use super::dataset::Dataset;
 use super::matrix::Matrix;
-use super::schema::Schema;
 use crate::error::Result;
 
 /// String columns with at most this many distinct values are one-hot
@@ -45,6 +44,24 @@ impl std::str::FromStr for MissingPolicy {
             other => Err(format!("'{other}' is not impute or error")),
         }
     }
+}
+
+/// A categorical column and its categories, sorted; each becomes one 0/1 input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneHotColumn {
+    /// The column's name.
+    pub column: String,
+    /// Its categories, sorted; the input for category `c` is named `column=c`.
+    pub categories: Vec<String>,
+}
+
+/// Where a mixed model's inputs sit in its input row, from its schema:
+/// every input's name, the numeric features (first), the one-hot blocks
+/// (next; missing-value indicators last).
+pub(crate) struct Layout<'a> {
+    pub features: &'a [String],
+    pub numeric: &'a [String],
+    pub one_hot: &'a [OneHotColumn],
 }
 
 /// How a model written since mixed tables reads its inputs, stored in its
@@ -202,7 +219,7 @@ impl FirstBad {
 /// `categorical` are the table's columns of the numeric features and the
 /// one-hot columns.
 pub(crate) fn read(
-    schema: &Schema,
+    layout: &Layout<'_>,
     mixed: &MixedInputs,
     table: &Dataset<'_>,
     numeric: &[usize],
@@ -218,7 +235,7 @@ pub(crate) fn read(
         Fill::Refuse
     };
     read_with(
-        schema,
+        layout,
         mixed,
         table,
         numeric,
@@ -231,7 +248,7 @@ pub(crate) fn read(
 
 #[allow(clippy::too_many_arguments)]
 fn read_with(
-    schema: &Schema,
+    layout: &Layout<'_>,
     mixed: &MixedInputs,
     table: &Dataset<'_>,
     numeric: &[usize],
@@ -240,13 +257,13 @@ fn read_with(
     policy: CategoryPolicy<'_>,
     fill: Fill<'_>,
 ) -> Result<Matrix> {
-    let width = schema.features.len();
+    let width = layout.features.len();
     let n = table.n_rows();
     let mut values = vec![0.0f32; n * width];
     let n_numeric = numeric.len();
-    let blocks: usize = schema.one_hot.iter().map(|c| c.categories.len()).sum();
-    let indicator_of: Vec<Option<usize>> = schema
-        .numeric_features()
+    let blocks: usize = layout.one_hot.iter().map(|c| c.categories.len()).sum();
+    let indicator_of: Vec<Option<usize>> = layout
+        .numeric
         .iter()
         .map(|name| {
             mixed
@@ -318,7 +335,7 @@ fn read_with(
         }
     }
     let mut start = n_numeric;
-    for (spec, &c) in schema.one_hot.iter().zip(categorical) {
+    for (spec, &c) in layout.one_hot.iter().zip(categorical) {
         for r in 0..n {
             let cell = table.cell(r, c);
             if is_missing(&cell) {
@@ -363,29 +380,28 @@ fn read_with(
 /// Fits the missing-value fill of a resolved schema on its training
 /// rows: each numeric feature's median of its present values (0 for a
 /// column with none), and an indicator input for each feature that had a
-/// missing cell. Nothing to fit when missing cells are refused.
-pub(crate) fn fit_missing(schema: &mut Schema, table: &Dataset<'_>) -> Result<()> {
-    let Some(mixed) = schema.mixed.clone() else {
-        return Ok(());
-    };
-    if mixed.missing == MissingPolicy::Error {
-        return Ok(());
-    }
-    let (numeric, categorical) = schema.locate_inputs(table)?;
+/// missing cell ([`Schema::fit_missing`](crate::data::Schema::fit_missing)
+/// adds their names to the schema).
+pub(crate) fn fit_fill(
+    layout: &Layout<'_>,
+    mixed: &MixedInputs,
+    table: &Dataset<'_>,
+    numeric: &[usize],
+    categorical: &[usize],
+) -> Result<MixedInputs> {
     let raw = read_with(
-        schema,
-        &mixed,
+        layout,
+        mixed,
         table,
-        &numeric,
-        &categorical,
+        numeric,
+        categorical,
         true,
         CategoryPolicy::LENIENT,
         Fill::Nan,
     )?;
-    let names = schema.numeric_features().to_vec();
-    let mut medians = Vec::with_capacity(names.len());
+    let mut medians = Vec::with_capacity(layout.numeric.len());
     let mut indicators = Vec::new();
-    for (j, name) in names.iter().enumerate() {
+    for (j, name) in layout.numeric.iter().enumerate() {
         let mut present: Vec<f32> = (0..raw.n_rows())
             .map(|r| raw.values[r * raw.n_cols + j])
             .filter(|v| !v.is_nan())
@@ -395,15 +411,11 @@ pub(crate) fn fit_missing(schema: &mut Schema, table: &Dataset<'_>) -> Result<()
         }
         medians.push(median(&mut present));
     }
-    schema
-        .features
-        .extend(indicators.iter().map(|n| format!("{n}{MISSING_SUFFIX}")));
-    schema.mixed = Some(MixedInputs {
+    Ok(MixedInputs {
         missing: mixed.missing,
         medians,
         indicators,
-    });
-    Ok(())
+    })
 }
 
 /// The median (mean of the middle two for an even count); 0 when empty.
@@ -466,7 +478,7 @@ mod tests {
         let resolved = few_categories().resolve(&d).unwrap();
         assert_eq!(resolved.skipped_text, ["name"]);
         let mut schema = resolved.schema;
-        fit_missing(&mut schema, &d).unwrap();
+        schema.fit_missing(&d).unwrap();
         assert_eq!(
             schema.features,
             [
@@ -494,7 +506,7 @@ mod tests {
         let (_d, t) = table(MIXED);
         let d = Dataset::from(&t);
         let mut schema = few_categories().resolve(&d).unwrap().schema;
-        fit_missing(&mut schema, &d).unwrap();
+        schema.fit_missing(&d).unwrap();
         let (_d2, t2) = table("x,colour,flag\n2,purple,true\n,red,false\n");
         let d2 = Dataset::from(&t2);
         let count = AtomicUsize::new(0);
@@ -524,7 +536,7 @@ mod tests {
             ..ColumnRoles::default()
         };
         let mut schema = roles.resolve(&d).unwrap().schema;
-        fit_missing(&mut schema, &d).unwrap();
+        schema.fit_missing(&d).unwrap();
         let e = schema.input_matrix(&d).unwrap_err();
         match e {
             AekitError::Data { row, column, .. } => {

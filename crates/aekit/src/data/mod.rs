@@ -3,40 +3,42 @@
 //! atomic output (tables, and PNG files of image rows).
 
 pub(crate) mod column;
-mod csv_chunks;
+mod csv;
 mod dataset;
 mod encoding;
 mod format;
-pub mod image_files;
-pub mod image_folder;
-mod image_shape;
+mod image;
+mod input;
 mod matrix;
 mod mixed;
 pub mod output;
 mod parquet;
-mod parquet_footer;
-mod parquet_pages;
-mod parquet_write;
 mod scaler;
 mod schema;
 mod sink;
 mod source;
 mod table;
-mod thrift_compact;
 
-pub use csv_chunks::CsvChunks;
+// The image modules' paths from before data/ was laid out by format.
+pub use image::{files as image_files, folder as image_folder};
+
+pub use column::ColumnKind;
+pub use csv::CsvChunks;
 pub use dataset::{Dataset, Element};
 pub use encoding::LabelEncoder;
 pub use format::TableFormat;
-pub use image_folder::{ImageFolderChunks, ImageSize};
-pub use image_shape::ImageShape;
+pub use image::folder::ImageFolderChunks;
+pub use image::shape::{ImageShape, ImageSize};
+pub use input::display_path;
 pub use matrix::Matrix;
 pub use mixed::{
     CategoryPolicy, DEFAULT_MAX_CATEGORIES, MISSING_SUFFIX, MissingPolicy, MixedInputs,
+    OneHotColumn,
 };
 pub use parquet::ParquetChunks;
 pub use scaler::{ScaleKind, Scaler};
-pub use schema::{ColumnRoles, OneHotColumn, ResolvedColumns, Schema};
-pub use sink::{ColumnKind, TableWriter};
-pub use source::{ReadAhead, RowChunks, display_path, open_chunks};
+pub use schema::{ColumnRoles, ResolvedColumns, Schema};
+pub use sink::TableWriter;
+pub use source::{ReadAhead, open_chunks};
+pub use table::RowChunks;
 pub use table::{CsvOptions, Table};

@@ -354,7 +354,6 @@ pub fn write_csv(
 ) -> Result<()> {
     let fill = |out: &mut dyn Write| {
         let mut writer = csv::Writer::from_writer(out);
-        let csv_io_error = super::sink::csv_io_error;
         writer.write_record(header).map_err(csv_io_error)?;
         for row in rows {
             writer.write_record(&row).map_err(csv_io_error)?;
@@ -377,6 +376,18 @@ pub fn format_value(v: f32) -> String {
     use std::fmt::Write as _;
     let _ = write!(buf, "{v}");
     buf
+}
+
+/// The operating system's error inside a CSV writer's, kept as it is (a
+/// closed pipe stays `BrokenPipe`), or the CSV error itself.
+pub(crate) fn csv_io_error(error: csv::Error) -> std::io::Error {
+    if !error.is_io_error() {
+        return std::io::Error::other(error);
+    }
+    match error.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 pub enum ScaleKind {
     /// Each column to [0, 1] by its training minimum and maximum (scikit-learn's MinMaxScaler).
     #[default]
+    #[serde(alias = "minmax")]
     MinMax,
     /// Each column to zero mean and unit variance (scikit-learn's StandardScaler).
     Standard,

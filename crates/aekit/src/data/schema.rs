@@ -10,8 +10,12 @@ use serde::{Deserialize, Serialize};
 use super::dataset::Dataset;
 use super::encoding::LabelEncoder;
 use super::matrix::Matrix;
-use super::mixed::{self, CategoryPolicy, ColumnType, MissingPolicy, MixedInputs};
+use super::mixed::{
+    self, CategoryPolicy, ColumnType, DEFAULT_MAX_CATEGORIES, Layout, MISSING_SUFFIX,
+    MissingPolicy, MixedInputs, OneHotColumn,
+};
 use super::output::format_value;
+use super::table::Table;
 use crate::error::{AekitError, Result};
 
 /// The columns the user names, and how unnamed ones become features:
@@ -30,7 +34,7 @@ pub struct ColumnRoles {
     pub one_hot: Vec<String>,
     /// Unnamed text columns with at most this many distinct values are
     /// one-hot encoded; wider ones are left out. Default
-    /// [`DEFAULT_MAX_CATEGORIES`](super::DEFAULT_MAX_CATEGORIES) (20).
+    /// [`DEFAULT_MAX_CATEGORIES`](DEFAULT_MAX_CATEGORIES) (20).
     pub max_categories: usize,
     /// Missing numeric cells: imputed (the default) or refused.
     pub missing: MissingPolicy,
@@ -43,19 +47,10 @@ impl Default for ColumnRoles {
             ids: Vec::new(),
             drop: Vec::new(),
             one_hot: Vec::new(),
-            max_categories: super::DEFAULT_MAX_CATEGORIES,
+            max_categories: DEFAULT_MAX_CATEGORIES,
             missing: MissingPolicy::Impute,
         }
     }
-}
-
-/// A categorical column and its categories, sorted; each becomes one 0/1 input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OneHotColumn {
-    /// The column's name.
-    pub column: String,
-    /// Its categories, sorted; the input for category `c` is named `column=c`.
-    pub categories: Vec<String>,
 }
 
 /// The resolved layout of a training file, stored in the model.
@@ -166,7 +161,7 @@ impl ColumnRoles {
         // are digits) describe the images and are never pixels.
         let images = table.image_shape().is_some();
         for (i, header) in table.column_names().iter().enumerate() {
-            if named(header) || (images && super::image_folder::is_descriptive_column(header)) {
+            if named(header) || (images && super::image::folder::is_descriptive_column(header)) {
                 continue;
             }
             match mixed::classify(table, i, self.max_categories) {
@@ -258,7 +253,31 @@ impl Schema {
     /// `table`: medians, and a `COL__missing` input for each column that
     /// had a missing cell.
     pub fn fit_missing(&mut self, table: &Dataset<'_>) -> Result<()> {
-        mixed::fit_missing(self, table)
+        let Some(mixed) = self.mixed.clone() else {
+            return Ok(());
+        };
+        if mixed.missing == MissingPolicy::Error {
+            return Ok(());
+        }
+        let (numeric, categorical) = self.locate_inputs(table)?;
+        let fitted = mixed::fit_fill(&self.layout(), &mixed, table, &numeric, &categorical)?;
+        self.features.extend(
+            fitted
+                .indicators
+                .iter()
+                .map(|n| format!("{n}{MISSING_SUFFIX}")),
+        );
+        self.mixed = Some(fitted);
+        Ok(())
+    }
+
+    /// The inputs' layout as the mixed reader needs it.
+    fn layout(&self) -> Layout<'_> {
+        Layout {
+            features: &self.features,
+            numeric: self.numeric_features(),
+            one_hot: &self.one_hot,
+        }
     }
 
     /// The columns an explanation names: each numeric feature, then each
@@ -385,7 +404,15 @@ impl Schema {
     ) -> Result<Matrix> {
         if let Some(m) = &self.mixed {
             let (numeric, categorical) = self.locate_inputs(table)?;
-            return mixed::read(self, m, table, &numeric, &categorical, finite, categories);
+            return mixed::read(
+                &self.layout(),
+                m,
+                table,
+                &numeric,
+                &categorical,
+                finite,
+                categories,
+            );
         }
         let width = self.features.len();
         if self.reads_positionally(table) {
@@ -444,7 +471,7 @@ impl Schema {
     /// error (the caller rereads row by row to name the first).
     fn read_table_inputs(
         &self,
-        table: &super::Table,
+        table: &Table,
         numeric: &[usize],
         categorical: &[usize],
     ) -> Result<Matrix> {

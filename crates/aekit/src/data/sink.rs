@@ -13,25 +13,11 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Int64Type};
 use arrow_schema::DataType;
 
-use super::column::cell_text;
+use super::column::{ColumnKind, cell_text};
 use super::format::{TableFormat, is_gzip, is_stdio};
-use super::output::PendingOutput;
-use super::parquet_write::{ParquetSink, check_columns};
+use super::output::{PendingOutput, csv_io_error};
+use super::parquet::write::{ParquetSink, check_columns};
 use crate::error::{AekitError, Result};
-
-/// What a column of a result table holds; Parquet stores each as its own
-/// type, CSV writes every kind as text (numbers as
-/// [`format_value`](super::output::format_value) writes them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ColumnKind {
-    /// Numbers (codes, reconstructions, scores): Parquet `Float32`.
-    Float32,
-    /// Whole numbers such as 0/1 flags: Parquet `Int64`.
-    Int64,
-    /// Text copied from the input (labels, ids, categories): Parquet `Utf8`.
-    Utf8,
-}
 
 const BUFFER: usize = 1 << 20;
 
@@ -222,20 +208,6 @@ fn write_csv_columns(
         w.write_record(None::<&[u8]>).map_err(csv_io_error)?;
     }
     Ok(())
-}
-
-/// The operating system's error inside a CSV writer's, kept as it is (a
-/// closed pipe stays `BrokenPipe`), or the CSV error itself.
-/// A CSV writer's error as the I/O error under it, so its kind (a broken
-/// pipe) survives.
-pub(crate) fn csv_io_error(error: csv::Error) -> std::io::Error {
-    if !error.is_io_error() {
-        return std::io::Error::other(error);
-    }
-    match error.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => std::io::Error::other(format!("{other:?}")),
-    }
 }
 
 impl std::fmt::Debug for TableWriter {

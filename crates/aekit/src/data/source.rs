@@ -1,29 +1,34 @@
 //! Reading tables a chunk of rows at a time, whatever their format:
-//! [`RowChunks`] is what CSV ([`CsvChunks`]), Parquet ([`ParquetChunks`])
-//! and image folder ([`ImageFolderChunks`]) readers offer, and
-//! [`open_chunks`] picks one for a path. Also the byte sources under them: files, gzip files, standard input.
+//! [`open_chunks`] picks the [`RowChunks`] reader for a path, CSV
+//! ([`CsvChunks`]), Parquet ([`ParquetChunks`]) or an image folder
+//! ([`ImageFolderChunks`]); [`ReadAhead`] reads them on a thread of its own.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::csv_chunks::CsvChunks;
-use super::format::{TableFormat, is_gzip, is_stdio};
-use super::image_folder::ImageFolderChunks;
-use super::parquet::ParquetChunks;
-use super::table::{CsvOptions, Table};
+use super::csv::CsvChunks;
+use super::format::{TableFormat, is_stdio};
+use super::image::folder::ImageFolderChunks;
+use super::input::display_path;
+use super::parquet::read::ParquetChunks;
+use super::table::{CsvOptions, RowChunks, Table, data_error};
 use crate::error::{AekitError, Result};
 
-/// A table read a chunk of rows at a time, so files larger than memory can
-/// be processed; each chunk is a [`Table`] sharing the file's header.
-pub trait RowChunks {
-    /// Column names, in file order.
-    fn headers(&self) -> &[String];
-
-    /// Data rows read so far.
-    fn rows_read(&self) -> usize;
-
-    /// The next up to `max_rows` rows (at least one), or `None` at the end.
-    fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>>;
+impl Table {
+    /// Reads `path` (CSV, gzip CSV, `-` for standard input, or Parquet; see
+    /// [`CsvOptions::format`]), checking that it has a header, at least one
+    /// data row and no ragged rows.
+    pub fn read(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Table> {
+        let path = path.as_ref();
+        let mut chunks = open_chunks(path, options)?;
+        chunks.next_chunk(usize::MAX)?.ok_or_else(|| {
+            data_error(
+                &display_path(path),
+                None,
+                "has a header but no data rows".to_string(),
+            )
+        })
+    }
 }
 
 /// Reads a table's chunks on a thread of its own, one chunk ahead of the
@@ -102,89 +107,6 @@ pub fn open_chunks(path: &Path, options: &CsvOptions) -> Result<Box<dyn RowChunk
     }
 }
 
-/// How errors name a path: `-` is `<stdin>`.
-pub fn display_path(path: &Path) -> PathBuf {
-    if is_stdio(path) {
-        PathBuf::from("<stdin>")
-    } else {
-        path.to_path_buf()
-    }
-}
-
-/// The bytes of a text table: standard input for `-`, the decompressed
-/// stream for `.gz` files, the file otherwise; buffered.
-pub fn open_input(path: &Path) -> Result<Box<dyn Read + Send>> {
-    const BUFFER: usize = 1 << 20;
-    if is_stdio(path) {
-        return Ok(Box::new(LineBound::new(
-            std::io::BufReader::with_capacity(BUFFER, std::io::stdin()),
-            MAX_LINE_BYTES,
-        )));
-    }
-    let file = std::fs::File::open(path).map_err(|e| AekitError::io(path, e))?;
-    if path.is_dir() {
-        return Err(AekitError::io(
-            path,
-            std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
-        ));
-    }
-    let buffered = std::io::BufReader::with_capacity(BUFFER, file);
-    if is_gzip(path) {
-        // Multi-member: `cat a.gz b.gz` is one valid stream, as gzip reads it.
-        let decoder = flate2::bufread::MultiGzDecoder::new(buffered);
-        Ok(Box::new(std::io::BufReader::with_capacity(
-            BUFFER,
-            LineBound::new(decoder, MAX_LINE_BYTES),
-        )))
-    } else {
-        Ok(Box::new(LineBound::new(buffered, MAX_LINE_BYTES)))
-    }
-}
-
-/// The longest line a text table may have: 2^28 bytes (256 MiB), the
-/// bound on a model's weights as bytes. A row is held whole while it is
-/// parsed, a few times its size; a megabyte of gzip can hold a gigabyte
-/// line, which took 2.65 GB.
-pub const MAX_LINE_BYTES: usize = 1 << 28;
-
-/// A reader that fails once more than `limit` bytes pass without a line end.
-struct LineBound<R> {
-    inner: R,
-    limit: usize,
-    since_newline: usize,
-}
-
-impl<R> LineBound<R> {
-    fn new(inner: R, limit: usize) -> LineBound<R> {
-        LineBound {
-            inner,
-            limit,
-            since_newline: 0,
-        }
-    }
-}
-
-impl<R: Read> Read for LineBound<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        // From the end: in ordinary rows a line end is a few bytes back.
-        match buf[..n].iter().rposition(|&b| b == b'\n') {
-            Some(at) => self.since_newline = n - at - 1,
-            None => self.since_newline += n,
-        }
-        if self.since_newline > self.limit {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!(
-                    "a line longer than {} bytes (2^28, 256 MiB): not a table of rows",
-                    self.limit
-                ),
-            ));
-        }
-        Ok(n)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,31 +125,6 @@ mod tests {
         let t = Table::read(&path, &CsvOptions::default()).unwrap();
         assert_eq!(t.headers(), &["a", "b"]);
         assert_eq!(t.numeric_matrix(&[0, 1]).unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
-    }
-
-    /// Hands out its bytes three at a time.
-    struct Trickle<'a>(&'a [u8]);
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.0.len().min(buf.len()).min(3);
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
-    }
-
-    #[test]
-    fn a_line_longer_than_the_bound_is_an_error() {
-        let text = b"a,b\n1,2\n333333,4\n5,6\n";
-        let mut bounded = LineBound::new(Trickle(text), 8);
-        let mut out = Vec::new();
-        bounded.read_to_end(&mut out).unwrap();
-        assert_eq!(out, text);
-        let long = b"a,b\n1,2\n3333333333,4\n";
-        let mut bounded = LineBound::new(Trickle(long), 8);
-        let e = bounded.read_to_end(&mut Vec::new()).unwrap_err();
-        assert!(e.to_string().contains("a line longer than 8 bytes"), "{e}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A table in memory: its header, one Arrow array per column, and typed
 //! access to them with errors that name the file, line and column (the CSV
-//! reader that makes one a chunk of rows at a time is in csv_chunks.rs).
+//! reader that makes one a chunk of rows at a time is in csv.rs).
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -10,9 +10,7 @@ use arrow_array::{Array, ArrayRef, StringArray};
 
 use super::column;
 use super::format::TableFormat;
-use super::image_folder::ImageSize;
-use super::image_shape::ImageShape;
-use super::source;
+use super::image::shape::{ImageShape, ImageSize};
 use crate::error::{AekitError, Result};
 
 /// How to read a table file: CSV (plain, gzip or stdin) or Parquet.
@@ -40,6 +38,19 @@ impl CsvOptions {
             }
         })
     }
+}
+
+/// A table read a chunk of rows at a time, so files larger than memory can
+/// be processed; each chunk is a [`Table`] sharing the file's header.
+pub trait RowChunks {
+    /// Column names, in file order.
+    fn headers(&self) -> &[String];
+
+    /// Data rows read so far.
+    fn rows_read(&self) -> usize;
+
+    /// The next up to `max_rows` rows (at least one), or `None` at the end.
+    fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>>;
 }
 
 /// A whole table file (CSV, Parquet, an image folder) or a chunk of one:
@@ -93,21 +104,6 @@ pub(crate) fn data_error(path: &Path, row: Option<usize>, message: String) -> Ae
 }
 
 impl Table {
-    /// Reads `path` (CSV, gzip CSV, `-` for standard input, or Parquet; see
-    /// [`CsvOptions::format`]), checking that it has a header, at least one
-    /// data row and no ragged rows.
-    pub fn read(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Table> {
-        let path = path.as_ref();
-        let mut chunks = source::open_chunks(path, options)?;
-        chunks.next_chunk(usize::MAX)?.ok_or_else(|| {
-            data_error(
-                &source::display_path(path),
-                None,
-                "has a header but no data rows".to_string(),
-            )
-        })
-    }
-
     /// A table of arrays already read (each as long as the first, of the
     /// types [`column::is_table_type`] accepts): `lines` numbers the rows
     /// for errors.

@@ -98,6 +98,19 @@ impl Score for ReconstructionScore<'_> {
     }
 }
 
+/// The capability getters of a kind that offers them itself, inside its
+/// [`FittedNetwork`] impl: `offers!(encoder: Encode, predictor: Predict)`.
+macro_rules! offers {
+    ($($getter:ident: $capability:ident),* $(,)?) => {
+        $(
+            fn $getter(&self) -> Option<&dyn $capability> {
+                Some(self)
+            }
+        )*
+    };
+}
+pub(crate) use offers;
+
 /// A fitted model of any kind.
 pub trait FittedNetwork: Send + Sync + fmt::Debug {
     /// Input width.

@@ -1,12 +1,14 @@
 //! Every kind's hyper-parameters as one flat mapping of names to values
-//! (a JSON object: Python's keyword arguments), deserialised with serde
-//! into the kind's params. A mapping is split into sections, each a struct
-//! whose fields are parameters (`#[serde(deny_unknown_fields)]`); a name no
-//! section takes is an [`AekitError::UnknownParam`] listing those the kind
-//! takes, and a value of the wrong type an [`AekitError::InvalidParam`]
-//! naming its parameter. A value left out, or `null`, keeps the kind's
-//! default. Enums are read from the names the command line spells them
-//! with (`"rmsprop"`, `"leaky_relu:0.1"`, `"gaussian:0.3"`).
+//! (a JSON object: Python's keyword arguments, the command line's flags),
+//! deserialised with serde straight into the kind's own configs: a name
+//! is the config field it sets (the optimiser's `kind` is `optimizer`),
+//! documented, defaulted and checked there, so no parameter has a second
+//! home here. A name no config of the kind takes is an
+//! [`AekitError::UnknownParam`] listing those it takes, and a value of the
+//! wrong type an [`AekitError::InvalidParam`] naming its parameter. A
+//! value left out, or `null`, keeps the kind's default. Enums are read
+//! from the names the command line spells them with (`"rmsprop"`,
+//! `"leaky_relu:0.1"`, `"gaussian:0.3"`) or as the model file writes them.
 //!
 //! ```
 //! let params = aekit::options::autoencoder(r#"{"kind": "dense", "hidden": [8], "epochs": 5}"#)?;
@@ -16,232 +18,18 @@
 //! # Ok::<(), aekit::AekitError>(())
 //! ```
 
-mod sections;
-mod text;
+mod kinds;
+mod mapping;
 
-use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
-use serde_json::{Map, Value};
-
-use crate::error::{AekitError, Result};
-use crate::model::ModelConfig;
-use crate::text::{DocAutoencoderParams, TextClassifierParams};
-use crate::{AutoencoderParams, DetectorParams};
-
-pub use sections::{
-    ColumnOptions, ConvOptions, DenseOptions, DetectorOptions, ScaleOptions, TrainingOptions,
-    VaeOptions,
-};
-pub use text::{DocAutoencoderOptions, TextClassifierOptions, TextOptions};
-
-/// A parsed mapping whose sections take their parameters out one by one.
-pub struct Mapping {
-    entries: Map<String, Value>,
-    taken: Vec<&'static str>,
-}
-
-impl Mapping {
-    /// Parses a JSON object of parameter names to values.
-    pub fn parse(json: &str) -> Result<Mapping> {
-        let value: Value = serde_json::from_str(json)
-            .map_err(|e| AekitError::param("params", format!("not a JSON object ({e})")))?;
-        match value {
-            Value::Object(entries) => Ok(Mapping {
-                entries,
-                taken: Vec::new(),
-            }),
-            _ => Err(AekitError::param(
-                "params",
-                "must be a mapping of names to values",
-            )),
-        }
-    }
-
-    /// Takes out the parameters of section `T` (those of its field names
-    /// present and not null) and deserialises them.
-    pub fn section<T: DeserializeOwned>(&mut self) -> Result<T> {
-        let mut mine = Map::new();
-        for &name in field_names::<T>() {
-            self.taken.push(name);
-            let Some(value) = self.entries.remove(name) else {
-                continue;
-            };
-            if value.is_null() {
-                continue;
-            }
-            // One at a time first, so that an error names its parameter.
-            let one = Map::from_iter([(name.to_string(), value.clone())]);
-            T::deserialize(Value::Object(one))
-                .map_err(|e| AekitError::param(name, e.to_string()))?;
-            mine.insert(name.to_string(), value);
-        }
-        T::deserialize(Value::Object(mine)).map_err(|e| AekitError::param("params", e.to_string()))
-    }
-
-    /// A string parameter no section declares (the kind of a model).
-    pub fn take_str(&mut self, name: &'static str) -> Result<Option<String>> {
-        self.taken.push(name);
-        match self.entries.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(AekitError::param(
-                name,
-                format!("must be a string, got {other}"),
-            )),
-        }
-    }
-
-    /// Ends the reading: a parameter no section took is an error listing
-    /// the ones taken.
-    pub fn finish(self) -> Result<()> {
-        match self.entries.keys().next() {
-            None => Ok(()),
-            Some(name) => {
-                let mut known = self.taken;
-                known.sort_unstable();
-                known.dedup();
-                Err(AekitError::UnknownParam {
-                    name: name.clone(),
-                    known: known.join(", "),
-                })
-            }
-        }
-    }
-}
-
-/// The field names of a struct with a derived `Deserialize`: what serde
-/// hands `deserialize_struct`, caught by a deserializer that reads nothing.
-fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
-    struct Probe<'a>(&'a mut &'static [&'static str]);
-    impl<'de> Deserializer<'de> for Probe<'_> {
-        type Error = de::value::Error;
-        fn deserialize_any<V: Visitor<'de>>(
-            self,
-            _: V,
-        ) -> std::result::Result<V::Value, Self::Error> {
-            Err(de::Error::custom("not a struct"))
-        }
-        fn deserialize_struct<V: Visitor<'de>>(
-            self,
-            _: &'static str,
-            fields: &'static [&'static str],
-            _: V,
-        ) -> std::result::Result<V::Value, Self::Error> {
-            *self.0 = fields;
-            Err(de::Error::custom("only the field names were read"))
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
-            identifier ignored_any
-        }
-    }
-    let mut fields: &'static [&'static str] = &[];
-    let _ = T::deserialize(Probe(&mut fields));
-    fields
-}
-
-/// Deserialises an optional value from its name through `FromStr` (the
-/// names the command line parses).
-pub(crate) fn named<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: std::str::FromStr,
-    T::Err: std::fmt::Display,
-{
-    use serde::Deserialize;
-    Option::<String>::deserialize(d)?
-        .map(|s| s.parse().map_err(de::Error::custom))
-        .transpose()
-}
-
-/// An autoencoder's params (`kind` dense, the default, conv or vae) from
-/// a JSON mapping: the scaling, the kind's architecture and the training.
-pub fn autoencoder(json: &str) -> Result<AutoencoderParams> {
-    let mut map = Mapping::parse(json)?;
-    let kind = map.take_str("kind")?;
-    let scale: ScaleOptions = map.section()?;
-    let columns: ColumnOptions = map.section()?;
-    let training: TrainingOptions = map.section()?;
-    let loss = training.loss.unwrap_or_default();
-    let model: ModelConfig = match kind.as_deref().unwrap_or("dense") {
-        "dense" => map.section::<DenseOptions>()?.config(loss).into(),
-        "conv" => map.section::<ConvOptions>()?.config(loss).into(),
-        "vae" => map.section::<VaeOptions>()?.config(loss).into(),
-        other => {
-            return Err(AekitError::param(
-                "kind",
-                format!("unknown kind '{other}' (expected dense, conv or vae)"),
-            ));
-        }
-    };
-    map.finish()?;
-    let mut params = AutoencoderParams::new().model(model);
-    if let Some(kind) = scale.scale {
-        params = params.scale(kind);
-    }
-    if let Some(n) = columns.max_categories {
-        params = params.max_categories(n);
-    }
-    if let Some(policy) = columns.missing {
-        params = params.missing(policy);
-    }
-    Ok(training.apply(params))
-}
-
-/// An anomaly detector's params from a JSON mapping: the threshold, the
-/// ensemble (or, given any architecture parameter, one dense model), the
-/// scaling and the training.
-pub fn detector(json: &str) -> Result<DetectorParams> {
-    let mut map = Mapping::parse(json)?;
-    let detector: DetectorOptions = map.section()?;
-    let scale: ScaleOptions = map.section()?;
-    let columns: ColumnOptions = map.section()?;
-    let training: TrainingOptions = map.section()?;
-    let dense: DenseOptions = map.section()?;
-    map.finish()?;
-    let loss = training.loss.unwrap_or_default();
-    let mut params = detector.apply(DetectorParams::default(), dense, loss)?;
-    if let Some(kind) = scale.scale {
-        params = params.scale(kind);
-    }
-    if let Some(n) = columns.max_categories {
-        params = params.max_categories(n);
-    }
-    if let Some(policy) = columns.missing {
-        params = params.missing(policy);
-    }
-    Ok(training.apply(params))
-}
-
-/// A text classifier's params from a JSON mapping.
-pub fn text_classifier(json: &str) -> Result<TextClassifierParams> {
-    let mut map = Mapping::parse(json)?;
-    let own: TextClassifierOptions = map.section()?;
-    let text: TextOptions = map.section()?;
-    let training: TrainingOptions = map.section()?;
-    map.finish()?;
-    let mut params = own.params()?;
-    text.apply(&mut params.tokenizer, &mut params.vocabulary)?;
-    Ok(training.apply(params))
-}
-
-/// A document autoencoder's params from a JSON mapping.
-pub fn doc_autoencoder(json: &str) -> Result<DocAutoencoderParams> {
-    let mut map = Mapping::parse(json)?;
-    let own: DocAutoencoderOptions = map.section()?;
-    let text: TextOptions = map.section()?;
-    let training: TrainingOptions = map.section()?;
-    map.finish()?;
-    let mut params = DocAutoencoderParams::default();
-    own.apply(&mut params);
-    text.apply(&mut params.tokenizer, &mut params.vocabulary)?;
-    Ok(training.apply(params))
-}
+pub use kinds::{autoencoder, detector, doc_autoencoder, text_classifier};
+pub use mapping::Mapping;
 
 #[cfg(test)]
 mod tests {
+    use super::mapping::field_names;
     use super::*;
-    use crate::model::Activation;
+    use crate::error::AekitError;
+    use crate::model::{Activation, ConvAutoencoderConfig, ModelConfig};
     use crate::train::{Noise, OptimizerKind};
 
     fn name_of(e: AekitError) -> String {
@@ -254,7 +42,7 @@ mod tests {
 
     #[test]
     fn field_names_are_read_from_serde() {
-        let names = field_names::<ConvOptions>();
+        let names = field_names::<ConvAutoencoderConfig>();
         assert!(names.contains(&"channels") && names.contains(&"bottleneck"));
     }
 
@@ -331,6 +119,16 @@ mod tests {
             name_of(detector(r#"{"beta": 1}"#).unwrap_err()),
             "unknown beta"
         );
+    }
+
+    #[test]
+    fn device_is_read_by_its_name() {
+        use crate::backend::DeviceChoice;
+        let mut p = autoencoder(r#"{"device": "gpu:1", "threads": 2}"#).unwrap();
+        let t = crate::TrainingSetters::training_mut(&mut p).clone();
+        assert_eq!((t.device, t.threads), (DeviceChoice::Gpu(Some(1)), Some(2)));
+        let e = text_classifier(r#"{"device": "tpu"}"#).unwrap_err();
+        assert_eq!(name_of(e), "device");
     }
 
     #[test]

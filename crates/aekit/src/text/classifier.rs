@@ -19,9 +19,10 @@ use crate::data::Matrix;
 use crate::error::{AekitError, Result};
 use crate::model::text_classifier::{Pooling, TextClassifierConfig, TextClassifierNet};
 use crate::train::burn_engine;
-use crate::train::validation_split::{SplitStream, validation_rows};
+use crate::train::pipeline::{split_rows, train_observed};
+use crate::train::validation_split::SplitStream;
 use crate::train::{
-    LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingSetters,
+    LossKind, Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingSetters, TrainingStart,
 };
 
 /// Longest sequence a flatten- or mean-pooled classifier takes when no
@@ -120,11 +121,16 @@ pub struct TextClassifier {
     net: TextClassifierNet,
 }
 
-/// The rows a text kind fits on and validates on: the one validation
-/// split, drawn from the text kinds' stream.
-pub(crate) fn text_rows(n: usize, training: &TrainingConfig) -> Result<(Vec<usize>, Vec<usize>)> {
-    Ok(validation_rows(training, n, SplitStream::Text)?
-        .unwrap_or_else(|| ((0..n).collect(), Vec::new())))
+/// What the observer of a text kind's fit is told: texts as rows, the
+/// token ids as features.
+pub(crate) fn text_start(train_rows: usize, val_rows: usize, ids: usize) -> TrainingStart {
+    TrainingStart {
+        n_rows: train_rows,
+        n_validation_rows: val_rows,
+        n_features: ids,
+        skipped_text: Vec::new(),
+        skipped_empty: Vec::new(),
+    }
 }
 
 fn argmax(row: &[f32]) -> usize {
@@ -137,12 +143,9 @@ fn argmax(row: &[f32]) -> usize {
     best
 }
 
-fn accuracy(probs: &Matrix, truth: &[usize]) -> f64 {
-    let right = truth
-        .iter()
-        .enumerate()
-        .filter(|&(i, &t)| argmax(probs.row(i)) == t)
-        .count();
+/// The fraction of `predicted` equal to `truth`.
+fn accuracy(predicted: &[usize], truth: &[usize]) -> f64 {
+    let right = truth.iter().zip(predicted).filter(|(t, p)| t == p).count();
     right as f64 / truth.len().max(1) as f64
 }
 
@@ -203,7 +206,7 @@ impl TextClassifierParams {
             .iter()
             .map(|l| classes.binary_search(l).unwrap_or(0))
             .collect();
-        let (train_rows, val_rows) = text_rows(corpus.len(), &self.training)?;
+        let (train_rows, val_rows) = split_rows(&self.training, corpus.len(), SplitStream::Text)?;
         let tokens: Vec<Vec<String>> = corpus
             .texts
             .iter()
@@ -286,23 +289,34 @@ impl TextClassifierParams {
             inputs: &x_val,
             targets: &y_val,
         });
-        let (net, history) = burn_engine::fit(
-            net,
-            &training,
-            &TrainingData::new(&x_train, Some(&y_train)),
-            validation,
-            &device,
-            observer,
-        )?;
         let inference = backend::inference_device();
+        let (net, history) = train_observed(
+            observer,
+            &text_start(train_rows.len(), val_rows.len(), lookup.size()),
+            |observer| {
+                burn_engine::fit(
+                    net,
+                    &training,
+                    &TrainingData::new(&x_train, Some(&y_train)),
+                    validation,
+                    &device,
+                    observer,
+                )
+            },
+            |net| Ok(Some(net.probabilities(&x_train, &inference))),
+        )?;
         let truth = |rows: &[usize]| rows.iter().map(|&i| class_of[i]).collect::<Vec<_>>();
         let metrics = TextMetrics {
             train_accuracy: Some(accuracy(
-                &net.probabilities(&x_train, &inference),
+                &net.predicted_classes(&x_train, &inference),
                 &truth(&train_rows),
             )),
-            validation_accuracy: (!val_rows.is_empty())
-                .then(|| accuracy(&net.probabilities(&x_val, &inference), &truth(&val_rows))),
+            validation_accuracy: (!val_rows.is_empty()).then(|| {
+                accuracy(
+                    &net.predicted_classes(&x_val, &inference),
+                    &truth(&val_rows),
+                )
+            }),
         };
         Ok(TextClassifier {
             meta: TextModelMeta {
@@ -381,7 +395,8 @@ impl TextClassifier {
     pub fn report(&self, labels: &[String], predictions: &Predictions) -> ClassificationReport {
         let truth: Vec<Option<usize>> = labels
             .iter()
-            .map(|l| self.meta.classes.iter().position(|c| c == l))
+            // Classes are sorted (held at fit and load): log time, not N².
+            .map(|l| self.meta.classes.binary_search(l).ok())
             .collect();
         ClassificationReport::new(&self.meta.classes, &truth, &predictions.predicted)
     }
@@ -429,32 +444,6 @@ impl TextClassifier {
         Ok(vectors.len())
     }
 
-    /// Writes the model file atomically.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        text_file::save(path.as_ref(), &self.meta, &self.net.export_tensors())
-    }
-
-    /// Reads a classifier's model file.
-    pub fn load(path: impl AsRef<Path>) -> Result<TextClassifier> {
-        let path = path.as_ref();
-        let (meta, tensors) = text_file::load(path)?;
-        TextClassifier::from_file_parts(path, meta, tensors)
-    }
-
-    /// The bytes of the model file [`save`](Self::save) writes (for
-    /// pickling, or shipping a model without a file system).
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let path = Path::new(text_file::MODEL_BYTES);
-        text_file::to_bytes(path, &self.meta, &self.net.export_tensors())
-    }
-
-    /// Reads the bytes of a model file, checked as [`load`](Self::load) does.
-    pub fn from_bytes(bytes: &[u8]) -> Result<TextClassifier> {
-        let path = Path::new(text_file::MODEL_BYTES);
-        let (meta, tensors) = text_file::from_bytes(path, bytes)?;
-        TextClassifier::from_file_parts(path, meta, tensors)
-    }
-
     fn from_file_parts(
         path: &Path,
         meta: TextModelMeta,
@@ -482,3 +471,5 @@ impl TextClassifier {
         Ok(TextClassifier { meta, net })
     }
 }
+
+text_file::model_file_methods!(TextClassifier, "a text classifier");

@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use super::TextPreprocessing;
-use super::classifier::text_rows;
+use super::classifier::text_start;
 use super::corpus::Corpus;
 use super::encoding::{Padding, Tfidf, TfidfConfig, check_id_table, check_inputs};
 use super::model_file::{self as text_file, TextMetrics, TextModelConfig, TextModelMeta};
@@ -20,6 +20,8 @@ use crate::data::Matrix;
 use crate::error::{AekitError, Result};
 use crate::model::doc_autoencoder::{DocAutoencoderConfig, DocAutoencoderNet};
 use crate::train::burn_engine;
+use crate::train::pipeline::{split_rows, train_observed};
+use crate::train::validation_split::SplitStream;
 use crate::train::{Pairs, TrainingConfig, TrainingData, TrainingObserver, TrainingSetters};
 
 /// Everything that decides a document autoencoder, with the recommended
@@ -112,7 +114,7 @@ impl DocAutoencoderParams {
         corpus: &Corpus,
         observer: &mut dyn TrainingObserver,
     ) -> Result<DocAutoencoder> {
-        let (train_rows, val_rows) = text_rows(corpus.len(), &self.training)?;
+        let (train_rows, val_rows) = split_rows(&self.training, corpus.len(), SplitStream::Text)?;
         let tokens: Vec<Vec<String>> = train_rows
             .iter()
             .map(|&i| self.tokenizer.tokens(&corpus.texts[i]))
@@ -148,13 +150,20 @@ impl DocAutoencoderParams {
             inputs: &x_val,
             targets: &x_val,
         });
-        let (net, history) = burn_engine::fit(
-            net,
-            &self.training,
-            &TrainingData::new(&x_train, None),
-            validation,
-            &device,
+        let (net, history) = train_observed(
             observer,
+            &text_start(train_rows.len(), val_rows.len(), lookup.size()),
+            |observer| {
+                burn_engine::fit(
+                    net,
+                    &self.training,
+                    &TrainingData::new(&x_train, None),
+                    validation,
+                    &device,
+                    observer,
+                )
+            },
+            |net| Ok(Some(net.encode(&x_train, &backend::inference_device()))),
         )?;
         Ok(DocAutoencoder {
             meta: TextModelMeta {
@@ -242,32 +251,6 @@ impl DocAutoencoder {
         Ok(sims)
     }
 
-    /// Writes the model file atomically.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        text_file::save(path.as_ref(), &self.meta, &self.net.export_tensors())
-    }
-
-    /// Reads a document autoencoder's model file.
-    pub fn load(path: impl AsRef<Path>) -> Result<DocAutoencoder> {
-        let path = path.as_ref();
-        let (meta, tensors) = text_file::load(path)?;
-        DocAutoencoder::from_file_parts(path, meta, tensors)
-    }
-
-    /// The bytes of the model file [`save`](Self::save) writes (for
-    /// pickling, or shipping a model without a file system).
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let path = Path::new(text_file::MODEL_BYTES);
-        text_file::to_bytes(path, &self.meta, &self.net.export_tensors())
-    }
-
-    /// Reads the bytes of a model file, checked as [`load`](Self::load) does.
-    pub fn from_bytes(bytes: &[u8]) -> Result<DocAutoencoder> {
-        let path = Path::new(text_file::MODEL_BYTES);
-        let (meta, tensors) = text_file::from_bytes(path, bytes)?;
-        DocAutoencoder::from_file_parts(path, meta, tensors)
-    }
-
     fn from_file_parts(
         path: &Path,
         meta: TextModelMeta,
@@ -291,3 +274,5 @@ impl DocAutoencoder {
         Ok(DocAutoencoder { meta, net })
     }
 }
+
+text_file::model_file_methods!(DocAutoencoder, "a document autoencoder");

@@ -236,3 +236,39 @@ pub fn is_text_model(path: &Path) -> bool {
         .and_then(|(json, _)| model_file::kind_of(&json).map(|k| TEXT_KINDS.contains(&k)))
         .unwrap_or(false)
 }
+
+/// The model-file methods of a text kind (`save`, `load`, `to_bytes`,
+/// `from_bytes`), written once for both: the kind holds `meta` and a `net`
+/// with `export_tensors`, and checks a file's parts in `from_file_parts`.
+macro_rules! model_file_methods {
+    ($kind:ident, $what:literal) => {
+        impl $kind {
+            /// Writes the model file atomically.
+            pub fn save(&self, path: impl AsRef<std::path::Path>) -> crate::error::Result<()> {
+                crate::text::model_file::save(path.as_ref(), &self.meta, &self.net.export_tensors())
+            }
+
+            #[doc = concat!("Reads ", $what, "'s model file.")]
+            pub fn load(path: impl AsRef<std::path::Path>) -> crate::error::Result<$kind> {
+                let path = path.as_ref();
+                let (meta, tensors) = crate::text::model_file::load(path)?;
+                $kind::from_file_parts(path, meta, tensors)
+            }
+
+            /// The bytes of the model file [`save`](Self::save) writes (for
+            /// pickling, or shipping a model without a file system).
+            pub fn to_bytes(&self) -> crate::error::Result<Vec<u8>> {
+                let path = std::path::Path::new(crate::text::model_file::MODEL_BYTES);
+                crate::text::model_file::to_bytes(path, &self.meta, &self.net.export_tensors())
+            }
+
+            /// Reads the bytes of a model file, checked as [`load`](Self::load) does.
+            pub fn from_bytes(bytes: &[u8]) -> crate::error::Result<$kind> {
+                let path = std::path::Path::new(crate::text::model_file::MODEL_BYTES);
+                let (meta, tensors) = crate::text::model_file::from_bytes(path, bytes)?;
+                $kind::from_file_parts(path, meta, tensors)
+            }
+        }
+    };
+}
+pub(crate) use model_file_methods;

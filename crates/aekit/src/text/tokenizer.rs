@@ -9,6 +9,14 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::error::{AekitError, Result};
 
+/// The longest word, in characters: a longer one is cut to its first
+/// `MAX_WORD_CHARS` (the rest dropped), as Lucene's standard tokeniser
+/// bounds a token at 255. Without a bound one word of 50 MB (no spaces)
+/// made hundreds of millions of character n-grams, tens of GB; with it a
+/// word gives at most (MAX-MIN+1) x 257 of them. Natural words are far
+/// shorter, so their tokens are unchanged.
+pub const MAX_WORD_CHARS: usize = 255;
+
 /// How texts are cut into tokens; stored with the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -27,9 +35,22 @@ pub struct TokenizerConfig {
     /// `char_wb` analyser): "<ca", "caf", "afé", "fé>", ... for "café" and
     /// 3. A word shorter than `min` gives its marked form once. Characters
     /// are Unicode scalar values. Default none (files written before it
-    /// existed load as none).
-    #[serde(default)]
+    /// existed load as none). `[]` in a mapping: none.
+    #[serde(default, deserialize_with = "pair_or_none")]
     pub char_ngrams: Option<[usize; 2]>,
+}
+
+/// `char_ngrams`: `[min, max]`, or none as `null` or `[]`.
+fn pair_or_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<[usize; 2]>, D::Error> {
+    match Option::<Vec<usize>>::deserialize(d)?.as_deref() {
+        None | Some([]) => Ok(None),
+        Some(&[min, max]) => Ok(Some([min, max])),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "expected [min, max] or [] for none, got {other:?}"
+        ))),
+    }
 }
 
 impl Default for TokenizerConfig {
@@ -76,9 +97,9 @@ impl TokenizerConfig {
             text.to_string()
         };
         let words: Vec<String> = if self.strip_punctuation {
-            text.unicode_words().map(str::to_string).collect()
+            text.unicode_words().map(bounded_word).collect()
         } else {
-            text.split_whitespace().map(str::to_string).collect()
+            text.split_whitespace().map(bounded_word).collect()
         };
         let mut tokens = words.clone();
         for n in 2..=self.ngrams {
@@ -91,6 +112,14 @@ impl TokenizerConfig {
             }
         }
         (tokens, word_count)
+    }
+}
+
+/// `word`, cut to its first [`MAX_WORD_CHARS`] characters.
+fn bounded_word(word: &str) -> String {
+    match word.char_indices().nth(MAX_WORD_CHARS) {
+        Some((end, _)) => word[..end].to_string(),
+        None => word.to_string(),
     }
 }
 
@@ -160,5 +189,22 @@ mod tests {
             };
             assert!(c.validate().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_long_word_is_cut_to_max_word_chars() {
+        let t = TokenizerConfig {
+            char_ngrams: Some([3, 5]),
+            ..Default::default()
+        };
+        // 2 MB with no space, multi-byte characters to cut on a boundary.
+        let word = "é".repeat(1_000_000);
+        let (tokens, words) = t.tokens_and_word_count(&format!("{word} x"));
+        assert_eq!(words, 2);
+        assert_eq!(tokens[0], "é".repeat(MAX_WORD_CHARS));
+        // The two words, 3-, 4- and 5-grams of the 257 marked characters, "<x>".
+        assert_eq!(tokens.len(), 2 + (255 + 254 + 253) + 1);
+        let exact = "a".repeat(MAX_WORD_CHARS);
+        assert_eq!(t.tokens(&exact)[0], exact);
     }
 }

@@ -18,6 +18,7 @@ pub struct TrainingConfig {
     pub optimizer: OptimizerConfig,
     /// The reconstruction loss. Default MSE; binary cross-entropy needs a
     /// sigmoid output. The text kinds train on their own loss.
+    #[serde(deserialize_with = "crate::named_values::name_or_value")]
     pub loss: LossKind,
     /// Passes over the training data, at least 1. Default 50.
     pub epochs: usize,
@@ -28,14 +29,18 @@ pub struct TrainingConfig {
     /// Hold out this fraction of the training rows, in (0, 1), for
     /// validation when no validation rows are given: the last ones (as
     /// Keras' `validation_split`), or drawn at random with
-    /// `shuffle_before_split`. Default none.
+    /// `shuffle_before_split`. Default none; 0 in a mapping (or on the
+    /// command line) is none.
+    #[serde(deserialize_with = "crate::named_values::zero_is_none")]
     pub validation_split: Option<f64>,
     /// Draw the `validation_split` rows at random (seeded) instead of
     /// taking the last ones. Default false (Keras' behaviour).
     pub shuffle_before_split: bool,
     /// Stop after this many epochs (at least 1) without improvement of
     /// the monitored loss (val_loss when there is validation data) and
-    /// restore the best weights. Default: no early stopping.
+    /// restore the best weights. Default: no early stopping; 0 in a mapping
+    /// (or on the command line) is none.
+    #[serde(deserialize_with = "crate::named_values::zero_is_none")]
     pub patience: Option<usize>,
     /// Smallest decrease of the monitored loss that counts as improvement
     /// for `patience`, at least 0. Default 0.
@@ -46,6 +51,7 @@ pub struct TrainingConfig {
     /// Corrupts the training inputs afresh each epoch (a denoising
     /// autoencoder); the targets stay clean, and so does validation.
     /// Default none.
+    #[serde(deserialize_with = "crate::named_values::optional_name_or_value")]
     pub noise: Option<Noise>,
     /// On burn's path (`native_kernels` false), compute the output
     /// activation and the loss in one fused pass (aekit's loss kernel) instead

@@ -83,7 +83,7 @@ struct LayerState {
 
 /// A network being trained on the kernels, with its optimiser state and
 /// per-step buffers (sized for the largest batch seen).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct KernelTrainer {
     net: DenseNet,
     rule: UpdateRule,

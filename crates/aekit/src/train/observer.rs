@@ -11,7 +11,7 @@ pub struct TrainingStart {
     pub n_rows: usize,
     /// Validation rows (0: none).
     pub n_validation_rows: usize,
-    /// Feature columns.
+    /// Feature columns (the text kinds: token ids, the vocabulary's size).
     pub n_features: usize,
     /// Text columns that were not named and so were left out.
     pub skipped_text: Vec<String>,

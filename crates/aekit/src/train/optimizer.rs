@@ -31,6 +31,7 @@ pub enum OptimizerKind {
 #[serde(default)]
 pub struct OptimizerConfig {
     /// Which optimiser.
+    #[serde(deserialize_with = "crate::named_values::name_or_value")]
     pub kind: OptimizerKind,
     /// Learning rate; `None` takes Keras' default for the kind (0.001 for
     /// Adam, AdamW and RMSprop, 0.01 for SGD).

@@ -28,10 +28,13 @@ pub struct ConvAutoencoderConfig {
     pub bottleneck: usize,
     /// Activation after each convolution (and after the decoder's first
     /// dense layer). Default relu.
+    #[serde(deserialize_with = "crate::named_values::name_or_value")]
     pub activation: Activation,
     /// Activation of the bottleneck layer. Default linear.
+    #[serde(deserialize_with = "crate::named_values::name_or_value")]
     pub bottleneck_activation: Activation,
     /// Activation of the last transposed convolution. Default linear.
+    #[serde(deserialize_with = "crate::named_values::name_or_value")]
     pub output_activation: Activation,
     /// Batch normalisation (per channel) after each hidden convolution.
     /// Default off.

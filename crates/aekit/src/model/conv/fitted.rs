@@ -11,7 +11,9 @@ use crate::backend;
 use crate::data::{ImageShape, Matrix};
 use crate::error::{AekitError, Result};
 use crate::model::burn_inference::map_rows;
-use crate::model::capability::{Decode, Encode, FittedNetwork, Predict, check_width, row_errors};
+use crate::model::capability::{
+    Decode, Encode, FittedNetwork, Predict, check_width, offers, row_errors,
+};
 use crate::model::summary::ModelSummary;
 use crate::model::weights::{NamedTensor, StoredTensors};
 
@@ -107,17 +109,7 @@ impl FittedNetwork for ConvFitted {
         self.out_channels * self.image.pixels()
     }
 
-    fn encoder(&self) -> Option<&dyn Encode> {
-        Some(self)
-    }
-
-    fn decoder(&self) -> Option<&dyn Decode> {
-        Some(self)
-    }
-
-    fn predictor(&self) -> Option<&dyn Predict> {
-        Some(self)
-    }
+    offers!(encoder: Encode, decoder: Decode, predictor: Predict);
 
     fn tensors(&self) -> Vec<NamedTensor> {
         self.module.export_tensors()

@@ -46,10 +46,13 @@ pub struct DenseAutoencoderConfig {
     /// Decoder hidden widths, bottleneck side first; `None` mirrors `hidden`.
     pub decoder_hidden: Option<Vec<usize>>,
     /// Activation after each hidden layer. Default relu.
+    #[serde(deserialize_with = "crate::named_values::name_or_value")]
     pub activation: Activation,
     /// Activation of the bottleneck layer. Default linear.
+    #[serde(deserialize_with = "crate::named_values::name_or_value")]
     pub bottleneck_activation: Activation,
     /// Activation of the output layer. Default linear.
+    #[serde(deserialize_with = "crate::named_values::name_or_value")]
     pub output_activation: Activation,
     /// Batch normalisation after each hidden Dense layer. Default off.
     pub batch_norm: bool,

@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::kernel::DenseNet;
 use crate::model::burn_inference::map_rows;
 use crate::model::capability::{
-    Decode, Encode, FittedNetwork, Predict, Score, check_width, row_errors, squared_errors,
+    Decode, Encode, FittedNetwork, Predict, Score, check_width, offers, row_errors, squared_errors,
 };
 use crate::model::summary::ModelSummary;
 use crate::model::weights::NamedTensor;
@@ -190,21 +190,7 @@ impl FittedNetwork for DenseFitted {
         self.net.output_width(self.net.all())
     }
 
-    fn encoder(&self) -> Option<&dyn Encode> {
-        Some(self)
-    }
-
-    fn decoder(&self) -> Option<&dyn Decode> {
-        Some(self)
-    }
-
-    fn predictor(&self) -> Option<&dyn Predict> {
-        Some(self)
-    }
-
-    fn scorer(&self) -> Option<&dyn Score> {
-        Some(self)
-    }
+    offers!(encoder: Encode, decoder: Decode, predictor: Predict, scorer: Score);
 
     fn tensors(&self) -> Vec<NamedTensor> {
         self.module.export_tensors()

@@ -13,6 +13,7 @@ pub struct DocAutoencoderConfig {
     /// Width of the document code. Default 64.
     pub bottleneck: usize,
     /// Activation of the code. Default tanh.
+    #[serde(deserialize_with = "crate::named_values::name_or_value")]
     pub activation: Activation,
     /// Terms kept per document (its heaviest by TF-IDF weight). Default 256.
     pub max_terms: usize,

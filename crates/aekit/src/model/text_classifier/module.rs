@@ -148,9 +148,44 @@ impl TextClassifierNet {
     /// Class probabilities of padded id rows (inference device), one
     /// column per class (two for a sigmoid model: 1 - p, p).
     pub fn probabilities(&self, ids: &Matrix, device: &Device) -> Matrix {
-        let n = ids.n_rows();
         let mut values = Vec::new();
         let mut n_cols = 0;
+        self.probability_chunks(ids, device, |chunk, cols| {
+            // Reserved once: doubling a rows x classes buffer held twice it.
+            values.reserve_exact(ids.n_rows() * cols - values.len());
+            values.extend(chunk);
+            n_cols = cols;
+        });
+        Matrix::new(values, n_cols)
+    }
+
+    /// The most probable class of each row (the first on a tie), a chunk
+    /// at a time: memory linear in rows plus classes, not their product.
+    pub fn predicted_classes(&self, ids: &Matrix, device: &Device) -> Vec<usize> {
+        let mut predicted = Vec::with_capacity(ids.n_rows());
+        self.probability_chunks(ids, device, |chunk, cols| {
+            predicted.extend(chunk.chunks(cols).map(|row| {
+                let mut best = 0;
+                for (i, &v) in row.iter().enumerate() {
+                    if v > row[best] {
+                        best = i;
+                    }
+                }
+                best
+            }));
+        });
+        predicted
+    }
+
+    /// Calls `each` with the probabilities of every [`INFERENCE_CHUNK`]
+    /// rows, flat, and their column count.
+    fn probability_chunks(
+        &self,
+        ids: &Matrix,
+        device: &Device,
+        mut each: impl FnMut(Vec<f32>, usize),
+    ) {
+        let n = ids.n_rows();
         let mut start = 0;
         while start < n {
             let end = (start + INFERENCE_CHUNK).min(n);
@@ -161,16 +196,16 @@ impl TextClassifierNet {
             } else {
                 softmax(logits, 1)
             };
-            n_cols = probs.dims()[1];
-            values.extend(
+            let n_cols = probs.dims()[1];
+            each(
                 probs
                     .into_data()
                     .try_into_vec::<f32>()
                     .expect("model outputs are f32"),
+                n_cols,
             );
             start = end;
         }
-        Matrix::new(values, n_cols)
     }
 }
 

@@ -28,8 +28,10 @@ pub struct VaeConfig {
     /// Width of the code. Default 2.
     pub bottleneck: usize,
     /// Activation after each hidden layer. Default relu.
+    #[serde(deserialize_with = "crate::named_values::name_or_value")]
     pub activation: Activation,
     /// Activation of the output layer. Default linear.
+    #[serde(deserialize_with = "crate::named_values::name_or_value")]
     pub output_activation: Activation,
     /// Batch normalisation after each hidden layer. Default off.
     pub batch_norm: bool,

@@ -14,7 +14,7 @@ use crate::data::{ImageShape, Matrix};
 use crate::error::{AekitError, Result};
 use crate::model::burn_inference::map_rows;
 use crate::model::capability::{
-    Decode, Encode, FittedNetwork, Predict, Sample, check_width, row_errors,
+    Decode, Encode, FittedNetwork, Predict, Sample, check_width, offers, row_errors,
 };
 use crate::model::summary::ModelSummary;
 use crate::model::weights::NamedTensor;
@@ -166,21 +166,7 @@ impl FittedNetwork for VaeFitted {
         self.n_outputs
     }
 
-    fn encoder(&self) -> Option<&dyn Encode> {
-        Some(self)
-    }
-
-    fn decoder(&self) -> Option<&dyn Decode> {
-        Some(self)
-    }
-
-    fn predictor(&self) -> Option<&dyn Predict> {
-        Some(self)
-    }
-
-    fn sampler(&self) -> Option<&dyn Sample> {
-        Some(self)
-    }
+    offers!(encoder: Encode, decoder: Decode, predictor: Predict, sampler: Sample);
 
     fn tensors(&self) -> Vec<NamedTensor> {
         self.module.export_tensors()

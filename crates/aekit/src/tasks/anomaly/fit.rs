@@ -10,10 +10,10 @@ use crate::model::ensemble::{EnsembleFitted, default_widths};
 use crate::model::{DenseAutoencoderConfig, EnsembleConfig, ModelConfig};
 use crate::model_file::{FORMAT_VERSION, ModelMeta, Preprocessing, TaskData};
 use crate::threshold::{AnomalyThreshold, DetectorRecord, MemberRecord};
+use crate::train::pipeline::train_observed;
 use crate::train::validation_split::{SplitStream, validation_rows};
 use crate::train::{
-    History, Pairs, Silent, StopAtOnce, TrainingConfig, TrainingData, TrainingObserver,
-    TrainingStart,
+    History, Pairs, Silent, TrainingConfig, TrainingData, TrainingObserver, TrainingStart,
 };
 use crate::{Autoencoder, AutoencoderParams, FitOptions, TrainingSetters};
 
@@ -151,7 +151,6 @@ impl DetectorParams {
                 refit_epochs: None,
                 rows: x.n_rows(),
             };
-            crate::autoencoder::refuse_untrained(&h)?;
             let (member, h) = if self.trim > 0.0 {
                 let keep = trimmed_rows(&first.net_errors(&x, &x), self.trim);
                 let kept = x.gather(&keep);
@@ -170,7 +169,6 @@ impl DetectorParams {
                     ));
                 }
                 let (refit, h) = fit_member(&config, &kept, &self.training, (&[], &[]), observer)?;
-                crate::autoencoder::refuse_untrained(&h)?;
                 record.refit_epochs = Some(h.epochs.len());
                 record.rows = kept.n_rows();
                 (refit, h)
@@ -236,23 +234,28 @@ fn fit_member(
         Some((f, v)) => (x.gather(&f), Some(x.gather(&v))),
         None => (x.clone(), None),
     };
-    let start = observer.on_train_start(&TrainingStart {
+    let start = TrainingStart {
         n_rows: fit.n_rows(),
         n_validation_rows: validation.as_ref().map_or(0, Matrix::n_rows),
         n_features: x.n_cols,
         skipped_text: skipped_text.to_vec(),
         skipped_empty: skipped_empty.to_vec(),
-    });
-    let mut stopped = StopAtOnce;
-    let observer: &mut dyn TrainingObserver = if start.is_stop() {
-        &mut stopped
-    } else {
-        observer
     };
     let data = TrainingData::new(&fit, None).with_noise(training.noise, None, training.seed);
     let pairs = validation.as_ref().map(|v| Pairs {
         inputs: v,
         targets: v,
     });
-    crate::model::dense::training::fit(config, x.n_cols, x.n_cols, &data, pairs, training, observer)
+    // A member's untrained weights are refused; its outputs are checked
+    // with the ensemble's.
+    train_observed(
+        observer,
+        &start,
+        |observer| {
+            crate::model::dense::training::fit(
+                config, x.n_cols, x.n_cols, &data, pairs, training, observer,
+            )
+        },
+        |_| Ok(None),
+    )
 }

@@ -10,11 +10,11 @@ use image::ExtendedColorType;
 use image::ImageEncoder;
 use image::codecs::png::PngEncoder;
 
-use super::dataset::Dataset;
-use super::image_folder::PATH_COLUMN;
-use super::image_shape::ImageShape;
-use super::matrix::Matrix;
-use super::output::write_atomically;
+use super::folder::PATH_COLUMN;
+use super::shape::ImageShape;
+use crate::data::dataset::Dataset;
+use crate::data::matrix::Matrix;
+use crate::data::output::write_atomically;
 use crate::error::{AekitError, Result};
 
 /// The PNG file names for the rows of `data`, `/`-separated paths inside
@@ -108,7 +108,7 @@ pub fn check_dir(dir: &Path) -> Result<()> {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, message.to_string()),
         )
     };
-    if super::format::is_stdio(dir) {
+    if crate::data::format::is_stdio(dir) {
         return Err(refuse(
             dir,
             "PNG files go into a folder, not standard output",

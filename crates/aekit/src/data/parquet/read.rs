@@ -1,12 +1,12 @@
-//! Reading Parquet through arrow (writing is [`super::parquet_write`]).
+//! Reading Parquet through arrow (writing is [`super::write`]).
 //! The decoded arrays become a [`Table`]'s columns as they are: integers,
 //! floats of any width, booleans and strings (plain, large or view) stay
-//! typed, so numbers reach the models without text ([`super::column`]
+//! typed, so numbers reach the models without text ([`crate::data::column`]
 //! shows them as text the shortest way that reads back to the same value,
 //! so a Parquet file and its CSV copy give the same cells and matrices);
 //! dictionary-encoded columns become their text. A null is a missing
 //! value, as an empty CSV cell is (imputed, or refused with the file, row
-//! and column: see [`MissingPolicy`](super::MissingPolicy)). Rows are numbered from 1, the first data row. Reading goes
+//! and column: see [`MissingPolicy`](crate::data::MissingPolicy)). Rows are numbered from 1, the first data row. Reading goes
 //! a batch at a time, row group by row group.
 //!
 //! The parquet crate can panic on some corrupt files (fuzzing found a data
@@ -16,8 +16,8 @@
 //! decoding can also spin for seconds on a small lying footer, and its page
 //! decoding for minutes on a lying page header, or allocate gigabytes for
 //! a lying dictionary page: the footer is checked first
-//! ([`super::parquet_footer`]), then every page header
-//! ([`super::parquet_pages`]), before any page is decoded.
+//! ([`super::guard::footer`]), then every page header
+//! ([`super::guard::pages`]), before any page is decoded.
 
 use std::cell::Cell;
 use std::fs::File;
@@ -31,8 +31,10 @@ use arrow_schema::{DataType, Schema as ArrowSchema};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::file::metadata::ParquetMetaData;
 
-use super::parquet_pages::{Source, check_pages};
-use super::table::{Lines, Table, check_header_names, data_error};
+use super::guard::footer;
+use super::guard::pages::{Source, check_pages};
+use crate::data::column;
+use crate::data::table::{Lines, RowChunks, Table, check_header_names, data_error};
 use crate::error::{AekitError, Result};
 
 /// Rows decoded per arrow batch.
@@ -72,7 +74,7 @@ impl ParquetChunks {
                 std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
             ));
         }
-        super::parquet_footer::check_file(path, &mut file, length.len())?;
+        footer::check_file(path, &mut file, length.len())?;
         let mut pages = file.try_clone().map_err(|e| AekitError::io(path, e))?;
         let builder = guarded(path, || ParquetRecordBatchReaderBuilder::try_new(file))?
             .map_err(|e| not_parquet(path, &e))?;
@@ -92,7 +94,7 @@ impl ParquetChunks {
     /// `path` in errors.
     pub fn from_bytes(path: &Path, data: Vec<u8>) -> Result<ParquetChunks> {
         let length = data.len() as u64;
-        super::parquet_footer::check_bytes(path, &data)?;
+        footer::check_bytes(path, &data)?;
         let data = bytes::Bytes::from(data);
         let builder = guarded(path, || {
             ParquetRecordBatchReaderBuilder::try_new(data.clone())
@@ -249,14 +251,14 @@ impl ParquetChunks {
 /// A decoded column as a table holds it: as it is, or a dictionary
 /// column's text (labels and ids are what dictionaries hold).
 fn table_array(array: &ArrayRef) -> std::result::Result<ArrayRef, String> {
-    if super::column::is_table_type(array.data_type()) {
+    if column::is_table_type(array.data_type()) {
         return Ok(array.clone());
     }
     let cells = cells(array.as_ref())?;
     Ok(Arc::new(arrow_array::StringArray::from(cells)))
 }
 
-impl super::source::RowChunks for ParquetChunks {
+impl RowChunks for ParquetChunks {
     fn headers(&self) -> &[String] {
         ParquetChunks::headers(self)
     }
@@ -351,17 +353,17 @@ fn check_layout(path: &Path, length: u64, metadata: &ParquetMetaData) -> Result<
 fn readable(data_type: &DataType) -> bool {
     match data_type {
         DataType::Dictionary(_, values) => readable(values),
-        other => super::column::is_table_type(other),
+        other => column::is_table_type(other),
     }
 }
 
 /// One column's cells as text; a null is an empty cell. A table type's
-/// cells read as the table reads them ([`super::column::cell_text`]); a
+/// cells read as the table reads them ([`column::cell_text`]); a
 /// dictionary's keys pick among its values' texts.
 fn cells(array: &dyn Array) -> std::result::Result<Vec<String>, String> {
-    if super::column::is_table_type(array.data_type()) {
+    if column::is_table_type(array.data_type()) {
         return Ok((0..array.len())
-            .map(|row| super::column::cell_text(array, row).into_owned())
+            .map(|row| column::cell_text(array, row).into_owned())
             .collect());
     }
     Ok(match array.data_type() {
@@ -400,9 +402,9 @@ fn cells(array: &dyn Array) -> std::result::Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::ColumnKind;
     use crate::data::CsvOptions;
-    use crate::data::parquet_write::ParquetSink;
-    use crate::data::sink::ColumnKind;
+    use crate::data::parquet::write::ParquetSink;
     use parquet::arrow::ArrowWriter;
 
     fn write_batch(path: &Path, batch: &RecordBatch) {

@@ -7,8 +7,10 @@ use arrow_array::ArrayRef;
 use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 
-use super::source::{self, RowChunks};
-use super::table::{CsvOptions, Lines, Table, check_header_names, csv_message, data_error};
+use super::input;
+use super::table::{
+    CsvOptions, Lines, RowChunks, Table, check_header_names, csv_message, data_error,
+};
 use crate::error::{AekitError, Result};
 use std::sync::Arc;
 
@@ -33,9 +35,9 @@ impl CsvChunks {
     /// its header.
     pub fn open(path: impl AsRef<Path>, options: &CsvOptions) -> Result<CsvChunks> {
         let path = path.as_ref();
-        let input = source::open_input(path)?;
+        let input = input::open_input(path)?;
         CsvChunks::from_reader(
-            &source::display_path(path),
+            &input::display_path(path),
             input,
             options.delimiter_for(path),
         )

@@ -10,8 +10,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema as ArrowSchema};
 use parquet::arrow::ArrowWriter;
 
-use super::column::cell_text;
-use super::sink::ColumnKind;
+use crate::data::column::{ColumnKind, cell_text};
 
 /// Rows per record batch handed to the writer. The writer cuts pages
 /// within a batch, so the bytes of a file depend on it: written as 8192

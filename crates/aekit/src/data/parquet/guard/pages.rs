@@ -2,7 +2,7 @@
 //! decodes its pages.
 //!
 //! Two fuzz findings lie in the page headers, past the footer check
-//! ([`super::parquet_footer`]):
+//! ([`super::footer`]):
 //!
 //! - an unknown page-header field declaring a huge collection near the end
 //!   of the file: parquet 60.1 skips it one declared element at a time, and
@@ -46,7 +46,7 @@ const DICTIONARY_PAGE: i32 = 2;
 const FIRST_WINDOW: u64 = 4096;
 
 /// Where the pages are read from: the file, or the file's bytes in memory.
-pub(super) enum Source<'a> {
+pub(crate) enum Source<'a> {
     File(&'a mut File),
     Bytes(&'a [u8]),
 }
@@ -78,7 +78,7 @@ impl Source<'_> {
 
 /// Checks the page headers of every column chunk in `metadata`, whose
 /// chunks lie inside the file (`check_layout`).
-pub(super) fn check_pages(
+pub(crate) fn check_pages(
     path: &Path,
     mut source: Source<'_>,
     metadata: &ParquetMetaData,

@@ -15,8 +15,8 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::table::data_error;
 use super::thrift_compact::{STRUCT, Stop, Walk};
+use crate::data::table::data_error;
 use crate::error::{AekitError, Result};
 
 /// The magic bytes a plain (unencrypted-footer) Parquet file ends with.
@@ -25,7 +25,7 @@ const MAGIC: &[u8; 4] = b"PAR1";
 /// Checks the footer of the Parquet file `file` of `length` bytes, named
 /// `path` in errors. A file that is not framed as Parquet passes: the
 /// decoder says what is wrong with it.
-pub(super) fn check_file(path: &Path, file: &mut std::fs::File, length: u64) -> Result<()> {
+pub(crate) fn check_file(path: &Path, file: &mut std::fs::File, length: u64) -> Result<()> {
     if length < 12 {
         return Ok(());
     }
@@ -48,7 +48,7 @@ pub(super) fn check_file(path: &Path, file: &mut std::fs::File, length: u64) -> 
 }
 
 /// Checks the footer of a Parquet file held in memory.
-pub(super) fn check_bytes(path: &Path, data: &[u8]) -> Result<()> {
+pub(crate) fn check_bytes(path: &Path, data: &[u8]) -> Result<()> {
     let Some(tail) = data.last_chunk::<8>() else {
         return Ok(());
     };

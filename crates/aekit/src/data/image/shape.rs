@@ -90,6 +90,38 @@ impl FromStr for ImageShape {
     }
 }
 
+/// Height x width that every image of a folder is resized to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageSize {
+    /// Rows of pixels.
+    pub height: usize,
+    /// Columns of pixels.
+    pub width: usize,
+}
+
+impl fmt::Display for ImageSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{}", self.height, self.width)
+    }
+}
+
+impl FromStr for ImageSize {
+    type Err = String;
+
+    /// `HxW`, e.g. `28x28`.
+    fn from_str(text: &str) -> std::result::Result<ImageSize, String> {
+        match text.parse::<ImageShape>() {
+            Ok(shape) if text.split(['x', 'X']).count() == 2 => Ok(ImageSize {
+                height: shape.height,
+                width: shape.width,
+            }),
+            _ => Err(format!(
+                "'{text}': expected HEIGHTxWIDTH of positive sizes, e.g. 28x28"
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

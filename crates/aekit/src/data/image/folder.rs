@@ -21,11 +21,10 @@
 //!   file's path inside the folder, `/`-separated) and, for labelled sets,
 //!   a `label` column. Those two are never features.
 //!
-//! [`CsvOptions::resize`]: super::CsvOptions::resize
+//! [`CsvOptions::resize`]: crate::data::CsvOptions::resize
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageReader};
@@ -34,9 +33,9 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float32Array, StringArray};
 
-use super::image_shape::ImageShape;
-use super::source::RowChunks;
-use super::table::{Lines, Table};
+use super::shape::ImageShape;
+pub use super::shape::ImageSize;
+use crate::data::table::{Lines, RowChunks, Table};
 use crate::error::{AekitError, Result};
 
 /// The column holding each image's path inside the folder.
@@ -49,38 +48,6 @@ pub const LABEL_COLUMN: &str = "label";
 /// may have (`model::dense::config::MAX_WIDTH`), as each value of a row
 /// is an input of the first layer.
 pub const MAX_ROW_VALUES: usize = 1 << 20;
-
-/// Height x width that every image of a folder is resized to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ImageSize {
-    /// Rows of pixels.
-    pub height: usize,
-    /// Columns of pixels.
-    pub width: usize,
-}
-
-impl fmt::Display for ImageSize {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}x{}", self.height, self.width)
-    }
-}
-
-impl FromStr for ImageSize {
-    type Err = String;
-
-    /// `HxW`, e.g. `28x28`.
-    fn from_str(text: &str) -> std::result::Result<ImageSize, String> {
-        match text.parse::<ImageShape>() {
-            Ok(shape) if text.split(['x', 'X']).count() == 2 => Ok(ImageSize {
-                height: shape.height,
-                width: shape.width,
-            }),
-            _ => Err(format!(
-                "'{text}': expected HEIGHTxWIDTH of positive sizes, e.g. 28x28"
-            )),
-        }
-    }
-}
 
 /// One image file of the folder.
 #[derive(Debug, Clone)]

@@ -10,7 +10,6 @@ their parameters every --sync-every steps and at each epoch's end through
 Ray's object store (docs/scale.md).
 """
 
-import argparse
 import json
 import os
 import sys
@@ -20,23 +19,11 @@ import ray
 
 import aekit.ray as aekit_ray
 
+import train_arguments  # beside this file
+
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("data", help="a CSV file with a header")
-    p.add_argument("--label", help="a column to leave out of the features")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--out", required=True, help="the model file to write")
-    p.add_argument("--epochs", type=int, default=50)
-    p.add_argument("--sync-every", type=int, default=1, help="steps between averagings")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument(
-        "--params",
-        default='{"hidden": [200, 100], "bottleneck": 50, "batch_norm": true, '
-        '"activation": "leaky_relu", "batch_size": 16}',
-        help="aekit parameters as JSON (default: the seed tutorial's model)",
-    )
-    args = p.parse_args(argv)
+    args = train_arguments.parse(__doc__.split("\n\n")[0], argv)
     params = dict(json.loads(args.params), seed=args.seed)
     ray.init(num_cpus=args.workers, include_dashboard=False, log_to_driver=False)
     try:

@@ -11,7 +11,6 @@ runs with SparkSession.builder.master("spark://...") and aekit installed
 on the executors; the barrier stage needs --workers free task slots.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -20,23 +19,11 @@ from pyspark.sql import SparkSession
 
 from aekit.spark import AutoencoderEstimator
 
+import train_arguments  # beside this file
+
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("data", help="a CSV file with a header")
-    p.add_argument("--label", help="a column to leave out of the features")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--out", required=True, help="the model file to write")
-    p.add_argument("--epochs", type=int, default=50)
-    p.add_argument("--sync-every", type=int, default=1, help="steps between averagings")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument(
-        "--params",
-        default='{"hidden": [200, 100], "bottleneck": 50, "batch_norm": true, '
-        '"activation": "leaky_relu", "batch_size": 16}',
-        help="aekit parameters as JSON (default: the seed tutorial's model)",
-    )
-    args = p.parse_args(argv)
+    args = train_arguments.parse(__doc__.split("\n\n")[0], argv)
     params = json.loads(args.params)
     params["epochs"] = args.epochs
     spark = (

@@ -53,3 +53,20 @@ def tutorial_data():
         "x_test": test[:, features],
         "y_test": test[:, label].astype(int),
     }
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session of two task slots for every Spark test (the
+    modules using it skip first where pyspark or Java is missing)."""
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("aekit-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()

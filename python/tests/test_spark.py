@@ -22,21 +22,6 @@ import spark_score  # noqa: E402
 ROWS = 100_000
 
 
-@pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("aekit-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
 def test_spark_scores_100k_rows_in_partitions_as_the_cli(spark, tmp_path):
     import pandas as pd
 

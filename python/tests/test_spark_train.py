@@ -31,20 +31,6 @@ SYNC = 1000
 
 
 @pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("aekit-train-test")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
 def frame(spark):
     return spark.read.csv(str(DATA / "clf_train.csv"), header=True, inferSchema=True)
 

@@ -39,7 +39,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 pub use reply::Rejection;
-pub use request::BodyFormat;
+pub use request::{BodyFormat, table_of};
 
 /// Default `--max-body-bytes`: 16 MiB, about 100 000 rows of 10 numbers.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;

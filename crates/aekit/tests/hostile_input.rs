@@ -301,6 +301,10 @@ fn fuzz_findings_are_clean_errors() {
             "fuzz-slow-page-header.parquet",
             "runs past the column chunk's end",
         ),
+        (
+            "fuzz-page-uncompressed-size.parquet",
+            "more than its whole column chunk",
+        ),
     ] {
         let path = dir.join(name);
         let e = Table::read(&path, &CsvOptions::default())

@@ -12,7 +12,11 @@
 //! - a dictionary page header declaring ~367 million values: parquet 60.1
 //!   sizes the dictionary from the declared count before decoding it, a
 //!   2.9 GB request for a 3 kB file
-//!   (`tests/fixtures/fuzz-dictionary-num-values.parquet`).
+//!   (`tests/fixtures/fuzz-dictionary-num-values.parquet`);
+//! - a page header declaring 1.7 GB after decompression in a chunk that
+//!   declares 38 bytes: parquet 60.1's gzip decoder reserves the declared
+//!   size first (`tests/fixtures/fuzz-page-uncompressed-size.parquet`).
+//!   A page's size is refused when it exceeds its chunk's declared total.
 //!
 //! [`check_pages`] walks each column chunk's pages from the chunk's start
 //! (from the footer, already checked to lie inside the file), reading only
@@ -184,6 +188,15 @@ fn check_chunk(
         else {
             return Ok(());
         };
+        // The decoder reserves a page's declared size before decompressing
+        // it; a valid chunk's declared total counts every page's size.
+        let chunk_uncompressed = u64::try_from(column.uncompressed_size()).unwrap_or(0);
+        if uncompressed > chunk_uncompressed {
+            return Err(bad(format!(
+                "the page at byte {offset} declares {uncompressed} bytes after \
+                 decompression, more than its whole column chunk ({chunk_uncompressed} bytes)"
+            )));
+        }
         if kind == DICTIONARY_PAGE
             && let Some(values) = header.dictionary_values.and_then(|n| u64::try_from(n).ok())
         {

@@ -51,6 +51,7 @@ class _Schedule:
     min_delta: Optional[float] = None
     random_state: Union[int, np.random.RandomState, None] = None
     threads: Optional[int] = None
+    device: Optional[str] = None
 
 
 @dataclass(repr=False, eq=False)
@@ -78,6 +79,8 @@ _SCHEDULE_DOC = """
     min_delta : float, default 0: the improvement that resets ``patience``
     random_state : int or RandomState, default 42 (the library's seed)
     threads : int, default all cores (``RAYON_NUM_THREADS``)
+    device : {"cpu", "gpu", "gpu:N", "auto"}, default "cpu": where the model
+        trains and runs (a GPU needs aekit built with the wgpu or cuda feature)
 """
 
 _RECONSTRUCTION_DOC = _SCHEDULE_DOC + """
@@ -114,7 +117,7 @@ class _Params:
 
     def __setstate__(self, state):
         if isinstance(state.get("model_"), bytes):
-            state["model_"] = self._native.from_bytes(state["model_"])
+            state["model_"] = self._native.from_bytes(state["model_"], state.get("device"))
         self.__dict__.update(state)
 
     def save(self, path):

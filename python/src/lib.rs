@@ -34,6 +34,15 @@ pub(crate) fn py_err(e: AekitError) -> PyErr {
     }
 }
 
+/// The device a loaded model moves to (`None`: it stays on the CPU), by
+/// the names the library parses; a GPU not built in is the library's error.
+pub(crate) fn device(name: Option<&str>) -> PyResult<aekit::DeviceChoice> {
+    name.map_or(Ok(aekit::DeviceChoice::Cpu), |n| {
+        n.parse()
+            .map_err(|e: String| PyValueError::new_err(format!("device: {e}")))
+    })
+}
+
 /// A 2-D float array (float32 or float64, any strides), held so that its
 /// rows can be viewed without a copy; or a DataFrame with text, boolean or
 /// missing cells, as rows of cells the library reads as it reads a file's.

@@ -68,21 +68,27 @@ impl Model {
         Ok(Model { inner })
     }
 
-    /// Reads a model file the CLI or `save` wrote.
+    /// Reads a model file the CLI or `save` wrote, onto `device`.
     #[staticmethod]
-    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
+    #[pyo3(signature = (path, device=None))]
+    fn load(py: Python<'_>, path: PathBuf, device: Option<&str>) -> PyResult<Model> {
+        let device = crate::device(device)?;
         let inner = py
-            .allow_threads(|| Autoencoder::load(&path))
+            .allow_threads(|| {
+                let mut a = Autoencoder::load(&path)?;
+                a.set_device(device).map(|()| a)
+            })
             .map_err(py_err)?;
         Ok(Model { inner })
     }
 
-    /// A model from the bytes of a model file.
+    /// A model from the bytes of a model file, onto `device`.
     #[staticmethod]
-    fn from_bytes(bytes: &[u8]) -> PyResult<Model> {
-        Ok(Model {
-            inner: Autoencoder::from_bytes(bytes).map_err(py_err)?,
-        })
+    #[pyo3(signature = (bytes, device=None))]
+    fn from_bytes(bytes: &[u8], device: Option<&str>) -> PyResult<Model> {
+        let mut inner = Autoencoder::from_bytes(bytes).map_err(py_err)?;
+        inner.set_device(crate::device(device)?).map_err(py_err)?;
+        Ok(Model { inner })
     }
 
     /// The bytes of the model file.
@@ -280,21 +286,27 @@ impl PyDetector {
 
     /// Reads a model file with an anomaly threshold (`aekit detect`'s).
     #[staticmethod]
-    fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyDetector> {
+    #[pyo3(signature = (path, device=None))]
+    fn load(py: Python<'_>, path: PathBuf, device: Option<&str>) -> PyResult<PyDetector> {
+        let device = crate::device(device)?;
         let inner = py
             .allow_threads(|| {
-                Autoencoder::load(&path).and_then(|a| Detector::from_autoencoder(a, &path))
+                let mut a = Autoencoder::load(&path)?;
+                a.set_device(device)?;
+                Detector::from_autoencoder(a, &path)
             })
             .map_err(py_err)?;
         Ok(PyDetector { inner })
     }
 
-    /// A detector from the bytes of a model file.
+    /// A detector from the bytes of a model file, onto `device`.
     #[staticmethod]
-    fn from_bytes(bytes: &[u8]) -> PyResult<PyDetector> {
-        Ok(PyDetector {
-            inner: Detector::from_bytes(bytes).map_err(py_err)?,
-        })
+    #[pyo3(signature = (bytes, device=None))]
+    fn from_bytes(bytes: &[u8], device: Option<&str>) -> PyResult<PyDetector> {
+        let mut inner = Detector::from_bytes(bytes).map_err(py_err)?;
+        let device = crate::device(device)?;
+        inner.autoencoder.set_device(device).map_err(py_err)?;
+        Ok(PyDetector { inner })
     }
 
     /// The bytes of the model file.

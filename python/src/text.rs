@@ -45,19 +45,25 @@ impl TextModel {
 
     /// Reads a text classifier's model file.
     #[staticmethod]
-    fn load(py: Python<'_>, path: PathBuf) -> PyResult<TextModel> {
+    #[pyo3(signature = (path, device=None))]
+    fn load(py: Python<'_>, path: PathBuf, device: Option<&str>) -> PyResult<TextModel> {
+        let device = crate::device(device)?;
         let inner = py
-            .allow_threads(|| TextClassifier::load(&path))
+            .allow_threads(|| {
+                let mut m = TextClassifier::load(&path)?;
+                m.set_device(device).map(|()| m)
+            })
             .map_err(py_err)?;
         Ok(TextModel { inner })
     }
 
     /// A classifier from the bytes of a model file.
     #[staticmethod]
-    fn from_bytes(bytes: &[u8]) -> PyResult<TextModel> {
-        Ok(TextModel {
-            inner: TextClassifier::from_bytes(bytes).map_err(py_err)?,
-        })
+    #[pyo3(signature = (bytes, device=None))]
+    fn from_bytes(bytes: &[u8], device: Option<&str>) -> PyResult<TextModel> {
+        let mut inner = TextClassifier::from_bytes(bytes).map_err(py_err)?;
+        inner.set_device(crate::device(device)?).map_err(py_err)?;
+        Ok(TextModel { inner })
     }
 
     /// The bytes of the model file.
@@ -120,19 +126,25 @@ impl DocModel {
 
     /// Reads a document autoencoder's model file.
     #[staticmethod]
-    fn load(py: Python<'_>, path: PathBuf) -> PyResult<DocModel> {
+    #[pyo3(signature = (path, device=None))]
+    fn load(py: Python<'_>, path: PathBuf, device: Option<&str>) -> PyResult<DocModel> {
+        let device = crate::device(device)?;
         let inner = py
-            .allow_threads(|| DocAutoencoder::load(&path))
+            .allow_threads(|| {
+                let mut m = DocAutoencoder::load(&path)?;
+                m.set_device(device).map(|()| m)
+            })
             .map_err(py_err)?;
         Ok(DocModel { inner })
     }
 
     /// A document autoencoder from the bytes of a model file.
     #[staticmethod]
-    fn from_bytes(bytes: &[u8]) -> PyResult<DocModel> {
-        Ok(DocModel {
-            inner: DocAutoencoder::from_bytes(bytes).map_err(py_err)?,
-        })
+    #[pyo3(signature = (bytes, device=None))]
+    fn from_bytes(bytes: &[u8], device: Option<&str>) -> PyResult<DocModel> {
+        let mut inner = DocAutoencoder::from_bytes(bytes).map_err(py_err)?;
+        inner.set_device(crate::device(device)?).map_err(py_err)?;
+        Ok(DocModel { inner })
     }
 
     /// The bytes of the model file.

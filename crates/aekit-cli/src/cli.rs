@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use aekit::DeviceChoice;
 use aekit::model::Activation;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -159,6 +160,11 @@ pub struct EvaluateArgs {
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// The architecture.
@@ -384,6 +390,11 @@ pub struct DenoiseArgs {
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// `aekit sample`.
@@ -410,6 +421,11 @@ pub struct SampleArgs {
     /// CPU threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// `aekit predict`.
@@ -439,6 +455,11 @@ pub struct PredictArgs {
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// `aekit detect`.
@@ -536,6 +557,11 @@ pub struct ScoreArgs {
     /// CPU threads [default: RAYON_NUM_THREADS, else all cores].
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -561,6 +587,11 @@ pub struct ServeArgs {
     /// CPU threads each request's scoring uses [default: RAYON_NUM_THREADS, else all cores].
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
     /// After SIGTERM or Ctrl-C, seconds requests in flight may take before the server exits without them.
     #[arg(long, default_value_t = aekit_serve::DEFAULT_SHUTDOWN_GRACE.as_secs_f64())]
     pub shutdown_grace: f64,
@@ -595,6 +626,11 @@ pub struct ApplyArgs {
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where to run: cpu, gpu, gpu:N or auto (a GPU when one is built in
+    /// and present, else the CPU); a GPU needs aekit built with the wgpu or
+    /// cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// `aekit encode`.

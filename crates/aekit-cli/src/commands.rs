@@ -5,7 +5,7 @@ use aekit::data::Table;
 use aekit::report::plot;
 use aekit::tasks::anomaly::{self, ScoreOptions, ThresholdRule};
 use aekit::tasks::evaluate;
-use aekit::{Autoencoder, FitOptions, apply};
+use aekit::{Autoencoder, DeviceChoice, FitOptions, apply};
 use anyhow::{Context, Result};
 
 use std::path::Path;
@@ -111,7 +111,7 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
 pub fn score(args: &ScoreArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
     check_output(&args.out, Output::Table, &[&args.model, &args.data])?;
-    let model = load_for_input(&args.model, args.threads, &args.csv)?;
+    let model = load_for_input(&args.model, args.threads, args.device, &args.csv)?;
     let options = ScoreOptions {
         threshold: args.threshold,
         explain: args.explain,
@@ -133,15 +133,17 @@ pub fn score(args: &ScoreArgs) -> Result<()> {
     Ok(())
 }
 
-/// A model to read inputs with: its threads, and `--strict` for categories
-/// unseen in training.
+/// A model to read inputs with: its threads and device, and `--strict`
+/// for categories unseen in training.
 fn load_for_input(
     path: &Path,
     threads: Option<usize>,
+    device: Option<DeviceChoice>,
     csv: &crate::cli::CsvArgs,
 ) -> Result<Autoencoder> {
     let mut model = Autoencoder::load(path)?;
     model.set_threads(threads)?;
+    model.set_device(device.unwrap_or_default())?;
     model.set_strict_categories(csv.strict);
     Ok(model)
 }
@@ -162,6 +164,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     let options = settings::serve_options(args)?;
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
+    model.set_device(args.device.unwrap_or_default())?;
     aekit_serve::serve(model, &args.model, &options)
 }
 
@@ -273,7 +276,7 @@ pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
         let Some(out) = &args.out else {
             anyhow::bail!("a text model's codes are a table: give --out (--out-dir writes images)");
         };
-        return crate::text::encode(&args.model, &args.data, out, &csv);
+        return crate::text::encode(&args.model, &args.data, out, &csv, args.device);
     }
     if matches!(what, Apply::Encode { .. }) && args.out_dir.is_some() {
         anyhow::bail!("--out-dir writes images, and encode writes codes: use --out");
@@ -283,7 +286,7 @@ pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
         args.out_dir.as_deref(),
         &[&args.model, &args.data],
     )?;
-    let model = load_for_input(&args.model, args.threads, &args.csv)?;
+    let model = load_for_input(&args.model, args.threads, args.device, &args.csv)?;
     let shape = match (&args.out_dir, &what) {
         (None, _) => None,
         (Some(_), Apply::Decode) => Some(settings::out_dir_shape(
@@ -375,7 +378,7 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         taken.extend(args.out.as_deref());
         check_output(png, Output::Png, &taken)?;
     }
-    let model = load_for_input(&args.model, args.threads, &args.csv)?;
+    let model = load_for_input(&args.model, args.threads, args.device, &args.csv)?;
     let out_shape = args
         .out_dir
         .as_ref()
@@ -440,7 +443,7 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
         .chain(args.target.as_deref())
         .collect();
     check_outputs(args.out.as_deref(), args.out_dir.as_deref(), &inputs)?;
-    let model = load_for_input(&args.model, args.threads, &args.csv)?;
+    let model = load_for_input(&args.model, args.threads, args.device, &args.csv)?;
     let out_shape = args
         .out_dir
         .as_ref()
@@ -488,6 +491,7 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
     }
     let mut model = Autoencoder::load(&args.model)?;
     model.set_threads(args.threads)?;
+    model.set_device(args.device.unwrap_or_default())?;
     let shape = if png {
         Some(settings::drawing_shape(
             args.image_shape.as_deref(),
@@ -527,7 +531,7 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
 /// `aekit evaluate`.
 pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let csv = settings::csv_options(&args.csv)?;
-    let model = load_for_input(&args.model, args.threads, &args.csv)?;
+    let model = load_for_input(&args.model, args.threads, args.device, &args.csv)?;
     let train = Table::read(&args.train, &csv)?;
     let test = Table::read(&args.test, &csv)?;
     let report = evaluate::evaluate(&model, &train, &test, args.label.as_deref())?;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use aekit::DeviceChoice;
 use aekit::data::CsvOptions;
 use aekit::data::output::{format_value, write_csv};
 use aekit::model::Pooling;
@@ -209,6 +210,10 @@ pub struct TextPredictArgs {
     pub json: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
+    /// Where to run: cpu, gpu, gpu:N or auto (see `aekit train --help`)
+    /// [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// `aekit text similar`.
@@ -227,6 +232,10 @@ pub struct TextSimilarArgs {
     pub k: usize,
     #[command(flatten)]
     pub csv: CsvArgs,
+    /// Where to run: cpu, gpu, gpu:N or auto (see `aekit train --help`)
+    /// [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// `aekit text vectors`.
@@ -340,7 +349,8 @@ fn train(a: &TextTrainArgs) -> Result<()> {
 
 fn predict(a: &TextPredictArgs) -> Result<()> {
     check_output(&a.out, Output::Table, &[&a.model, &a.data])?;
-    let model = TextClassifier::load(&a.model)?;
+    let mut model = TextClassifier::load(&a.model)?;
+    model.set_device(a.device.unwrap_or_default())?;
     let meta = model.meta();
     let reader = CorpusReader::open(&a.data, &csv_options(&a.csv)?)?;
     // The label column is read when the file has it: then the report.
@@ -415,9 +425,16 @@ fn autoencoder(a: &TextAutoencoderArgs) -> Result<()> {
 
 /// `aekit encode` with a document autoencoder: z0..z{K-1}, then every
 /// other column of DATA.
-pub fn encode(model: &Path, data: &Path, out: &Path, csv: &CsvOptions) -> Result<()> {
+pub fn encode(
+    model: &Path,
+    data: &Path,
+    out: &Path,
+    csv: &CsvOptions,
+    device: Option<DeviceChoice>,
+) -> Result<()> {
     check_output(out, Output::Table, &[model, data])?;
-    let model = DocAutoencoder::load(model)?;
+    let mut model = DocAutoencoder::load(model)?;
+    model.set_device(device.unwrap_or_default())?;
     let text = model.meta().text.text_column.clone();
     let reader = CorpusReader::open(data, csv)?;
     let others: Vec<String> = reader
@@ -445,7 +462,8 @@ pub fn encode(model: &Path, data: &Path, out: &Path, csv: &CsvOptions) -> Result
 }
 
 fn similar(a: &TextSimilarArgs) -> Result<()> {
-    let model = DocAutoencoder::load(&a.model)?;
+    let mut model = DocAutoencoder::load(&a.model)?;
+    model.set_device(a.device.unwrap_or_default())?;
     let corpus = Corpus::read(
         &a.data,
         &CorpusColumns {

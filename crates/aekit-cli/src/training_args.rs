@@ -6,6 +6,7 @@
 //! default. `--validation-split 0` and `--patience 0` turn validation and
 //! early stopping off, for every command.
 
+use aekit::DeviceChoice;
 use aekit::options::Mapping;
 use aekit::train::{LossKind, OptimizerKind, TrainingConfig};
 use anyhow::Result;
@@ -65,6 +66,11 @@ pub struct TrainingArgs {
     /// CPU threads [default: RAYON_NUM_THREADS, else all cores].
     #[arg(long, help_heading = "Training")]
     pub threads: Option<usize>,
+    /// Where to train (and run the model): cpu, gpu, gpu:N or auto (a GPU
+    /// when one is built in and present, else the CPU); a GPU needs aekit
+    /// built with the wgpu or cuda feature [default: cpu].
+    #[arg(long, value_name = "DEVICE", help_heading = "Training")]
+    pub device: Option<DeviceChoice>,
 }
 
 /// The training flags of the kinds that learn to rebuild their inputs
@@ -144,6 +150,7 @@ pub fn training_entries(
     put!(m, "min_delta", args.min_delta);
     put!(m, "seed", args.seed);
     put!(m, "threads", args.threads);
+    put!(m, "device", args.device.map(|d| d.to_string()));
     let loss = reconstruction.and_then(|r| r.loss).map(|l| match l {
         Loss::Mse => LossKind::Mse,
         Loss::Bce => LossKind::Bce,

@@ -265,3 +265,50 @@ fn weight_decay_pulls_the_fit_away_from_the_data() {
     args.extend(["--weight-decay", "-1", "--out", &model].map(String::from));
     aekit(args).fails_with(&["--weight-decay", "-1"]);
 }
+
+/// A build without a GPU backend refuses a GPU in one line naming the
+/// features, before any work, for training, scoring and text models; the
+/// CPU (and `auto`, which falls back to it) work as before.
+#[cfg(not(any(feature = "wgpu", feature = "cuda")))]
+#[test]
+fn a_gpu_asked_of_a_build_without_one_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let iris = arg(&data("iris.csv"));
+    let out = dir.path().join("gpu.aekit");
+    let mut args = util::iris_command("train", &iris);
+    args.extend(["--epochs", "1", "--device", "gpu", "--out", &arg(&out)].map(String::from));
+    aekit(args).fails_with(&["--device", "'gpu'", "feature wgpu", "cuda"]);
+    assert!(!out.exists());
+    let model = iris_model(dir.path());
+    let codes = arg(&dir.path().join("codes.csv"));
+    for device in ["gpu", "gpu:1"] {
+        aekit([
+            "encode",
+            &arg(&model),
+            &iris,
+            "--out",
+            &codes,
+            "--device",
+            device,
+        ])
+        .fails_with(&["--device", "feature wgpu"]);
+    }
+    let text = arg(&data("sentiment.csv"));
+    let text_out = arg(&dir.path().join("t.aekit"));
+    aekit([
+        "text", "train", &text, "--out", &text_out, "--device", "gpu",
+    ])
+    .fails_with(&["--device", "feature wgpu"]);
+    for device in ["cpu", "auto"] {
+        aekit([
+            "encode",
+            &arg(&model),
+            &iris,
+            "--out",
+            &codes,
+            "--device",
+            device,
+        ])
+        .ok();
+    }
+}

@@ -5,8 +5,12 @@
 //!
 //! ```text
 //! cargo bench -p aekit --bench workloads -- --threads 2 [--only W1,W2,W3,W4,S1] [--quick] [--repeat N]
-//!     [--w4-batches N]
+//!     [--w4-batches N] [--device cpu|gpu|gpu:N]
 //! ```
+//!
+//! `--device gpu` needs the benchmark built with a GPU feature
+//! (`--features aekit/wgpu` or `aekit/cuda`; bench/gpu.sh does it): every
+//! workload then runs there, on burn's generic path.
 //!
 //! Prints one JSON object per workload on stdout, with the field names
 //! torch_ref.py uses; progress goes to stderr. Not a test: nothing is asserted.
@@ -23,10 +27,10 @@ use aekit::train::{
     Control, LossKind, OptimizerConfig, OptimizerKind, TrainingConfig, TrainingObserver,
 };
 use aekit::unstable::{
-    TrainingData, inference_device, inference_net, init_dense, row_errors, to_tensor,
+    TrainingData, inference_device, inference_net, init_dense, install_on, row_errors, to_tensor,
     train_dense as train, training_device,
 };
-use aekit::{AutoencoderParams, FitOptions, TrainingSetters};
+use aekit::{AutoencoderParams, DeviceChoice, FitOptions, TrainingSetters};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -43,6 +47,8 @@ struct Options {
     burn: bool,
     /// W4: time only this many batches and scale to a whole epoch.
     w4_batches: Option<usize>,
+    /// Where every workload runs.
+    device: DeviceChoice,
 }
 
 /// Every workload this benchmark knows.
@@ -57,6 +63,7 @@ fn parse_args() -> Result<Options, String> {
         unfused: false,
         burn: false,
         w4_batches: None,
+        device: DeviceChoice::Cpu,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -101,13 +108,14 @@ fn parse_args() -> Result<Options, String> {
                         .ok_or("--w4-batches must be a whole number of at least 1")?,
                 );
             }
+            "--device" => options.device = value("--device")?.parse()?,
             "--quick" => options.quick = true,
             "--unfused" => options.unfused = true,
             "--burn" => options.burn = true,
             "--bench" => {}
             other => {
                 return Err(format!(
-                    "unknown argument '{other}' (expected --threads N, --only W1,W2,W3,W4,W5,S1,PEAK, --quick, --repeat N, --w4-batches N, --unfused, --burn)"
+                    "unknown argument '{other}' (expected --threads N, --only W1,W2,W3,W4,W5,S1,PEAK, --quick, --repeat N, --w4-batches N, --unfused, --burn, --device D)"
                 ));
             }
         }
@@ -297,7 +305,8 @@ fn run_scoring(options: &Options) -> ScoringReport {
         let started = std::time::Instant::now();
         let mut done = 0;
         while done < rows {
-            let errors = if options.burn {
+            // A GPU has no kernels: burn's path there.
+            let errors = if options.burn || !options.device.is_cpu() {
                 let out = model.forward(to_tensor(chunk.clone(), &device));
                 let rebuilt = Matrix::new(
                     out.into_data().try_into_vec::<f32>().unwrap_or_default(),
@@ -413,7 +422,7 @@ const W4_BATCH: usize = 128;
 /// output, no batch norm; min-max scaling; Adam lr 1e-3, eps 1e-7), one
 /// epoch, through the library's public entry point
 /// (`AutoencoderParams::fit_with`) so it times what users run.
-fn w4_params(threads: usize, seed: u64) -> AutoencoderParams {
+fn w4_params(threads: usize, seed: u64, device: DeviceChoice) -> AutoencoderParams {
     let model = ConvAutoencoderConfig {
         channels: vec![16, 32],
         bottleneck: 64,
@@ -437,6 +446,7 @@ fn w4_params(threads: usize, seed: u64) -> AutoencoderParams {
         .scale(ScaleKind::MinMax)
         .image_shape(ImageShape::grey(28, 28))
         .threads(threads)
+        .device(device)
 }
 
 /// W4 on 60 000 random 28x28 images (6 000 with `--quick`); with
@@ -456,7 +466,7 @@ fn run_w4(options: &Options) -> Result<Report, String> {
             batches: 0,
             limit: options.w4_batches,
         };
-        let model = w4_params(options.threads, 1 + r as u64)
+        let model = w4_params(options.threads, 1 + r as u64, options.device)
             .fit_with(x, FitOptions::new().observer(&mut observer))
             .map_err(|e| e.to_string())?;
         let summary = model.summary();
@@ -537,6 +547,7 @@ fn run_w5(options: &Options) -> Result<Report, String> {
             ..TextClassifierConfig::default()
         };
         p.training.epochs = 1;
+        p.training.device = options.device;
         p.training.batch_size = W5_BATCH;
         p.training.validation_split = None;
         p.training.patience = None;
@@ -666,18 +677,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // The benchmark's own pool, as the library builds one for each thread count.
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads)
-        .build()
-    {
-        Ok(pool) => pool,
+    // The library's pool for the thread count, with the device in force.
+    match install_on(Some(options.threads), options.device, || run_all(&options)) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("workloads: {e}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
-    };
-    pool.install(|| run_all(&options))
+    }
 }
 
 /// Every workload asked for, on the current thread pool.

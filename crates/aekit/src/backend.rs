@@ -1,9 +1,16 @@
 //! Where tensors run, and on how many threads. Model code never names a
-//! backend: this module picks the device (burn's flex CPU backend) and
-//! runs the library's parallel work on rayon thread pools of its own, one
-//! per thread count asked for, so a host's global pool is never taken
-//! over and two models in one process can use different thread counts.
+//! backend: this module picks the device ([`DeviceChoice`]: burn's flex
+//! CPU backend, or a GPU backend built in with the `wgpu` or `cuda`
+//! feature) and runs the library's parallel work on rayon thread pools of
+//! its own, one per thread count asked for, so a host's global pool is
+//! never taken over and two models in one process can use different
+//! thread counts.
+//!
+//! The device is a scope, not an argument: [`install_on`] runs work with a
+//! device in force and [`inference_device`] / [`training_device`] read it,
+//! so every kind's code reaches the chosen device without carrying it.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -12,14 +19,63 @@ use rayon::{ThreadPool, ThreadPoolBuilder};
 
 use crate::error::{AekitError, Result};
 
-/// The device inference runs on.
+mod device;
+pub use device::{DeviceChoice, gpu_backends};
+
+thread_local! {
+    /// The device in force on this thread (`None`: the CPU).
+    static CURRENT: RefCell<Option<Device>> = const { RefCell::new(None) };
+}
+
+/// The device inference runs on: the one [`install_on`] put in force,
+/// else the CPU (burn's flex backend).
 pub fn inference_device() -> Device {
-    Device::flex()
+    current().unwrap_or_else(Device::flex)
 }
 
 /// The device training runs on: the inference device with autodiff.
 pub fn training_device() -> Device {
     inference_device().autodiff()
+}
+
+/// Whether `device` is the CPU (flex) backend, with or without autodiff:
+/// where aekit's hand-written kernels run. Elsewhere every kind takes
+/// burn's generic path.
+pub fn is_cpu(device: &Device) -> bool {
+    matches!(
+        device.clone().without_autodiff().as_dispatch(),
+        burn::backend::DispatchDevice::Flex(_)
+    )
+}
+
+/// The device a module's parameters live on (the CPU for one without any).
+pub fn device_of<M: burn::module::Module>(module: &M) -> Device {
+    module
+        .devices()
+        .into_iter()
+        .next()
+        .unwrap_or_else(Device::flex)
+}
+
+fn current() -> Option<Device> {
+    CURRENT.with(|c| c.borrow().clone())
+}
+
+/// Puts a device in force on this thread until dropped, then restores the
+/// one before (work already on the pool runs in place, nested).
+struct Scope(Option<Device>);
+
+impl Scope {
+    fn enter(device: Option<Device>) -> Scope {
+        Scope(CURRENT.with(|c| c.replace(device)))
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        let before = self.0.take();
+        CURRENT.with(|c| *c.borrow_mut() = before);
+    }
 }
 
 /// The most threads asked for that the library will start: 8 per core,
@@ -102,10 +158,32 @@ fn pool(n: usize) -> Result<Arc<ThreadPool>> {
 /// Runs `work` on the library's pool for `threads` (see
 /// [`resolve_threads`]): every parallel operation inside it (the kernels,
 /// burn's, linfa's) uses that pool. Work already running on that pool runs
-/// in place.
+/// in place. The caller's device stays in force.
 pub fn install<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send) -> Result<R> {
+    run_on(threads, current(), work)
+}
+
+/// [`install`] with `device` in force inside `work` (resolved first: a
+/// GPU not built in or not found is an error naming `device`).
+pub fn install_on<R: Send>(
+    threads: Option<usize>,
+    device: DeviceChoice,
+    work: impl FnOnce() -> R + Send,
+) -> Result<R> {
+    let device = device.resolve()?;
+    run_on(threads, Some(device), work)
+}
+
+fn run_on<R: Send>(
+    threads: Option<usize>,
+    device: Option<Device>,
+    work: impl FnOnce() -> R + Send,
+) -> Result<R> {
     let pool = pool(resolve_threads(threads)?)?;
-    Ok(pool.install(work))
+    Ok(pool.install(move || {
+        let _scope = Scope::enter(device);
+        work()
+    }))
 }
 
 #[cfg(test)]
@@ -137,5 +215,15 @@ mod tests {
         }
         let nested = install(Some(2), || install(Some(2), rayon::current_num_threads));
         assert_eq!(nested.unwrap().unwrap(), 2);
+    }
+
+    #[test]
+    fn the_device_in_force_follows_work_onto_other_pools() {
+        assert!(is_cpu(&inference_device()) && is_cpu(&training_device()));
+        let inner = install_on(Some(1), DeviceChoice::Cpu, || {
+            install(Some(3), || is_cpu(&inference_device())).unwrap()
+        });
+        assert!(inner.unwrap());
+        assert!(current().is_none(), "the scope ends with the work");
     }
 }

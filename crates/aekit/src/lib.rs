@@ -69,12 +69,22 @@
 //! [`Autoencoder::set_threads`]) or, unset, `RAYON_NUM_THREADS`, else
 //! every core. The same seed and thread count give the same model.
 //!
+//! # Devices
+//!
+//! `device` on the params ([`TrainingSetters::device`], kept by the fitted
+//! model, see [`Autoencoder::set_device`]) chooses where tensors run:
+//! [`DeviceChoice`] `cpu` (the default), `gpu`, `gpu:N` or `auto`. A GPU
+//! needs one of the GPU features; on it every kind takes burn's generic
+//! path. A model saved from one device loads on any other.
+//!
 //! # Features
 //!
 //! - `plots` (default): PNG plots with an embedded font ([`report`]).
 //! - `evaluate` (default): the evaluation report's linfa models,
 //!   logistic regression, PCA and k-means ([`tasks::evaluate`],
 //!   [`tasks::latent`]).
+//! - `wgpu` (off): GPUs through wgpu (Vulkan, Metal, DirectX 12).
+//! - `cuda` (off): NVIDIA GPUs through CUDA.
 //!
 //! The engine (kernels, training internals, devices) is not part of the
 //! public API; no burn type appears in it.
@@ -104,6 +114,7 @@ pub mod unstable;
 pub use autoencoder::{
     Autoencoder, AutoencoderParams, AutoencoderValidParams, FitOptions, ImageDefaults,
 };
+pub use backend::{DeviceChoice, gpu_backends};
 pub use error::{AekitError, Result};
 pub use incremental::IncrementalFit;
 pub use tasks::anomaly::{Detector, DetectorParams};

@@ -10,7 +10,9 @@
 
 use rand::Rng;
 
-pub use crate::backend::{inference_device, install, resolve_threads, training_device};
+pub use crate::backend::{
+    inference_device, install, install_on, is_cpu, resolve_threads, training_device,
+};
 pub use crate::kernel::{DenseNet, MatRef, matmul};
 pub use crate::model::capability::{Decode, Encode, FittedNetwork, Predict, row_errors};
 pub use crate::model::dense::kernel_bridge::{inference_net, trainable_net};

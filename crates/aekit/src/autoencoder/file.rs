@@ -62,6 +62,7 @@ impl Autoencoder {
             meta,
             network,
             threads: None,
+            device: crate::backend::DeviceChoice::Cpu,
             strict_categories: false,
             unseen_categories: Default::default(),
         })

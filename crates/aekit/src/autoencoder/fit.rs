@@ -109,7 +109,7 @@ impl AutoencoderValidParams {
         validation: Option<(&Dataset<'_>, Option<&Dataset<'_>>)>,
         observer: &mut dyn TrainingObserver,
     ) -> Result<Autoencoder> {
-        backend::install(self.threads(), || {
+        backend::install_on(self.threads(), self.training().device, || {
             self.fit_on_this_thread(train, target, validation, observer)
         })?
     }
@@ -310,6 +310,7 @@ impl AutoencoderValidParams {
             meta,
             network,
             threads: self.threads(),
+            device: self.training().device,
             strict_categories: false,
             unseen_categories: Default::default(),
         })

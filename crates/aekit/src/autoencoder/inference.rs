@@ -99,9 +99,39 @@ impl Autoencoder {
         Ok(())
     }
 
-    /// Runs `work` on the library's thread pool for this model.
+    /// The device the model runs on: a fitted model keeps its params'
+    /// `device`; a loaded one starts on the CPU.
+    pub fn device(&self) -> backend::DeviceChoice {
+        self.device
+    }
+
+    /// Moves the model to `device` (see [`TrainingConfig::device`](crate::train::TrainingConfig::device)):
+    /// its weights are rebuilt there, the same values. A GPU not built in
+    /// or not found is an error naming `device`.
+    pub fn set_device(&mut self, device: backend::DeviceChoice) -> Result<()> {
+        if device == self.device {
+            return Ok(());
+        }
+        let tensors: std::collections::HashMap<_, _> = self
+            .network
+            .tensors()
+            .into_iter()
+            .map(|t| (t.name.clone(), t))
+            .collect();
+        let meta = &self.meta;
+        let network = backend::install_on(self.threads, device, || {
+            meta.model
+                .load(&meta.input.shape, meta.output().width(), &tensors)
+        })?
+        .map_err(|m| crate::AekitError::Compute(format!("moving the model to {device}: {m}")))?;
+        self.network = network;
+        self.device = device;
+        Ok(())
+    }
+
+    /// Runs `work` on the library's thread pool and device for this model.
     pub(crate) fn run<R: Send>(&self, work: impl FnOnce() -> Result<R> + Send) -> Result<R> {
-        backend::install(self.threads, work)?
+        backend::install_on(self.threads, self.device, work)?
     }
 
     /// The codes of the rows of `data`, one row of

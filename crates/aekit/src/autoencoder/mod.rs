@@ -59,6 +59,8 @@ pub struct Autoencoder {
     network: Box<dyn FittedNetwork>,
     /// CPU threads for its work (not saved).
     threads: Option<usize>,
+    /// The device its network lives and runs on (not saved).
+    device: crate::backend::DeviceChoice,
     /// Refuse categories unseen in training instead of reading them as
     /// all-zero blocks (not saved).
     strict_categories: bool,
@@ -79,11 +81,13 @@ impl Autoencoder {
         meta: ModelMeta,
         network: Box<dyn FittedNetwork>,
         threads: Option<usize>,
+        device: crate::backend::DeviceChoice,
     ) -> Autoencoder {
         Autoencoder {
             meta,
             network,
             threads,
+            device,
             strict_categories: false,
             unseen_categories: Default::default(),
         }

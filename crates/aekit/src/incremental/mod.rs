@@ -115,6 +115,12 @@ impl IncrementalFit {
                 "partial fitting runs on the dense kernels: leave native_kernels on",
             ));
         }
+        if !params.training().device.is_cpu() {
+            return Err(AekitError::param(
+                "device",
+                "partial fitting runs on the CPU's dense kernels: leave device at cpu",
+            ));
+        }
         if params.training().checkpoint.is_some() {
             return Err(AekitError::param(
                 "checkpoint",
@@ -417,6 +423,7 @@ impl IncrementalFit {
             meta,
             Box::new(network),
             self.params.threads(),
+            crate::backend::DeviceChoice::Cpu,
         ))
     }
 

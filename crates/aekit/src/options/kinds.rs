@@ -47,11 +47,17 @@ pub fn doc_autoencoder(json: &str) -> Result<DocAutoencoderParams> {
 impl Mapping {
     /// The training block over `base`: [`TrainingConfig`]'s fields, the
     /// optimiser's flattened in (its `kind` named `optimizer`), and
-    /// `threads`, which the model file does not keep.
+    /// `threads` and `device` (cpu, gpu, gpu:N, auto), which the model
+    /// file does not keep.
     pub fn training(&mut self, base: TrainingConfig) -> Result<TrainingConfig> {
         let mut t = self.overlay(base, &["optimizer", "checkpoint"], &[])?;
         t.optimizer = self.overlay(t.optimizer, &[], &[("optimizer", "kind")])?;
         t.threads = self.take("threads")?.or(t.threads);
+        if let Some(device) = self.take::<String>("device")? {
+            t.device = device
+                .parse()
+                .map_err(|e: String| AekitError::param("device", e))?;
+        }
         Ok(t)
     }
 

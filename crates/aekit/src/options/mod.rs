@@ -147,6 +147,16 @@ mod tests {
     }
 
     #[test]
+    fn device_is_read_by_its_name() {
+        use crate::backend::DeviceChoice;
+        let mut p = autoencoder(r#"{"device": "gpu:1", "threads": 2}"#).unwrap();
+        let t = crate::TrainingSetters::training_mut(&mut p).clone();
+        assert_eq!((t.device, t.threads), (DeviceChoice::Gpu(Some(1)), Some(2)));
+        let e = text_classifier(r#"{"device": "tpu"}"#).unwrap_err();
+        assert_eq!(name_of(e), "device");
+    }
+
+    #[test]
     fn mixed_table_options_reach_the_column_roles() {
         use crate::data::MissingPolicy;
         let p = detector(r#"{"max_categories": 3, "missing": "error"}"#).unwrap();

@@ -236,7 +236,9 @@ impl TextClassifierParams {
         observer: &mut dyn TrainingObserver,
     ) -> Result<TextClassifier> {
         self.validate()?;
-        backend::install(self.training.threads, || self.fit_here(corpus, observer))?
+        backend::install_on(self.training.threads, self.training.device, || {
+            self.fit_here(corpus, observer)
+        })?
     }
 
     fn fit_here(
@@ -465,7 +467,7 @@ impl TextClassifier {
     /// Class probabilities and predictions of `texts`.
     pub fn predict(&self, texts: &[String]) -> Predictions {
         let x = classifier_inputs(&self.meta.text, texts);
-        let probabilities = self.net.probabilities(&x, &backend::inference_device());
+        let probabilities = self.net.probabilities(&x, &backend::device_of(&self.net));
         let predicted = (0..probabilities.n_rows())
             .map(|i| argmax(probabilities.row(i)))
             .collect();
@@ -473,6 +475,15 @@ impl TextClassifier {
             probabilities,
             predicted,
         }
+    }
+
+    /// Moves the model to `device` (the same weights): where
+    /// [`predict`](Self::predict) runs. A loaded model starts on the CPU,
+    /// a fitted one where it was trained.
+    pub fn set_device(&mut self, device: backend::DeviceChoice) -> Result<()> {
+        let device = device.resolve()?;
+        self.net = burn::module::Module::to_device(self.net.clone(), &device);
+        Ok(())
     }
 
     /// The classification report of `predictions` against `labels`.

@@ -104,7 +104,9 @@ impl DocAutoencoderParams {
         observer: &mut dyn TrainingObserver,
     ) -> Result<DocAutoencoder> {
         self.validate()?;
-        backend::install(self.training.threads, || self.fit_here(corpus, observer))?
+        backend::install_on(self.training.threads, self.training.device, || {
+            self.fit_here(corpus, observer)
+        })?
     }
 
     fn fit_here(
@@ -215,7 +217,16 @@ impl DocAutoencoder {
             self.meta.text.sparse(texts, max_terms).unwrap_or_else(|| {
                 Matrix::new(vec![0.0; texts.len() * 2 * max_terms], 2 * max_terms)
             });
-        self.net.encode(&rows, &backend::inference_device())
+        self.net.encode(&rows, &backend::device_of(&self.net))
+    }
+
+    /// Moves the model to `device` (the same weights): where
+    /// [`encode`](Self::encode) runs. A loaded model starts on the CPU, a
+    /// fitted one where it was trained.
+    pub fn set_device(&mut self, device: backend::DeviceChoice) -> Result<()> {
+        let device = device.resolve()?;
+        self.net = burn::module::Module::to_device(self.net.clone(), &device);
+        Ok(())
     }
 
     /// The `k` texts of `codes` nearest to `query` by cosine similarity of

@@ -73,7 +73,9 @@ pub fn fit<M: BurnTrainable>(
         optim: config.optimizer.init(),
         lr: config.optimizer.lr(),
         loss: config.loss,
-        fused_loss: config.fused_loss,
+        // The fused loss is a CPU kernel: on a GPU it would bring every
+        // batch's outputs to the host and back.
+        fused_loss: config.fused_loss && crate::backend::is_cpu(device),
         device: device.clone(),
         last_penalty: None,
     };

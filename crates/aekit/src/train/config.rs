@@ -6,6 +6,7 @@ use super::checkpoint::Checkpointing;
 use super::loss::LossKind;
 use super::noise::Noise;
 use super::optimizer::OptimizerConfig;
+use crate::backend::DeviceChoice;
 use crate::error::{AekitError, Result};
 
 /// How to train: optimiser, loss, schedule, validation and seed.
@@ -73,6 +74,13 @@ pub struct TrainingConfig {
     /// model file. Default `None`.
     #[serde(skip)]
     pub threads: Option<usize>,
+    /// Where to train (and, kept by the fitted model, to infer): `cpu`,
+    /// `gpu`, `gpu:N` or `auto` ([`DeviceChoice`]); a GPU needs aekit
+    /// built with the `wgpu` or `cuda` feature. On a GPU every kind takes
+    /// burn's generic path (aekit's CPU kernels stay on the CPU). Not part
+    /// of the model file. Default `cpu`.
+    #[serde(skip)]
+    pub device: DeviceChoice,
 }
 
 impl Default for TrainingConfig {
@@ -93,6 +101,7 @@ impl Default for TrainingConfig {
             native_kernels: true,
             checkpoint: None,
             threads: None,
+            device: DeviceChoice::Cpu,
         }
     }
 }

@@ -125,6 +125,12 @@ pub trait TrainingSetters: Sized {
         self
     }
 
+    /// Where to train and infer; see [`TrainingConfig::device`].
+    fn device(mut self, device: crate::backend::DeviceChoice) -> Self {
+        self.training_mut().device = device;
+        self
+    }
+
     /// CPU threads; see [`TrainingConfig::threads`].
     fn threads(mut self, threads: impl Into<Option<usize>>) -> Self {
         self.training_mut().threads = threads.into();

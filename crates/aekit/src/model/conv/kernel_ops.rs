@@ -8,7 +8,7 @@
 
 use burn::backend::TensorMetadata;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Backend, DispatchDevice, Flex, backend_extension};
+use burn::backend::{Backend, Flex, backend_extension};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 use burn_autodiff::Autodiff;
@@ -36,16 +36,8 @@ pub enum ConvPath {
 impl ConvPath {
     /// Whether tensors on `device` take aekit's kernels.
     fn uses_kernels(self, device: &Device) -> bool {
-        self == ConvPath::Auto && is_flex(device)
+        self == ConvPath::Auto && crate::backend::is_cpu(device)
     }
-}
-
-/// Whether `device` is the flex backend, with or without autodiff.
-fn is_flex(device: &Device) -> bool {
-    matches!(
-        device.clone().without_autodiff().as_dispatch(),
-        DispatchDevice::Flex(_)
-    )
 }
 
 /// The operations the kernels provide, per backend.

@@ -59,7 +59,8 @@ pub fn train(
     device: &Device,
     observer: &mut dyn TrainingObserver,
 ) -> Result<(DenseAutoencoder, History)> {
-    if config.native_kernels {
+    // The kernels are the CPU path; a GPU takes burn's.
+    if config.native_kernels && backend::is_cpu(device) {
         let engine = KernelEngine {
             trainer: KernelTrainer::new(
                 trainable_net(&model),

@@ -104,9 +104,10 @@ impl DetectorParams {
                 }
                 let mut silent = Silent;
                 let observer = observer.unwrap_or(&mut silent);
-                let (a, scores) = backend::install(self.training.threads, || {
-                    self.fit_ensemble(train, observer)
-                })??;
+                let (a, scores) =
+                    backend::install_on(self.training.threads, self.training.device, || {
+                        self.fit_ensemble(train, observer)
+                    })??;
                 // Without neighbours the scores are those of scoring the rows
                 // again, taken that way as before.
                 training_scores = self.neighbours.is_some().then_some(scores);
@@ -217,8 +218,12 @@ impl DetectorParams {
             history,
             tasks: TaskData::default(),
         };
-        let mut autoencoder =
-            Autoencoder::from_parts(meta, Box::new(network), self.training.threads);
+        let mut autoencoder = Autoencoder::from_parts(
+            meta,
+            Box::new(network),
+            self.training.threads,
+            self.training.device,
+        );
         autoencoder.set_detector_record(Some(DetectorRecord {
             scale: self.scale,
             trim: self.trim,

@@ -10,10 +10,12 @@ use std::collections::HashMap;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Matrix;
 use crate::error::{AekitError, Result};
+use crate::kernel::{MatRef, matmul};
 use crate::model::weights::{NamedTensor, stored_tensor};
 
 /// The neighbour member's settings.
@@ -62,6 +64,20 @@ pub struct NeighbourDistances {
 
 const REFERENCE_TENSOR: &str = "neighbours.reference";
 
+/// Rows screened by one matrix product.
+const SCREEN_ROWS: usize = 256;
+
+/// The squared Euclidean distance of two rows, summed in f64.
+fn exact_distance(a: &[f32], b: &[f32]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(&a, &b)| {
+            let d = f64::from(a - b);
+            d * d
+        })
+        .sum()
+}
+
 impl NeighbourDistances {
     /// Keeps up to `config.reference_rows` rows of `rows`, drawn with `seed`.
     pub fn fit(rows: &Matrix, config: NeighbourConfig, seed: u64) -> NeighbourDistances {
@@ -83,9 +99,7 @@ impl NeighbourDistances {
     /// Each row's distance to its k-th nearest reference row (k capped to
     /// the reference's size).
     pub fn scores(&self, rows: &Matrix) -> Vec<f64> {
-        (0..rows.n_rows())
-            .map(|r| self.kth_distance(rows.row(r), None))
-            .collect()
+        self.kth_distances(rows, &[])
     }
 
     /// [`scores`](Self::scores) of the training rows the member was fitted
@@ -98,38 +112,96 @@ impl NeighbourDistances {
                 *o = Some(i);
             }
         }
-        (0..rows.n_rows())
-            .map(|r| self.kth_distance(rows.row(r), own[r]))
-            .collect()
+        self.kth_distances(rows, &own)
     }
 
-    fn kth_distance(&self, row: &[f32], skip: Option<usize>) -> f64 {
-        let n_ref = self.reference.n_rows() - usize::from(skip.is_some());
-        let k = self.k.min(n_ref).max(1);
-        // The k smallest squared distances so far, largest first.
-        let mut best: Vec<f64> = Vec::with_capacity(k + 1);
-        for i in 0..self.reference.n_rows() {
-            if Some(i) == skip {
-                continue;
-            }
-            let d2: f64 = row
-                .iter()
-                .zip(self.reference.row(i))
-                .map(|(&a, &b)| {
-                    let d = f64::from(a - b);
-                    d * d
-                })
-                .sum();
-            if best.len() < k {
-                let at = best.partition_point(|&b| b > d2);
-                best.insert(at, d2);
-            } else if d2 < best[0] {
-                best.remove(0);
-                let at = best.partition_point(|&b| b > d2);
-                best.insert(at, d2);
+    /// The k-th nearest distance of every row, `own[r]` (when given) being
+    /// a reference row that row `r` leaves out. Blocks of rows are screened
+    /// by one matrix product against the reference (squared distances as
+    /// |x|^2 - 2 x.r + |r|^2 in f32, on rows centred by the reference's
+    /// mean), and only the rows the screen cannot rule out are measured
+    /// exactly, in f64 as [`exact_distance`]: every row whose screened
+    /// distance is within twice the screen's rounding bound of the k-th
+    /// screened one. The result is that of measuring every pair, at the
+    /// cost of a product instead of a loop per pair.
+    fn kth_distances(&self, rows: &Matrix, own: &[Option<usize>]) -> Vec<f64> {
+        let n_ref = self.reference.n_rows();
+        let width = rows.n_cols;
+        if n_ref == 0 || rows.n_rows() == 0 {
+            return vec![0.0; rows.n_rows()];
+        }
+        let mut mean = vec![0.0f64; width];
+        for i in 0..n_ref {
+            for (m, &v) in mean.iter_mut().zip(self.reference.row(i)) {
+                *m += f64::from(v);
             }
         }
-        best.first().map_or(0.0, |d2| d2.sqrt())
+        let mean: Vec<f32> = mean.iter().map(|m| (m / n_ref as f64) as f32).collect();
+        let centred = |row: &[f32], out: &mut Vec<f32>| {
+            out.extend(row.iter().zip(&mean).map(|(&v, &m)| v - m));
+        };
+        let mut reference = Vec::with_capacity(n_ref * width);
+        for i in 0..n_ref {
+            centred(self.reference.row(i), &mut reference);
+        }
+        let reference_norms: Vec<f32> = reference
+            .chunks_exact(width)
+            .map(|r| r.iter().map(|v| v * v).sum())
+            .collect();
+        let largest_norm = reference_norms.iter().copied().fold(0.0f32, f32::max);
+        let reference_t = MatRef::new(&reference, n_ref, width).t();
+        // The screen's rounding: products of `width` terms and three sums,
+        // in f32 (unit roundoff 2^-24), relative to |x|^2 + |r|^2.
+        let rounding = 4.0 * (width as f32 + 4.0) * f32::EPSILON / 2.0;
+        let mut out = vec![0.0; rows.n_rows()];
+        out.par_chunks_mut(SCREEN_ROWS)
+            .enumerate()
+            .for_each(|(block, out)| {
+                let first = block * SCREEN_ROWS;
+                let count = out.len();
+                let mut x = Vec::with_capacity(count * width);
+                for r in 0..count {
+                    centred(rows.row(first + r), &mut x);
+                }
+                let mut dots = vec![0.0f32; count * n_ref];
+                matmul(&mut dots, false, MatRef::new(&x, count, width), reference_t);
+                let mut screened: Vec<(f32, usize)> = Vec::with_capacity(n_ref);
+                for (r, score) in out.iter_mut().enumerate() {
+                    let norm: f32 = x[r * width..(r + 1) * width].iter().map(|v| v * v).sum();
+                    let skip = own.get(first + r).copied().flatten();
+                    screened.clear();
+                    screened.extend(
+                        dots[r * n_ref..(r + 1) * n_ref]
+                            .iter()
+                            .zip(&reference_norms)
+                            .enumerate()
+                            .filter(|&(i, _)| Some(i) != skip)
+                            .map(|(i, (&dot, &rn))| (norm + rn - 2.0 * dot, i)),
+                    );
+                    let bound = rounding * (norm + largest_norm);
+                    *score = self.kth_of_screened(rows.row(first + r), &mut screened, bound);
+                }
+            });
+        out
+    }
+
+    /// The exact k-th distance of `row`, measuring only the `screened`
+    /// (squared distance in f32, reference row) that lie within `2 bound`
+    /// of the k-th screened distance: any other is farther than it.
+    fn kth_of_screened(&self, row: &[f32], screened: &mut [(f32, usize)], bound: f32) -> f64 {
+        if screened.is_empty() {
+            return 0.0;
+        }
+        let k = self.k.min(screened.len()).max(1);
+        let (_, kth, _) = screened.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
+        let limit = kth.0 + 2.0 * bound;
+        let mut exact: Vec<f64> = screened
+            .iter()
+            .filter(|s| s.0 <= limit)
+            .map(|&(_, i)| exact_distance(row, self.reference.row(i)))
+            .collect();
+        exact.sort_by(f64::total_cmp);
+        exact[k - 1].sqrt()
     }
 
     /// The tensors a model file stores.
@@ -195,6 +267,50 @@ mod tests {
         assert_eq!(t, vec![2.0, 1.0, 1.0, 2.0, 8.0]);
         // Without leaving out, row 0's second nearest is 1 (itself first).
         assert_eq!(m.scores(&rows)[0], 1.0);
+    }
+
+    /// Every pair measured exactly: what the screen must reproduce.
+    fn brute_force(m: &NeighbourDistances, rows: &Matrix, own: &[Option<usize>]) -> Vec<f64> {
+        (0..rows.n_rows())
+            .map(|r| {
+                let skip = own.get(r).copied().flatten();
+                let mut d: Vec<f64> = (0..m.reference.n_rows())
+                    .filter(|&i| Some(i) != skip)
+                    .map(|i| exact_distance(rows.row(r), m.reference.row(i)))
+                    .collect();
+                d.sort_by(f64::total_cmp);
+                let k = m.k.min(d.len()).max(1);
+                d.get(k - 1).map_or(0.0, |v| v.sqrt())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_screened_search_gives_the_exact_kth_distance() {
+        // Large offsets (where |x|^2 - 2x.r + |r|^2 loses digits), exact
+        // duplicates and near-duplicates, more rows than one screen.
+        let mut rng = StdRng::seed_from_u64(3);
+        let width = 7;
+        let mut values: Vec<f32> = (0..700 * width)
+            .map(|j| 1000.0 * (j % width) as f32 + rand::Rng::random_range(&mut rng, 0.0f32..1.0))
+            .collect();
+        let copy = values[..50 * width].to_vec();
+        values[100 * width..150 * width].copy_from_slice(&copy);
+        values[200 * width] += 1e-4;
+        let rows = Matrix::new(values, width);
+        for k in [1, 2, 5, 20] {
+            let m = NeighbourDistances::fit(&rows, config(k, 300), 9);
+            assert_eq!(m.scores(&rows), brute_force(&m, &rows, &[]), "k {k}");
+            let mut own = vec![None; rows.n_rows()];
+            for (i, &t) in m.training_index.iter().enumerate() {
+                own[t] = Some(i);
+            }
+            assert_eq!(
+                m.training_scores(&rows),
+                brute_force(&m, &rows, &own),
+                "k {k}"
+            );
+        }
     }
 
     #[test]

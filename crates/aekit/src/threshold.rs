@@ -88,6 +88,26 @@ pub struct DetectorRecord {
     pub members: Vec<MemberRecord>,
 }
 
+impl DetectorRecord {
+    /// The record of a detector that is one dense model of code `width`,
+    /// trained `epochs` epochs on `rows` rows, with no refit.
+    pub fn one_model(scale: ScaleKind, width: usize, epochs: usize, rows: usize) -> DetectorRecord {
+        DetectorRecord {
+            scale,
+            trim: 0.0,
+            histogram_bins: None,
+            neighbours: None,
+            kind_weights: None,
+            members: vec![MemberRecord {
+                width,
+                epochs,
+                refit_epochs: None,
+                rows,
+            }],
+        }
+    }
+}
+
 /// How one model of a detector trained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberRecord {

@@ -79,19 +79,12 @@ impl DetectorParams {
                     .training(self.training.clone());
                 let mut a = params.fit_with(train, options)?;
                 let n_rows = (a.history().epochs.len(), train.n_rows());
-                a.set_detector_record(Some(DetectorRecord {
-                    scale: self.scale,
-                    trim: 0.0,
-                    histogram_bins: None,
-                    neighbours: None,
-                    kind_weights: None,
-                    members: vec![MemberRecord {
-                        width: m.bottleneck,
-                        epochs: n_rows.0,
-                        refit_epochs: None,
-                        rows: n_rows.1,
-                    }],
-                }));
+                a.set_detector_record(Some(DetectorRecord::one_model(
+                    self.scale,
+                    m.bottleneck,
+                    n_rows.0,
+                    n_rows.1,
+                )));
                 a
             }
             None => {

@@ -8,7 +8,7 @@ use super::{Detector, DetectorParams};
 use crate::data::{CsvOptions, Dataset};
 use crate::error::{AekitError, Result};
 use crate::incremental::{StreamConfig, StreamReport, for_each_chunk};
-use crate::threshold::{AnomalyThreshold, DetectorRecord, MemberRecord};
+use crate::threshold::{AnomalyThreshold, DetectorRecord};
 use crate::{AutoencoderParams, FitOptions, TrainingSetters};
 
 impl DetectorParams {
@@ -49,19 +49,13 @@ impl DetectorParams {
         scores.sort_by(f32::total_cmp);
         let threshold = sorted_quantile(&scores, self.rule.quantile());
         let flagged = scores.len() - scores.partition_point(|&s| f64::from(s) <= threshold);
-        autoencoder.set_detector_record(Some(DetectorRecord {
-            scale: self.scale,
-            trim: 0.0,
-            histogram_bins: None,
-            neighbours: None,
-            kind_weights: None,
-            members: vec![MemberRecord {
-                width: m.bottleneck,
-                epochs: autoencoder.history().epochs.len(),
-                refit_epochs: None,
-                rows: scores.len(),
-            }],
-        }));
+        let epochs = autoencoder.history().epochs.len();
+        autoencoder.set_detector_record(Some(DetectorRecord::one_model(
+            self.scale,
+            m.bottleneck,
+            epochs,
+            scores.len(),
+        )));
         autoencoder.set_anomaly_threshold(Some(AnomalyThreshold {
             threshold,
             rule: self.rule,

@@ -38,6 +38,7 @@ mod commands;
 mod data_args;
 mod finish;
 mod flags;
+mod model_args;
 mod plot_command;
 mod progress;
 mod report;

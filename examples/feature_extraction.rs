@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use aekit::data::{CsvOptions, Table};
+use aekit::data::{ReadOptions, Table};
 use aekit::model::Activation;
 use aekit::tasks::evaluate;
 use aekit::train::{Control, EpochRecord};
@@ -34,8 +34,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(1);
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data");
-    let train = Table::read(data.join("clf_train.csv"), &CsvOptions::default())?;
-    let test = Table::read(data.join("clf_test.csv"), &CsvOptions::default())?;
+    let train = Table::read(data.join("clf_train.csv"), &ReadOptions::default())?;
+    let test = Table::read(data.join("clf_test.csv"), &ReadOptions::default())?;
 
     let params = Autoencoder::params()
         .label("label")

@@ -6,14 +6,14 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use aekit::data::{CsvOptions, Table};
+use aekit::data::{ReadOptions, Table};
 use aekit::model::Activation;
 use aekit::train::OptimizerKind;
 use aekit::{Autoencoder, TrainingSetters};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/iris.csv");
-    let iris = Table::read(&path, &CsvOptions::default())?;
+    let iris = Table::read(&path, &ReadOptions::default())?;
     let model = Autoencoder::params()
         .label("species")
         .drop_columns(["label", "split"])

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use aekit::DeviceChoice;
 use clap::{Args, Parser, Subcommand};
 
-pub use crate::data_args::{ColumnArgs, CsvArgs, Format, Missing, Scale};
+pub use crate::data_args::{ColumnArgs, Format, Missing, ReadArgs, Scale};
 pub use crate::model_args::{Kind, KindArgs, ModelArgs, WeightingArg};
 use crate::training_args::{ReconstructionArgs, StreamArgs, TrainingArgs};
 
@@ -116,7 +116,7 @@ pub enum PlotCommand {
         #[arg(long, value_name = "COL")]
         color: Option<String>,
         #[command(flatten)]
-        csv: CsvArgs,
+        csv: ReadArgs,
     },
     /// The first rows of image data drawn above their reconstructions.
     Reconstructions {
@@ -134,7 +134,7 @@ pub enum PlotCommand {
         #[arg(long, default_value_t = 10)]
         rows: usize,
         #[command(flatten)]
-        csv: CsvArgs,
+        csv: ReadArgs,
     },
 }
 
@@ -156,7 +156,7 @@ pub struct EvaluateArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
-    pub csv: CsvArgs,
+    pub csv: ReadArgs,
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -295,7 +295,7 @@ pub struct DenoiseArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
-    pub csv: CsvArgs,
+    pub csv: ReadArgs,
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -360,7 +360,7 @@ pub struct PredictArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
-    pub csv: CsvArgs,
+    pub csv: ReadArgs,
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -462,7 +462,7 @@ pub struct ScoreArgs {
     #[arg(long, default_value_t = aekit::tasks::anomaly::DEFAULT_SCORE_CHUNK_ROWS, hide = true)]
     pub chunk_rows: usize,
     #[command(flatten)]
-    pub csv: CsvArgs,
+    pub csv: ReadArgs,
     /// CPU threads [default: RAYON_NUM_THREADS, else all cores].
     #[arg(long)]
     pub threads: Option<usize>,
@@ -531,7 +531,7 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "DIR", long_help = OUT_DIR_HELP)]
     pub out_dir: Option<PathBuf>,
     #[command(flatten)]
-    pub csv: CsvArgs,
+    pub csv: ReadArgs,
     /// CPU threads (default: RAYON_NUM_THREADS, else all cores).
     #[arg(long)]
     pub threads: Option<usize>,

@@ -22,7 +22,7 @@ use crate::training_args::stream_config;
 /// `aekit train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
     let params = settings::train_params(args)?;
-    let csv = settings::csv_options(&args.columns.csv)?;
+    let csv = settings::read_options(&args.columns.csv)?;
     let inputs: Vec<&Path> = std::iter::once(args.data.as_path())
         .chain(args.target.as_deref())
         .chain(args.validation.as_deref())
@@ -68,7 +68,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
 /// `aekit detect`.
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let params = settings::detector_params(args)?;
-    let csv = settings::csv_options(&args.columns.csv)?;
+    let csv = settings::read_options(&args.columns.csv)?;
     check_training_outputs(&args.out, args.report.plot.as_deref(), &[&args.data])?;
     let stream = stream_config(&args.stream)?;
     let mut printer = EpochPrinter::new(args.report.quiet);
@@ -109,7 +109,7 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
 
 /// `aekit score`.
 pub fn score(args: &ScoreArgs) -> Result<()> {
-    let csv = settings::csv_options(&args.csv)?;
+    let csv = settings::read_options(&args.csv)?;
     check_output(&args.out, Output::Table, &[&args.model, &args.data])?;
     let model = load_for_input(&args.model, args.threads, args.device, &args.csv)?;
     let options = ScoreOptions {
@@ -139,7 +139,7 @@ fn load_for_input(
     path: &Path,
     threads: Option<usize>,
     device: Option<DeviceChoice>,
-    csv: &crate::cli::CsvArgs,
+    csv: &crate::cli::ReadArgs,
 ) -> Result<Autoencoder> {
     let mut model = Autoencoder::load(path)?;
     model.set_threads(threads)?;
@@ -261,7 +261,7 @@ pub enum Apply {
 
 /// `aekit encode`, `decode`, `reconstruct`.
 pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
-    let csv = settings::csv_options(&args.csv)?;
+    let csv = settings::read_options(&args.csv)?;
     if matches!(what, Apply::Encode { .. }) && aekit::text::model_file::is_text_model(&args.model) {
         if matches!(
             what,
@@ -362,7 +362,7 @@ fn write_outputs(
 
 /// `aekit denoise`.
 pub fn denoise(args: &DenoiseArgs) -> Result<()> {
-    let csv = settings::csv_options(&args.csv)?;
+    let csv = settings::read_options(&args.csv)?;
     let add_noise = args
         .add_noise
         .as_deref()
@@ -437,7 +437,7 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
 
 /// `aekit predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
-    let csv = settings::csv_options(&args.csv)?;
+    let csv = settings::read_options(&args.csv)?;
     let inputs: Vec<&Path> = [args.model.as_path(), args.data.as_path()]
         .into_iter()
         .chain(args.target.as_deref())
@@ -530,7 +530,7 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
 
 /// `aekit evaluate`.
 pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
-    let csv = settings::csv_options(&args.csv)?;
+    let csv = settings::read_options(&args.csv)?;
     let model = load_for_input(&args.model, args.threads, args.device, &args.csv)?;
     let train = Table::read(&args.train, &csv)?;
     let test = Table::read(&args.test, &csv)?;

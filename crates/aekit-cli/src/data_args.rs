@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 /// How the input files are read.
 #[derive(Debug, Args)]
-pub struct CsvArgs {
+pub struct ReadArgs {
     /// Field delimiter (default: tab for .tsv files, comma otherwise).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<char>,
@@ -78,7 +78,7 @@ pub struct ColumnArgs {
     #[arg(long, value_enum, help_heading = "Columns")]
     pub scale: Option<Scale>,
     #[command(flatten)]
-    pub csv: CsvArgs,
+    pub csv: ReadArgs,
 }
 
 /// `--scale`.

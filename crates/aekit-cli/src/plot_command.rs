@@ -27,7 +27,7 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
         } => {
             check_output(out, Output::Png, &[model, data])?;
             let m = Autoencoder::load(model)?;
-            let table = Table::read(data, &settings::csv_options(csv)?)?;
+            let table = Table::read(data, &settings::read_options(csv)?)?;
             let codes = m.encode(&m.scaled_features(&table)?)?;
             let map = latent::latent_map(&codes)?;
             let colour_column = match color {
@@ -71,7 +71,7 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
             check_output(out, Output::Png, &[model, data])?;
             let m = Autoencoder::load(model)?;
             let shape = settings::drawing_shape(image_shape.as_deref(), m.image_shape())?;
-            let table = Table::read(data, &settings::csv_options(csv)?)?;
+            let table = Table::read(data, &settings::read_options(csv)?)?;
             let mut originals = m.scaled_features(&table)?;
             let mut rebuilt = m.reconstruct(&originals)?;
             m.unscale(&mut originals);

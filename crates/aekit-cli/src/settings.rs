@@ -2,7 +2,9 @@
 
 use aekit::AutoencoderParams;
 use aekit::TrainingSetters;
-use aekit::data::{ColumnRoles, CsvOptions, MissingPolicy, ScaleKind, TableFormat};
+use aekit::data::{
+    ColumnRoles, CsvOptions, ImageFolderOptions, MissingPolicy, ReadOptions, ScaleKind, TableFormat,
+};
 use aekit::data::{ImageShape, ImageSize};
 use aekit::options::Mapping;
 use aekit::tasks::anomaly::DetectorParams;
@@ -11,7 +13,7 @@ use anyhow::{Result, bail};
 use std::path::Path;
 
 use crate::cli::{
-    ColumnArgs, CsvArgs, DetectArgs, Format, Kind, KindArgs, Missing, ModelArgs, Scale, ServeArgs,
+    ColumnArgs, DetectArgs, Format, Kind, KindArgs, Missing, ModelArgs, ReadArgs, Scale, ServeArgs,
     TrainArgs,
 };
 use crate::training_args::{put, training_entries};
@@ -65,7 +67,7 @@ pub fn drawing_shape(flag: Option<&str>, model: Option<ImageShape>) -> Result<Im
 }
 
 /// CSV reading options.
-pub fn csv_options(args: &CsvArgs) -> Result<CsvOptions> {
+pub fn read_options(args: &ReadArgs) -> Result<ReadOptions> {
     let delimiter = match args.delimiter {
         None => None,
         Some(c) if c.is_ascii() => Some(c as u8),
@@ -83,10 +85,10 @@ pub fn csv_options(args: &CsvArgs) -> Result<CsvOptions> {
                 .map_err(|message| anyhow::anyhow!("invalid --resize {message}"))
         })
         .transpose()?;
-    Ok(CsvOptions {
-        delimiter,
+    Ok(ReadOptions {
         format,
-        resize,
+        csv: CsvOptions { delimiter },
+        images: ImageFolderOptions { resize },
     })
 }
 

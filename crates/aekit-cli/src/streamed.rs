@@ -3,7 +3,7 @@
 
 use aekit::AutoencoderParams;
 use aekit::FitOptions;
-use aekit::data::{CsvOptions, Table};
+use aekit::data::{ReadOptions, Table};
 use aekit::incremental::{StreamConfig, StreamReport};
 use anyhow::Result;
 
@@ -15,7 +15,7 @@ use crate::progress::EpochPrinter;
 pub fn train(
     args: &TrainArgs,
     params: &AutoencoderParams,
-    csv: &CsvOptions,
+    csv: &ReadOptions,
     stream: &StreamConfig,
 ) -> Result<()> {
     if args.target.is_some() {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use aekit::DeviceChoice;
-use aekit::data::CsvOptions;
+use aekit::data::ReadOptions;
 use aekit::data::output::{format_value, write_csv};
 use aekit::model::Pooling;
 use aekit::text::{
@@ -15,9 +15,9 @@ use aekit::train::TrainingConfig;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::cli::CsvArgs;
+use crate::cli::ReadArgs;
 use crate::progress::EpochPrinter;
-use crate::settings::{Output, check_output, csv_options};
+use crate::settings::{Output, check_output, read_options};
 use crate::training_args::{TrainingArgs, training_config};
 
 /// `aekit text ...`.
@@ -171,7 +171,7 @@ pub struct TextTrainArgs {
     #[command(flatten)]
     pub common: TextCommon,
     #[command(flatten)]
-    pub csv: CsvArgs,
+    pub csv: ReadArgs,
 }
 
 /// `aekit text autoencoder`.
@@ -188,7 +188,7 @@ pub struct TextAutoencoderArgs {
     #[command(flatten)]
     pub common: TextCommon,
     #[command(flatten)]
-    pub csv: CsvArgs,
+    pub csv: ReadArgs,
 }
 
 /// `aekit text predict`.
@@ -209,7 +209,7 @@ pub struct TextPredictArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
-    pub csv: CsvArgs,
+    pub csv: ReadArgs,
     /// Where to run: cpu, gpu, gpu:N or auto (see `aekit train --help`)
     /// [default: cpu].
     #[arg(long, value_name = "DEVICE")]
@@ -231,7 +231,7 @@ pub struct TextSimilarArgs {
     #[arg(short, long, default_value_t = 5)]
     pub k: usize,
     #[command(flatten)]
-    pub csv: CsvArgs,
+    pub csv: ReadArgs,
     /// Where to run: cpu, gpu, gpu:N or auto (see `aekit train --help`)
     /// [default: cpu].
     #[arg(long, value_name = "DEVICE")]
@@ -323,7 +323,7 @@ fn train(a: &TextTrainArgs) -> Result<()> {
             label: Some(a.label.clone()),
             ids: vec![],
         },
-        &csv_options(&a.csv)?,
+        &read_options(&a.csv)?,
     )?;
     let mut printer = EpochPrinter::new(a.common.quiet);
     let mut model = p.fit(&corpus, &mut printer)?;
@@ -352,7 +352,7 @@ fn predict(a: &TextPredictArgs) -> Result<()> {
     let mut model = TextClassifier::load(&a.model)?;
     model.set_device(a.device.unwrap_or_default())?;
     let meta = model.meta();
-    let reader = CorpusReader::open(&a.data, &csv_options(&a.csv)?)?;
+    let reader = CorpusReader::open(&a.data, &read_options(&a.csv)?)?;
     // The label column is read when the file has it: then the report.
     let label = meta.label.clone().filter(|l| reader.headers().contains(l));
     let corpus = reader.read(&CorpusColumns {
@@ -405,7 +405,7 @@ fn autoencoder(a: &TextAutoencoderArgs) -> Result<()> {
             label: None,
             ids: vec![],
         },
-        &csv_options(&a.csv)?,
+        &read_options(&a.csv)?,
     )?;
     let mut printer = EpochPrinter::new(a.common.quiet);
     let mut model = p.fit(&corpus, &mut printer)?;
@@ -429,7 +429,7 @@ pub fn encode(
     model: &Path,
     data: &Path,
     out: &Path,
-    csv: &CsvOptions,
+    csv: &ReadOptions,
     device: Option<DeviceChoice>,
 ) -> Result<()> {
     check_output(out, Output::Table, &[model, data])?;
@@ -471,7 +471,7 @@ fn similar(a: &TextSimilarArgs) -> Result<()> {
             label: None,
             ids: vec![],
         },
-        &csv_options(&a.csv)?,
+        &read_options(&a.csv)?,
     )?;
     let codes = model.encode(&corpus.texts);
     println!("rank\trow\tsimilarity\ttext");

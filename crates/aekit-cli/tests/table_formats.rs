@@ -9,7 +9,7 @@ mod util;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aekit::data::{CsvOptions, Table};
+use aekit::data::{ReadOptions, Table};
 use arrow_array::{ArrayRef, RecordBatch};
 use util::{aekit, aekit_stdin, arg, data, gzip, iris_recipe, with};
 
@@ -29,7 +29,7 @@ fn parquet_copy(
     edit: impl Fn(usize, &str, &str) -> Option<Option<String>>,
     force_text: &[&str],
 ) -> PathBuf {
-    let t = Table::read(csv, &CsvOptions::default()).unwrap();
+    let t = Table::read(csv, &ReadOptions::default()).unwrap();
     let mut fields: Vec<(String, ArrayRef)> = Vec::new();
     for (c, name) in t.headers().iter().enumerate() {
         let cells: Vec<Option<String>> = (0..t.n_rows())
@@ -79,7 +79,7 @@ fn plain_copy(csv: &Path, out: &Path) -> PathBuf {
 
 /// Every cell of a table file in any format, as text, with its header.
 fn cells(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let t = Table::read(path, &CsvOptions::default()).unwrap();
+    let t = Table::read(path, &ReadOptions::default()).unwrap();
     let rows = (0..t.n_rows())
         .map(|r| {
             (0..t.headers().len())

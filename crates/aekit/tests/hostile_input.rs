@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use aekit::data::{
-    ColumnKind, CsvChunks, CsvOptions, ParquetChunks, RowChunks, Table, TableWriter,
+    ColumnKind, CsvChunks, ParquetChunks, ReadOptions, RowChunks, Table, TableWriter,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use proptest::prelude::*;
@@ -51,7 +51,7 @@ fn read_gzip(bytes: &[u8]) -> aekit::Result<usize> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fuzz.csv.gz");
     std::fs::write(&path, bytes).unwrap();
-    Table::read(&path, &CsvOptions::default()).map(|t| {
+    Table::read(&path, &ReadOptions::default()).map(|t| {
         exercise(&t);
         t.n_rows()
     })
@@ -307,7 +307,7 @@ fn fuzz_findings_are_clean_errors() {
         ),
     ] {
         let path = dir.join(name);
-        let e = Table::read(&path, &CsvOptions::default())
+        let e = Table::read(&path, &ReadOptions::default())
             .unwrap_err()
             .to_string();
         assert!(e.contains(name) && e.contains(needle), "{e}");

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use aekit::data::{CsvOptions, Dataset, Table};
+use aekit::data::{Dataset, ReadOptions, Table};
 use aekit::{AekitError, Autoencoder, TrainingSetters};
 use ndarray::{Array2, s};
 
@@ -43,7 +43,7 @@ fn arrays_train_the_model_a_file_trains() {
         text += &(cells.join(",") + "\n");
     }
     std::fs::write(&path, text).unwrap();
-    let table = Table::read(&path, &CsvOptions::default()).unwrap();
+    let table = Table::read(&path, &ReadOptions::default()).unwrap();
 
     let from_file = fit(Dataset::from(&table));
     let named = Dataset::from(&x)

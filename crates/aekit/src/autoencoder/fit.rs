@@ -321,14 +321,14 @@ impl AutoencoderValidParams {
 mod tests {
     use super::*;
     use crate::TrainingSetters;
-    use crate::data::{CsvOptions, ImageShape, Table};
+    use crate::data::{ImageShape, ReadOptions, Table};
     use crate::train::Noise;
 
     fn table(name: &str, text: &str) -> (tempfile::TempDir, Table) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
-        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        let t = Table::read(&path, &ReadOptions::default()).unwrap();
         (dir, t)
     }
 

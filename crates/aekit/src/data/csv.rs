@@ -9,10 +9,32 @@ use arrow_array::cast::AsArray;
 
 use super::input;
 use super::table::{
-    CsvOptions, Lines, RowChunks, Table, check_header_names, csv_message, data_error,
+    Lines, ReadOptions, RowChunks, Table, check_header_names, csv_message, data_error,
 };
 use crate::error::{AekitError, Result};
 use std::sync::Arc;
+
+/// Options of the CSV reader.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// The field delimiter; `None` picks tab for `.tsv` (and `.tsv.gz`) files
+    /// and comma otherwise.
+    pub delimiter: Option<u8>,
+}
+
+impl CsvOptions {
+    /// The delimiter for `path`: the one given, else by its extension.
+    pub(super) fn delimiter_for(&self, path: &Path) -> u8 {
+        self.delimiter.unwrap_or_else(|| {
+            let name = path.to_string_lossy().to_ascii_lowercase();
+            if name.ends_with(".tsv") || name.ends_with(".tsv.gz") {
+                b'\t'
+            } else {
+                b','
+            }
+        })
+    }
+}
 
 /// Data rows parsed between reads of the column builders' capacity.
 const CSV_CAPACITY_ROWS: usize = 8192;
@@ -33,13 +55,13 @@ pub struct CsvChunks {
 impl CsvChunks {
     /// Opens `path` as CSV (`-` is standard input, `.gz` is gzip) and checks
     /// its header.
-    pub fn open(path: impl AsRef<Path>, options: &CsvOptions) -> Result<CsvChunks> {
+    pub fn open(path: impl AsRef<Path>, options: &ReadOptions) -> Result<CsvChunks> {
         let path = path.as_ref();
         let input = input::open_input(path)?;
         CsvChunks::from_reader(
             &input::display_path(path),
             input,
-            options.delimiter_for(path),
+            options.csv.delimiter_for(path),
         )
     }
 

@@ -9,7 +9,7 @@ use std::path::Path;
 use ndarray::{Array2, ArrayBase, ArrayView2, CowArray, Data, Ix2};
 
 use super::output::format_value;
-use super::table::{CsvOptions, Table};
+use super::table::{ReadOptions, Table};
 use crate::error::{AekitError, Result};
 
 /// Rows with named columns: a file's table or arrays in memory.
@@ -123,7 +123,7 @@ pub(crate) fn default_column_names(n: usize) -> Vec<String> {
 
 impl Dataset<'static> {
     /// Reads a CSV file (see [`Table::read`]).
-    pub fn read(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Dataset<'static>> {
+    pub fn read(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Dataset<'static>> {
         Ok(Dataset::from(Table::read(path, options)?))
     }
 }

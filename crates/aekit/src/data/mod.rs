@@ -24,10 +24,12 @@ pub use image::{files as image_files, folder as image_folder};
 
 pub use column::ColumnKind;
 pub use csv::CsvChunks;
+pub use csv::CsvOptions;
 pub use dataset::{Dataset, Element};
 pub use encoding::LabelEncoder;
 pub use format::TableFormat;
 pub use image::folder::ImageFolderChunks;
+pub use image::folder::ImageFolderOptions;
 pub use image::shape::{ImageShape, ImageSize};
 pub use input::display_path;
 pub use matrix::Matrix;
@@ -41,4 +43,4 @@ pub use schema::{ColumnRoles, ResolvedColumns, Schema};
 pub use sink::TableWriter;
 pub use source::{ReadAhead, open_chunks};
 pub use table::RowChunks;
-pub use table::{CsvOptions, Table};
+pub use table::{ReadOptions, Table};

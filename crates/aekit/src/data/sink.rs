@@ -221,7 +221,7 @@ impl std::fmt::Debug for TableWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{CsvOptions, Table};
+    use crate::data::{ReadOptions, Table};
 
     fn header() -> Vec<String> {
         ["z0", "flag", "id"].map(String::from).to_vec()
@@ -243,7 +243,7 @@ mod tests {
         for name in ["o.csv", "o.csv.gz", "o.parquet", "o.pq"] {
             let path = dir.path().join(name);
             write(&path);
-            let t = Table::read(&path, &CsvOptions::default()).unwrap();
+            let t = Table::read(&path, &ReadOptions::default()).unwrap();
             let cells: Vec<Vec<String>> = (0..t.n_rows())
                 .map(|r| (0..3).map(|c| t.cell(r, c).to_string()).collect())
                 .collect();
@@ -285,7 +285,7 @@ mod tests {
         let mut w = TableWriter::create(&pq, &header(), &KINDS).unwrap();
         w.write_columns(&columns).unwrap();
         w.finish().unwrap();
-        let t = Table::read(&pq, &CsvOptions::default()).unwrap();
+        let t = Table::read(&pq, &ReadOptions::default()).unwrap();
         let types: Vec<&DataType> = (0..3).map(|c| t.column(c).data_type()).collect();
         assert_eq!(
             types,

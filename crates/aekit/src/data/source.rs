@@ -11,14 +11,14 @@ use super::format::{TableFormat, is_stdio};
 use super::image::folder::ImageFolderChunks;
 use super::input::display_path;
 use super::parquet::read::ParquetChunks;
-use super::table::{CsvOptions, RowChunks, Table, data_error};
+use super::table::{ReadOptions, RowChunks, Table, data_error};
 use crate::error::{AekitError, Result};
 
 impl Table {
     /// Reads `path` (CSV, gzip CSV, `-` for standard input, or Parquet; see
-    /// [`CsvOptions::format`]), checking that it has a header, at least one
+    /// [`ReadOptions::format`]), checking that it has a header, at least one
     /// data row and no ragged rows.
-    pub fn read(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Table> {
+    pub fn read(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Table> {
         let path = path.as_ref();
         let mut chunks = open_chunks(path, options)?;
         chunks.next_chunk(usize::MAX)?.ok_or_else(|| {
@@ -80,12 +80,15 @@ impl ReadAhead {
 }
 
 /// Opens `path` for reading in chunks: a directory is an image folder
-/// (see [`ImageFolderChunks`]; `options.resize` applies), a file is in the
+/// (see [`ImageFolderChunks`]; `options.images.resize` applies), a file is in the
 /// format `options` forces or its name says (see [`TableFormat::of_path`]);
 /// `-` is standard input.
-pub fn open_chunks(path: &Path, options: &CsvOptions) -> Result<Box<dyn RowChunks + Send>> {
+pub fn open_chunks(path: &Path, options: &ReadOptions) -> Result<Box<dyn RowChunks + Send>> {
     if options.format.is_none() && !is_stdio(path) && path.is_dir() {
-        return Ok(Box::new(ImageFolderChunks::open(path, options.resize)?));
+        return Ok(Box::new(ImageFolderChunks::open(
+            path,
+            options.images.resize,
+        )?));
     }
     match TableFormat::resolve(path, options.format) {
         TableFormat::Csv => Ok(Box::new(CsvChunks::open(path, options)?)),
@@ -122,7 +125,7 @@ mod tests {
         );
         gz.write_all(b"a,b\n1,2\n3,4\n").unwrap();
         gz.finish().unwrap();
-        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        let t = Table::read(&path, &ReadOptions::default()).unwrap();
         assert_eq!(t.headers(), &["a", "b"]);
         assert_eq!(t.numeric_matrix(&[0, 1]).unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
     }
@@ -132,7 +135,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv.gz");
         std::fs::write(&path, b"a,b\n1,2\n").unwrap();
-        let e = Table::read(&path, &CsvOptions::default())
+        let e = Table::read(&path, &ReadOptions::default())
             .unwrap_err()
             .to_string();
         assert!(e.contains("t.csv.gz"), "{e}");
@@ -141,13 +144,13 @@ mod tests {
     #[test]
     fn a_directory_is_an_image_folder_unless_a_format_is_forced() {
         let dir = tempfile::tempdir().unwrap();
-        let e = Table::read(dir.path(), &CsvOptions::default())
+        let e = Table::read(dir.path(), &ReadOptions::default())
             .unwrap_err()
             .to_string();
         assert!(e.contains("no PNG or JPEG images"), "{e}");
-        let csv = CsvOptions {
+        let csv = ReadOptions {
             format: Some(TableFormat::Csv),
-            ..CsvOptions::default()
+            ..ReadOptions::default()
         };
         let e = Table::read(dir.path(), &csv).unwrap_err().to_string();
         assert!(e.contains("directory"), "{e}");

@@ -9,35 +9,23 @@ use std::sync::Arc;
 use arrow_array::{Array, ArrayRef, StringArray};
 
 use super::column;
+use super::csv::CsvOptions;
 use super::format::TableFormat;
-use super::image::shape::{ImageShape, ImageSize};
+use super::image::folder::ImageFolderOptions;
+use super::image::shape::ImageShape;
 use crate::error::{AekitError, Result};
 
-/// How to read a table file: CSV (plain, gzip or stdin) or Parquet.
+/// How to read a table file: its format, and the options of each format
+/// (each defined beside its reader).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CsvOptions {
-    /// The field delimiter; `None` picks tab for `.tsv` (and `.tsv.gz`) files
-    /// and comma otherwise.
-    pub delimiter: Option<u8>,
+pub struct ReadOptions {
     /// The file format; `None` takes it from the extension
-    /// ([`TableFormat::of_path`]).
+    /// ([`TableFormat::of_path`]); a directory is an image folder.
     pub format: Option<TableFormat>,
-    /// For an image folder: resize every image to this size (bilinear)
-    /// instead of requiring them all to have the first one's size.
-    pub resize: Option<ImageSize>,
-}
-
-impl CsvOptions {
-    pub(super) fn delimiter_for(&self, path: &Path) -> u8 {
-        self.delimiter.unwrap_or_else(|| {
-            let name = path.to_string_lossy().to_ascii_lowercase();
-            if name.ends_with(".tsv") || name.ends_with(".tsv.gz") {
-                b'\t'
-            } else {
-                b','
-            }
-        })
-    }
+    /// CSV files (plain, gzip or standard input).
+    pub csv: CsvOptions,
+    /// Image folders.
+    pub images: ImageFolderOptions,
 }
 
 /// A table read a chunk of rows at a time, so files larger than memory can
@@ -63,10 +51,10 @@ pub trait RowChunks {
 /// [`Dataset`]: crate::data::Dataset
 ///
 /// ```
-/// use aekit::data::{CsvOptions, Table};
+/// use aekit::data::{ReadOptions, Table};
 ///
 /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/iris.csv");
-/// let iris = Table::read(path, &CsvOptions::default())?;
+/// let iris = Table::read(path, &ReadOptions::default())?;
 /// assert_eq!(iris.n_rows(), 150);
 /// let species = iris.require_column("species", "is the label")?;
 /// assert_eq!(iris.cell(0, species), "setosa");
@@ -465,18 +453,18 @@ mod tests {
     #[test]
     fn reads_quoted_fields_and_tsv() {
         let f = write("a,\"b,c\"\n1,\"x, y\"\n", ".csv");
-        let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
+        let t = Table::read(f.path(), &ReadOptions::default()).unwrap();
         assert_eq!(t.headers(), &["a", "b,c"]);
         assert_eq!(t.cell(0, 1), "x, y");
         let f = write("a\tb\n1\t2\n", ".tsv");
-        let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
+        let t = Table::read(f.path(), &ReadOptions::default()).unwrap();
         assert_eq!(t.numeric_matrix(&[0, 1]).unwrap(), vec![1.0, 2.0]);
     }
 
     #[test]
     fn fields_are_trimmed_and_blank_lines_skipped() {
         let f = write(" a , b\n 1 ,\u{a0}x\t\n   \n\" 2 \",y\n", ".csv");
-        let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
+        let t = Table::read(f.path(), &ReadOptions::default()).unwrap();
         assert_eq!(t.headers(), &["a", "b"]);
         assert_eq!([t.cell(0, 0), t.cell(0, 1), t.cell(1, 0)], ["1", "x", "2"]);
         assert_eq!((t.n_rows(), t.line_of(1)), (2, 4));
@@ -486,24 +474,24 @@ mod tests {
     #[test]
     fn reports_line_and_column_of_bad_cells() {
         let f = write("a,b\n1,2\n3,oops\n", ".csv");
-        let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
+        let t = Table::read(f.path(), &ReadOptions::default()).unwrap();
         let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
         assert!(e.contains("row 3") && e.contains("column 'b'"), "{e}");
         let f = write("a,b\n1,NaN\n", ".csv");
-        let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
+        let t = Table::read(f.path(), &ReadOptions::default()).unwrap();
         let e = t.numeric_matrix(&[1]).unwrap_err().to_string();
         assert!(e.contains("not finite"), "{e}");
     }
 
     #[test]
     fn rejects_empty_header_only_and_ragged() {
-        let e = Table::read(write("", ".csv").path(), &CsvOptions::default()).unwrap_err();
+        let e = Table::read(write("", ".csv").path(), &ReadOptions::default()).unwrap_err();
         assert!(e.to_string().contains("empty"), "{e}");
-        let e = Table::read(write("a,b\n", ".csv").path(), &CsvOptions::default()).unwrap_err();
+        let e = Table::read(write("a,b\n", ".csv").path(), &ReadOptions::default()).unwrap_err();
         assert!(e.to_string().contains("no data rows"), "{e}");
         let e = Table::read(
             write("a,b\n1,2\n3\n", ".csv").path(),
-            &CsvOptions::default(),
+            &ReadOptions::default(),
         )
         .unwrap_err();
         assert!(e.to_string().contains("row 3"), "{e}");
@@ -512,7 +500,7 @@ mod tests {
     #[test]
     fn numeric_detection_uses_the_majority_of_cells() {
         let f = write("a,b\nx,1\ny,oops\nz,3\n", ".csv");
-        let t = Table::read(f.path(), &CsvOptions::default()).unwrap();
+        let t = Table::read(f.path(), &ReadOptions::default()).unwrap();
         assert!(!t.is_numeric(0));
         assert!(t.is_numeric(1));
     }

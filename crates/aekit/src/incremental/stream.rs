@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{IncrementalFit, ScalerStats, ShuffleBuffer};
 use crate::data::format::is_stdio;
-use crate::data::{CsvOptions, Dataset, Matrix, ReadAhead, Table, open_chunks};
+use crate::data::{Dataset, Matrix, ReadAhead, ReadOptions, Table, open_chunks};
 use crate::error::{AekitError, Result};
 use crate::train::kernel_trainer::KernelTrainer;
 use crate::train::pipeline::train_observed;
@@ -97,7 +97,7 @@ pub struct StreamReport {
 /// index to `each`, which answers whether to go on.
 pub(crate) fn for_each_chunk(
     path: &Path,
-    csv: &CsvOptions,
+    csv: &ReadOptions,
     rows: usize,
     mut each: impl FnMut(usize, &Table) -> Result<bool>,
 ) -> Result<usize> {
@@ -136,7 +136,7 @@ impl AutoencoderParams {
     pub fn fit_stream(
         &self,
         path: impl AsRef<Path>,
-        csv: &CsvOptions,
+        csv: &ReadOptions,
         stream: &StreamConfig,
         options: FitOptions<'_>,
     ) -> Result<(Autoencoder, StreamReport)> {
@@ -184,7 +184,7 @@ impl AutoencoderParams {
 fn streamed(
     fit: &mut IncrementalFit,
     path: &Path,
-    csv: &CsvOptions,
+    csv: &ReadOptions,
     stream: &StreamConfig,
     validation: Option<&Dataset<'_>>,
     observer: &mut dyn TrainingObserver,

@@ -20,7 +20,7 @@ fn params() -> AutoencoderParams {
 }
 
 fn test_error(model: &Autoencoder) -> f64 {
-    let test = Table::read(data("clf_test.csv"), &CsvOptions::default()).unwrap();
+    let test = Table::read(data("clf_test.csv"), &ReadOptions::default()).unwrap();
     let x = model.scaled_features(&test).unwrap();
     let e = model.reconstruction_errors(&x).unwrap();
     e.iter().map(|&v| f64::from(v)).sum::<f64>() / e.len() as f64
@@ -30,7 +30,7 @@ fn streamed(config: &StreamConfig) -> (Autoencoder, StreamReport) {
     params()
         .fit_stream(
             data("clf_train.csv"),
-            &CsvOptions::default(),
+            &ReadOptions::default(),
             config,
             FitOptions::new(),
         )
@@ -39,7 +39,7 @@ fn streamed(config: &StreamConfig) -> (Autoencoder, StreamReport) {
 
 #[test]
 fn a_streamed_fit_reads_in_chunks_and_matches_the_in_memory_one() {
-    let train = Table::read(data("clf_train.csv"), &CsvOptions::default()).unwrap();
+    let train = Table::read(data("clf_train.csv"), &ReadOptions::default()).unwrap();
     let in_memory = params().fit(&train).unwrap();
     let config = StreamConfig {
         stream: true,
@@ -86,7 +86,7 @@ fn validation_chunks_early_stopping_and_refusals() {
         .epochs(40)
         .fit_stream(
             data("clf_train.csv"),
-            &CsvOptions::default(),
+            &ReadOptions::default(),
             &config,
             FitOptions::new(),
         )
@@ -99,7 +99,7 @@ fn validation_chunks_early_stopping_and_refusals() {
     let refuse = |p: AutoencoderParams| {
         p.fit_stream(
             data("clf_train.csv"),
-            &CsvOptions::default(),
+            &ReadOptions::default(),
             &config,
             FitOptions::new(),
         )
@@ -127,7 +127,7 @@ fn a_bad_cell_in_a_later_chunk_names_its_line_and_column() {
         .epochs(1)
         .fit_stream(
             &path,
-            &CsvOptions::default(),
+            &ReadOptions::default(),
             &StreamConfig {
                 stream: true,
                 chunk_rows: 64,

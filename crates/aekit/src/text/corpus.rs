@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::data::{CsvOptions, RowChunks, display_path, open_chunks};
+use crate::data::{ReadOptions, RowChunks, display_path, open_chunks};
 use crate::error::{AekitError, Result};
 
 /// Rows read per chunk: the file is read a chunk at a time, so memory holds
@@ -53,7 +53,7 @@ pub struct CorpusReader {
 impl CorpusReader {
     /// Opens `path` (format from `options` or the file name, `-` for
     /// standard input) and reads its header.
-    pub fn open(path: &Path, options: &CsvOptions) -> Result<CorpusReader> {
+    pub fn open(path: &Path, options: &ReadOptions) -> Result<CorpusReader> {
         Ok(CorpusReader {
             path: display_path(path),
             chunks: open_chunks(path, options)?,
@@ -153,7 +153,7 @@ impl CorpusReader {
 
 impl Corpus {
     /// Reads `columns` of the table at `path` (see [`CorpusReader::open`]).
-    pub fn read(path: &Path, columns: &CorpusColumns, options: &CsvOptions) -> Result<Corpus> {
+    pub fn read(path: &Path, columns: &CorpusColumns, options: &ReadOptions) -> Result<Corpus> {
         CorpusReader::open(path, options)?.read(columns)
     }
 
@@ -220,7 +220,7 @@ mod tests {
     }
 
     fn read(path: &Path) -> Result<Corpus> {
-        Corpus::read(path, &columns(), &CsvOptions::default())
+        Corpus::read(path, &columns(), &ReadOptions::default())
     }
 
     #[test]
@@ -292,12 +292,12 @@ mod tests {
             ids: vec!["id".into()],
             ..columns()
         };
-        let c = Corpus::read(&p, &with_ids, &CsvOptions::default()).unwrap();
+        let c = Corpus::read(&p, &with_ids, &ReadOptions::default()).unwrap();
         assert_eq!(c.texts, ["hi, you\nthere", "bye"]);
         assert_eq!(c.labels.unwrap(), ["a", "b"]);
         assert_eq!(c.ids, [["7"], ["8"]]);
         assert_eq!(c.rows, [2, 4]);
-        let reader = CorpusReader::open(&p, &CsvOptions::default()).unwrap();
+        let reader = CorpusReader::open(&p, &ReadOptions::default()).unwrap();
         assert_eq!(reader.headers(), ["id", "text", "label"]);
     }
 }

@@ -165,7 +165,7 @@ fn interleave(row: &[f32], shape: ImageShape, out: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{CsvOptions, Table};
+    use crate::data::{ReadOptions, Table};
 
     #[test]
     fn rows_become_grey_and_rgb_pngs_that_read_back() {
@@ -211,7 +211,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let csv = dir.path().join("t.csv");
         std::fs::write(&csv, "a\n1\n2\n").unwrap();
-        let t = Table::read(&csv, &CsvOptions::default()).unwrap();
+        let t = Table::read(&csv, &ReadOptions::default()).unwrap();
         assert_eq!(
             png_names(&(&t).into()).unwrap(),
             ["000000.png", "000001.png"]
@@ -223,12 +223,12 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             image::GrayImage::new(2, 2).save(&path).unwrap();
         }
-        let t = Table::read(&images, &CsvOptions::default()).unwrap();
+        let t = Table::read(&images, &ReadOptions::default()).unwrap();
         assert_eq!(png_names(&(&t).into()).unwrap(), ["x/1.png", "y/1.png"]);
         image::GrayImage::new(2, 2)
             .save(images.join("y/1.jpg"))
             .unwrap();
-        let t = Table::read(&images, &CsvOptions::default()).unwrap();
+        let t = Table::read(&images, &ReadOptions::default()).unwrap();
         let e = png_names(&(&t).into()).unwrap_err().to_string();
         assert!(e.contains("y/1.jpg and y/1.png"), "{e}");
     }

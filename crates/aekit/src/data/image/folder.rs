@@ -13,7 +13,7 @@
 //!   and alpha) or RGB (RGB or RGBA); every other image is converted to
 //!   them, and alpha is dropped.
 //! - Every image must have the first one's size, unless a
-//!   [`CsvOptions::resize`] size is set, when each is resized (bilinear).
+//!   [`ReadOptions::resize`] size is set, when each is resized (bilinear).
 //! - Pixels become values in 0..1 (8-bit value / 255), channel-major as
 //!   [`ImageShape`] documents, in columns named `pixel_Y_X` for grey
 //!   images (the convention of the shipped digits CSV) and `red_Y_X`,
@@ -21,7 +21,7 @@
 //!   file's path inside the folder, `/`-separated) and, for labelled sets,
 //!   a `label` column. Those two are never features.
 //!
-//! [`CsvOptions::resize`]: crate::data::CsvOptions::resize
+//! [`ReadOptions::resize`]: crate::data::ReadOptions::resize
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -56,6 +56,14 @@ struct ImageFile {
     relative: String,
     /// The sub-folder's name, in labelled folders.
     label: Option<String>,
+}
+
+/// Options of the image-folder reader.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImageFolderOptions {
+    /// Resize every image to this size (bilinear) instead of requiring
+    /// them all to have the first one's size.
+    pub resize: Option<ImageSize>,
 }
 
 /// Reads a folder of PNG and JPEG images a chunk of files at a time (the

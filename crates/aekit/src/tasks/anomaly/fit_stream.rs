@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{Detector, DetectorParams};
-use crate::data::{CsvOptions, Dataset};
+use crate::data::{Dataset, ReadOptions};
 use crate::error::{AekitError, Result};
 use crate::incremental::{StreamConfig, StreamReport, for_each_chunk};
 use crate::threshold::{AnomalyThreshold, DetectorRecord};
@@ -21,7 +21,7 @@ impl DetectorParams {
     pub fn fit_stream(
         &self,
         path: impl AsRef<Path>,
-        csv: &CsvOptions,
+        csv: &ReadOptions,
         stream: &StreamConfig,
         options: FitOptions<'_>,
     ) -> Result<(Detector, StreamReport)> {
@@ -100,12 +100,12 @@ mod tests {
             ..StreamConfig::default()
         };
         let (detector, report) = params
-            .fit_stream(data, &CsvOptions::default(), &stream, FitOptions::new())
+            .fit_stream(data, &ReadOptions::default(), &stream, FitOptions::new())
             .unwrap();
         let a = detector.autoencoder.anomaly_threshold().unwrap();
         assert!((a.training_flagged - 0.1).abs() < 0.02, "{a:?}");
         assert!(report.chunks > 1, "{report:?}");
-        let table = Table::read(data, &CsvOptions::default()).unwrap();
+        let table = Table::read(data, &ReadOptions::default()).unwrap();
         let in_memory = params.fit(&table).unwrap();
         let b = in_memory.autoencoder.anomaly_threshold().unwrap();
         assert!(
@@ -116,14 +116,14 @@ mod tests {
             model: params.model.clone(),
             ..DetectorParams::default()
         }
-        .fit_stream(data, &CsvOptions::default(), &stream, FitOptions::new())
+        .fit_stream(data, &ReadOptions::default(), &stream, FitOptions::new())
         .unwrap_err();
         assert!(
             robust.to_string().contains("min_max or standard"),
             "{robust}"
         );
         let ensemble = DetectorParams::default()
-            .fit_stream(data, &CsvOptions::default(), &stream, FitOptions::new())
+            .fit_stream(data, &ReadOptions::default(), &stream, FitOptions::new())
             .unwrap_err();
         assert!(
             ensemble.to_string().contains("one dense model"),

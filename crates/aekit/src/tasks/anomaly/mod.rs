@@ -266,7 +266,7 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{CsvOptions, Table};
+    use crate::data::{ReadOptions, Table};
 
     #[test]
     fn quantile_interpolates_like_numpy() {
@@ -306,7 +306,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         std::fs::write(&path, text).unwrap();
-        let t = Table::read(&path, &CsvOptions::default()).unwrap();
+        let t = Table::read(&path, &ReadOptions::default()).unwrap();
         (dir, t)
     }
 

@@ -11,7 +11,7 @@ use super::explain::explain_errors;
 use super::report::{DetectionMetrics, ScoreOptions, ScoreReport};
 use crate::Autoencoder;
 use crate::data::{
-    ColumnKind, CsvOptions, Matrix, ReadAhead, Schema, Table, TableWriter, open_chunks,
+    ColumnKind, Matrix, ReadAhead, ReadOptions, Schema, Table, TableWriter, open_chunks,
 };
 use crate::error::{AekitError, Result};
 use crate::tasks::metrics::Confusion;
@@ -25,7 +25,7 @@ use crate::tasks::ranking_sketch::RankingSketch;
 pub fn score_file(
     model: &Autoencoder,
     input: &Path,
-    csv: &CsvOptions,
+    csv: &ReadOptions,
     output: &Path,
     options: &ScoreOptions,
     progress: &mut dyn FnMut(usize),

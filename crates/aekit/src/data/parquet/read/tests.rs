@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::data::ColumnKind;
-use crate::data::CsvOptions;
+use crate::data::ReadOptions;
 use crate::data::parquet::write::ParquetSink;
 use parquet::arrow::ArrowWriter;
 
@@ -47,7 +47,7 @@ fn numbers_of_every_width_and_text_read_as_the_csv_would() {
             ),
         ]),
     );
-    let t = Table::read(&path, &CsvOptions::default()).unwrap();
+    let t = Table::read(&path, &ReadOptions::default()).unwrap();
     assert_eq!(t.headers(), &["i8", "u64", "f32", "f64", "b", "s"]);
     assert_eq!(t.n_rows(), 2);
     assert_eq!(t.cell(0, 5), "x, y");
@@ -81,7 +81,7 @@ fn float_columns_reach_the_matrix_as_numbers() {
             ),
         ]),
     );
-    let t = Table::read(&path, &CsvOptions::default()).unwrap();
+    let t = Table::read(&path, &ReadOptions::default()).unwrap();
     // The decoded arrays are kept as they are: no text column in between.
     assert_eq!(t.column(0).data_type(), &DataType::Float64);
     assert_eq!(t.column(1).data_type(), &DataType::Float32);
@@ -114,7 +114,7 @@ fn nan_infinity_and_huge_values_are_errors_naming_row_and_column() {
             ),
         ]),
     );
-    let t = Table::read(&path, &CsvOptions::default()).unwrap();
+    let t = Table::read(&path, &ReadOptions::default()).unwrap();
     let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
     assert!(
         e.contains("row 2") && e.contains("column 'v'") && e.contains("'NaN' is not finite"),
@@ -157,7 +157,7 @@ fn the_first_bad_cell_in_row_order_is_named() {
             ("b", Arc::new(arrow_array::Float64Array::from(b))),
         ]),
     );
-    let t = Table::read(&path, &CsvOptions::default()).unwrap();
+    let t = Table::read(&path, &ReadOptions::default()).unwrap();
     let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
     assert!(e.contains("row 301") && e.contains("column 'b'"), "{e}");
 }
@@ -175,7 +175,7 @@ fn dictionary_strings_read_as_text() {
             ("x", Arc::new(arrow_array::Int32Array::from(vec![1, 2, 3]))),
         ]),
     );
-    let t = Table::read(&path, &CsvOptions::default()).unwrap();
+    let t = Table::read(&path, &ReadOptions::default()).unwrap();
     assert_eq!([t.cell(0, 0), t.cell(1, 0), t.cell(2, 0)], ["a", "b", "a"]);
 }
 
@@ -196,7 +196,7 @@ fn a_null_is_a_missing_value_naming_row_and_column() {
             ),
         ]),
     );
-    let t = Table::read(&path, &CsvOptions::default()).unwrap();
+    let t = Table::read(&path, &ReadOptions::default()).unwrap();
     let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
     assert!(
         e.contains("t.parquet") && e.contains("row 2") && e.contains("column 'a'"),
@@ -216,12 +216,12 @@ fn unsupported_types_and_garbage_are_clear_errors() {
             Arc::new(arrow_array::Date32Array::from(vec![1, 2])) as ArrayRef,
         )]),
     );
-    let e = Table::read(&path, &CsvOptions::default())
+    let e = Table::read(&path, &ReadOptions::default())
         .unwrap_err()
         .to_string();
     assert!(e.contains("column 'when'") && e.contains("Date32"), "{e}");
     std::fs::write(&path, b"a,b\n1,2\n").unwrap();
-    let e = Table::read(&path, &CsvOptions::default())
+    let e = Table::read(&path, &ReadOptions::default())
         .unwrap_err()
         .to_string();
     assert!(e.contains("not a readable Parquet file"), "{e}");
@@ -273,7 +273,7 @@ fn sink_writes_typed_columns_that_read_back() {
         types,
         vec![DataType::Float32, DataType::Int64, DataType::Utf8]
     );
-    let t = Table::read(&path, &CsvOptions::default()).unwrap();
+    let t = Table::read(&path, &ReadOptions::default()).unwrap();
     assert_eq!(t.cell(0, 0), "0.25");
     assert_eq!(t.cell(1, 0), "-0.001");
     assert_eq!(t.cell(0, 2), "007");

@@ -45,7 +45,15 @@ pub fn train(
 
 /// How a streamed fit read its file.
 pub fn note(report: &StreamReport, stream: &StreamConfig, quiet: bool) {
-    if !quiet {
+    if quiet {
+        return;
+    }
+    if report.in_memory {
+        eprintln!(
+            "read {} rows ({} for validation) into memory after a first pass in {} chunks: they fit the {}-row shuffle buffer, so training is the in-memory one",
+            report.rows, report.validation_rows, report.chunks, stream.shuffle_buffer
+        );
+    } else {
         eprintln!(
             "streamed {} rows ({} for validation) in {} chunks of up to {} rows, {} passes over the file",
             report.rows, report.validation_rows, report.chunks, stream.chunk_rows, report.passes

@@ -46,9 +46,10 @@ fn a_file_above_the_memory_limit_streams_in_chunks_with_seeded_results() {
         dir.path().join("b.aekit"),
         dir.path().join("c.aekit"),
     );
+    // A 300-row shuffle buffer holds less than the file: streamed.
     let run = aekit(with(
         recipe(&data("clf_train.csv"), &a),
-        ["--memory-limit", "1K"],
+        ["--memory-limit", "1K", "--shuffle-buffer", "300"],
     ))
     .ok();
     let err = run.stderr();
@@ -64,7 +65,11 @@ fn a_file_above_the_memory_limit_streams_in_chunks_with_seeded_results() {
     );
     // The same file gzipped, asked to stream: the same model, byte for byte.
     let gz = gzip(&data("clf_train.csv"), &dir.path().join("clf_train.csv.gz"));
-    aekit(with(recipe(&gz, &b), ["--stream", "--quiet"])).ok();
+    aekit(with(
+        recipe(&gz, &b),
+        ["--stream", "--quiet", "--shuffle-buffer", "300"],
+    ))
+    .ok();
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     // Within the limit it is read into memory, as without the flags.
     let run = aekit(with(
@@ -81,6 +86,17 @@ fn a_file_above_the_memory_limit_streams_in_chunks_with_seeded_results() {
     ))
     .ok();
     assert_ne!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    // Within the default 100 000-row buffer, streaming trains as in
+    // memory: the in-memory model, byte for byte.
+    let run = aekit(with(recipe(&gz, &b), ["--stream"])).ok();
+    assert!(
+        run.stderr().contains(
+            "read 670 rows (0 for validation) into memory after a first pass in 7 chunks"
+        ),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(std::fs::read(&b).unwrap(), std::fs::read(&c).unwrap());
 }
 
 #[test]
@@ -131,6 +147,8 @@ fn detect_streams_one_dense_model_and_refuses_the_ensemble() {
         "standard",
         "--chunk-rows",
         "30",
+        "--shuffle-buffer",
+        "50",
         "--hidden",
         "8",
         "--bottleneck",

@@ -6,6 +6,11 @@
 //! chunk, through a seeded [`ShuffleBuffer`], and steps on windows of
 //! whole batches. Memory holds a chunk being read, one read ahead, the
 //! shuffle buffer and one window, whatever the file's size.
+//!
+//! A file whose rows all fit in the shuffle buffer is read into memory
+//! after the first pass and trained as `fit` trains (the same columns,
+//! validation rows, scaler and row order per epoch), so streaming it
+//! gives the in-memory model, byte for byte.
 
 use std::path::Path;
 use std::time::Instant;
@@ -20,7 +25,8 @@ use crate::data::format::is_stdio;
 use crate::data::{Dataset, Matrix, ReadAhead, ReadOptions, Table, open_chunks};
 use crate::error::{AekitError, Result};
 use crate::train::kernel_trainer::KernelTrainer;
-use crate::train::pipeline::train_observed;
+use crate::train::pipeline::{split_rows, train_observed};
+use crate::train::validation_split::SplitStream;
 use crate::train::{
     EpochRecord, History, Pairs, Silent, StopReason, TrainingObserver, TrainingStart,
 };
@@ -43,7 +49,9 @@ pub struct StreamConfig {
     pub memory_limit: Option<u64>,
     /// Rows of the seeded shuffle buffer an epoch's rows pass through
     /// (see [`ShuffleBuffer`]); 0 keeps the file's order. Ignored when
-    /// `shuffle` is off. Default 100 000.
+    /// `shuffle` is off. A file of at most this many rows is read into
+    /// memory and trained as in memory (see the module docs). Default
+    /// 100 000.
     pub shuffle_buffer: usize,
     /// Rows read per chunk, at least 1. Default 65 536.
     pub chunk_rows: usize,
@@ -89,8 +97,11 @@ pub struct StreamReport {
     /// Chunks per pass over the file.
     pub chunks: usize,
     /// Passes over the file: the scaler's, each epoch's, and each
-    /// validation pass.
+    /// validation pass (or, read into memory, the first and the read).
     pub passes: usize,
+    /// Whether the file fitted in the shuffle buffer and was trained in
+    /// memory, as `fit` trains (see the module docs).
+    pub in_memory: bool,
 }
 
 /// Reads `path` chunk by chunk (one read ahead), handing each with its
@@ -174,11 +185,126 @@ impl AutoencoderParams {
         let mut silent = Silent;
         let observer = observer.unwrap_or(&mut silent);
         let threads = fit.params().threads();
+        let first = crate::backend::install(threads, || {
+            first_pass(&mut fit, path, csv, stream, validation.is_none())
+        })??;
+        let all_rows = first.report.rows + first.report.validation_rows;
+        if all_rows > 0 && all_rows <= stream.shuffle_buffer as u64 {
+            return in_memory(
+                valid,
+                path,
+                csv,
+                first.report,
+                validation.as_ref(),
+                observer,
+            );
+        }
         crate::backend::install(threads, || {
-            streamed(&mut fit, path, csv, stream, validation.as_ref(), observer)
+            streamed(
+                &mut fit,
+                path,
+                csv,
+                stream,
+                first,
+                validation.as_ref(),
+                observer,
+            )
         })?
         .and_then(|report| Ok((fit.model()?, report)))
     }
+}
+
+/// A file within the shuffle buffer, read into memory and fitted as
+/// `fit` fits: the columns resolved on every row, the validation split
+/// drawn by row, the scaler fitted on the training rows and each epoch
+/// one seeded permutation of them. The buffer would have held all of it,
+/// so memory stays within the same bound.
+fn in_memory(
+    params: &crate::AutoencoderValidParams,
+    path: &Path,
+    csv: &CsvOptions,
+    first: StreamReport,
+    validation: Option<&Dataset<'_>>,
+    observer: &mut dyn TrainingObserver,
+) -> Result<(Autoencoder, StreamReport)> {
+    let table = Table::read(path, csv)?;
+    let n = table.n_rows();
+    let model = params.fit_rows(
+        &Dataset::from(&table),
+        None,
+        validation.map(|v| (v, None)),
+        observer,
+    )?;
+    let held = match validation {
+        Some(_) => 0,
+        None => split_rows(params.training(), n, SplitStream::Tabular)?
+            .1
+            .len(),
+    };
+    let report = StreamReport {
+        rows: (n - held) as u64,
+        validation_rows: held as u64,
+        chunks: first.chunks,
+        passes: 2,
+        in_memory: true,
+    };
+    Ok((model, report))
+}
+
+/// What the first pass over a file found.
+struct FirstPass {
+    report: StreamReport,
+    /// Which chunks `validation_split` holds out.
+    held_out: Vec<bool>,
+    /// The scaler's statistics over the training chunks.
+    stats: Option<ScalerStats>,
+    /// Columns skipped as text and as empty.
+    skipped: (Vec<String>, Vec<String>),
+}
+
+/// Pass 1: columns (from the first chunk), every cell checked, the
+/// chunks held out for validation drawn, the scaler's statistics.
+fn first_pass(
+    fit: &mut IncrementalFit,
+    path: &Path,
+    csv: &CsvOptions,
+    stream: &StreamConfig,
+    split: bool,
+) -> Result<FirstPass> {
+    let training = fit.params().training().clone();
+    let scale = fit.params().scale();
+    let share = training.validation_split.filter(|_| split);
+    let mut draw = StdRng::seed_from_u64(training.seed.wrapping_add(VALIDATION_STREAM));
+    let mut first = FirstPass {
+        report: StreamReport::default(),
+        held_out: Vec::new(),
+        stats: None,
+        skipped: (Vec::new(), Vec::new()),
+    };
+    first.report.chunks = for_each_chunk(path, csv, stream.chunk_rows, |i, table| {
+        let chunk = Dataset::from(table);
+        if i == 0 {
+            let resolved = fit.params().columns().resolve(&chunk)?;
+            first.skipped = (resolved.skipped_text, resolved.skipped_empty);
+            fit.fix_columns(&chunk)?;
+        }
+        let m = fit.read(&chunk)?;
+        let is_held = share.is_some_and(|s| draw.random::<f64>() < s);
+        first.held_out.push(is_held);
+        if is_held {
+            first.report.validation_rows += m.n_rows() as u64;
+        } else {
+            let s = ScalerStats::of(scale, &m.values, m.n_cols)?;
+            match &mut first.stats {
+                Some(all) => all.merge(&s)?,
+                None => first.stats = Some(s),
+            }
+            first.report.rows += m.n_rows() as u64;
+        }
+        Ok(true)
+    })?;
+    first.report.passes = 1;
+    Ok(first)
 }
 
 fn streamed(
@@ -186,45 +312,21 @@ fn streamed(
     path: &Path,
     csv: &ReadOptions,
     stream: &StreamConfig,
+    first: FirstPass,
     validation: Option<&Dataset<'_>>,
     observer: &mut dyn TrainingObserver,
 ) -> Result<StreamReport> {
     let training = fit.params().training().clone();
-    let scale = fit.params().scale();
     let share = validation
         .is_none()
         .then_some(training.validation_split)
         .flatten();
-    let mut draw = StdRng::seed_from_u64(training.seed.wrapping_add(VALIDATION_STREAM));
-    let mut held_out: Vec<bool> = Vec::new();
-    let mut report = StreamReport::default();
-    let mut stats: Option<ScalerStats> = None;
-    let mut skipped = (Vec::new(), Vec::new());
-
-    // Pass 1: columns, every cell checked, the scaler's statistics.
-    report.chunks = for_each_chunk(path, csv, stream.chunk_rows, |i, table| {
-        let chunk = Dataset::from(table);
-        if i == 0 {
-            let resolved = fit.params().columns().resolve(&chunk)?;
-            skipped = (resolved.skipped_text, resolved.skipped_empty);
-            fit.fix_columns(&chunk)?;
-        }
-        let m = fit.read(&chunk)?;
-        let is_held = share.is_some_and(|s| draw.random::<f64>() < s);
-        held_out.push(is_held);
-        if is_held {
-            report.validation_rows += m.n_rows() as u64;
-        } else {
-            let s = ScalerStats::of(scale, &m.values, m.n_cols)?;
-            match &mut stats {
-                Some(all) => all.merge(&s)?,
-                None => stats = Some(s),
-            }
-            report.rows += m.n_rows() as u64;
-        }
-        Ok(true)
-    })?;
-    report.passes = 1;
+    let FirstPass {
+        mut report,
+        held_out,
+        stats,
+        skipped,
+    } = first;
     if share.is_some() && (report.validation_rows == 0 || report.rows == 0) {
         return Err(AekitError::param(
             "validation_split",

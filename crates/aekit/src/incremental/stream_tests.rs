@@ -41,15 +41,17 @@ fn streamed(config: &StreamConfig) -> (Autoencoder, StreamReport) {
 fn a_streamed_fit_reads_in_chunks_and_matches_the_in_memory_one() {
     let train = Table::read(data("clf_train.csv"), &ReadOptions::default()).unwrap();
     let in_memory = params().fit(&train).unwrap();
+    // A buffer of fewer rows than the file's 670: bounded memory.
     let config = StreamConfig {
         stream: true,
         chunk_rows: 100,
-        shuffle_buffer: 1000,
+        shuffle_buffer: 300,
         ..StreamConfig::default()
     };
     let (model, report) = streamed(&config);
     assert_eq!(report.rows, 670);
     assert_eq!((report.chunks, report.passes), (7, 16), "{report:?}");
+    assert!(!report.in_memory);
     assert_eq!(model.history().epochs.len(), 15);
     assert_eq!(
         model.meta().input.scaler,
@@ -59,7 +61,9 @@ fn a_streamed_fit_reads_in_chunks_and_matches_the_in_memory_one() {
     let (a, b) = (test_error(&model), test_error(&in_memory));
     let untrained = test_error(&params().epochs(1).fit(&train).unwrap());
     assert!(a < 0.6 * untrained, "streamed {a} vs one epoch {untrained}");
-    assert!((a - b).abs() < 0.1 * b, "streamed {a} vs in memory {b}");
+    // Another row order, so another run of the recipe: close, not equal
+    // (0.0070 against 0.0079 here).
+    assert!((a - b).abs() < 0.15 * b, "streamed {a} vs in memory {b}");
     // Seeded: the same run gives the same model; another seed another.
     let (again, _) = streamed(&config);
     assert_eq!(again.to_bytes().unwrap(), model.to_bytes().unwrap());
@@ -74,10 +78,59 @@ fn a_streamed_fit_reads_in_chunks_and_matches_the_in_memory_one() {
 }
 
 #[test]
+fn a_file_within_the_shuffle_buffer_gives_the_in_memory_model_byte_for_byte() {
+    let train = Table::read(data("clf_train.csv"), &CsvOptions::default()).unwrap();
+    let config = StreamConfig {
+        stream: true,
+        chunk_rows: 100,
+        shuffle_buffer: 670,
+        ..StreamConfig::default()
+    };
+    for split in [None, Some(0.2)] {
+        let mut p = params().epochs(4);
+        if let Some(s) = split {
+            p = p.validation_split(s);
+        }
+        let in_memory = p.fit(&train).unwrap();
+        let (model, report) = p
+            .fit_stream(
+                data("clf_train.csv"),
+                &CsvOptions::default(),
+                &config,
+                FitOptions::new(),
+            )
+            .unwrap();
+        assert!(report.in_memory, "{report:?}");
+        assert_eq!((report.chunks, report.passes), (7, 2), "{report:?}");
+        let held = if split.is_some() { 134 } else { 0 };
+        assert_eq!((report.rows, report.validation_rows), (670 - held, held));
+        assert_eq!(model.to_bytes().unwrap(), in_memory.to_bytes().unwrap());
+        if split.is_some() {
+            continue; // streamed, it would draw whole chunks for validation
+        }
+        // One row fewer in the buffer: streamed, another row order.
+        let (bounded, report) = p
+            .fit_stream(
+                data("clf_train.csv"),
+                &CsvOptions::default(),
+                &StreamConfig {
+                    shuffle_buffer: 669,
+                    ..config.clone()
+                },
+                FitOptions::new(),
+            )
+            .unwrap();
+        assert!(!report.in_memory);
+        assert_ne!(bounded.to_bytes().unwrap(), in_memory.to_bytes().unwrap());
+    }
+}
+
+#[test]
 fn validation_chunks_early_stopping_and_refusals() {
     let config = StreamConfig {
         stream: true,
         chunk_rows: 50,
+        shuffle_buffer: 200,
         ..StreamConfig::default()
     };
     let (model, report) = params()

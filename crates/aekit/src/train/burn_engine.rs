@@ -19,6 +19,17 @@ use crate::kernel::loss::loss_and_gradient;
 /// Rows per forward pass when evaluating without gradients.
 pub const INFERENCE_CHUNK: usize = 4096;
 
+/// Values per output tensor of one evaluation pass: [`INFERENCE_CHUNK`]
+/// rows of up to 1 024 outputs; wider outputs take fewer rows a pass.
+const INFERENCE_VALUES: usize = INFERENCE_CHUNK * 1024;
+
+/// Rows per evaluation pass for outputs `width` wide: [`INFERENCE_CHUNK`]
+/// unless that many rows would pass [`INFERENCE_VALUES`] (10 000 classes:
+/// 419 rows, 16 MB a tensor, where 4 096 rows took 164 MB each).
+pub fn inference_rows(width: usize) -> usize {
+    (INFERENCE_VALUES / width.max(1)).clamp(1, INFERENCE_CHUNK)
+}
+
 /// A forward pass in training: the output layer before its activation,
 /// that activation, and any term the kind adds to the loss.
 pub struct TrainingForward {
@@ -44,7 +55,8 @@ pub trait BurnTrainable: Module {
     /// `None`, the default, uses the training config's loss.
     ///
     /// # Shapes
-    /// - logits: `[batch, n_outputs]`, targets `batch` rows of `n_outputs`; output: `[1]`
+    /// - logits: `[batch, n_outputs]`, targets `batch` rows (as wide as the
+    ///   kind lays them out: a classifier's are class indices); output: `[1]`
     fn own_loss(&self, _logits: Tensor<2>, _targets: &Matrix) -> Option<Tensor<1>> {
         None
     }
@@ -54,6 +66,12 @@ pub trait BurnTrainable: Module {
     /// ids and weights); the default keeps `targets`.
     fn batch_targets(&self, _inputs: &Matrix, targets: Matrix) -> Matrix {
         targets
+    }
+
+    /// Rows per evaluation pass: [`INFERENCE_CHUNK`]; kinds with wide
+    /// outputs bound it with [`inference_rows`].
+    fn inference_rows(&self) -> usize {
+        INFERENCE_CHUNK
     }
 }
 
@@ -174,7 +192,7 @@ pub fn mean_loss<M: BurnTrainable>(model: &M, loss: LossKind, pairs: Pairs<'_>) 
     let mut sum = 0.0f64;
     let mut start = 0;
     while start < n {
-        let end = (start + INFERENCE_CHUNK).min(n);
+        let end = (start + model.inference_rows()).min(n);
         let inputs = pairs.inputs.slice_rows(start, end);
         let y = model.batch_targets(&inputs, pairs.targets.slice_rows(start, end));
         let forward = model.forward_training(to_tensor(inputs, &device));

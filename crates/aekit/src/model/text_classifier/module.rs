@@ -13,7 +13,7 @@ use crate::data::Matrix;
 use crate::kernel::activate::Activation;
 use crate::model::weights::{NamedTensor, StoredTensors};
 use crate::train::batches::to_tensor;
-use crate::train::burn_engine::{BurnTrainable, INFERENCE_CHUNK, TrainingForward};
+use crate::train::burn_engine::{BurnTrainable, TrainingForward, inference_rows};
 
 /// Embedding -> pooling -> dense.
 #[derive(Module, Debug)]
@@ -195,8 +195,8 @@ impl TextClassifierNet {
         predicted
     }
 
-    /// Calls `each` with the probabilities of every [`INFERENCE_CHUNK`]
-    /// rows, flat, and their column count.
+    /// Calls `each` with the probabilities of every few rows (as many as
+    /// [`BurnTrainable::inference_rows`]), flat, and their column count.
     fn probability_chunks(
         &self,
         ids: &Matrix,
@@ -206,7 +206,7 @@ impl TextClassifierNet {
         let n = ids.n_rows();
         let mut start = 0;
         while start < n {
-            let end = (start + INFERENCE_CHUNK).min(n);
+            let end = (start + self.inference_rows()).min(n);
             let logits = self.logits(to_tensor(ids.slice_rows(start, end), device));
             let probs = if logits.dims()[1] == 1 {
                 let p = sigmoid(logits);
@@ -242,12 +242,24 @@ impl BurnTrainable for TextClassifierNet {
         }
     }
 
+    fn inference_rows(&self) -> usize {
+        inference_rows(self.output.weight.dims()[1])
+    }
+
+    /// Targets are class indices, one column: the class itself for the
+    /// sigmoid's binary cross-entropy, spread into one-hot rows here, a
+    /// batch at a time, for the softmax.
     fn own_loss(&self, logits: Tensor<2>, targets: &Matrix) -> Option<Tensor<1>> {
         // Two classes: the config's binary cross-entropy on the sigmoid.
-        if logits.dims()[1] == 1 {
+        let [batch, classes] = logits.dims();
+        if classes == 1 {
             return None;
         }
-        let t = to_tensor(targets.clone(), &logits.device());
+        let mut one_hot = vec![0.0f32; batch * classes];
+        for (row, &class) in one_hot.chunks_exact_mut(classes).zip(&targets.values) {
+            row[class as usize] = 1.0;
+        }
+        let t = to_tensor(Matrix::new(one_hot, classes), &logits.device());
         Some((t * log_softmax(logits, 1)).sum_dim(1).mean().neg())
     }
 }
@@ -291,6 +303,35 @@ mod tests {
             s.trainable(),
             tensors.values().map(|t| t.values.len()).sum::<usize>()
         );
+    }
+
+    #[test]
+    fn the_loss_takes_class_indices_and_passes_are_bounded_by_width() {
+        let device = inference_device();
+        let config = TextClassifierConfig {
+            embedding_dim: 3,
+            pooling: Pooling::Mean,
+            ..Default::default()
+        };
+        let net =
+            TextClassifierNet::init(&config, 10, 2, 4, &mut StdRng::seed_from_u64(3), &device);
+        let ids = Matrix::new(vec![1.0, 2.0, 3.0, 0.0, 9.0, 4.0], 2);
+        let classes = [2usize, 0, 3];
+        let targets = Matrix::new(classes.iter().map(|&c| c as f32).collect(), 1);
+        let logits = net.logits(to_tensor(ids.clone(), &device));
+        let loss: f32 = net.own_loss(logits, &targets).unwrap().into_scalar();
+        // The mean over rows of minus the log-probability of each class.
+        let p = net.probabilities(&ids, &device);
+        let expected = -classes
+            .iter()
+            .enumerate()
+            .map(|(r, &c)| p.row(r)[c].ln())
+            .sum::<f32>()
+            / 3.0;
+        assert!((loss - expected).abs() < 1e-5, "{loss} vs {expected}");
+        assert_eq!(net.inference_rows(), 4096, "narrow outputs: full passes");
+        assert_eq!(inference_rows(10_000), 419);
+        assert_eq!(inference_rows(usize::MAX), 1);
     }
 
     #[test]

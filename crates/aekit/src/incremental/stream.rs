@@ -222,7 +222,7 @@ impl AutoencoderParams {
 fn in_memory(
     params: &crate::AutoencoderValidParams,
     path: &Path,
-    csv: &CsvOptions,
+    csv: &ReadOptions,
     first: StreamReport,
     validation: Option<&Dataset<'_>>,
     observer: &mut dyn TrainingObserver,
@@ -267,7 +267,7 @@ struct FirstPass {
 fn first_pass(
     fit: &mut IncrementalFit,
     path: &Path,
-    csv: &CsvOptions,
+    csv: &ReadOptions,
     stream: &StreamConfig,
     split: bool,
 ) -> Result<FirstPass> {

@@ -79,7 +79,7 @@ fn a_streamed_fit_reads_in_chunks_and_matches_the_in_memory_one() {
 
 #[test]
 fn a_file_within_the_shuffle_buffer_gives_the_in_memory_model_byte_for_byte() {
-    let train = Table::read(data("clf_train.csv"), &CsvOptions::default()).unwrap();
+    let train = Table::read(data("clf_train.csv"), &ReadOptions::default()).unwrap();
     let config = StreamConfig {
         stream: true,
         chunk_rows: 100,
@@ -95,7 +95,7 @@ fn a_file_within_the_shuffle_buffer_gives_the_in_memory_model_byte_for_byte() {
         let (model, report) = p
             .fit_stream(
                 data("clf_train.csv"),
-                &CsvOptions::default(),
+                &ReadOptions::default(),
                 &config,
                 FitOptions::new(),
             )
@@ -112,7 +112,7 @@ fn a_file_within_the_shuffle_buffer_gives_the_in_memory_model_byte_for_byte() {
         let (bounded, report) = p
             .fit_stream(
                 data("clf_train.csv"),
-                &CsvOptions::default(),
+                &ReadOptions::default(),
                 &StreamConfig {
                     shuffle_buffer: 669,
                     ..config.clone()

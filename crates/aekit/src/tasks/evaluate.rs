@@ -7,12 +7,12 @@
 use linfa::prelude::*;
 use linfa_clustering::KMeans;
 use linfa_logistic::{LogisticRegression, MultiLogisticRegression};
-use linfa_reduction::Pca;
 use ndarray::{Array1, Array2};
 use rand_xoshiro::rand_core::SeedableRng as _;
 use serde::Serialize;
 
 use super::metrics::{ClassScores, accuracy, adjusted_rand_index, class_scores};
+use super::pca::Pca;
 use crate::Autoencoder;
 use crate::apply::mean;
 use crate::data::{Dataset, LabelEncoder, Matrix};
@@ -206,23 +206,23 @@ fn report(
             train_raw.ncols().min(train_raw.nrows())
         ));
     } else {
-        match Pca::params(k).fit(&DatasetBase::from(train_raw.clone())) {
+        match Pca::fit(&train_raw, k) {
             Ok(pca) => {
-                let train_proj = pca.predict(&train_raw);
-                let test_proj = pca.predict(&test_raw);
-                let rebuilt = pca.inverse_transform(test_proj.clone());
+                // Beyond the training data's rank the components are arbitrary
+                // directions of no variance: fewer already rebuild it exactly.
+                let rank = pca.rank().max(1);
+                let pca = pca.truncated(rank);
+                let train_proj = pca.transform(&train_raw);
+                let test_proj = pca.transform(&test_raw);
+                let rebuilt = pca.inverse_transform(&test_proj);
                 let mse = (&rebuilt - &test_raw)
                     .mapv(|v| v * v)
                     .mean()
                     .unwrap_or(f64::NAN);
                 reconstruction.pca_mse = Some(mse);
-                if test_proj.ncols() < k {
-                    // The truncated SVD stops at the data's rank: fewer
-                    // components already rebuild the training data exactly.
+                if rank < k {
                     reconstruction.pca_note = Some(format!(
-                        "the training data has rank {}: PCA kept {} components",
-                        test_proj.ncols(),
-                        test_proj.ncols()
+                        "the training data has rank {rank}: PCA kept {rank} components"
                     ));
                 }
                 classify("pca", &train_proj, &test_proj)?;

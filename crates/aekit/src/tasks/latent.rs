@@ -1,8 +1,7 @@
 //! The codes as a 2-D map: the codes themselves for a 2-wide bottleneck,
 //! their first two principal components for a wider one.
 
-use linfa::prelude::*;
-use linfa_reduction::Pca;
+use super::pca::Pca;
 use ndarray::Array2;
 
 use crate::data::Matrix;
@@ -40,10 +39,9 @@ pub fn latent_map(codes: &Matrix) -> Result<LatentMap> {
             let x = Array2::from_shape_fn((codes.n_rows(), codes.n_cols), |(i, j)| {
                 f64::from(codes.row(i)[j])
             });
-            let pca = Pca::params(2)
-                .fit(&DatasetBase::from(x.clone()))
-                .map_err(|e| AekitError::Compute(format!("PCA of the codes: {e}")))?;
-            let p = pca.predict(&x);
+            let p = Pca::fit(&x, 2)
+                .map_err(|e| AekitError::Compute(format!("PCA of the codes: {e}")))?
+                .transform(&x);
             Ok(LatentMap {
                 points: p.rows().into_iter().map(|r| (r[0], r[1])).collect(),
                 axes: ("PC1 of codes".into(), "PC2 of codes".into()),

@@ -7,5 +7,7 @@ pub mod evaluate;
 #[cfg(feature = "evaluate")]
 pub mod latent;
 pub mod metrics;
+#[cfg(feature = "evaluate")]
+mod pca;
 pub mod predictions;
 pub mod ranking_sketch;

@@ -73,6 +73,8 @@ def train(dataset, names, workers, params=None, epochs=50, sync_every=1):
         for steps in runs:
             for a in actors:
                 a.step.remote(steps)
+            if workers == 1:
+                continue  # a lone actor's average is its own parameters
             vectors = [a.parameters.remote() for a in actors]
             for a in actors:
                 a.average.remote(*vectors)

@@ -54,9 +54,10 @@ class _Trainer:
 def train(dataset, names, workers, params=None, epochs=50, sync_every=1):
     """Trains on the columns ``names`` of a Ray ``Dataset`` with
     ``workers`` actors; returns the model file's bytes."""
-    n = dataset.count()
     if workers < 1:
         raise ValueError(f"invalid parameter workers: {workers} (expected >= 1)")
+    _check_columns(dataset, names)
+    n = dataset.count()
     if workers == 1:
         shards = [dataset]
     else:
@@ -72,6 +73,8 @@ def train(dataset, names, workers, params=None, epochs=50, sync_every=1):
         for steps in runs:
             for a in actors:
                 a.step.remote(steps)
+            if workers == 1:
+                continue  # a lone actor's average is its own parameters
             vectors = [a.parameters.remote() for a in actors]
             for a in actors:
                 a.average.remote(*vectors)
@@ -82,6 +85,27 @@ def train(dataset, names, workers, params=None, epochs=50, sync_every=1):
     for a in actors:
         ray.kill(a)
     return model
+
+
+def _check_columns(dataset, names):
+    """Refuses, before any actor starts, a column the Dataset lacks or does
+    not type as a number (a text cell makes its whole column text when
+    read, so the column is what to name, as Spark's Estimator does)."""
+    import pyarrow as pa
+
+    schema = dataset.schema()
+    types = dict(zip(schema.names, schema.types))
+    for n in names:
+        if n not in types:
+            raise ValueError(f"column '{n}' is not in the Dataset (it has {list(types)})")
+        t = types[n]
+        numeric = isinstance(t, pa.DataType) and (
+            pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+        )
+        if not numeric:
+            raise ValueError(
+                f"column '{n}' is {t}, not numeric: distributed training reads numeric columns"
+            )
 
 
 def model_from_bytes(model_bytes):

@@ -46,7 +46,7 @@ def test_two_actors_give_codes_as_good_as_one_and_the_same_bytes_twice(dataset, 
     assert again == aekit_ray.train(dataset, names, 2, PARAMS, 2, sync_every=1)
 
 
-def test_the_example_writes_a_model_the_cli_reads_and_fails_cleanly_on_nan(tmp_path):
+def test_the_example_writes_a_model_the_cli_reads_and_fails_cleanly_on_bad_input(tmp_path):
     out = tmp_path / "ray.aekit"
     subprocess.run([sys.executable, str(EXAMPLE), str(DATA / "clf_train.csv"), "--label", "label",
                     "--workers", "2", "--epochs", "2", "--out", str(out)],
@@ -69,4 +69,13 @@ def test_the_example_writes_a_model_the_cli_reads_and_fails_cleanly_on_nan(tmp_p
     # Row 500 of the file is row 165 of the second shard (rows 335..669).
     assert "partition 1: in-memory data, row 165, column 'x3': missing value" in done.stderr, (
         done.stderr[-3000:])
+    assert not out.exists()
+    # A text column is refused before any actor starts, naming it.
+    lines[500] = lines[500].replace("NaN", "abc")
+    bad.write_text("\n".join([header, *lines]) + "\n")
+    done = subprocess.run([sys.executable, str(EXAMPLE), str(bad), "--label", "label",
+                           "--workers", "2", "--epochs", "1", "--out", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "column 'x3' is string, not numeric" in done.stderr, done.stderr[-3000:]
     assert not out.exists()

@@ -462,6 +462,7 @@ pub fn encode(
 }
 
 fn similar(a: &TextSimilarArgs) -> Result<()> {
+    DocAutoencoder::check_search(&a.query, a.k)?;
     let mut model = DocAutoencoder::load(&a.model)?;
     model.set_device(a.device.unwrap_or_default())?;
     let corpus = Corpus::read(
@@ -474,12 +475,9 @@ fn similar(a: &TextSimilarArgs) -> Result<()> {
         &csv_options(&a.csv)?,
     )?;
     let codes = model.encode(&corpus.texts);
+    let nearest = model.nearest(&codes, &a.query, a.k)?;
     println!("rank\trow\tsimilarity\ttext");
-    for (rank, (i, s)) in model
-        .nearest(&codes, &a.query, a.k)?
-        .into_iter()
-        .enumerate()
-    {
+    for (rank, (i, s)) in nearest.into_iter().enumerate() {
         let one_line: String = corpus.texts[i]
             .split_whitespace()
             .collect::<Vec<_>>()

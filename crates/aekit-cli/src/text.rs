@@ -360,7 +360,6 @@ fn predict(a: &TextPredictArgs) -> Result<()> {
         label: label.clone(),
         ids: a.ids.clone(),
     })?;
-    let pred = model.predict(&corpus.texts);
     let classes = model.classes();
     let mut head: Vec<String> = a.ids.clone();
     if let Some(l) = &label {
@@ -368,18 +367,30 @@ fn predict(a: &TextPredictArgs) -> Result<()> {
     }
     head.push("predicted".into());
     head.extend(classes.iter().map(|c| format!("p_{c}")));
-    let rows = (0..corpus.len()).map(|i| {
-        let mut row = corpus.ids[i].clone();
-        if let Some(labels) = &corpus.labels {
-            row.push(labels[i].clone());
-        }
-        row.push(classes[pred.predicted[i]].clone());
-        row.extend(pred.probabilities.row(i).iter().map(|&p| format_value(p)));
-        row
+    // Predicted a part at a time as rows are written: texts x classes
+    // probabilities are never held at once.
+    let mut predicted = Vec::with_capacity(corpus.len());
+    let parts = model.predict_parts(&corpus.texts).flat_map(|part| {
+        (0..part.predicted.len()).map(move |r| {
+            let p = part.probabilities.row(r).iter().map(|&p| format_value(p));
+            (part.predicted[r], p.collect::<Vec<_>>())
+        })
     });
+    let rows = parts
+        .inspect(|(class, _)| predicted.push(*class))
+        .enumerate()
+        .map(|(i, (class, probabilities))| {
+            let mut row = corpus.ids[i].clone();
+            if let Some(labels) = &corpus.labels {
+                row.push(labels[i].clone());
+            }
+            row.push(classes[class].clone());
+            row.extend(probabilities);
+            row
+        });
     write_csv(&a.out, &head, rows)?;
     if let Some(labels) = &corpus.labels {
-        let report = model.report(labels, &pred);
+        let report = model.report(labels, &predicted);
         if a.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {
@@ -462,6 +473,7 @@ pub fn encode(
 }
 
 fn similar(a: &TextSimilarArgs) -> Result<()> {
+    DocAutoencoder::check_search(&a.query, a.k)?;
     let mut model = DocAutoencoder::load(&a.model)?;
     model.set_device(a.device.unwrap_or_default())?;
     let corpus = Corpus::read(
@@ -474,12 +486,9 @@ fn similar(a: &TextSimilarArgs) -> Result<()> {
         &read_options(&a.csv)?,
     )?;
     let codes = model.encode(&corpus.texts);
+    let nearest = model.nearest(&codes, &a.query, a.k)?;
     println!("rank\trow\tsimilarity\ttext");
-    for (rank, (i, s)) in model
-        .nearest(&codes, &a.query, a.k)?
-        .into_iter()
-        .enumerate()
-    {
+    for (rank, (i, s)) in nearest.into_iter().enumerate() {
         let one_line: String = corpus.texts[i]
             .split_whitespace()
             .collect::<Vec<_>>()

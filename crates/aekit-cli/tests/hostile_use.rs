@@ -84,6 +84,17 @@ fn text_commands_end_quietly_on_a_closed_pipe() {
     let err = run.stderr();
     assert!(run.success(), "exit {:?}: {err}", run.output.status);
     assert!(err.is_empty(), "{err}");
+    // `aekit encode` of a document model, the other text table.
+    let documents = dir.path().join("docs.aekit");
+    let train = ["text", "autoencoder", &texts, "--epochs", "2", "--quiet"];
+    aekit(train.iter().copied().chain(["--out", &arg(&documents)])).ok();
+    let run = aekit_with_closed(
+        Stream::Stdout,
+        ["encode", &arg(&documents), &arg(&many), "--out", "-"],
+    );
+    let err = run.stderr();
+    assert!(run.success(), "exit {:?}: {err}", run.output.status);
+    assert!(err.is_empty(), "{err}");
 }
 
 #[test]
@@ -104,8 +115,16 @@ fn searches_that_would_answer_nothing_are_refused() {
     .ok();
     let similar =
         |more: [&str; 4]| aekit(["text", "similar", &model, &texts].into_iter().chain(more));
-    similar(["--query", "good", "-k", "0"]).fails_with(&["invalid --k", "at least 1"]);
-    similar(["--query", " ", "-k", "2"]).fails_with(&["invalid --query", "empty"]);
+    // Refused before any work: not even the table's header is printed.
+    for (query, k, needles) in [
+        ("good", "0", ["invalid --k", "at least 1"]),
+        (" ", "2", ["invalid --query", "empty"]),
+        ("", "2", ["invalid --query", "empty"]),
+    ] {
+        let run = similar(["--query", query, "-k", k]);
+        assert_eq!(run.stdout(), "", "{query:?} -k {k}");
+        run.fails_with(&needles);
+    }
     let found = similar(["--query", "good", "-k", "2"]).ok();
     assert_eq!(found.stdout().lines().count(), 3, "{}", found.stdout());
 }
@@ -230,6 +249,22 @@ fn standard_output_named_as_a_path_goes_where_it_was_redirected() {
         );
         assert!(leftovers(dir.path()).is_empty(), "{spelling}");
     }
+    // A model file too (`train --out /dev/stdout > m.aekit`).
+    let redirected = dir.path().join("redirected.aekit");
+    let status = bin()
+        .args(iris_train([
+            "--epochs",
+            "2",
+            "--quiet",
+            "--out",
+            "/dev/stdout",
+        ]))
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&redirected).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success(), "train: {status:?}");
+    aekit(["encode", &arg(&redirected), &iris, "--out", "-"]).ok();
     let link = std::fs::symlink_metadata("/dev/stdout").unwrap();
     assert!(link.file_type().is_symlink(), "/dev/stdout was replaced");
 

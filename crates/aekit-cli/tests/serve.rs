@@ -456,3 +456,63 @@ fn sigterm_ends_the_server_after_the_grace_period_even_with_a_request_unfinished
     assert!(log.contains("grace period"), "{log}");
     drop(stream);
 }
+
+#[test]
+fn a_model_fitted_on_an_unnamed_array_is_served_by_position() {
+    // Fitted in a notebook on a NumPy array (features x0, x1, x2), served
+    // to clients whose columns have names: read in order, as `encode` does.
+    use aekit::{Autoencoder, TrainingSetters};
+    let dir = tempfile::tempdir().unwrap();
+    let x = ndarray::Array2::from_shape_fn((40, 3), |(i, j)| ((i * 5 + j * 3) % 7) as f64 / 7.0);
+    let fitted = Autoencoder::params()
+        .hidden([4])
+        .bottleneck(2)
+        .epochs(2)
+        .seed(1)
+        .fit(&x)
+        .unwrap();
+    let model = dir.path().join("array.aekit");
+    fitted.save(&model).unwrap();
+    let ours = fitted.transform(&x).unwrap();
+    let server = Server::start(&model, &["--quiet"]);
+    let row = |i: usize| x.row(i).to_vec();
+    let (status, text) = server.send(
+        "POST",
+        "/invocations",
+        "text/csv",
+        format!(
+            "height,width,depth\n{}\n{}\n",
+            row(0)
+                .iter()
+                .map(f64::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            row(1)
+                .iter()
+                .map(f64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+        .as_bytes(),
+    );
+    assert_eq!(status, 200, "{text}");
+    let answer: Value = serde_json::from_str(&text).unwrap();
+    let codes = &answer["predictions"][1]["codes"];
+    for j in 0..2 {
+        close(
+            codes[j].as_f64().unwrap(),
+            &ours[[1, j]].to_string(),
+            "code",
+            1,
+        );
+    }
+    let split = json!({"dataframe_split": {"columns": ["a", "b", "c"], "data": [row(0)]}});
+    let (status, answer) = server.post_json(&split);
+    assert_eq!(status, 200, "{answer}");
+    // Another width is still refused.
+    let narrow = json!({"dataframe_split": {"columns": ["a", "b"], "data": [[1.0, 2.0]]}});
+    let (status, answer) = server.post_json(&narrow);
+    assert_eq!(status, 400, "{answer}");
+    let (code, log) = server.stop("-TERM");
+    assert_eq!(code, 0, "{log}");
+}

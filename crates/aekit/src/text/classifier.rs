@@ -473,6 +473,17 @@ impl TextClassifier {
         }
     }
 
+    /// [`predict`](Self::predict) a part of the texts at a time, each part
+    /// as many rows as an evaluation pass holds: memory linear in texts
+    /// plus classes, never their product (the same values as one call).
+    pub fn predict_parts<'a>(
+        &'a self,
+        texts: &'a [String],
+    ) -> impl Iterator<Item = Predictions> + 'a {
+        let rows = crate::train::burn_engine::inference_rows(self.meta.classes.len());
+        texts.chunks(rows).map(|part| self.predict(part))
+    }
+
     /// Moves the model to `device` (the same weights): where
     /// [`predict`](Self::predict) runs. A loaded model starts on the CPU,
     /// a fitted one where it was trained.
@@ -482,14 +493,15 @@ impl TextClassifier {
         Ok(())
     }
 
-    /// The classification report of `predictions` against `labels`.
-    pub fn report(&self, labels: &[String], predictions: &Predictions) -> ClassificationReport {
+    /// The classification report of the `predicted` classes (indices
+    /// into the classes, as [`Predictions::predicted`]) against `labels`.
+    pub fn report(&self, labels: &[String], predicted: &[usize]) -> ClassificationReport {
         let truth: Vec<Option<usize>> = labels
             .iter()
             // Classes are sorted (held at fit and load): log time, not N².
             .map(|l| self.meta.classes.binary_search(l).ok())
             .collect();
-        ClassificationReport::new(&self.meta.classes, &truth, &predictions.predicted)
+        ClassificationReport::new(&self.meta.classes, &truth, predicted)
     }
 
     /// The learnt word vectors: (token, vector) for every vocabulary token

@@ -229,10 +229,10 @@ impl DocAutoencoder {
         Ok(())
     }
 
-    /// The `k` texts of `codes` nearest to `query` by cosine similarity of
-    /// codes, most similar first: (row, similarity). An empty query or `k`
-    /// of 0 is an error: either would answer nothing.
-    pub fn nearest(&self, codes: &Matrix, query: &str, k: usize) -> Result<Vec<(usize, f32)>> {
+    /// Whether a search for `query`'s `k` nearest texts can answer: an
+    /// empty query or `k` of 0 is an error (either would answer nothing),
+    /// best known before the texts are read.
+    pub fn check_search(query: &str, k: usize) -> Result<()> {
         if k == 0 {
             return Err(AekitError::param("k", "must be at least 1"));
         }
@@ -242,6 +242,14 @@ impl DocAutoencoder {
                 "is empty: give a text to search for",
             ));
         }
+        Ok(())
+    }
+
+    /// The `k` texts of `codes` nearest to `query` by cosine similarity of
+    /// codes, most similar first: (row, similarity); refused as
+    /// [`check_search`](Self::check_search) says.
+    pub fn nearest(&self, codes: &Matrix, query: &str, k: usize) -> Result<Vec<(usize, f32)>> {
+        Self::check_search(query, k)?;
         let q = self.encode(&[query.to_string()]);
         let mut sims: Vec<(usize, f32)> = (0..codes.n_rows())
             .map(|i| (i, cosine(q.row(0), codes.row(i))))

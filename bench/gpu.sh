@@ -18,8 +18,10 @@
 # --threads N       CPU threads of both sides' host work (default 2)
 #
 # The GPU build lives in target/<backend> (CARGO_TARGET_DIR to change it),
-# apart from the CPU build: the first run compiles burn's GPU runtime (10-20
-# minutes on 2 cores), later runs reuse it. With only Mesa's lavapipe (a
+# apart from the CPU build, and is the GPU test group's build (docs/scale.md,
+# "Testing without a GPU"): the same packages, features and profile, so burn's
+# GPU runtime compiles once for both (the first time: 10-20 minutes on 2
+# quiet cores, over an hour on a loaded machine). With only Mesa's lavapipe (a
 # software Vulkan device: apt install mesa-vulkan-drivers) it runs end to
 # end for testing, and its figures mean nothing.
 set -euo pipefail
@@ -40,7 +42,7 @@ while [[ $# -gt 0 ]]; do
         --only) only="${2:?--only needs a value}"; shift 2 ;;
         --quick) pass+=(--quick); shift ;;
         --repeat) pass+=(--repeat "${2:?--repeat needs a value}"); shift 2 ;;
-        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "gpu.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -68,7 +70,11 @@ fi
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target/$backend}"
 echo "gpu.sh: building the aekit benchmark with the $backend feature in $CARGO_TARGET_DIR..." >&2
-aekit_bench="$(cargo bench --locked -p aekit --features "$backend" --bench workloads --no-run \
+# aekit-cli selected beside aekit, as the test group's build selects it:
+# with aekit alone Cargo unifies other features on burn's dependencies
+# (portable-atomic, futures-core) and compiles burn a second time.
+aekit_bench="$(cargo bench --locked -p aekit-cli -p aekit --features "aekit-cli/$backend" \
+    --bench workloads --no-run \
     --message-format=json-render-diagnostics | "$python" -c '
 import json, sys
 exe = None
@@ -79,7 +85,7 @@ for line in sys.stdin:
 print(exe or "")
 ')" || aekit_bench=""
 if [[ -z "$aekit_bench" || ! -x "$aekit_bench" ]]; then
-    echo "gpu.sh: could not build the benchmark (cargo bench -p aekit --features $backend --bench workloads)" >&2
+    echo "gpu.sh: could not build the benchmark (cargo bench -p aekit-cli -p aekit --features aekit-cli/$backend --bench workloads)" >&2
     exit 1
 fi
 

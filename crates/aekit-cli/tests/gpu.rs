@@ -12,6 +12,14 @@
 //!   relative, outputs within [`TRAINED_APART`]; the VAE draws its noise on
 //!   the device (each backend its own generator), so its curve is held to
 //!   [`VAE_CURVE`] instead.
+//!
+//! Batch norm is compared under SGD: with Adam, the bias of a layer followed
+//! by batch norm (and a linear bottleneck's, which the next batch norm
+//! cancels too) has a true gradient of zero, and Adam scales each device's
+//! rounding noise in it up to steps near the learning rate. The two models
+//! then agree in loss (7e-8 relative) but their biases and running means
+//! drift apart (codes 6.6e-3, reconstructions 3.1e-2 on iris after 5
+//! epochs); under SGD that noise stays at rounding size (8e-7).
 
 #![allow(clippy::unwrap_used)]
 
@@ -28,8 +36,11 @@ const SAME_MODEL: f64 = 1e-4;
 const CURVE: f64 = 1e-3;
 /// The VAE's per-epoch loss (its noise differs by device): relative.
 const VAE_CURVE: f64 = 0.1;
-/// Outputs of the models trained on each device: largest absolute difference.
-const TRAINED_APART: f64 = 2e-2;
+/// Outputs of the models trained on each device: largest absolute
+/// difference (measured on lavapipe: 2e-7 to 8e-7; batch norm's running
+/// variance taken unbiased on one side, times n/(n-1), moves iris's codes
+/// by 7e-4 and its reconstructions by 1.9e-2).
+const TRAINED_APART: f64 = 1e-4;
 
 /// Whether a GPU answers; if not, why (printed by every test that skips).
 fn gpu() -> Result<(), String> {
@@ -198,25 +209,29 @@ fn use_on(command: &[&str], file: &Path, extra: &[&str]) -> Vec<String> {
 fn a_dense_model_trains_and_runs_on_the_gpu_as_on_the_cpu() {
     require_gpu!();
     let iris = data("iris.csv");
-    let mut args = util::iris_command("train", &arg(&iris));
-    args.extend(owned(&[
-        "--hidden",
-        "8",
-        "--bottleneck",
-        "2",
-        "--batch-norm",
-        "--epochs",
-        "5",
-        "--batch-size",
-        "16",
-        "--seed",
-        "2",
-    ]));
     let uses = [
         use_on(&["encode"], &iris, &[]),
         use_on(&["reconstruct"], &iris, &[]),
     ];
-    compare("dense", &args, CURVE, &uses);
+    // The default optimiser (Adam), then batch norm under SGD (see the
+    // module's comment for why not Adam there).
+    for extra in [&[][..], &["--batch-norm", "--optimizer", "sgd"]] {
+        let mut args = util::iris_command("train", &arg(&iris));
+        args.extend(owned(&[
+            "--hidden",
+            "8",
+            "--bottleneck",
+            "2",
+            "--epochs",
+            "5",
+            "--batch-size",
+            "16",
+            "--seed",
+            "2",
+        ]));
+        args.extend(owned(extra));
+        compare("dense", &args, CURVE, &uses);
+    }
 }
 
 #[test]

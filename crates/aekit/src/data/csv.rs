@@ -8,9 +8,7 @@ use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 
 use super::input;
-use super::table::{
-    Lines, ReadOptions, RowChunks, Table, check_header_names, csv_message, data_error,
-};
+use super::table::{Lines, RowChunks, Table, check_header_names, csv_message, data_error};
 use crate::error::{AekitError, Result};
 use std::sync::Arc;
 
@@ -55,13 +53,13 @@ pub struct CsvChunks {
 impl CsvChunks {
     /// Opens `path` as CSV (`-` is standard input, `.gz` is gzip) and checks
     /// its header.
-    pub fn open(path: impl AsRef<Path>, options: &ReadOptions) -> Result<CsvChunks> {
+    pub fn open(path: impl AsRef<Path>, options: &CsvOptions) -> Result<CsvChunks> {
         let path = path.as_ref();
         let input = input::open_input(path)?;
         CsvChunks::from_reader(
             &input::display_path(path),
             input,
-            options.csv.delimiter_for(path),
+            options.delimiter_for(path),
         )
     }
 

@@ -9,7 +9,8 @@ use std::path::Path;
 use ndarray::{Array2, ArrayBase, ArrayView2, CowArray, Data, Ix2};
 
 use super::output::format_value;
-use super::table::{ReadOptions, Table};
+use super::source::ReadOptions;
+use super::table::Table;
 use crate::error::{AekitError, Result};
 
 /// Rows with named columns: a file's table or arrays in memory.

@@ -41,6 +41,6 @@ pub use parquet::ParquetChunks;
 pub use scaler::{ScaleKind, Scaler};
 pub use schema::{ColumnRoles, ResolvedColumns, Schema};
 pub use sink::TableWriter;
-pub use source::{ReadAhead, open_chunks};
+pub use source::{ReadAhead, ReadOptions, open_chunks};
 pub use table::RowChunks;
-pub use table::{ReadOptions, Table};
+pub use table::Table;

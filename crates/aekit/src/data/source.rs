@@ -6,13 +6,26 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::csv::CsvChunks;
+use super::csv::{CsvChunks, CsvOptions};
 use super::format::{TableFormat, is_stdio};
-use super::image::folder::ImageFolderChunks;
+use super::image::folder::{ImageFolderChunks, ImageFolderOptions};
 use super::input::display_path;
 use super::parquet::read::ParquetChunks;
-use super::table::{ReadOptions, RowChunks, Table, data_error};
+use super::table::{RowChunks, Table, data_error};
 use crate::error::{AekitError, Result};
+
+/// How to read a table file: its format, and the options of each format
+/// (each defined beside its reader).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The file format; `None` takes it from the extension
+    /// ([`TableFormat::of_path`]); a directory is an image folder.
+    pub format: Option<TableFormat>,
+    /// CSV files (plain, gzip or standard input).
+    pub csv: CsvOptions,
+    /// Image folders.
+    pub images: ImageFolderOptions,
+}
 
 impl Table {
     /// Reads `path` (CSV, gzip CSV, `-` for standard input, or Parquet; see
@@ -91,7 +104,7 @@ pub fn open_chunks(path: &Path, options: &ReadOptions) -> Result<Box<dyn RowChun
         )?));
     }
     match TableFormat::resolve(path, options.format) {
-        TableFormat::Csv => Ok(Box::new(CsvChunks::open(path, options)?)),
+        TableFormat::Csv => Ok(Box::new(CsvChunks::open(path, &options.csv)?)),
         TableFormat::Parquet => {
             if is_stdio(path) {
                 let mut bytes = Vec::new();

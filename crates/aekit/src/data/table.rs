@@ -9,24 +9,8 @@ use std::sync::Arc;
 use arrow_array::{Array, ArrayRef, StringArray};
 
 use super::column;
-use super::csv::CsvOptions;
-use super::format::TableFormat;
-use super::image::folder::ImageFolderOptions;
 use super::image::shape::ImageShape;
 use crate::error::{AekitError, Result};
-
-/// How to read a table file: its format, and the options of each format
-/// (each defined beside its reader).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReadOptions {
-    /// The file format; `None` takes it from the extension
-    /// ([`TableFormat::of_path`]); a directory is an image folder.
-    pub format: Option<TableFormat>,
-    /// CSV files (plain, gzip or standard input).
-    pub csv: CsvOptions,
-    /// Image folders.
-    pub images: ImageFolderOptions,
-}
 
 /// A table read a chunk of rows at a time, so files larger than memory can
 /// be processed; each chunk is a [`Table`] sharing the file's header.
@@ -425,6 +409,7 @@ pub(super) fn csv_message(error: &csv::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::source::ReadOptions;
     use std::io::Write;
 
     fn write(text: &str, ext: &str) -> tempfile::NamedTempFile {

@@ -13,7 +13,7 @@
 //!   and alpha) or RGB (RGB or RGBA); every other image is converted to
 //!   them, and alpha is dropped.
 //! - Every image must have the first one's size, unless a
-//!   [`ReadOptions::resize`] size is set, when each is resized (bilinear).
+//!   [`ImageFolderOptions::resize`] size is set, when each is resized (bilinear).
 //! - Pixels become values in 0..1 (8-bit value / 255), channel-major as
 //!   [`ImageShape`] documents, in columns named `pixel_Y_X` for grey
 //!   images (the convention of the shipped digits CSV) and `red_Y_X`,
@@ -21,7 +21,6 @@
 //!   file's path inside the folder, `/`-separated) and, for labelled sets,
 //!   a `label` column. Those two are never features.
 //!
-//! [`ReadOptions::resize`]: crate::data::ReadOptions::resize
 
 use std::fmt;
 use std::path::{Path, PathBuf};

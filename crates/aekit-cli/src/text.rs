@@ -8,8 +8,8 @@ use aekit::data::ReadOptions;
 use aekit::data::output::{format_value, write_csv};
 use aekit::model::Pooling;
 use aekit::text::{
-    Corpus, CorpusColumns, CorpusReader, DocAutoencoder, DocAutoencoderParams, Head, Padding,
-    TextClassifier, TextClassifierParams, TokenizerConfig, VocabularyConfig,
+    Corpus, CorpusColumns, CorpusReader, DocAutoencoder, DocAutoencoderParams, Head, LinearLoss,
+    Padding, TextClassifier, TextClassifierParams, TokenizerConfig, VocabularyConfig,
 };
 use aekit::train::TrainingConfig;
 use anyhow::{Context, Result};
@@ -62,6 +62,15 @@ pub enum HeadArg {
     Linear,
     /// An embedding, pooled, then a dense layer, trained by the optimiser.
     Embedding,
+}
+
+/// `--linear-loss`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LinearLossArg {
+    /// One class against the rest, squared hinge (scikit-learn's LinearSVC).
+    SquaredHinge,
+    /// Multinomial logistic regression (scikit-learn's LogisticRegression).
+    Logistic,
 }
 
 /// `--char-ngram-punctuation`.
@@ -162,9 +171,13 @@ pub struct TextTrainArgs {
     #[arg(long, value_enum)]
     pub head: Option<HeadArg>,
     /// The linear head's inverse L2 strength, scikit-learn's C (default: the best
-    /// of 3, 10, 30, 100 on the validation split, then refitted on every row).
+    /// of the loss's grid on the validation split, then refitted on every row:
+    /// 0.1, 0.3, 1, 3 for the squared hinge; 3, 10, 30, 100 for logistic).
     #[arg(long, value_name = "C")]
     pub linear_c: Option<f64>,
+    /// The linear head's loss (default squared-hinge).
+    #[arg(long, value_enum)]
+    pub linear_loss: Option<LinearLossArg>,
     /// Padding side (default post).
     #[arg(long, value_enum)]
     pub padding: Option<PaddingArg>,
@@ -306,6 +319,12 @@ fn train(a: &TextTrainArgs) -> Result<()> {
         HeadArg::Embedding => Head::Embedding,
     });
     p.linear_c = a.linear_c;
+    if let Some(loss) = a.linear_loss {
+        p.linear_loss = match loss {
+            LinearLossArg::SquaredHinge => LinearLoss::SquaredHinge,
+            LinearLossArg::Logistic => LinearLoss::Logistic,
+        };
+    }
     if let Some(v) = a.embedding_dim {
         p.embedding_width(v)?;
     }

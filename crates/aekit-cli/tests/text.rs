@@ -576,3 +576,118 @@ fn five_thousand_labels_predict_within_three_hundred_megabytes() {
     assert_eq!(report["support"], 5000);
     assert_eq!(report["classes"].as_array().unwrap().len(), 5000);
 }
+
+/// Three topics sharing filler words, each text with one word of another
+/// topic: `rows` texts from `offset` on (train and held-out sets differ).
+fn noisy_topics(dir: &Path, name: &str, offset: usize, rows: usize) -> PathBuf {
+    let topics = [
+        (
+            "sport",
+            [
+                "goal", "match", "team", "score", "league", "coach", "striker", "referee",
+            ],
+        ),
+        (
+            "food",
+            [
+                "bread", "cheese", "recipe", "oven", "butter", "flour", "sauce", "soup",
+            ],
+        ),
+        (
+            "music",
+            [
+                "guitar", "chorus", "melody", "drums", "singer", "album", "concert", "piano",
+            ],
+        ),
+    ];
+    let filler = ["the", "and", "a", "with", "of", "today", "new", "big"];
+    let mut csv = String::from("text,label\n");
+    for i in offset..offset + rows {
+        let (label, words) = topics[i % 3];
+        let other = topics[(i / 3 + 1 + i % 3) % 3].1;
+        let mut t: Vec<&str> = (0..3).map(|k| words[(i * 5 + k * 3) % 8]).collect();
+        t.push(other[(i * 7) % 8]);
+        t.extend((0..3).map(|k| filler[(i * 3 + k * 5) % 8]));
+        csv.push_str(&format!("{},{label}\n", t.join(" ")));
+    }
+    write(dir, name, &csv)
+}
+
+/// `--linear-loss`: both losses sort held-out texts of noisy topics; the
+/// squared hinge's probabilities (the softmax of its decision values)
+/// sum to one and rank its prediction first, and its predictions are the
+/// same bytes on one thread and two; it fits the shipped sentiment
+/// texts; an unknown loss is refused.
+#[test]
+fn the_linear_losses_sort_held_out_topics() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = noisy_topics(dir.path(), "train.csv", 0, 300);
+    let test = noisy_topics(dir.path(), "test.csv", 1000, 90);
+    let fit = |loss: &str, threads: &str, data: &Path| {
+        let model = dir.path().join(format!("{loss}{threads}.aekit"));
+        aekit([
+            "text",
+            "train",
+            &arg(data),
+            "--out",
+            &arg(&model),
+            "--linear-loss",
+            loss,
+            "--threads",
+            threads,
+            "--seed",
+            "4",
+            "--min-count",
+            "1",
+            "--quiet",
+        ])
+        .ok();
+        model
+    };
+    for loss in ["squared-hinge", "logistic"] {
+        let report = predict_report(&fit(loss, "2", &train), &test, dir.path());
+        let acc = report["accuracy"].as_f64().unwrap();
+        assert!(acc >= 0.95, "{loss}: {report}");
+    }
+    let predictions = |model: &Path, out: &str| {
+        let out = dir.path().join(out);
+        aekit([
+            "text",
+            "predict",
+            &arg(model),
+            &arg(&test),
+            "--out",
+            &arg(&out),
+        ])
+        .ok();
+        std::fs::read(&out).unwrap()
+    };
+    let two = predictions(&fit("squared-hinge", "2", &train), "two.csv");
+    let one = predictions(&fit("squared-hinge", "1", &train), "one.csv");
+    assert_eq!(one, two, "one thread and two give the same predictions");
+    let (head, rows) = read_csv(&dir.path().join("one.csv"));
+    assert_eq!(head[..2], ["label", "predicted"]);
+    for r in &rows {
+        let p: Vec<f64> = r[2..].iter().map(|v| v.parse().unwrap()).collect();
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-4, "{r:?}");
+        let best = (0..p.len()).fold(0, |b, i| if p[i] > p[b] { i } else { b });
+        assert_eq!(head[2 + best], format!("p_{}", r[1]), "{r:?}");
+    }
+    let sentiment = fit("squared-hinge", "1", &data("sentiment.csv"));
+    let report = predict_report(&sentiment, &data("sentiment.csv"), dir.path());
+    assert_eq!(report["accuracy"].as_f64(), Some(1.0), "{report}");
+    let run = aekit([
+        "text",
+        "train",
+        &arg(&train),
+        "--out",
+        &arg(&dir.path().join("x.aekit")),
+        "--linear-loss",
+        "cubic",
+    ]);
+    assert!(
+        !run.success() && run.stderr().contains("linear-loss"),
+        "{}",
+        run.stderr()
+    );
+}

@@ -224,6 +224,13 @@ mod tests {
         assert_eq!(p.training.optimizer.learning_rate, Some(0.01));
         let none = text_classifier(r#"{"char_ngrams": []}"#).unwrap();
         assert_eq!(none.tokenizer.char_ngrams, None);
+        assert_eq!(none.linear_loss, crate::text::LinearLoss::SquaredHinge);
+        let logistic = text_classifier(r#"{"linear_loss": "logistic", "linear_c": 3}"#).unwrap();
+        assert_eq!(
+            (logistic.linear_loss, logistic.linear_c),
+            (crate::text::LinearLoss::Logistic, Some(3.0))
+        );
+        assert!(text_classifier(r#"{"linear_loss": "cubic"}"#).is_err());
         assert_eq!(
             name_of(text_classifier(r#"{"char_ngrams": [3]}"#).unwrap_err()),
             "char_ngrams"

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::TextPreprocessing;
 use super::corpus::Corpus;
 use super::encoding::{Padding, Tfidf, TfidfConfig, check_id_table, check_inputs, check_length};
+use super::linear_head::LinearLoss;
 use super::model_file::{self as text_file, TextMetrics, TextModelConfig, TextModelMeta};
 use super::report::ClassificationReport;
 use super::tokenizer::TokenizerConfig;
@@ -68,19 +69,24 @@ pub struct TextClassifierParams {
     /// [`MAX_LINEAR_CLASSES`] classes, [`Head::Embedding`] otherwise.
     pub head: Option<Head>,
     /// The linear head's inverse L2 strength (scikit-learn's `C`);
-    /// `None`: the best of [`C_GRID`](super::linear::C_GRID) on the
-    /// validation split, then refitted on every row.
+    /// `None`: the best of the loss's grid
+    /// ([`HINGE_C_GRID`](super::linear::HINGE_C_GRID),
+    /// [`C_GRID`](super::linear::C_GRID)) on the validation split, then
+    /// refitted on every row.
     pub linear_c: Option<f64>,
+    /// The linear head's loss. Default the squared hinge.
+    pub linear_loss: LinearLoss,
 }
 
 /// What a classifier fits over its pooled inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Head {
-    /// One weight per token and class over the TF-IDF bag (a full-rank
-    /// softmax, scikit-learn's `LogisticRegression` over the same
-    /// features), fitted by L-BFGS to convergence with an L2 penalty:
-    /// the default with TF-IDF pooling (BENCHMARKS.md, "Text defaults").
+    /// One weight per token and class over the TF-IDF bag, fitted to
+    /// convergence with an L2 penalty by the
+    /// [`linear_loss`](TextClassifierParams::linear_loss) (scikit-learn's
+    /// `LinearSVC` or `LogisticRegression` over the same features): the
+    /// default with TF-IDF pooling (BENCHMARKS.md, "Text").
     /// Stored as an embedding as wide as the outputs and an identity
     /// output layer, so its files are those of the other head.
     #[default]
@@ -153,6 +159,7 @@ impl TextClassifierParams {
             training,
             head: None,
             linear_c: None,
+            linear_loss: LinearLoss::default(),
         }
     }
 }

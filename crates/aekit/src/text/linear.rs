@@ -1,26 +1,37 @@
-//! The linear head of a TF-IDF-pooled text classifier: a full-rank
-//! multinomial logistic regression over the sparse TF-IDF bag (one weight
-//! per token and class, one bias per class), fitted to convergence by
-//! L-BFGS with an L2 penalty on the weights — scikit-learn's
-//! `LogisticRegression` over the same features. Its inverse strength `c`
-//! is scikit-learn's `C`: the objective is `c * sum of cross-entropies +
-//! |W|^2 / 2`, here divided by `c * n` so that its scale does not depend
-//! on the rows.
+//! The linear head of a TF-IDF-pooled text classifier: one weight per
+//! token and class over the sparse TF-IDF bag, one bias per class, fitted
+//! to convergence with an L2 penalty, by one of two losses. The squared
+//! hinge, one class against the rest, is scikit-learn's `LinearSVC`
+//! ([`hinge`]). The logistic loss is a multinomial logistic regression
+//! fitted by L-BFGS with the penalty on the weights only,
+//! scikit-learn's `LogisticRegression`: the objective is `c * sum of
+//! cross-entropies + |W|^2 / 2`, here divided by `c * n` so that its
+//! scale does not depend on the rows. The inverse strength `c` is
+//! scikit-learn's `C` in both.
 //!
 //! Everything runs in f32 with f64 sums over fixed chunks, so a fit gives
 //! the same bits on any number of threads.
 
+mod hinge;
+
 use rayon::prelude::*;
 
+use super::linear_head::LinearLoss;
 use crate::data::Matrix;
 use crate::train::{EpochRecord, History, StopReason, TrainingObserver};
 
-/// The inverse L2 strengths the default fit tries on its validation
+/// The inverse L2 strengths the logistic fit tries on its validation
 /// split, weakest penalty last (each fit starts from the previous one's
-/// weights). BENCHMARKS.md, "Text defaults".
+/// weights). BENCHMARKS.md, "Text".
 pub const C_GRID: [f64; 4] = [3.0, 10.0, 30.0, 100.0];
-/// The inverse L2 strength without a validation split to choose it on.
+/// The logistic fit's inverse L2 strength without a validation split.
 pub const C_WITHOUT_SPLIT: f64 = 30.0;
+/// The inverse L2 strengths the squared-hinge fit tries on its
+/// validation split. BENCHMARKS.md, "Text".
+pub const HINGE_C_GRID: [f64; 4] = [0.1, 0.3, 1.0, 3.0];
+/// The squared-hinge fit's inverse L2 strength without a validation
+/// split.
+pub const HINGE_C_WITHOUT_SPLIT: f64 = 0.3;
 /// Most L-BFGS iterations per fit.
 const MAX_ITER: usize = 300;
 /// Relative decrease of the objective below which a fit has converged
@@ -294,6 +305,33 @@ impl Design {
     }
 }
 
+impl Design {
+    /// Fits `params` at inverse strength `c` by `loss` (the logistic fit
+    /// starts from them; `seed` orders the squared hinge's passes).
+    fn fit_by(&self, params: &mut [f32], k: usize, c: f64, loss: LinearLoss, seed: u64) {
+        match loss {
+            LinearLoss::Logistic => {
+                self.fit(params, k, c);
+            }
+            LinearLoss::SquaredHinge => hinge::fit(self, params, k, c, seed),
+        }
+    }
+
+    /// The fraction of rows whose highest-scoring class under `params`
+    /// is theirs, and the mean of `loss`.
+    fn evaluate(&self, params: &[f32], k: usize, loss: LinearLoss) -> (f64, f64) {
+        match loss {
+            LinearLoss::Logistic => self.accuracy(params, k),
+            LinearLoss::SquaredHinge => {
+                let (acc, _) = self.accuracy(params, k);
+                let mut z = vec![0.0f32; self.n_rows() * k];
+                self.logits(params, k, &mut z);
+                (acc, hinge::mean_loss(self, &z, k))
+            }
+        }
+    }
+}
+
 /// What a linear fit gives: the weights (`[vocab, k]`, then `k`
 /// biases), one history record per candidate strength then the refit's,
 /// and the chosen strength's validation accuracy.
@@ -303,21 +341,37 @@ pub(crate) struct LinearFit {
     pub validation_accuracy: Option<f64>,
 }
 
+/// How a linear head is fitted: the loss, the inverse strength (`None`:
+/// chosen on the validation rows) and the seed of the squared hinge's
+/// passes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LinearSettings {
+    pub loss: LinearLoss,
+    pub c: Option<f64>,
+    pub seed: u64,
+}
+
 /// Fits the linear head on the rows of `x` (all of a corpus's,
 /// `class_of` their classes, `k` of them): with `c` given, at it on
-/// `train_rows`; without, at each of [`C_GRID`] on `train_rows`, keeping
-/// the strength of the best accuracy on `val_rows` (the lower
-/// cross-entropy on a tie), then refitted on all rows from the chosen
-/// weights. Without validation rows, [`C_WITHOUT_SPLIT`].
+/// `train_rows`; without, at each strength of the loss's grid
+/// ([`C_GRID`], [`HINGE_C_GRID`]) on `train_rows`, keeping the strength
+/// of the best accuracy on `val_rows` (the lower loss on a tie), then
+/// refitted on all rows. Without validation rows, the loss's
+/// [`C_WITHOUT_SPLIT`] or [`HINGE_C_WITHOUT_SPLIT`].
 pub(crate) fn fit(
     x: &Matrix,
     class_of: &[usize],
     k: usize,
     vocab: usize,
     (train_rows, val_rows): (&[usize], &[usize]),
-    c: Option<f64>,
+    settings: LinearSettings,
     observer: &mut dyn TrainingObserver,
 ) -> LinearFit {
+    let LinearSettings { loss, c, seed } = settings;
+    let (grid, c_without_split) = match loss {
+        LinearLoss::Logistic => (C_GRID, C_WITHOUT_SPLIT),
+        LinearLoss::SquaredHinge => (HINGE_C_GRID, HINGE_C_WITHOUT_SPLIT),
+    };
     let mut history = History::default();
     let record = |observer: &mut dyn TrainingObserver,
                   history: &mut History,
@@ -339,16 +393,16 @@ pub(crate) fn fit(
     let train = Design::new(x, train_rows, class_of, vocab);
     let mut params = vec![0.0f32; vocab * k + k];
     if val_rows.is_empty() || c.is_some() {
-        let c = c.unwrap_or(C_WITHOUT_SPLIT);
+        let c = c.unwrap_or(c_without_split);
         // A stop is honoured at the fit's end.
         let _ = observer.on_epoch_start(1, 1, 1);
         let start = std::time::Instant::now();
-        train.fit(&mut params, k, c);
-        let (_, loss) = train.accuracy(&params, k);
+        train.fit_by(&mut params, k, c, loss, seed);
+        let (_, train_loss) = train.evaluate(&params, k, loss);
         record(
             observer,
             &mut history,
-            loss,
+            train_loss,
             None,
             start.elapsed().as_secs_f64(),
         );
@@ -361,17 +415,17 @@ pub(crate) fn fit(
     let val = Design::new(x, val_rows, class_of, vocab);
     // (accuracy, -loss, weights, c) of the best strength so far.
     let mut best: Option<(f64, f64, Vec<f32>, f64)> = None;
-    for (i, c) in C_GRID.into_iter().enumerate() {
+    for (i, c) in grid.into_iter().enumerate() {
         // A stop is honoured at the fit's end.
-        let _ = observer.on_epoch_start(i + 1, C_GRID.len() + 1, 1);
+        let _ = observer.on_epoch_start(i + 1, grid.len() + 1, 1);
         let start = std::time::Instant::now();
-        train.fit(&mut params, k, c);
-        let (_, loss) = train.accuracy(&params, k);
-        let (acc, val_loss) = val.accuracy(&params, k);
+        train.fit_by(&mut params, k, c, loss, seed);
+        let (_, train_loss) = train.evaluate(&params, k, loss);
+        let (acc, val_loss) = val.evaluate(&params, k, loss);
         let stop = record(
             observer,
             &mut history,
-            loss,
+            train_loss,
             Some(val_loss),
             start.elapsed().as_secs_f64(),
         );
@@ -385,18 +439,19 @@ pub(crate) fn fit(
     }
     let (acc, _, mut params, c) = best.expect("the grid is not empty");
     if history.stop_reason != StopReason::StopRequested {
-        // The chosen strength on every row, from its weights.
+        // The chosen strength on every row (the logistic fit from its
+        // weights).
         let all: Vec<usize> = train_rows.iter().chain(val_rows).copied().collect();
         let design = Design::new(x, &all, class_of, vocab);
         // A stop is honoured at the fit's end.
-        let _ = observer.on_epoch_start(C_GRID.len() + 1, C_GRID.len() + 1, 1);
+        let _ = observer.on_epoch_start(grid.len() + 1, grid.len() + 1, 1);
         let start = std::time::Instant::now();
-        design.fit(&mut params, k, c);
-        let (_, loss) = design.accuracy(&params, k);
+        design.fit_by(&mut params, k, c, loss, seed);
+        let (_, all_loss) = design.evaluate(&params, k, loss);
         record(
             observer,
             &mut history,
-            loss,
+            all_loss,
             None,
             start.elapsed().as_secs_f64(),
         );

@@ -15,6 +15,43 @@ use crate::error::{AekitError, Result};
 use crate::model::text_classifier::{Pooling, TextClassifierConfig, TextClassifierNet};
 use crate::train::pipeline::train_observed;
 use crate::train::{LossKind, TrainingObserver};
+use serde::{Deserialize, Serialize};
+
+/// The linear head's loss (both with an L2 penalty, fitted to
+/// convergence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinearLoss {
+    /// The squared hinge, one class against the rest, the intercept a
+    /// penalised constant feature: scikit-learn's `LinearSVC` (liblinear's
+    /// dual coordinate descent). Class probabilities are the softmax of
+    /// the decision values (with two classes, the sigmoid of the one
+    /// decision value): a ranking, not calibrated. The default
+    /// (BENCHMARKS.md, "Text").
+    #[default]
+    SquaredHinge,
+    /// A multinomial logistic regression, the intercepts unpenalised:
+    /// scikit-learn's `LogisticRegression` (L-BFGS). Its probabilities are
+    /// the model's own.
+    Logistic,
+}
+
+/// Parses the command line's names (squared-hinge, logistic).
+impl std::str::FromStr for LinearLoss {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        crate::error::by_name(
+            "linear_loss",
+            s,
+            &[
+                ("squared-hinge", LinearLoss::SquaredHinge),
+                ("squared_hinge", LinearLoss::SquaredHinge),
+                ("logistic", LinearLoss::Logistic),
+            ],
+        )
+    }
+}
 
 impl TextClassifierParams {
     /// Whether the linear head is fitted for `n_classes` classes: as
@@ -56,7 +93,12 @@ impl TextClassifierParams {
             observer,
             &text_start(split.0.len(), split.1.len(), vocab),
             |observer| {
-                let fit = linear::fit(&x, class_of, k, vocab, split, self.linear_c, observer);
+                let settings = linear::LinearSettings {
+                    loss: self.linear_loss,
+                    c: self.linear_c,
+                    seed: self.training.seed,
+                };
+                let fit = linear::fit(&x, class_of, k, vocab, split, settings, observer);
                 let history = fit.history.clone();
                 Ok((fit, history))
             },

@@ -21,6 +21,7 @@ pub use classifier::{Head, TextClassifier, TextClassifierParams};
 pub use corpus::{Corpus, CorpusColumns, CorpusReader};
 pub use documents::{DocAutoencoder, DocAutoencoderParams};
 pub use encoding::{Padding, Tfidf, TfidfConfig};
+pub use linear_head::LinearLoss;
 pub use report::ClassificationReport;
 pub use tokenizer::TokenizerConfig;
 pub use vocabulary::{Lookup, TokenIds, VocabularyConfig};

@@ -440,6 +440,34 @@ fn aekit_limited(bytes: u64, args: &[String]) -> Option<std::process::Output> {
     Some(out)
 }
 
+/// `text train FILE --epochs 1 --threads 1 --quiet --out MODEL`, as arguments.
+fn one_epoch_train(file: &Path, model: &Path) -> Vec<String> {
+    [
+        "text",
+        "train",
+        &arg(file),
+        "--epochs",
+        "1",
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        &arg(model),
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect()
+}
+
+/// `labels.csv` in `dir`: `n` two-word texts, each its own class.
+fn one_text_per_label(dir: &Path, n: usize) -> PathBuf {
+    let mut text = String::from("text,label\n");
+    for i in 0..n {
+        text.push_str(&format!("word{i} other,L{i}\n"));
+    }
+    write(dir, "labels.csv", &text)
+}
+
 #[test]
 fn one_huge_word_stays_within_a_gigabyte() {
     // 5 MB with no space took 1.8 GB in `text train` (char n-grams, the
@@ -453,18 +481,7 @@ fn one_huge_word_stays_within_a_gigabyte() {
     let file = write(dir.path(), "word.csv", &text);
     let model = dir.path().join("m.aekit");
     let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
-    let train = s(&[
-        "text",
-        "train",
-        &arg(&file),
-        "--epochs",
-        "1",
-        "--threads",
-        "1",
-        "--quiet",
-        "--out",
-        &arg(&model),
-    ]);
+    let train = one_epoch_train(&file, &model);
     let predict = s(&[
         "text",
         "predict",
@@ -493,27 +510,9 @@ fn ten_thousand_labels_train_within_seven_hundred_megabytes() {
     // 1.15 GB of address space needed). Class-index targets and passes of
     // at most 4 M values: 0.17 GB resident, 0.4 GB of address space.
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from("text,label\n");
-    for i in 0..10_000 {
-        text.push_str(&format!("word{i} other,L{i}\n"));
-    }
-    let file = write(dir.path(), "labels.csv", &text);
+    let file = one_text_per_label(dir.path(), 10_000);
     let model = dir.path().join("m.aekit");
-    let args: Vec<String> = [
-        "text",
-        "train",
-        &arg(&file),
-        "--epochs",
-        "1",
-        "--threads",
-        "1",
-        "--quiet",
-        "--out",
-        &arg(&model),
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
+    let args = one_epoch_train(&file, &model);
     let Some(out) = aekit_limited(700_000_000, &args) else {
         return;
     };
@@ -531,25 +530,10 @@ fn five_thousand_labels_predict_within_three_hundred_megabytes() {
     // one-text classes: 0.29 GB resident, 0.6 GB of address space needed);
     // predicted and written a part at a time, 0.09 GB and 0.15 GB.
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from("text,label\n");
-    for i in 0..5_000 {
-        text.push_str(&format!("word{i} other,L{i}\n"));
-    }
-    let file = write(dir.path(), "labels.csv", &text);
+    let file = one_text_per_label(dir.path(), 5_000);
     let model = dir.path().join("m.aekit");
     let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
-    let train = s(&[
-        "text",
-        "train",
-        &arg(&file),
-        "--epochs",
-        "1",
-        "--threads",
-        "1",
-        "--quiet",
-        "--out",
-        &arg(&model),
-    ]);
+    let train = one_epoch_train(&file, &model);
     let predict = s(&[
         "text",
         "predict",

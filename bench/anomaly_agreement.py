@@ -11,7 +11,8 @@ is fitted on the training part: each autoencoder width end to end with
 its raw score), the histograms and neighbours as bench/anomaly_mix.py
 emulates them, and one member the default does not have: "angles", the
 neighbour member on rows divided by their length (the 5th nearest cosine
-distance of the robust-scaled row). Printed per member: the test ROC AUC
+distance of the robust-scaled row), and "shrunk", the neighbour member on
+rows whose length r is replaced by log(1 + r). Printed per member: the test ROC AUC
 (labels used only here), the Spearman correlation of its training scores
 with the consensus (the mean z over the default's members; what
 `--weighting agreeing-kinds` weighs by) and the skewness of its training
@@ -69,6 +70,12 @@ def unit_rows(x):
     return np.where(n > 0, x / np.where(n > 0, n, 1.0), 0.0)
 
 
+def shrunk_rows(x):
+    """Each row's length r replaced by log(1 + r), its direction kept."""
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    return unit_rows(x) * np.log1p(n)
+
+
 def members(exe, name, seed):
     xtr, xte, _, yte, raw = anomaly.split_set(name, seed)
     c, s = anomaly.fit_scaler(xtr, "robust")
@@ -87,6 +94,7 @@ def members(exe, name, seed):
     out["hbos"] = mx.zs(*mx.hbos(a, b))
     out["knn"] = mx.zs(*mx.knn(a, b, seed))
     out["angles"] = mx.zs(*mx.knn(unit_rows(a), unit_rows(b), seed))
+    out["shrunk"] = mx.zs(*mx.knn(shrunk_rows(a), shrunk_rows(b), seed))
     return out, yte
 
 
@@ -110,6 +118,7 @@ def cached_members(name, seed, xtr, xte, cache):
 
 
 SCREEN = [("members:ae+hbos+knn", None), ("members:ae+hbos+knn+angles", None),
+          ("members:ae+hbos+shrunk", None),
           ("kinds:ae+hbos+knn", None), ("kinds:ae+hbos+knn+angles", None),
           ("kinds:ae+hbos+knn", "agree"), ("kinds:ae+hbos+knn+angles", "agree"),
           ("kinds:ae+hbos+angles", None), ("kinds:ae+hbos+knn+angles", "max z"),
@@ -130,6 +139,7 @@ def screen(out, seeds, cache):
                 c, s = anomaly.fit_scaler(xtr, "robust")
                 a, b = (xtr - c) / s, (xte - c) / s
                 m["angles"] = [mx.zs(*mx.knn(unit_rows(a), unit_rows(b), seed))]
+                m["shrunk"] = [mx.zs(*mx.knn(shrunk_rows(a), shrunk_rows(b), seed))]
                 for spec, weighted in SCREEN:
                     how, names = spec.split(":")
                     names = names.split("+")
@@ -228,6 +238,7 @@ def main():
                              ("kinds agreeing: ae, hbos, knn", agree([ae, ["hbos"], ["knn"]])),
                              ("kinds agreeing: ae, hbos, knn, angles",
                               agree([ae, ["hbos"], ["knn"], ["angles"]])),
+                             ("neighbours on shrunk rows instead", {k: 1 for k in ae + ["hbos", "shrunk"]}),
                              ("angles alone", {"angles": 1})]:
                 mixes.setdefault(label, []).append(mix(w))
         print(f"\n{name} ({a.seeds} seeds): member, test ROC AUC, training Spearman with "

@@ -213,7 +213,11 @@ class Autoencoder(_Dense, _Coder, TransformerMixin, BaseEstimator):
     Parameters (``None``: the library's default, given here):
 
     hidden : list of int, default [] (input -> bottleneck)
-    bottleneck : int, default 2: the width of the code
+    bottleneck : int, default decided at fit: with no architecture
+        parameter, 3/4 of the input count (rounded, at most 256, always fewer
+        than the inputs; half the values on images), else 2
+    (``epochs``, when neither it nor any architecture parameter is given,
+    is decided at fit too: ``max(50, ceil(5000 * 32 / n_rows))``.)
     decoder_hidden : list of int, default the encoder's, mirrored
     activation : str, default "relu" (relu, leaky_relu[:slope], tanh, sigmoid, linear)
     bottleneck_activation : str, default "linear"

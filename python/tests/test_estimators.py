@@ -180,6 +180,24 @@ def test_bad_input_raises_value_or_type_errors():
         aekit.load(DATA / "no such model.aekit")
 
 
+def test_a_plain_table_with_no_architecture_gets_the_clis_defaults(tmp_path):
+    # Wine: 13 inputs, 178 rows -> a 10-wide code, ceil(5000 * 32 / 178) epochs,
+    # decided by the library for Python as for `aekit train`.
+    names, values = read_csv(DATA / "wine.csv")
+    x = values[:, [i for i, n in enumerate(names) if n != "label"]]
+    model = aekit.Autoencoder(random_state=1, threads=1).fit(x)
+    assert model.n_components_ == 10
+    assert len(model.history_["loss"]) == 899
+    cli_file = tmp_path / "cli.aekit"
+    run_cli("train", DATA / "wine.csv", "--label", "label", "--seed", 1, "--threads", 1,
+            "--quiet", "--out", cli_file)
+    np.testing.assert_allclose(aekit.load(cli_file).transform(x), model.transform(x), atol=1e-6)
+    # An architecture parameter, or the epochs, given: they stay.
+    assert aekit.Autoencoder(hidden=[8], epochs=2).fit(x).n_components_ == 2
+    given = aekit.Autoencoder(epochs=2).fit(x)
+    assert (given.n_components_, len(given.history_["loss"])) == (10, 2)
+
+
 def test_tutorial_codes_match_the_cli_both_ways(tutorial_data, tmp_path):
     d = tutorial_data
     epochs = 20

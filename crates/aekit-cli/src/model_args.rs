@@ -15,8 +15,10 @@ pub struct ModelArgs {
     /// Decoder hidden widths, bottleneck side first [default: mirror --hidden].
     #[arg(long, value_name = "LIST", help_heading = "Model")]
     pub decoder_hidden: Option<String>,
-    /// Width of the bottleneck (the code) [default: 2; 16 for conv; images
-    /// with no architecture flag: half their values, see docs/images.md].
+    /// Width of the bottleneck (the code) [default: 2; 16 for conv; train
+    /// with no architecture flag decides it from the rows: 3/4 of a table's
+    /// inputs (at most 256, always fewer; docs/tabular.md), half an image's
+    /// values (docs/images.md)].
     #[arg(long, help_heading = "Model")]
     pub bottleneck: Option<usize>,
     /// Hidden-layer activation: relu, leaky_relu[:slope] (slope 0.3 by

@@ -36,8 +36,9 @@ pub struct TrainingArgs {
     /// Optimiser epsilon [default: 1e-7, as Keras].
     #[arg(long, help_heading = "Training")]
     pub epsilon: Option<f64>,
-    /// Passes over the training data [default: 50 for train, 100 for
-    /// detect, 30 for the text commands].
+    /// Passes over the training data [default: 50 for train (a table with
+    /// no architecture flag: max(50, ceil(5000 * 32 / rows)), see
+    /// docs/tabular.md), 100 for detect, 30 for the text commands].
     #[arg(long, help_heading = "Training")]
     pub epochs: Option<usize>,
     /// Rows per gradient step [default: 32; 64 for text autoencoder].

@@ -113,6 +113,7 @@ pub mod unstable;
 
 pub use autoencoder::{
     Autoencoder, AutoencoderParams, AutoencoderValidParams, FitOptions, ImageDefaults,
+    TableDefaults,
 };
 pub use backend::{DeviceChoice, gpu_backends};
 pub use error::{AekitError, Result};

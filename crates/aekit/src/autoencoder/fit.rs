@@ -238,7 +238,8 @@ impl AutoencoderValidParams {
             }
             _ => vec![n_outputs],
         };
-        // Images decide what was left unset from their size and range.
+        // Images decide what was left unset from their size and range, a
+        // plain table from its input and row counts.
         let (model, training) = match image_shape {
             Some(image) => {
                 let targets = &rows.pairs().targets.values;
@@ -249,7 +250,11 @@ impl AutoencoderValidParams {
                     left.training(self.training()),
                 )
             }
-            None => (self.model().clone(), self.training().clone()),
+            None => {
+                let mut decided = self.clone();
+                decided.decide_for_table(n_inputs, Some(rows.inputs.n_rows()));
+                (decided.model().clone(), decided.training().clone())
+            }
         };
         model.check_shapes(&input_shape, n_outputs)?;
         let start = TrainingStart {

@@ -4,8 +4,8 @@
 //! (so a saved model loads as it was trained). They were chosen by
 //! denoising public image sets against the Keras conv recipe, screened on
 //! two and judged on the others (bench/image_defaults.py; BENCHMARKS.md
-//! "Image defaults" has the figures). Rows that are not images keep the
-//! kinds' own defaults.
+//! "Image defaults" has the figures). Rows that are not images have their
+//! own ([`TableDefaults`](super::TableDefaults)).
 
 use crate::data::{ImageShape, ScaleKind};
 use crate::model::{Activation, ModelConfig};

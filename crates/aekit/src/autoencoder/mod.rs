@@ -21,11 +21,13 @@ mod fit_options;
 mod image_defaults;
 mod inference;
 mod params;
+mod table_defaults;
 
 pub use capabilities::Capabilities;
 pub use fit_options::FitOptions;
 pub use image_defaults::ImageDefaults;
 pub use params::{AutoencoderParams, AutoencoderValidParams};
+pub use table_defaults::TableDefaults;
 
 /// A trained model with the column layout and scalers it was fitted with:
 /// it encodes rows to codes ([`transform`](Self::transform)), decodes codes

@@ -8,6 +8,7 @@
 use linfa::ParamGuard;
 
 use super::image_defaults::ImageDefaults;
+use super::table_defaults::TableDefaults;
 use crate::data::{ColumnRoles, ImageShape, MissingPolicy, ScaleKind};
 use crate::error::{AekitError, Result};
 use crate::model::{Activation, DenseAutoencoderConfig, ModelConfig};
@@ -33,6 +34,7 @@ pub struct AutoencoderValidParams {
     training: TrainingConfig,
     image_shape: Option<ImageShape>,
     image_defaults: ImageDefaults,
+    table_defaults: TableDefaults,
 }
 
 impl AutoencoderValidParams {
@@ -69,6 +71,24 @@ impl AutoencoderValidParams {
     /// The parameters left to be decided from the images at fit.
     pub fn image_defaults(&self) -> ImageDefaults {
         self.image_defaults
+    }
+
+    /// The parameters left to be decided from a plain table at fit.
+    pub fn table_defaults(&self) -> TableDefaults {
+        self.table_defaults
+    }
+
+    /// Decides the parameters left to a plain table of `n_inputs` inputs
+    /// (and, when known, `n_train` training rows: the epochs), as given
+    /// ones from then on ([`TableDefaults`]).
+    pub(crate) fn decide_for_table(&mut self, n_inputs: usize, n_train: Option<usize>) {
+        let left = self.table_defaults;
+        if let Some(n) = n_train {
+            self.training = left.training(&self.model, &self.training, n);
+            self.table_defaults.epochs = false;
+        }
+        self.model = left.apply(&self.model, n_inputs);
+        self.table_defaults.architecture = false;
     }
 
     fn validate(&self) -> Result<()> {
@@ -121,7 +141,9 @@ pub struct AutoencoderParams {
 
 impl AutoencoderParams {
     /// Every hyper-parameter at its default: a dense autoencoder with no
-    /// hidden layers and a 2-wide code, trained 50 epochs with Adam.
+    /// hidden layers, trained with Adam; its code width and epochs decided
+    /// at fit from the table ([`TableDefaults`]) or the images
+    /// ([`ImageDefaults`]).
     pub fn new() -> AutoencoderParams {
         AutoencoderParams::default()
     }
@@ -135,6 +157,7 @@ impl AutoencoderParams {
     /// The dense architecture, for a setter called `name`.
     fn dense(mut self, name: &'static str, set: impl FnOnce(&mut DenseAutoencoderConfig)) -> Self {
         self.valid.image_defaults = ImageDefaults::NONE;
+        self.valid.table_defaults = TableDefaults::NONE;
         let kind = self.valid.model.kind();
         match self.valid.model.as_dense_mut() {
             Some(config) => set(config),
@@ -212,6 +235,7 @@ impl AutoencoderParams {
     pub fn model(mut self, model: impl Into<ModelConfig>) -> Self {
         self.valid.model = model.into();
         self.valid.image_defaults = ImageDefaults::NONE;
+        self.valid.table_defaults = TableDefaults::NONE;
         self
     }
 
@@ -224,14 +248,26 @@ impl AutoencoderParams {
         self
     }
 
+    /// Which parameters are left to be decided from a plain table at fit
+    /// ([`TableDefaults`]). Default: all, until a setter gives one; any
+    /// architecture setter, or a whole [`model`](Self::model), leaves
+    /// none, and [`epochs`](TrainingSetters::epochs) or a whole
+    /// [`training`](TrainingSetters::training) leaves the epochs given.
+    pub fn table_defaults(mut self, left: TableDefaults) -> Self {
+        self.valid.table_defaults = left;
+        self
+    }
+
     /// Encoder hidden widths, input side first (dense models). Default:
     /// none, the inputs go straight to the bottleneck.
     pub fn hidden(self, widths: impl IntoIterator<Item = usize>) -> Self {
         self.dense("hidden", |c| c.hidden = widths.into_iter().collect())
     }
 
-    /// Width of the code (dense models). Default 2; on images, decided
-    /// from their size at fit ([`ImageDefaults`]).
+    /// Width of the code (dense models). Default: decided at fit, from a
+    /// plain table's input count ([`TableDefaults`]: 3/4 of it, at most
+    /// 256, always fewer than the inputs) or the images' size
+    /// ([`ImageDefaults`]); 2 once another architecture setter is called.
     pub fn bottleneck(self, width: usize) -> Self {
         self.dense("bottleneck", |c| c.bottleneck = width)
     }
@@ -290,6 +326,21 @@ impl TrainingSetters for AutoencoderParams {
     fn training_mut(&mut self) -> &mut TrainingConfig {
         &mut self.valid.training
     }
+
+    /// The training schedule, all at once: its epochs are given.
+    fn training(mut self, training: TrainingConfig) -> Self {
+        self.valid.training = training;
+        self.valid.table_defaults.epochs = false;
+        self
+    }
+
+    /// Passes over the training rows. Default 50; on a plain table with
+    /// the architecture left to it, decided at fit ([`TableDefaults`]).
+    fn epochs(mut self, epochs: usize) -> Self {
+        self.valid.training.epochs = epochs;
+        self.valid.table_defaults.epochs = false;
+        self
+    }
 }
 
 impl ParamGuard for AutoencoderParams {
@@ -325,6 +376,7 @@ mod tests {
         let d = p.model().as_dense().unwrap();
         assert!(d.hidden.is_empty() && d.decoder_hidden.is_none());
         assert_eq!(d.bottleneck, 2);
+        assert_eq!(p.table_defaults(), TableDefaults::ALL);
         assert_eq!(
             (d.activation, d.bottleneck_activation, d.output_activation),
             (Activation::Relu, Activation::Linear, Activation::Linear)

@@ -237,6 +237,18 @@ impl IncrementalFit {
         self.install(rows, schema, scaler)
     }
 
+    /// Decides what was left to a plain table of `n_inputs` inputs and
+    /// `n_train` training rows (a streamed fit counts them first), before
+    /// the first chunk.
+    pub(crate) fn decide_for_table(&mut self, n_inputs: usize, n_train: usize) {
+        if self.started.is_none() && self.params.image_shape().is_none() {
+            self.params.decide_for_table(n_inputs, Some(n_train));
+            if let ModelConfig::Dense(c) = self.params.model() {
+                self.config = c.clone();
+            }
+        }
+    }
+
     /// Makes rows already read with the fixed columns and scaled by the
     /// given scaler (see [`fix_columns`](Self::fix_columns) and
     /// [`set_scaler`](Self::set_scaler)) the rows steps draw from.
@@ -281,6 +293,13 @@ impl IncrementalFit {
             }
             (None, Some(schema)) => {
                 let n_inputs = rows.n_cols;
+                // A plain table's first chunk decides the code width left to it.
+                if self.params.image_shape().is_none() {
+                    self.params.decide_for_table(n_inputs, None);
+                    if let ModelConfig::Dense(c) = self.params.model() {
+                        self.config = c.clone();
+                    }
+                }
                 self.config.check_size(n_inputs, n_inputs)?;
                 let training = self.params.training();
                 let mut init = StdRng::seed_from_u64(training.seed);

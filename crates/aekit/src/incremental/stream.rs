@@ -347,6 +347,9 @@ fn streamed(
     let scaler = stats.scaler();
     fit.set_scaler(scaler.clone())?;
     let n_cols = stats.min.len();
+    // The first pass counted the rows: decide what was left to the table.
+    fit.decide_for_table(n_cols, report.rows as usize);
+    let training = fit.params().training().clone();
 
     let validation_rows = match validation {
         Some(v) => {

@@ -12,7 +12,7 @@ use crate::model::{
 use crate::text::{DocAutoencoderParams, TextClassifierParams};
 use crate::threshold::ThresholdRule;
 use crate::train::{LossKind, TrainingConfig, TrainingSetters};
-use crate::{AutoencoderParams, DetectorParams, ImageDefaults};
+use crate::{AutoencoderParams, DetectorParams, ImageDefaults, TableDefaults};
 
 /// An autoencoder's params (`kind` dense, the default, conv or vae) from
 /// a JSON mapping: the scaling, the kind's architecture and the training.
@@ -110,6 +110,7 @@ impl Mapping {
         let mut map = self;
         let kind: Option<String> = map.take("kind")?;
         let scale_given = map.has("scale");
+        let epochs_given = map.has("epochs");
         let mut params = map.data(
             AutoencoderParams::new(),
             AutoencoderParams::scale,
@@ -157,7 +158,15 @@ impl Mapping {
             }
         };
         map.finish()?;
-        params = params.model(model).training(training).image_defaults(left);
+        let left_to_table = TableDefaults {
+            architecture: !architecture_given,
+            epochs: !epochs_given,
+        };
+        params = params
+            .model(model)
+            .training(training)
+            .image_defaults(left)
+            .table_defaults(left_to_table);
         Ok(params)
     }
 

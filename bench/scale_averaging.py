@@ -33,7 +33,7 @@ def load(name):
 def train_in_threads(x, names, workers, epochs, sync_every, seed):
     """Round-robin partitions (as Spark's repartition), one thread each."""
     parts = [x[r::workers] for r in range(workers)]
-    params = _parallel.mapping(dict(TUTORIAL, seed=seed))
+    params = _parallel.mapping(dict(TUTORIAL, seed=seed), workers)
     barrier = threading.Barrier(workers)
     board = [None] * workers
     out = [None] * workers

@@ -42,7 +42,8 @@ class _AekitParams(HasInputCols, HasSeed):
     aekitParams = Param(
         Params._dummy(),
         "aekitParams",
-        "the aekit parameters as a JSON mapping (hidden, bottleneck, epochs, batch_size, ...)",
+        "the aekit parameters as a JSON mapping (hidden, bottleneck, epochs, batch_size, ...);"
+        " batch_size is the global batch, each task stepping on its share",
         typeConverter=TypeConverters.toString,
     )
 
@@ -90,7 +91,7 @@ class AutoencoderEstimator(Estimator, _AekitParams):
         params.setdefault("seed", self.getOrDefault("seed"))
         epochs = params.pop("epochs", 50)
         sync_every = self.getOrDefault("syncEvery")
-        run = _barrier_task(_parallel.mapping(params), names, epochs, sync_every)
+        run = _barrier_task(_parallel.mapping(params, workers), names, epochs, sync_every)
         rdd = df.select(*names).repartition(workers).rdd
         if rdd.getNumPartitions() != workers:
             raise ValueError(f"{workers} workers asked, {rdd.getNumPartitions()} partitions made")

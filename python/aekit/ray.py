@@ -1,6 +1,6 @@
 """aekit on Ray: data-parallel training with Ray actors fed by a Ray
 Dataset. Each actor holds every ``workers``-th row (dealt round-robin, as
-Spark's repartition deals them) and trains it with the library;
+aekit.spark deals them) and trains it with the library;
 parameters are exchanged through Ray's object store (each actor's vector
 is an object; every actor fetches all of them, in rank order, and
 averages), with the same schedule, averaging and determinism as Spark's
@@ -16,7 +16,7 @@ class _Trainer:
     def __init__(self, params_json, rank, workers, dataset, names):
         import numpy as np
 
-        # Rows dealt round-robin, as Spark's repartition deals them: row i
+        # Rows dealt round-robin, as aekit.spark deals them: row i
         # of the Dataset to actor i % workers, so each shard samples the
         # whole Dataset, not a stretch of it (an ordered file would give each
         # actor its own distribution). Streamed: an actor keeps only its rows.

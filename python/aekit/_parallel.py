@@ -26,14 +26,23 @@ import numpy as np
 from . import _aekit
 
 
-def mapping(params):
+def mapping(params, workers=1):
     """The JSON mapping for distributed training: one thread per worker
     (bit-exact results), and missing cells refused, since workers would
-    otherwise fit different fills and columns."""
+    otherwise fit different fills and columns.
+
+    ``batch_size`` is the global batch, as one worker's: each of ``workers``
+    steps on ``ceil(batch_size / workers)`` rows, so an epoch makes as many
+    averaged updates as one worker would (at the full batch each, W workers
+    would make 1/W of them, and fall behind for the same epochs)."""
     p = dict(params or {})
     p.setdefault("threads", 1)
     p.setdefault("missing", "error")
     p.setdefault("kind", "dense")
+    if workers > 1:
+        # The library reads the mapping (its default batch, its errors).
+        batch = _aekit.Incremental(json.dumps(p)).batch_size()
+        p["batch_size"] = -(-batch // workers)
     return json.dumps(p)
 
 

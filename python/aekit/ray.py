@@ -1,9 +1,10 @@
 """aekit on Ray: data-parallel training with Ray actors fed by a Ray
-Dataset. Each actor holds one contiguous shard of the rows and trains it
-with the library; parameters are exchanged through Ray's object store
-(each actor's vector is an object; every actor fetches all of them, in
-rank order, and averages), with the same schedule, averaging and
-determinism as Spark's (``aekit._parallel``). Needs ``pip install ray``."""
+Dataset. Each actor holds every ``workers``-th row (dealt round-robin, as
+aekit.spark deals them) and trains it with the library;
+parameters are exchanged through Ray's object store (each actor's vector
+is an object; every actor fetches all of them, in rank order, and
+averages), with the same schedule, averaging and determinism as Spark's
+(``aekit._parallel``). Needs ``pip install ray``."""
 
 import ray
 
@@ -12,11 +13,19 @@ from . import _aekit, _parallel
 
 @ray.remote(num_cpus=1)
 class _Trainer:
-    def __init__(self, params_json, rank, shard, names):
+    def __init__(self, params_json, rank, workers, dataset, names):
         import numpy as np
 
-        frame = shard.to_pandas()
-        x = frame[names].to_numpy(dtype=np.float64)
+        # Rows dealt round-robin, as aekit.spark deals them: row i
+        # of the Dataset to actor i % workers, so each shard samples the
+        # whole Dataset, not a stretch of it (an ordered file would give each
+        # actor its own distribution). Streamed: an actor keeps only its rows.
+        parts, start = [], 0
+        for batch in dataset.iter_batches(batch_format="pandas"):
+            first = (rank - start) % workers
+            parts.append(batch[names].to_numpy(dtype=np.float64)[first::workers])
+            start += len(batch)
+        x = np.concatenate(parts) if parts else np.empty((0, len(names)))
         self.worker = _parallel.Worker(params_json, rank, x, names)
         self.weighted = 0.0
         self.steps = 0
@@ -53,17 +62,17 @@ class _Trainer:
 
 def train(dataset, names, workers, params=None, epochs=50, sync_every=1):
     """Trains on the columns ``names`` of a Ray ``Dataset`` with
-    ``workers`` actors; returns the model file's bytes."""
+    ``workers`` actors; returns the model file's bytes. ``batch_size`` in
+    ``params`` is the global batch: each actor steps on its share."""
     if workers < 1:
         raise ValueError(f"invalid parameter workers: {workers} (expected >= 1)")
     _check_columns(dataset, names)
-    n = dataset.count()
-    if workers == 1:
-        shards = [dataset]
-    else:
-        shards = dataset.split_at_indices([n * r // workers for r in range(1, workers)])
-    params_json = _parallel.mapping(params)
-    actors = [_Trainer.remote(params_json, r, s, list(names)) for r, s in enumerate(shards)]
+    # Materialised once, so every actor reads the same rows in the same order.
+    dataset = dataset.materialize()
+    params_json = _parallel.mapping(params, workers)
+    actors = [
+        _Trainer.remote(params_json, r, workers, dataset, list(names)) for r in range(workers)
+    ]
     stats = [a.stats.remote() for a in actors]
     counts = ray.get([a.start.remote(*stats) for a in actors])[0]
     batch_size = ray.get(actors[0].batch_size.remote())

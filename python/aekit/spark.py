@@ -30,7 +30,7 @@ class _AekitParams(HasInputCols, HasSeed):
     numWorkers = Param(
         Params._dummy(),
         "numWorkers",
-        "tasks of the barrier stage that train in parallel (the input is repartitioned to them)",
+        "tasks of the barrier stage that train in parallel (the input rows are dealt to them round-robin)",
         typeConverter=TypeConverters.toInt,
     )
     syncEvery = Param(
@@ -42,7 +42,8 @@ class _AekitParams(HasInputCols, HasSeed):
     aekitParams = Param(
         Params._dummy(),
         "aekitParams",
-        "the aekit parameters as a JSON mapping (hidden, bottleneck, epochs, batch_size, ...)",
+        "the aekit parameters as a JSON mapping (hidden, bottleneck, epochs, batch_size, ...);"
+        " batch_size is the global batch, each task stepping on its share",
         typeConverter=TypeConverters.toString,
     )
 
@@ -90,8 +91,8 @@ class AutoencoderEstimator(Estimator, _AekitParams):
         params.setdefault("seed", self.getOrDefault("seed"))
         epochs = params.pop("epochs", 50)
         sync_every = self.getOrDefault("syncEvery")
-        run = _barrier_task(_parallel.mapping(params), names, epochs, sync_every)
-        rdd = df.select(*names).repartition(workers).rdd
+        run = _barrier_task(_parallel.mapping(params, workers), names, epochs, sync_every)
+        rdd = _dealt(df.select(*names), workers)
         if rdd.getNumPartitions() != workers:
             raise ValueError(f"{workers} workers asked, {rdd.getNumPartitions()} partitions made")
         model_bytes = rdd.barrier().mapPartitions(run).collect()
@@ -100,6 +101,20 @@ class AutoencoderEstimator(Estimator, _AekitParams):
         model = AutoencoderModel(model_bytes[0])
         model._set(inputCols=names)
         return model
+
+
+def _dealt(df, workers):
+    """The rows dealt round-robin in the DataFrame's order, row i to
+    partition i % workers and kept in order there: the shards Ray's actors
+    deal themselves (``aekit.ray``), so both engines train on the same rows
+    and give the same model. (``repartition`` deals from a random start per
+    input partition, so its shards are neither Ray's nor ordered.)"""
+    indexed = df.rdd.zipWithIndex().map(lambda pair: (pair[1], tuple(pair[0])))
+    dealt = indexed.partitionBy(workers, lambda index: index % workers)
+    return dealt.mapPartitions(
+        lambda pairs: (row for _, row in sorted(pairs, key=lambda pair: pair[0])),
+        preservesPartitioning=True,
+    )
 
 
 def _barrier_task(params_json, names, epochs, sync_every):

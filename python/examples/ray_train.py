@@ -4,7 +4,7 @@
         --workers 2 --out clf.aekit
     aekit encode clf.aekit data/clf_test.csv --out codes.csv
 
-The rows are read as a Ray Dataset and split into --workers contiguous
+The rows are read as a Ray Dataset and dealt round-robin to --workers
 shards, each trained by a Ray actor with the library; the actors average
 their parameters every --sync-every steps and at each epoch's end through
 Ray's object store (docs/scale.md).

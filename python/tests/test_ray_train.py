@@ -40,7 +40,7 @@ def test_two_actors_give_codes_as_good_as_one_and_the_same_bytes_twice(dataset, 
     acc_one = _accuracy(aekit_ray.model_from_bytes(one), tutorial_data)
     acc_two = _accuracy(aekit_ray.model_from_bytes(two), tutorial_data)
     print(f"ray, {EPOCHS} epochs: 1 worker {acc_one:.4f}, 2 workers {acc_two:.4f}")
-    assert abs(acc_one - acc_two) <= 0.015
+    assert abs(acc_one - acc_two) <= 0.01
     assert acc_two > 0.9
     again = aekit_ray.train(dataset, names, 2, PARAMS, 2, sync_every=1)
     assert again == aekit_ray.train(dataset, names, 2, PARAMS, 2, sync_every=1)
@@ -66,8 +66,8 @@ def test_the_example_writes_a_model_the_cli_reads_and_fails_cleanly_on_bad_input
                            "--workers", "2", "--epochs", "1", "--out", str(out)],
                           capture_output=True, text=True)
     assert done.returncode != 0
-    # Row 500 of the file is row 165 of the second shard (rows 335..669).
-    assert "partition 1: in-memory data, row 165, column 'x3': missing value" in done.stderr, (
+    # Rows are dealt round-robin: row 500 of the file is row 250 of shard 0.
+    assert "partition 0: in-memory data, row 250, column 'x3': missing value" in done.stderr, (
         done.stderr[-3000:])
     assert not out.exists()
     # A text column is refused before any actor starts, naming it.

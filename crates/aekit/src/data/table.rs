@@ -361,7 +361,7 @@ impl Table {
 }
 
 /// The first few names of a list, for error messages.
-fn preview(names: &[String]) -> String {
+pub(super) fn preview(names: &[String]) -> String {
     const SHOWN: usize = 8;
     if names.len() <= SHOWN {
         names.join(", ")

@@ -123,23 +123,15 @@ mod tests {
             text.contains("'epoch'") && text.contains("epochs"),
             "{text}"
         );
-        assert_eq!(
-            name_of(autoencoder(r#"{"epochs": "five"}"#).unwrap_err()),
-            "epochs"
-        );
-        assert_eq!(
-            name_of(autoencoder(r#"{"activation": "swishy"}"#).unwrap_err()),
-            "activation"
-        );
-        assert_eq!(
-            name_of(autoencoder(r#"{"optimizer": "adamax"}"#).unwrap_err()),
-            "optimizer"
-        );
-        assert_eq!(
-            name_of(autoencoder(r#"{"kind": "gan"}"#).unwrap_err()),
-            "kind"
-        );
-        assert_eq!(name_of(autoencoder("[1]").unwrap_err()), "params");
+        for (json, name) in [
+            (r#"{"epochs": "five"}"#, "epochs"),
+            (r#"{"activation": "swishy"}"#, "activation"),
+            (r#"{"optimizer": "adamax"}"#, "optimizer"),
+            (r#"{"kind": "gan"}"#, "kind"),
+            ("[1]", "params"),
+        ] {
+            assert_eq!(name_of(autoencoder(json).unwrap_err()), name, "{json}");
+        }
         assert_eq!(
             name_of(detector(r#"{"beta": 1}"#).unwrap_err()),
             "unknown beta"

@@ -7,9 +7,24 @@ use super::{Run, aekit, arg, data};
 
 /// `aekit COMMAND MODEL INPUT EXTRA.. --out OUT`: a model applied to a file.
 pub fn apply(command: &str, model: &Path, input: &Path, extra: &[&str], out: &Path) -> Run {
-    let mut args = vec![command.to_string(), arg(model), arg(input)];
+    apply_writing(command, [model, input], extra, ("--out", out))
+}
+
+/// `aekit COMMAND MODEL INPUT EXTRA.. --out-dir DIR`: a model's rows
+/// written as images.
+pub fn apply_to_dir(command: &str, model: &Path, input: &Path, extra: &[&str], dir: &Path) -> Run {
+    apply_writing(command, [model, input], extra, ("--out-dir", dir))
+}
+
+fn apply_writing(
+    command: &str,
+    files: [&Path; 2],
+    extra: &[&str],
+    (flag, out): (&str, &Path),
+) -> Run {
+    let mut args = vec![command.to_string(), arg(files[0]), arg(files[1])];
     args.extend(extra.iter().map(|s| s.to_string()));
-    args.extend(["--out".to_string(), arg(out)]);
+    args.extend([flag.to_string(), arg(out)]);
     aekit(args)
 }
 

@@ -1,7 +1,7 @@
 //! One function per subcommand (plot: plot_command.rs): read, call the
 //! library, print.
 
-use aekit::data::Table;
+use aekit::data::{ReadOptions, Table};
 use aekit::report::plot;
 use aekit::tasks::anomaly::{self, ScoreOptions, ThresholdRule};
 use aekit::tasks::evaluate;
@@ -287,14 +287,11 @@ pub fn apply(args: &ApplyArgs, what: Apply) -> Result<()> {
         &[&args.model, &args.data],
     )?;
     let model = load_for_input(&args.model, args.threads, args.device, &args.csv)?;
-    let shape = match (&args.out_dir, &what) {
-        (None, _) => None,
-        (Some(_), Apply::Decode) => Some(settings::out_dir_shape(
-            model.output_image_shape(),
-            "the model's output",
-        )?),
-        (Some(_), _) => Some(settings::out_dir_shape(model.image_shape(), "the model's")?),
+    let (image, whose) = match what {
+        Apply::Decode => (model.output_image_shape(), "the model's output"),
+        _ => (model.image_shape(), "the model's"),
     };
+    let shape = settings::out_dir_shape(args.out_dir.as_deref(), image, whose)?;
     let table = Table::read(&args.data, &csv)?;
     if !matches!(what, Apply::Decode) {
         crate::report::note_positional(model.schema(), &table);
@@ -379,17 +376,9 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
         check_output(png, Output::Png, &taken)?;
     }
     let model = load_for_input(&args.model, args.threads, args.device, &args.csv)?;
-    let out_shape = args
-        .out_dir
-        .as_ref()
-        .map(|_| settings::out_dir_shape(model.image_shape(), "the model's"))
-        .transpose()?;
-    let table = Table::read(&args.data, &csv)?;
-    let clean_table = args
-        .clean
-        .as_ref()
-        .map(|p| Table::read(p, &csv))
-        .transpose()?;
+    let out_dir = args.out_dir.as_deref();
+    let out_shape = settings::out_dir_shape(out_dir, model.image_shape(), "the model's")?;
+    let (table, clean_table) = read_with(&args.data, args.clean.as_deref(), &csv)?;
     let reference = match (&clean_table, add_noise) {
         (Some(t), _) => apply::CleanReference::Clean(t.into()),
         (None, Some(noise)) => apply::CleanReference::AddNoise(noise, args.seed),
@@ -435,6 +424,18 @@ pub fn denoise(args: &DenoiseArgs) -> Result<()> {
     Ok(())
 }
 
+/// The table `data` and, when named, the table `other` beside it (clean
+/// rows, targets).
+fn read_with(
+    data: &Path,
+    other: Option<&Path>,
+    csv: &ReadOptions,
+) -> Result<(Table, Option<Table>)> {
+    let table = Table::read(data, csv)?;
+    let other = other.map(|p| Table::read(p, csv)).transpose()?;
+    Ok((table, other))
+}
+
 /// `aekit predict`.
 pub fn predict(args: &PredictArgs) -> Result<()> {
     let csv = settings::read_options(&args.csv)?;
@@ -444,17 +445,10 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
         .collect();
     check_outputs(args.out.as_deref(), args.out_dir.as_deref(), &inputs)?;
     let model = load_for_input(&args.model, args.threads, args.device, &args.csv)?;
-    let out_shape = args
-        .out_dir
-        .as_ref()
-        .map(|_| settings::out_dir_shape(model.output_image_shape(), "the model's target"))
-        .transpose()?;
-    let table = Table::read(&args.data, &csv)?;
-    let targets = args
-        .target
-        .as_ref()
-        .map(|p| Table::read(p, &csv))
-        .transpose()?;
+    let out_dir = args.out_dir.as_deref();
+    let image = model.output_image_shape();
+    let out_shape = settings::out_dir_shape(out_dir, image, "the model's target")?;
+    let (table, targets) = read_with(&args.data, args.target.as_deref(), &csv)?;
     let output = apply::predict(&model, &table)?;
     let score = targets
         .as_ref()

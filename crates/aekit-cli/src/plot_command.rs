@@ -1,5 +1,7 @@
 //! `aekit plot ...`: learning curves, the latent space, reconstructions.
 
+use std::path::Path;
+
 use aekit::Autoencoder;
 use aekit::data::Table;
 use aekit::report::plot;
@@ -25,8 +27,7 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
             color,
             csv,
         } => {
-            check_output(out, Output::Png, &[model, data])?;
-            let m = Autoencoder::load(model)?;
+            let m = load_for_plot(model, data, out)?;
             let table = Table::read(data, &settings::read_options(csv)?)?;
             let codes = m.encode(&m.scaled_features(&table)?)?;
             let map = latent::latent_map(&codes)?;
@@ -68,8 +69,7 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
             rows,
             csv,
         } => {
-            check_output(out, Output::Png, &[model, data])?;
-            let m = Autoencoder::load(model)?;
+            let m = load_for_plot(model, data, out)?;
             let shape = settings::drawing_shape(image_shape.as_deref(), m.image_shape())?;
             let table = Table::read(data, &settings::read_options(csv)?)?;
             let mut originals = m.scaled_features(&table)?;
@@ -85,4 +85,11 @@ pub fn plot(command: &PlotCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The model a plot of `data` through `model` draws, once the PNG `out` is
+/// checked to replace neither.
+fn load_for_plot(model: &Path, data: &Path, out: &Path) -> Result<Autoencoder> {
+    check_output(out, Output::Png, &[model, data])?;
+    Ok(Autoencoder::load(model)?)
 }

@@ -294,12 +294,17 @@ pub fn check_out_dir(dir: &Path, inputs: &[&Path]) -> Result<()> {
     Ok(())
 }
 
-/// The image shape `--out-dir` writes PNG files at: `shape` (the model's),
-/// or a refusal saying why there is none.
-pub fn out_dir_shape(shape: Option<ImageShape>, whose: &str) -> Result<ImageShape> {
-    match shape {
-        Some(shape) => Ok(shape),
-        None => bail!(
+/// The image shape `--out-dir` writes PNG files at, when given: `shape`
+/// (the model's), or a refusal saying why there is none.
+pub fn out_dir_shape(
+    out_dir: Option<&Path>,
+    shape: Option<ImageShape>,
+    whose: &str,
+) -> Result<Option<ImageShape>> {
+    match (out_dir, shape) {
+        (None, _) => Ok(None),
+        (Some(_), Some(shape)) => Ok(Some(shape)),
+        (Some(_), None) => bail!(
             "--out-dir writes images, but {whose} rows are not images: train on an image folder, or with --image-shape, to write PNG files; use --out for CSV"
         ),
     }

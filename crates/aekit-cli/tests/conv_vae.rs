@@ -8,35 +8,13 @@ mod util;
 
 use std::path::{Path, PathBuf};
 
+use util::digits::{self, apply, denoise_test_digits, number, predict_flipped_digits};
 use util::{aekit, arg, data, read_csv};
 
 /// `aekit train` on the digits' training split as 8x8 images with `extra` flags.
 fn train_digits(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
-    let model = dir.join(name);
-    let mut args: Vec<String> = [
-        "train",
-        &arg(&data("digits_train.csv")),
-        "--label",
-        "label",
-        "--scale",
-        "none",
-        "--image-shape",
-        "8x8",
-        "--seed",
-        "1",
-        "--quiet",
-        "--out",
-        &arg(&model),
-    ]
-    .map(String::from)
-    .to_vec();
-    args.extend(extra.iter().map(|s| s.to_string()));
-    aekit(&args).ok();
-    model
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+    let images = ["--scale", "none", "--image-shape", "8x8"];
+    digits::train_digits(dir, name, &[&images, extra].concat())
 }
 
 fn numbers(rows: &[Vec<String>], cols: usize) -> Vec<Vec<f64>> {
@@ -102,37 +80,28 @@ fn a_conv_autoencoder_rebuilds_test_digits_and_works_through_every_capability() 
         "--json",
     ])
     .ok()
-    .stdout();
-    let r = &json(&report)["reconstruction"];
-    let (ae, pca) = (
-        r["autoencoder_mse"].as_f64().unwrap(),
-        r["pca_mse"].as_f64().unwrap(),
-    );
+    .json();
+    let r = &report["reconstruction"];
+    let (ae, pca) = (number(r, "autoencoder_mse"), number(r, "pca_mse"));
     let baseline = mean_image_mse();
     // 40 epochs: about 0.011 against PCA's 0.0117 and the mean image's 0.067.
     assert!(ae < 0.25 * baseline, "conv {ae} vs mean image {baseline}");
     assert!(ae < 1.2 * pca, "conv {ae} vs PCA {pca}");
 
+    let test_path = data("digits_test.csv");
     let codes = dir.path().join("codes.csv");
-    aekit(["encode", &arg(&model), &test, "--out", &arg(&codes)]).ok();
+    apply("encode", &model, &test_path, &[], &codes).ok();
     let (header, rows) = read_csv(&codes);
     assert_eq!(&header[..2], ["z0", "z1"]);
     assert_eq!(header.len(), 17, "16 codes and the label");
     assert_eq!(rows.len(), 449);
     let decoded = dir.path().join("decoded.csv");
-    aekit([
-        "decode",
-        &arg(&model),
-        &arg(&codes),
-        "--out",
-        &arg(&decoded),
-    ])
-    .ok();
+    apply("decode", &model, &codes, &[], &decoded).ok();
     let (header, rows) = read_csv(&decoded);
     assert_eq!(header[0], "pixel_0_0");
     assert_eq!(rows.len(), 449);
     let rec = dir.path().join("rec.csv");
-    aekit(["reconstruct", &arg(&model), &test, "--out", &arg(&rec)]).ok();
+    apply("reconstruct", &model, &test_path, &[], &rec).ok();
     let (header, rows) = read_csv(&rec);
     let err_col = header
         .iter()
@@ -176,25 +145,8 @@ fn conv_denoising_and_paired_training_use_the_one_batch_pipeline() {
         "den.aekit",
         &[&conv[..], &["--noise", "mask:0.3"]].concat(),
     );
-    let report = aekit([
-        "denoise",
-        &arg(&denoiser),
-        &arg(&data("digits_test.csv")),
-        "--add-noise",
-        "mask:0.3",
-        "--seed",
-        "7",
-        "--json",
-        "--out",
-        &arg(&dir.path().join("d.csv")),
-    ])
-    .ok()
-    .stdout();
-    let r = json(&report);
-    let (noisy, clean) = (
-        r["noisy_mse"].as_f64().unwrap(),
-        r["denoised_mse"].as_f64().unwrap(),
-    );
+    let d_csv = dir.path().join("d.csv");
+    let (noisy, clean) = denoise_test_digits(&denoiser, "mask:0.3", &[], &d_csv);
     assert!(clean < 0.6 * noisy, "{noisy} -> {clean}");
 
     let flip = train_digits(
@@ -206,23 +158,7 @@ fn conv_denoising_and_paired_training_use_the_one_batch_pipeline() {
         ]
         .concat(),
     );
-    let report = aekit([
-        "predict",
-        &arg(&flip),
-        &arg(&data("digits_test.csv")),
-        "--target",
-        &arg(&data("digits_flipped_test.csv")),
-        "--json",
-        "--out",
-        &arg(&dir.path().join("p.csv")),
-    ])
-    .ok()
-    .stdout();
-    let r = json(&report);
-    let (mse, identity) = (
-        r["mse"].as_f64().unwrap(),
-        r["identity_mse"].as_f64().unwrap(),
-    );
+    let (mse, identity) = predict_flipped_digits(&flip, &dir.path().join("p.csv"));
     assert!(mse < 0.3 * identity, "{mse} vs {identity}");
 }
 
@@ -292,22 +228,14 @@ fn a_vae_reports_both_terms_and_samples_reproducibly() {
     aekit(["plot", "history", &arg(&model), "--out", &arg(&curves)]).ok();
     // encode gives the mean: a deterministic code.
     let codes = dir.path().join("codes.csv");
-    aekit([
-        "encode",
-        &arg(&model),
-        &arg(&data("digits_test.csv")),
-        "--out",
-        &arg(&codes),
-    ])
-    .ok();
+    apply("encode", &model, &data("digits_test.csv"), &[], &codes).ok();
     assert_eq!(read_csv(&codes).0.len(), 5);
     let means = numbers(&read_csv(&codes).1, 4);
     // --sample draws around the mean, reproducibly by seed.
     let drawn = |seed: &str, name: &str| {
         let out = dir.path().join(name);
         let test = data("digits_test.csv");
-        let args = ["encode", &arg(&model), &arg(&test), "--out", &arg(&out)];
-        aekit(args.into_iter().chain(["--sample", "--seed", seed])).ok();
+        apply("encode", &model, &test, &["--sample", "--seed", seed], &out).ok();
         numbers(&read_csv(&out).1, 4)
     };
     let a = drawn("5", "drawn_a.csv");
@@ -454,14 +382,10 @@ fn bad_image_and_kind_settings_are_clear_errors() {
     .fails_with(&["sample needs", "kind vae", "kind 'dense'"]);
     assert!(!dir.path().join("s.csv").exists());
     let codes = dir.path().join("codes.csv");
-    aekit([
-        "encode",
-        &arg(&dense),
-        &arg(&data("iris.csv")),
-        "--sample",
-        "--out",
-        &arg(&codes),
-    ])
-    .fails_with(&["encode --sample needs", "kind vae", "kind 'dense'"]);
+    apply("encode", &dense, &data("iris.csv"), &["--sample"], &codes).fails_with(&[
+        "encode --sample needs",
+        "kind vae",
+        "kind 'dense'",
+    ]);
     assert!(!codes.exists());
 }

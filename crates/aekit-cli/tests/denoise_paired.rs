@@ -7,40 +7,26 @@ mod util;
 
 use std::path::{Path, PathBuf};
 
+use util::digits::{self, apply, denoise_test_digits, predict_flipped_digits};
 use util::{aekit, arg, data};
 
 /// A dense 64-64-32-64-64 model with a sigmoid output and cross-entropy on
 /// the digits (pixels in [0, 1]), trained for `epochs` epochs with `extra` flags.
 fn train_digits(dir: &Path, name: &str, epochs: usize, extra: &[&str]) -> PathBuf {
-    let model = dir.join(name);
-    let mut args = vec![
-        "train".to_string(),
-        arg(&data("digits_train.csv")),
-        "--label".into(),
-        "label".into(),
-        "--scale".into(),
-        "none".into(),
-        "--hidden".into(),
-        "64".into(),
-        "--bottleneck".into(),
-        "32".into(),
-        "--loss".into(),
-        "bce".into(),
-        "--epochs".into(),
-        epochs.to_string(),
-        "--seed".into(),
-        "1".into(),
-        "--quiet".into(),
-        "--out".into(),
-        arg(&model),
+    let epochs = epochs.to_string();
+    let dense = [
+        "--scale",
+        "none",
+        "--hidden",
+        "64",
+        "--bottleneck",
+        "32",
+        "--loss",
+        "bce",
+        "--epochs",
+        &epochs,
     ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    aekit(&args).ok();
-    model
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+    digits::train_digits(dir, name, &[&dense, extra].concat())
 }
 
 #[test]
@@ -50,29 +36,8 @@ fn a_denoising_autoencoder_halves_the_error_of_noisy_digits() {
         let model = train_digits(dir.path(), "den.aekit", 60, &["--noise", noise]);
         let out = dir.path().join("denoised.csv");
         let plot = dir.path().join("grid.png");
-        let report = aekit([
-            "denoise",
-            &arg(&model),
-            &arg(&data("digits_test.csv")),
-            "--add-noise",
-            noise,
-            "--seed",
-            "7",
-            "--plot",
-            &arg(&plot),
-            "--image-shape",
-            "8x8",
-            "--json",
-            "--out",
-            &arg(&out),
-        ])
-        .ok()
-        .stdout();
-        let report = json(&report);
-        let (noisy, denoised) = (
-            report["noisy_mse"].as_f64().unwrap(),
-            report["denoised_mse"].as_f64().unwrap(),
-        );
+        let flags = ["--plot", &arg(&plot), "--image-shape", "8x8"];
+        let (noisy, denoised) = denoise_test_digits(&model, noise, &flags, &out);
         assert!(
             denoised <= 0.5 * noisy,
             "{noise}: denoised MSE {denoised} vs noisy {noisy}"
@@ -96,14 +61,7 @@ fn noisy_training_is_reproducible_and_recorded() {
     // Same seed, same noise: the same model, so the same codes.
     let codes = |model: &Path, name: &str| {
         let out = dir.path().join(name);
-        aekit([
-            "encode",
-            &arg(model),
-            &arg(&data("digits_test.csv")),
-            "--out",
-            &arg(&out),
-        ])
-        .ok();
+        apply("encode", model, &data("digits_test.csv"), &[], &out).ok();
         std::fs::read(out).unwrap()
     };
     assert_eq!(codes(&a, "a.csv"), codes(&b, "b.csv"));
@@ -125,24 +83,7 @@ fn a_paired_model_learns_to_mirror_digits() {
         60,
         &["--target", &arg(&data("digits_flipped_train.csv"))],
     );
-    let out = dir.path().join("pred.csv");
-    let report = aekit([
-        "predict",
-        &arg(&model),
-        &arg(&data("digits_test.csv")),
-        "--target",
-        &arg(&data("digits_flipped_test.csv")),
-        "--json",
-        "--out",
-        &arg(&out),
-    ])
-    .ok()
-    .stdout();
-    let report = json(&report);
-    let (mse, identity) = (
-        report["mse"].as_f64().unwrap(),
-        report["identity_mse"].as_f64().unwrap(),
-    );
+    let (mse, identity) = predict_flipped_digits(&model, &dir.path().join("pred.csv"));
     assert!(
         mse <= 0.5 * identity,
         "predicted {mse} vs unflipped {identity}"
@@ -156,14 +97,8 @@ fn a_paired_model_learns_to_mirror_digits() {
     );
     // A paired model's output is not a reconstruction.
     for command in ["reconstruct", "denoise"] {
-        aekit([
-            command,
-            &arg(&model),
-            &arg(&data("digits_test.csv")),
-            "--out",
-            &arg(&dir.path().join("x.csv")),
-        ])
-        .fails_with(&["predict"]);
+        let x_csv = dir.path().join("x.csv");
+        apply(command, &model, &data("digits_test.csv"), &[], &x_csv).fails_with(&["predict"]);
     }
 }
 
@@ -205,31 +140,11 @@ fn paired_and_denoising_inputs_are_checked() {
     assert!(!out.exists());
     // predict on a model that is not paired; denoise on data with other columns.
     let plain = train_digits(dir.path(), "plain.aekit", 1, &[]);
-    aekit([
-        "predict",
-        &arg(&plain),
-        &arg(&data("digits_test.csv")),
-        "--out",
-        &arg(&dir.path().join("p.csv")),
-    ])
-    .fails_with(&["paired", "reconstruct"]);
-    aekit([
-        "denoise",
-        &arg(&plain),
-        &arg(&iris),
-        "--out",
-        &arg(&dir.path().join("d.csv")),
-    ])
-    .fails_with(&["iris.csv", "pixel_0_0"]);
-    aekit([
-        "denoise",
-        &arg(&plain),
-        &arg(&data("digits_test.csv")),
-        "--clean",
-        &arg(&data("digits_train.csv")),
-        "--out",
-        &arg(&dir.path().join("d.csv")),
-    ])
-    .fails_with(&["digits_train.csv", "1348 rows"]);
+    let (test, d_csv) = (data("digits_test.csv"), dir.path().join("d.csv"));
+    apply("predict", &plain, &test, &[], &dir.path().join("p.csv"))
+        .fails_with(&["paired", "reconstruct"]);
+    apply("denoise", &plain, &iris, &[], &d_csv).fails_with(&["iris.csv", "pixel_0_0"]);
+    let clean = ["--clean", &arg(&data("digits_train.csv"))];
+    apply("denoise", &plain, &test, &clean, &d_csv).fails_with(&["digits_train.csv", "1348 rows"]);
     assert!(!dir.path().join("d.csv").exists());
 }

@@ -9,30 +9,13 @@ mod util;
 
 use std::path::{Path, PathBuf};
 
-use util::{aekit, arg, data, model_metadata};
+use util::digits::{denoise_test_digits, train_digits};
+use util::model_metadata;
 
+/// `aekit train` on the digits as noisy 8x8 images with `extra` flags.
 fn train(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
-    let model = dir.join(name);
-    let mut args: Vec<String> = [
-        "train",
-        &arg(&data("digits_train.csv")),
-        "--label",
-        "label",
-        "--image-shape",
-        "8x8",
-        "--noise",
-        "gaussian:0.3",
-        "--seed",
-        "1",
-        "--quiet",
-        "--out",
-        &arg(&model),
-    ]
-    .map(String::from)
-    .to_vec();
-    args.extend(extra.iter().map(|s| s.to_string()));
-    aekit(&args).ok();
-    model
+    let images = ["--image-shape", "8x8", "--noise", "gaussian:0.3"];
+    train_digits(dir, name, &[&images, extra].concat())
 }
 
 /// The model file's record of the decided values.
@@ -49,24 +32,9 @@ fn decided(model: &Path) -> (String, serde_json::Value, String, serde_json::Valu
 
 /// Denoised and noisy test MSE of `model` on the test digits (seed 7).
 fn denoised(model: &Path) -> (f64, f64) {
-    let out = model.with_extension("csv");
-    let out = aekit([
-        "denoise",
-        &arg(model),
-        &arg(&data("digits_test.csv")),
-        "--add-noise",
-        "gaussian:0.3",
-        "--seed",
-        "7",
-        "--json",
-        "--out",
-        &arg(&out),
-    ])
-    .ok()
-    .stdout();
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
-    let get = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("{k}: {out}"));
-    (get("denoised_mse"), get("noisy_mse"))
+    let (noisy, denoised) =
+        denoise_test_digits(model, "gaussian:0.3", &[], &model.with_extension("csv"));
+    (denoised, noisy)
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod util;
 use std::path::{Path, PathBuf};
 
 use image::{GrayImage, Luma, Rgb, RgbImage};
+use util::digits::apply_to_dir;
 use util::{aekit, arg, data, iris_model, read_csv};
 
 /// How bright a soft bar centred on row (or column) `k` is at `at`, 0..1:
@@ -25,6 +26,17 @@ fn line(horizontal: bool, k: u32, level: u8) -> GrayImage {
         let shade = bar(k, if horizontal { y } else { x });
         Luma([(f64::from(level) * shade).round() as u8])
     })
+}
+
+/// Full-brightness lines `k` in `ks` (horizontal or vertical) written to
+/// `folder/{prefix}{k}.png`.
+fn line_files(folder: &Path, horizontal: bool, ks: std::ops::Range<u32>, prefix: &str) {
+    std::fs::create_dir_all(folder).unwrap();
+    for k in ks {
+        line(horizontal, k, 255)
+            .save(folder.join(format!("{prefix}{k}.png")))
+            .unwrap();
+    }
 }
 
 /// `bars/h/..` and `bars/v/..`: 18 horizontal and 18 vertical lines.
@@ -208,25 +220,12 @@ fn a_conv_model_trains_on_a_labelled_folder_and_writes_its_reconstructions_as_pn
     let (header, rows) = read_csv(&codes);
     assert_eq!(header.len(), 9, "8 codes and the label: {header:?}");
     assert_eq!(rows.len(), 36);
-    aekit([
-        "encode",
-        &arg(&model),
-        &arg(&bars),
-        "--out-dir",
-        &arg(&dir.path().join("no")),
-    ])
-    .fails_with(&["--out-dir", "encode writes codes"]);
+    apply_to_dir("encode", &model, &bars, &[], &dir.path().join("no"))
+        .fails_with(&["--out-dir", "encode writes codes"]);
 
     // Denoise writes PNGs the same way; the label column is usable by evaluate.
     let den = dir.path().join("den");
-    aekit([
-        "denoise",
-        &arg(&model),
-        &arg(&bars),
-        "--out-dir",
-        &arg(&den),
-    ])
-    .ok();
+    apply_to_dir("denoise", &model, &bars, &[], &den).ok();
     assert_eq!(files_under(&den), written);
     let report = aekit([
         "evaluate",
@@ -247,12 +246,7 @@ fn digit_named_sub_folders_are_labels_not_pixels_and_the_path_is_an_id() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("digits");
     for class in ["0", "1"] {
-        std::fs::create_dir_all(root.join(class)).unwrap();
-        for k in 1..4 {
-            line(class == "0", k, 255)
-                .save(root.join(class).join(format!("{k}.png")))
-                .unwrap();
-        }
+        line_files(&root.join(class), class == "0", 1..4, "");
     }
     let model = dir.path().join("m.aekit");
     // No --label: the numeric sub-folder names still are not a 65th feature.
@@ -279,12 +273,7 @@ fn digit_named_sub_folders_are_labels_not_pixels_and_the_path_is_an_id() {
 fn an_image_of_another_size_is_named_and_nothing_is_written_until_resize() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("mixed");
-    std::fs::create_dir_all(&root).unwrap();
-    for k in 0..6 {
-        line(true, k, 255)
-            .save(root.join(format!("a{k}.png")))
-            .unwrap();
-    }
+    line_files(&root, true, 0..6, "a");
     GrayImage::from_pixel(6, 5, Luma([128]))
         .save(root.join("odd.png"))
         .unwrap();
@@ -302,25 +291,9 @@ fn an_image_of_another_size_is_named_and_nothing_is_written_until_resize() {
     assert!(summary.contains("images: 8x8"), "{summary}");
     // Reading for a model needs the same resize; --out-dir is then at the model's shape.
     let rec = dir.path().join("rec");
-    aekit([
-        "reconstruct",
-        &arg(&model),
-        &arg(&root),
-        "--out-dir",
-        &arg(&rec),
-    ])
-    .fails_with(&["odd.png", "--resize"]);
+    apply_to_dir("reconstruct", &model, &root, &[], &rec).fails_with(&["odd.png", "--resize"]);
     assert!(!rec.exists(), "nothing written on bad input");
-    aekit([
-        "reconstruct",
-        &arg(&model),
-        &arg(&root),
-        "--resize",
-        "8x8",
-        "--out-dir",
-        &arg(&rec),
-    ])
-    .ok();
+    apply_to_dir("reconstruct", &model, &root, &["--resize", "8x8"], &rec).ok();
     assert_eq!(files_under(&rec).len(), 7);
     // A different --resize gives rows the model cannot take.
     aekit([
@@ -341,12 +314,7 @@ fn an_image_of_another_size_is_named_and_nothing_is_written_until_resize() {
 fn an_unreadable_file_and_an_empty_folder_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("some");
-    std::fs::create_dir_all(&root).unwrap();
-    for k in 0..4 {
-        line(false, k, 255)
-            .save(root.join(format!("{k}.png")))
-            .unwrap();
-    }
+    line_files(&root, false, 0..4, "");
     std::fs::write(root.join("broken.png"), "this is text, not a PNG").unwrap();
     std::fs::write(root.join("notes.txt"), "ignored: not an image name").unwrap();
     let model = dir.path().join("m.aekit");
@@ -388,14 +356,7 @@ fn rgb_folders_train_and_write_rgb_pngs_and_grids() {
     assert!(summary.contains("features: 192 (red_0_0"), "{summary}");
 
     let rec = dir.path().join("rec");
-    aekit([
-        "reconstruct",
-        &arg(&model),
-        &arg(&root),
-        "--out-dir",
-        &arg(&rec),
-    ])
-    .ok();
+    apply_to_dir("reconstruct", &model, &root, &[], &rec).ok();
     let written = files_under(&rec);
     assert_eq!(written.len(), 25);
     for name in &written {
@@ -430,14 +391,8 @@ fn out_dir_names_csv_rows_by_index_and_refuses_models_without_images() {
     let dir = tempfile::tempdir().unwrap();
     let iris = iris_model(dir.path());
     let out = dir.path().join("out");
-    aekit([
-        "reconstruct",
-        &arg(&iris),
-        &arg(&data("iris.csv")),
-        "--out-dir",
-        &arg(&out),
-    ])
-    .fails_with(&["--out-dir", "not images"]);
+    apply_to_dir("reconstruct", &iris, &data("iris.csv"), &[], &out)
+        .fails_with(&["--out-dir", "not images"]);
     assert!(!out.exists());
 
     let digits = dir.path().join("digits.aekit");
@@ -459,14 +414,7 @@ fn out_dir_names_csv_rows_by_index_and_refuses_models_without_images() {
         &arg(&digits),
     ])
     .ok();
-    aekit([
-        "reconstruct",
-        &arg(&digits),
-        &arg(&data("digits_test.csv")),
-        "--out-dir",
-        &arg(&out),
-    ])
-    .ok();
+    apply_to_dir("reconstruct", &digits, &data("digits_test.csv"), &[], &out).ok();
     let written = files_under(&out);
     assert_eq!(written.len(), 449);
     assert_eq!(
@@ -475,23 +423,10 @@ fn out_dir_names_csv_rows_by_index_and_refuses_models_without_images() {
     );
     // A file where the folder should be, and the input folder itself, are refused.
     let file = util::write(dir.path(), "file", "x");
-    aekit([
-        "reconstruct",
-        &arg(&digits),
-        &arg(&data("digits_test.csv")),
-        "--out-dir",
-        &arg(&file),
-    ])
-    .fails_with(&["file", "not a folder"]);
+    apply_to_dir("reconstruct", &digits, &data("digits_test.csv"), &[], &file)
+        .fails_with(&["file", "not a folder"]);
     let bars = labelled_lines(dir.path());
     let bars_model = dir.path().join("bars.aekit");
     train_conv(&bars, &bars_model, &["--epochs", "1"]).ok();
-    aekit([
-        "reconstruct",
-        &arg(&bars_model),
-        &arg(&bars),
-        "--out-dir",
-        &arg(&bars),
-    ])
-    .fails_with(&["is also an input"]);
+    apply_to_dir("reconstruct", &bars_model, &bars, &[], &bars).fails_with(&["is also an input"]);
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use aekit::{Autoencoder, TrainingSetters};
 use ndarray::Array2;
+use util::digits::apply;
 use util::{aekit, arg, read_csv};
 
 /// The rows of the fixture: 120 x 5, exact in f64.
@@ -81,23 +82,9 @@ fn arrays_in_the_library_give_the_command_lines_codes_rows_and_scores() {
         &arg(&model),
     ])
     .ok();
-    aekit(["encode", &arg(&model), &arg(&data), "--out", &arg(&codes)]).ok();
-    aekit([
-        "decode",
-        &arg(&model),
-        &arg(&codes),
-        "--out",
-        &arg(&decoded),
-    ])
-    .ok();
-    aekit([
-        "reconstruct",
-        &arg(&model),
-        &arg(&data),
-        "--out",
-        &arg(&rebuilt),
-    ])
-    .ok();
+    apply("encode", &model, &data, &[], &codes).ok();
+    apply("decode", &model, &codes, &[], &decoded).ok();
+    apply("reconstruct", &model, &data, &[], &rebuilt).ok();
 
     let library = Autoencoder::params()
         .hidden([6])

@@ -115,6 +115,19 @@ fn train_iris(input: &Path, out: &Path, extra: &[&str]) {
     aekit(&args).ok();
 }
 
+/// The name and Arrow type of each column of the Parquet file at `path`.
+fn parquet_fields(path: &Path) -> Vec<(String, String)> {
+    let file = std::fs::File::open(path).unwrap();
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    reader
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| (f.name().to_string(), f.data_type().to_string()))
+        .collect()
+}
+
 #[test]
 fn parquet_gzip_and_pipes_give_the_csv_values() {
     let dir = tempfile::tempdir().unwrap();
@@ -164,45 +177,23 @@ fn parquet_gzip_and_pipes_give_the_csv_values() {
     assert_eq!(&bytes[..2], &[0x1f, 0x8b]);
 
     // Codes are Float32 columns, copied text columns Utf8.
-    let file = std::fs::File::open(d.join("a.parquet")).unwrap();
-    let reader =
-        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-    let types: Vec<String> = reader
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.data_type().to_string())
+    let types: Vec<String> = parquet_fields(&d.join("a.parquet"))
+        .into_iter()
+        .map(|(_, t)| t)
         .collect();
     assert_eq!(types, ["Float32", "Float32", "Utf8", "Utf8"]);
 
-    // Standard input to standard output.
-    let run = aekit_stdin(
-        &[
-            "encode".into(),
-            arg(&m_csv),
-            "-".into(),
-            "--out".into(),
-            "-".into(),
-        ],
-        &std::fs::read(&csv).unwrap(),
-    )
-    .ok();
+    // Standard input to standard output: CSV, then Parquet with --format.
+    let encode_stdin = |flags: &[&str], input: &Path| {
+        let mut args = vec!["encode".to_string(), arg(&m_csv), "-".into()];
+        args.extend(flags.iter().map(|f| f.to_string()));
+        args.extend(["--out".into(), "-".into()]);
+        aekit_stdin(&args, &std::fs::read(input).unwrap()).ok()
+    };
+    let run = encode_stdin(&[], &csv);
     assert_eq!(run.output.stdout, std::fs::read(&reference).unwrap());
     assert!(!d.join("-").exists() && !Path::new("-").exists());
-    // Parquet on standard input, with --format.
-    let run = aekit_stdin(
-        &[
-            "encode".into(),
-            arg(&m_csv),
-            "-".into(),
-            "--format".into(),
-            "parquet".into(),
-            "--out".into(),
-            "-".into(),
-        ],
-        &std::fs::read(&pq).unwrap(),
-    )
-    .ok();
+    let run = encode_stdin(&["--format", "parquet"], &pq);
     assert_eq!(run.output.stdout, std::fs::read(&reference).unwrap());
 
     // --format forces the format whatever the name says.
@@ -305,14 +296,9 @@ fn score_streams_parquet_with_the_csv_scores() {
         &cells(&d.join("scores.parquet")),
         &cells(&d.join("scores.csv")),
     );
-    let file = std::fs::File::open(d.join("scores.parquet")).unwrap();
-    let reader =
-        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-    let types: Vec<String> = reader
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| format!("{}:{}", f.name(), f.data_type()))
+    let types: Vec<String> = parquet_fields(&d.join("scores.parquet"))
+        .into_iter()
+        .map(|(name, t)| format!("{name}:{t}"))
         .collect();
     assert_eq!(
         types,

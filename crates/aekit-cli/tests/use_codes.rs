@@ -6,6 +6,7 @@ mod util;
 
 use std::path::Path;
 
+use util::digits::apply;
 use util::{aekit, arg, data, iris_recipe, read_csv, with, write};
 
 fn evaluate_json(model: &str, train: &str, test: &str) -> serde_json::Value {
@@ -159,34 +160,18 @@ fn reconstruction_grid_of_digits() {
         &model,
     ])
     .ok();
+    // `aekit plot reconstructions` of the test digits with `flags`, to `out`.
+    let plot = |flags: &[&str], out: &Path| {
+        let mut args = vec!["plot", "reconstructions", model.as_str(), test.as_str()];
+        args.extend(flags);
+        aekit(args.into_iter().chain(["--out", arg(out).as_str()]))
+    };
     let grid = dir.path().join("grid.png");
-    aekit([
-        "plot",
-        "reconstructions",
-        &model,
-        &test,
-        "--image-shape",
-        "8x8",
-        "--rows",
-        "6",
-        "--out",
-        &arg(&grid),
-    ])
-    .ok();
+    plot(&["--image-shape", "8x8", "--rows", "6"], &grid).ok();
     let (w, h) = png_size(&grid);
     assert!(w > h, "{w}x{h}");
     let bad = dir.path().join("bad.png");
-    aekit([
-        "plot",
-        "reconstructions",
-        &model,
-        &test,
-        "--image-shape",
-        "7x7",
-        "--out",
-        &arg(&bad),
-    ])
-    .fails_with(&["--image-shape", "64 features"]);
+    plot(&["--image-shape", "7x7"], &bad).fails_with(&["--image-shape", "64 features"]);
     assert!(!bad.exists());
 }
 
@@ -238,18 +223,16 @@ fn one_hot_columns_round_trip_and_handle_unseen_categories() {
         "sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,daisy\n",
     );
     let out = dir.path().join("codes.csv");
-    aekit([
-        "encode",
-        &model,
-        &arg(&unseen),
-        "--strict",
-        "--out",
-        &arg(&out),
-    ])
-    .fails_with(&["unseen.csv", "row 2", "species", "daisy"]);
+    let model_path = Path::new(&model);
+    apply("encode", model_path, &unseen, &["--strict"], &out).fails_with(&[
+        "unseen.csv",
+        "row 2",
+        "species",
+        "daisy",
+    ]);
     assert!(!out.exists());
     // Without --strict: an all-zero block and a note.
-    let run = aekit(["encode", &model, &arg(&unseen), "--out", &arg(&out)]).ok();
+    let run = apply("encode", model_path, &unseen, &[], &out).ok();
     assert!(
         run.stderr().contains("1 cell held a category"),
         "{}",

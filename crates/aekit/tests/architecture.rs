@@ -68,13 +68,13 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
     graph
 }
 
-#[test]
-fn top_level_modules_form_no_circle() {
-    let graph = graph();
-    // Depth-first search for a back edge.
+/// Panics with `what` and the circle when `graph` has one (a depth-first
+/// search for a back edge).
+fn assert_no_circle(graph: &BTreeMap<String, BTreeSet<String>>, what: &str) {
     fn visit(
         node: &str,
         graph: &BTreeMap<String, BTreeSet<String>>,
+        what: &str,
         path: &mut Vec<String>,
         done: &mut BTreeSet<String>,
     ) {
@@ -82,19 +82,25 @@ fn top_level_modules_form_no_circle() {
             return;
         }
         if let Some(at) = path.iter().position(|n| n == node) {
-            panic!("import circle: {} -> {node}", path[at..].join(" -> "));
+            panic!("{what}: {} -> {node}", path[at..].join(" -> "));
         }
         path.push(node.to_string());
         for next in graph.get(node).into_iter().flatten() {
-            visit(next, graph, path, done);
+            visit(next, graph, what, path, done);
         }
         path.pop();
         done.insert(node.to_string());
     }
     let mut done = BTreeSet::new();
     for node in graph.keys() {
-        visit(node, &graph, &mut Vec::new(), &mut done);
+        visit(node, graph, what, &mut Vec::new(), &mut done);
     }
+}
+
+#[test]
+fn top_level_modules_form_no_circle() {
+    let graph = graph();
+    assert_no_circle(&graph, "import circle");
     assert!(graph.contains_key("kernel") && graph.contains_key("model"));
 }
 
@@ -216,32 +222,7 @@ fn data_files_form_no_circle() {
             uses.into_iter().filter(|u| u != name).collect(),
         );
     }
-    fn visit(
-        node: &str,
-        graph: &BTreeMap<String, BTreeSet<String>>,
-        path: &mut Vec<String>,
-        done: &mut BTreeSet<String>,
-    ) {
-        if done.contains(node) {
-            return;
-        }
-        if let Some(at) = path.iter().position(|n| n == node) {
-            panic!(
-                "import circle in data/: {} -> {node}",
-                path[at..].join(" -> ")
-            );
-        }
-        path.push(node.to_string());
-        for next in graph.get(node).into_iter().flatten() {
-            visit(next, graph, path, done);
-        }
-        path.pop();
-        done.insert(node.to_string());
-    }
-    let mut done = BTreeSet::new();
-    for node in graph.keys() {
-        visit(node, &graph, &mut Vec::new(), &mut done);
-    }
+    assert_no_circle(&graph, "import circle in data/");
     // The readers sit below the table and the dispatcher above them.
     assert!(graph["csv"].contains("table") && graph["source"].contains("csv"));
 }

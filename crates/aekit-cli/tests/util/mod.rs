@@ -2,6 +2,8 @@
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod digits;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -25,6 +27,12 @@ impl Run {
 
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// Standard output read as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        let text = self.stdout();
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
     }
 
     pub fn success(&self) -> bool {
@@ -89,6 +97,21 @@ where
     Run { output }
 }
 
+/// `aekit` started with `args` and `stdin`, its two outputs piped.
+fn spawn<I, S>(args: I, stdin: Stdio) -> std::process::Child
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_aekit"))
+        .args(args)
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the aekit binary runs")
+}
+
 /// A standard stream of the program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
@@ -104,13 +127,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aekit"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the aekit binary runs");
+    let mut child = spawn(args, Stdio::null());
     match closed {
         Stream::Stdout => drop(child.stdout.take()),
         Stream::Stderr => drop(child.stderr.take()),
@@ -121,13 +138,7 @@ where
 
 /// Runs `aekit` with `args`, `stdin` written to its standard input.
 pub fn aekit_stdin(args: &[String], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aekit"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(args, Stdio::piped());
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     Run {
         output: child.wait_with_output().unwrap(),

@@ -50,10 +50,7 @@ fn main() -> ExitCode {
     // The library's pool for the thread count, with the device in force.
     match install_on(Some(options.threads), options.device, || run_all(&options)) {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("workloads: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => failure(e),
     }
 }
 
@@ -72,34 +69,22 @@ fn run_all(options: &Options) -> ExitCode {
                     }
                     println!("{line}")
                 }
-                Err(e) => {
-                    eprintln!("workloads: {e}");
-                    return ExitCode::FAILURE;
-                }
+                Err(e) => return failure(e),
             },
-            Err(e) => {
-                eprintln!("workloads: {e}");
-                return ExitCode::FAILURE;
-            }
+            Err(e) => return failure(e),
         }
     }
     let mut lines = Vec::new();
     if options.only.iter().any(|o| o == "W4") {
         match run_w4(options) {
             Ok(report) => lines.push(serde_json::to_string(&report)),
-            Err(e) => {
-                eprintln!("workloads: {e}");
-                return ExitCode::FAILURE;
-            }
+            Err(e) => return failure(e),
         }
     }
     if options.only.iter().any(|o| o == "W5") {
         match run_w5(options) {
             Ok(report) => lines.push(serde_json::to_string(&report)),
-            Err(e) => {
-                eprintln!("workloads: {e}");
-                return ExitCode::FAILURE;
-            }
+            Err(e) => return failure(e),
         }
     }
     if options.only.iter().any(|o| o == "S1") {
@@ -126,11 +111,14 @@ fn run_all(options: &Options) -> ExitCode {
     for line in lines {
         match line {
             Ok(line) => println!("{line}"),
-            Err(e) => {
-                eprintln!("workloads: {e}");
-                return ExitCode::FAILURE;
-            }
+            Err(e) => return failure(e),
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Says what failed and gives the failing exit code.
+fn failure(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("workloads: {e}");
+    ExitCode::FAILURE
 }

@@ -46,18 +46,10 @@ pub(crate) fn parse_args() -> Result<Options, String> {
         };
         match name.as_str() {
             "--threads" => {
-                options.threads = value("--threads")?
-                    .parse()
-                    .ok()
-                    .filter(|&n: &usize| n >= 1)
-                    .ok_or("--threads must be a whole number of at least 1")?;
+                options.threads = at_least_one(&value("--threads")?, "--threads")?;
             }
             "--repeat" => {
-                options.repeat = value("--repeat")?
-                    .parse()
-                    .ok()
-                    .filter(|&n: &usize| n >= 1)
-                    .ok_or("--repeat must be a whole number of at least 1")?;
+                options.repeat = at_least_one(&value("--repeat")?, "--repeat")?;
             }
             "--only" => {
                 options.only = value("--only")?
@@ -96,4 +88,12 @@ pub(crate) fn parse_args() -> Result<Options, String> {
         }
     }
     Ok(options)
+}
+
+/// `text` as a whole number of at least 1, the value of `flag`.
+fn at_least_one(text: &str, flag: &str) -> Result<usize, String> {
+    text.parse()
+        .ok()
+        .filter(|&n: &usize| n >= 1)
+        .ok_or_else(|| format!("{flag} must be a whole number of at least 1"))
 }

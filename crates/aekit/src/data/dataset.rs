@@ -10,7 +10,7 @@ use ndarray::{Array2, ArrayBase, ArrayView2, CowArray, Data, Ix2};
 
 use super::output::format_value;
 use super::source::ReadOptions;
-use super::table::Table;
+use super::table::{Table, preview};
 use crate::error::{AekitError, Result};
 
 /// Rows with named columns: a file's table or arrays in memory.
@@ -480,19 +480,6 @@ fn push_row<A: Copy>(
     match row.as_slice() {
         Some(slice) if whole => out.extend(slice.iter().map(|&v| convert(v))),
         _ => out.extend(columns.iter().map(|&c| convert(row[c]))),
-    }
-}
-
-fn preview(names: &[String]) -> String {
-    const SHOWN: usize = 8;
-    if names.len() <= SHOWN {
-        names.join(", ")
-    } else {
-        format!(
-            "{}, ... {} more",
-            names[..SHOWN].join(", "),
-            names.len() - SHOWN
-        )
     }
 }
 

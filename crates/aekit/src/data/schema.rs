@@ -324,16 +324,14 @@ impl Schema {
                 "is a feature of the model but",
             )?
         };
-        let categorical = Self::locate(
-            table,
-            &self
-                .one_hot
-                .iter()
-                .map(|c| c.column.clone())
-                .collect::<Vec<_>>(),
-            "is a one-hot feature of the model but",
-        )?;
+        let categorical = self.locate_one_hot(table)?;
         Ok((numeric, categorical))
+    }
+
+    /// The table's columns of the one-hot columns.
+    fn locate_one_hot(&self, table: &Dataset<'_>) -> Result<Vec<usize>> {
+        let names: Vec<String> = self.one_hot.iter().map(|c| c.column.clone()).collect();
+        Self::locate(table, &names, "is a one-hot feature of the model but")
     }
 
     /// The columns a decoded row has: numeric features, then each one-hot column.
@@ -423,15 +421,7 @@ impl Schema {
             self.numeric_features(),
             "is a feature of the model but",
         )?;
-        let categorical = Self::locate(
-            table,
-            &self
-                .one_hot
-                .iter()
-                .map(|c| c.column.clone())
-                .collect::<Vec<_>>(),
-            "is a one-hot feature of the model but",
-        )?;
+        let categorical = self.locate_one_hot(table)?;
         let in_order =
             numeric.len() == table.n_columns() && numeric.iter().enumerate().all(|(i, &c)| i == c);
         if in_order && self.one_hot.is_empty() {

@@ -131,13 +131,7 @@ impl Table {
         rows: Vec<Vec<String>>,
     ) -> Result<Table> {
         let path = name.into();
-        if headers.is_empty() {
-            return Err(data_error(&path, None, "has no columns".into()));
-        }
-        check_header_names(&path, &headers)?;
-        if rows.is_empty() {
-            return Err(data_error(&path, None, "has no data rows".into()));
-        }
+        check_given_table(&path, &headers, rows.len())?;
         for (r, row) in rows.iter().enumerate() {
             if row.len() != headers.len() {
                 return Err(data_error(
@@ -179,14 +173,8 @@ impl Table {
         columns: Vec<Vec<S>>,
     ) -> Result<Table> {
         let path = name.into();
-        if headers.is_empty() {
-            return Err(data_error(&path, None, "has no columns".into()));
-        }
-        check_header_names(&path, &headers)?;
         let n_rows = columns.first().map_or(0, Vec::len);
-        if n_rows == 0 {
-            return Err(data_error(&path, None, "has no data rows".into()));
-        }
+        check_given_table(&path, &headers, n_rows)?;
         if columns.len() != headers.len() || columns.iter().any(|c| c.len() != n_rows) {
             return Err(data_error(
                 &path,
@@ -360,8 +348,21 @@ impl Table {
     }
 }
 
+/// An error unless a table given in memory as `path` has columns, valid
+/// header names and rows (`n_rows`), in that order of checks.
+fn check_given_table(path: &Path, headers: &[String], n_rows: usize) -> Result<()> {
+    if headers.is_empty() {
+        return Err(data_error(path, None, "has no columns".into()));
+    }
+    check_header_names(path, headers)?;
+    if n_rows == 0 {
+        return Err(data_error(path, None, "has no data rows".into()));
+    }
+    Ok(())
+}
+
 /// The first few names of a list, for error messages.
-fn preview(names: &[String]) -> String {
+pub(super) fn preview(names: &[String]) -> String {
     const SHOWN: usize = 8;
     if names.len() <= SHOWN {
         names.join(", ")

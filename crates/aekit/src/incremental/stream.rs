@@ -24,6 +24,7 @@ use super::{IncrementalFit, ScalerStats, ShuffleBuffer};
 use crate::data::format::is_stdio;
 use crate::data::{Dataset, Matrix, ReadAhead, ReadOptions, Table, open_chunks};
 use crate::error::{AekitError, Result};
+use crate::train::fit_loop::patience_ran_out;
 use crate::train::kernel_trainer::KernelTrainer;
 use crate::train::pipeline::{split_rows, train_observed};
 use crate::train::validation_split::SplitStream;
@@ -371,6 +372,9 @@ fn streamed(
 
     let batch = training.batch_size.max(1);
     let window = batch * (stream.chunk_rows / batch).max(1);
+    // Windows are steps' rows, drawn as values from the buffer's output.
+    let window_values = window * n_cols;
+    let shape = (n_cols, batch);
     let n_batches = (report.rows as usize).div_ceil(batch);
     let capacity = if training.shuffle {
         stream.shuffle_buffer
@@ -409,32 +413,16 @@ fn streamed(
                     let mut m = fit.read(&Dataset::from(table))?;
                     scaler.transform(&mut m.values);
                     buffer.push(&m, &mut out);
-                    step_windows(
-                        fit,
-                        &mut out,
-                        window * n_cols,
-                        n_cols,
-                        batch,
-                        &mut sums,
-                        observer,
-                    )?;
+                    step_windows(fit, &mut out, window_values, shape, &mut sums, observer)?;
                     Ok(!(sums.stop || sums.diverged))
                 })?;
                 report.passes += 1;
                 if !(sums.stop || sums.diverged) {
                     buffer.drain(&mut out);
-                    step_windows(
-                        fit,
-                        &mut out,
-                        window * n_cols,
-                        n_cols,
-                        batch,
-                        &mut sums,
-                        observer,
-                    )?;
+                    step_windows(fit, &mut out, window_values, shape, &mut sums, observer)?;
                     // The last rows, fewer than a window.
                     let rest = out.len();
-                    step_windows(fit, &mut out, rest, n_cols, batch, &mut sums, observer)?;
+                    step_windows(fit, &mut out, rest, shape, &mut sums, observer)?;
                 }
                 if sums.diverged || sums.rows == 0 {
                     history.stop_reason = if sums.diverged {
@@ -484,20 +472,17 @@ fn streamed(
                     break;
                 }
                 last_good = fit.snapshot().map(|s| (s, epoch));
-                if let Some(patience) = training.patience {
-                    if best
-                        .as_ref()
-                        .is_none_or(|(b, _, _)| monitored < b - training.min_delta)
-                    {
-                        best = fit.snapshot().map(|s| (monitored, s, epoch));
-                        since_best = 0;
-                    } else {
-                        since_best += 1;
-                        if since_best >= patience {
-                            history.stop_reason = StopReason::EarlyStopped;
-                            break;
-                        }
-                    }
+                if let Some(patience) = training.patience
+                    && patience_ran_out(
+                        &mut best,
+                        &mut since_best,
+                        (monitored, epoch),
+                        (training.min_delta, patience),
+                        || fit.snapshot(),
+                    )
+                {
+                    history.stop_reason = StopReason::EarlyStopped;
+                    break;
                 }
                 if stop {
                     history.stop_reason = StopReason::StopRequested;
@@ -532,13 +517,13 @@ fn streamed(
 
 /// Steps on whole windows of `window` values at the front of `out`
 /// (all of `out` when it is a window or less and `window` is its
-/// length), one batch at a time, telling `observer` of each batch.
+/// length), one batch at a time, telling `observer` of each batch; rows
+/// are `n_cols` values, batches `batch` rows.
 fn step_windows(
     fit: &mut IncrementalFit,
     out: &mut Vec<f32>,
     window: usize,
-    n_cols: usize,
-    batch: usize,
+    (n_cols, batch): (usize, usize),
     sums: &mut EpochSums,
     observer: &mut dyn TrainingObserver,
 ) -> Result<()> {

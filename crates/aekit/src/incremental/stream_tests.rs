@@ -26,15 +26,18 @@ fn test_error(model: &Autoencoder) -> f64 {
     e.iter().map(|&v| f64::from(v)).sum::<f64>() / e.len() as f64
 }
 
+/// `p` fitted on the tutorial's training split, streamed by `config`.
+fn fit_train(p: &AutoencoderParams, config: &StreamConfig) -> Result<(Autoencoder, StreamReport)> {
+    p.fit_stream(
+        data("clf_train.csv"),
+        &ReadOptions::default(),
+        config,
+        FitOptions::new(),
+    )
+}
+
 fn streamed(config: &StreamConfig) -> (Autoencoder, StreamReport) {
-    params()
-        .fit_stream(
-            data("clf_train.csv"),
-            &ReadOptions::default(),
-            config,
-            FitOptions::new(),
-        )
-        .unwrap()
+    fit_train(&params(), config).unwrap()
 }
 
 #[test]
@@ -92,14 +95,7 @@ fn a_file_within_the_shuffle_buffer_gives_the_in_memory_model_byte_for_byte() {
             p = p.validation_split(s);
         }
         let in_memory = p.fit(&train).unwrap();
-        let (model, report) = p
-            .fit_stream(
-                data("clf_train.csv"),
-                &ReadOptions::default(),
-                &config,
-                FitOptions::new(),
-            )
-            .unwrap();
+        let (model, report) = fit_train(&p, &config).unwrap();
         assert!(report.in_memory, "{report:?}");
         assert_eq!((report.chunks, report.passes), (7, 2), "{report:?}");
         let held = if split.is_some() { 134 } else { 0 };
@@ -109,17 +105,11 @@ fn a_file_within_the_shuffle_buffer_gives_the_in_memory_model_byte_for_byte() {
             continue; // streamed, it would draw whole chunks for validation
         }
         // One row fewer in the buffer: streamed, another row order.
-        let (bounded, report) = p
-            .fit_stream(
-                data("clf_train.csv"),
-                &ReadOptions::default(),
-                &StreamConfig {
-                    shuffle_buffer: 669,
-                    ..config.clone()
-                },
-                FitOptions::new(),
-            )
-            .unwrap();
+        let one_row_fewer = StreamConfig {
+            shuffle_buffer: 669,
+            ..config.clone()
+        };
+        let (bounded, report) = fit_train(&p, &one_row_fewer).unwrap();
         assert!(!report.in_memory);
         assert_ne!(bounded.to_bytes().unwrap(), in_memory.to_bytes().unwrap());
     }
@@ -133,32 +123,14 @@ fn validation_chunks_early_stopping_and_refusals() {
         shuffle_buffer: 200,
         ..StreamConfig::default()
     };
-    let (model, report) = params()
-        .validation_split(0.3)
-        .patience(2)
-        .epochs(40)
-        .fit_stream(
-            data("clf_train.csv"),
-            &ReadOptions::default(),
-            &config,
-            FitOptions::new(),
-        )
-        .unwrap();
+    let early = params().validation_split(0.3).patience(2).epochs(40);
+    let (model, report) = fit_train(&early, &config).unwrap();
     assert!(report.validation_rows > 0, "{report:?}");
     assert_eq!(report.rows + report.validation_rows, 670);
     let h = model.history();
     assert!(h.epochs.iter().all(|r| r.val_loss.is_some()));
     assert!(h.kept_epoch <= h.epochs.len());
-    let refuse = |p: AutoencoderParams| {
-        p.fit_stream(
-            data("clf_train.csv"),
-            &ReadOptions::default(),
-            &config,
-            FitOptions::new(),
-        )
-        .unwrap_err()
-        .to_string()
-    };
+    let refuse = |p: AutoencoderParams| fit_train(&p, &config).unwrap_err().to_string();
     let e = refuse(params().scale(crate::data::ScaleKind::Robust));
     assert!(e.contains("robust"), "{e}");
     let e = refuse(params().validation_split(0.01));

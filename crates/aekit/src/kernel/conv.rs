@@ -406,77 +406,33 @@ mod tests {
             .sum()
     }
 
+    /// A test shape: input maps `[b, c, h, w]`, output channels, and
+    /// `[kernel, stride, padding]`.
+    const fn case(
+        [batch, channels, height, width]: [usize; 4],
+        c_out: usize,
+        [kernel, stride, padding]: [usize; 3],
+    ) -> (Maps, usize, ConvGeometry) {
+        let maps = Maps {
+            batch,
+            channels,
+            height,
+            width,
+        };
+        let geometry = ConvGeometry {
+            kernel,
+            stride,
+            padding,
+        };
+        (maps, c_out, geometry)
+    }
+
     const SHAPES: [(Maps, usize, ConvGeometry); 5] = [
-        (
-            Maps {
-                batch: 3,
-                channels: 2,
-                height: 7,
-                width: 5,
-            },
-            4,
-            ConvGeometry {
-                kernel: 3,
-                stride: 2,
-                padding: 1,
-            },
-        ),
-        (
-            Maps {
-                batch: 2,
-                channels: 1,
-                height: 8,
-                width: 8,
-            },
-            3,
-            ConvGeometry {
-                kernel: 3,
-                stride: 2,
-                padding: 1,
-            },
-        ),
-        (
-            Maps {
-                batch: 2,
-                channels: 2,
-                height: 3,
-                width: 1,
-            },
-            2,
-            ConvGeometry {
-                kernel: 3,
-                stride: 2,
-                padding: 1,
-            },
-        ),
-        (
-            Maps {
-                batch: 2,
-                channels: 1,
-                height: 2,
-                width: 9,
-            },
-            3,
-            ConvGeometry {
-                kernel: 3,
-                stride: 3,
-                padding: 2,
-            },
-        ),
-        (
-            Maps {
-                batch: 1,
-                channels: 3,
-                height: 6,
-                width: 4,
-            },
-            2,
-            ConvGeometry {
-                kernel: 3,
-                stride: 1,
-                padding: 0,
-            },
-        ),
+        case([3, 2, 7, 5], 4, [3, 2, 1]),
+        case([2, 1, 8, 8], 3, [3, 2, 1]),
+        case([2, 2, 3, 1], 2, [3, 2, 1]),
+        case([2, 1, 2, 9], 3, [3, 3, 2]),
+        case([1, 3, 6, 4], 2, [3, 1, 0]),
     ];
 
     #[test]

@@ -151,6 +151,26 @@ pub fn check_width(operation: &'static str, expected: usize, got: usize) -> Resu
     }
 }
 
+/// Per-row MSE of the outputs `predict` gives for `inputs` against
+/// `targets`, once `targets` are checked to be `width` columns and one row
+/// per input.
+pub fn target_errors(
+    width: usize,
+    inputs: &Matrix,
+    targets: &Matrix,
+    predict: impl FnOnce(&Matrix) -> Result<Matrix>,
+) -> Result<Vec<f32>> {
+    check_width("score against targets", width, targets.n_cols)?;
+    if inputs.n_rows() != targets.n_rows() {
+        return Err(AekitError::Width {
+            operation: "score: rows of inputs and targets",
+            expected: inputs.n_rows(),
+            got: targets.n_rows(),
+        });
+    }
+    Ok(row_errors(&predict(inputs)?, targets))
+}
+
 /// Squared differences of two matrices of the same shape, element by element.
 pub fn squared_errors(a: &Matrix, b: &Matrix) -> Matrix {
     Matrix::new(

@@ -92,6 +92,13 @@ fn image_of(input_shape: &[usize]) -> Result<ImageShape> {
     })
 }
 
+/// A kind's fitted model and history, the model boxed as any network.
+fn boxed<F: FittedNetwork + 'static>(
+    (fitted, history): (F, History),
+) -> (Box<dyn FittedNetwork>, History) {
+    (Box::new(fitted), history)
+}
+
 impl ModelConfig {
     /// The kind's name, as in the model file.
     pub fn kind(&self) -> &'static str {
@@ -194,15 +201,12 @@ impl ModelConfig {
         self.check_shapes(input_shape, n_outputs)?;
         let n_inputs = input_shape.iter().product();
         Ok(match self {
-            ModelConfig::Dense(c) => {
-                let (fitted, history) = dense::training::fit(
-                    c, n_inputs, n_outputs, data, validation, training, observer,
-                )?;
-                (Box::new(fitted), history)
-            }
+            ModelConfig::Dense(c) => boxed(dense::training::fit(
+                c, n_inputs, n_outputs, data, validation, training, observer,
+            )?),
             ModelConfig::Conv(c) => {
                 let image = image_of(input_shape)?;
-                let (fitted, history) = conv::training::fit(
+                boxed(conv::training::fit(
                     c,
                     image,
                     n_outputs / image.pixels(),
@@ -210,22 +214,18 @@ impl ModelConfig {
                     validation,
                     training,
                     observer,
-                )?;
-                (Box::new(fitted), history)
+                )?)
             }
-            ModelConfig::Vae(c) => {
-                let (fitted, history) = vae::training::fit(
-                    c,
-                    n_inputs,
-                    ImageShape::from_dims(input_shape),
-                    n_outputs,
-                    data,
-                    validation,
-                    training,
-                    observer,
-                )?;
-                (Box::new(fitted), history)
-            }
+            ModelConfig::Vae(c) => boxed(vae::training::fit(
+                c,
+                n_inputs,
+                ImageShape::from_dims(input_shape),
+                n_outputs,
+                data,
+                validation,
+                training,
+                observer,
+            )?),
             ModelConfig::Ensemble(c) => {
                 // Each member on the same rows; the history is the last member's.
                 let mut members = Vec::new();

@@ -32,6 +32,11 @@ mod tests {
     use crate::model::{Activation, ConvAutoencoderConfig, ModelConfig};
     use crate::train::{Noise, OptimizerKind};
 
+    /// The parameter an options error names, of a mapping that must fail.
+    fn refusal<T: std::fmt::Debug>(result: crate::error::Result<T>) -> String {
+        name_of(result.unwrap_err())
+    }
+
     fn name_of(e: AekitError) -> String {
         match e {
             AekitError::InvalidParam { name, .. } => name.to_string(),
@@ -82,13 +87,10 @@ mod tests {
         let d = checked.model().as_dense().unwrap();
         assert_eq!(d.init, crate::model::Init::Pytorch);
         assert_eq!((d.batch_norm_momentum, d.batch_norm_epsilon), (0.9, 1e-5));
-        assert_eq!(
-            name_of(autoencoder(r#"{"init": "xavier"}"#).unwrap_err()),
-            "init"
-        );
+        assert_eq!(refusal(autoencoder(r#"{"init": "xavier"}"#)), "init");
         // Not a conv parameter: its layers start as Keras' always.
         assert_eq!(
-            name_of(autoencoder(r#"{"kind": "conv", "init": "pytorch"}"#).unwrap_err()),
+            refusal(autoencoder(r#"{"kind": "conv", "init": "pytorch"}"#)),
             "unknown init"
         );
     }
@@ -110,7 +112,7 @@ mod tests {
         ));
         // A parameter of another kind is unknown to this one.
         assert_eq!(
-            name_of(autoencoder(r#"{"kind": "conv", "dropout": 0.1}"#).unwrap_err()),
+            refusal(autoencoder(r#"{"kind": "conv", "dropout": 0.1}"#)),
             "unknown dropout"
         );
     }
@@ -123,27 +125,16 @@ mod tests {
             text.contains("'epoch'") && text.contains("epochs"),
             "{text}"
         );
-        assert_eq!(
-            name_of(autoencoder(r#"{"epochs": "five"}"#).unwrap_err()),
-            "epochs"
-        );
-        assert_eq!(
-            name_of(autoencoder(r#"{"activation": "swishy"}"#).unwrap_err()),
-            "activation"
-        );
-        assert_eq!(
-            name_of(autoencoder(r#"{"optimizer": "adamax"}"#).unwrap_err()),
-            "optimizer"
-        );
-        assert_eq!(
-            name_of(autoencoder(r#"{"kind": "gan"}"#).unwrap_err()),
-            "kind"
-        );
-        assert_eq!(name_of(autoencoder("[1]").unwrap_err()), "params");
-        assert_eq!(
-            name_of(detector(r#"{"beta": 1}"#).unwrap_err()),
-            "unknown beta"
-        );
+        for (json, name) in [
+            (r#"{"epochs": "five"}"#, "epochs"),
+            (r#"{"activation": "swishy"}"#, "activation"),
+            (r#"{"optimizer": "adamax"}"#, "optimizer"),
+            (r#"{"kind": "gan"}"#, "kind"),
+            ("[1]", "params"),
+        ] {
+            assert_eq!(name_of(autoencoder(json).unwrap_err()), name, "{json}");
+        }
+        assert_eq!(refusal(detector(r#"{"beta": 1}"#)), "unknown beta");
     }
 
     #[test]
@@ -167,10 +158,7 @@ mod tests {
         let default = detector("{}").unwrap();
         assert_eq!(default.columns.missing, MissingPolicy::Impute);
         assert!(autoencoder(r#"{"max_categories": 5, "missing": "impute"}"#).is_ok());
-        assert_eq!(
-            name_of(detector(r#"{"missing": "drop"}"#).unwrap_err()),
-            "missing"
-        );
+        assert_eq!(refusal(detector(r#"{"missing": "drop"}"#)), "missing");
     }
 
     #[test]
@@ -204,7 +192,7 @@ mod tests {
             (None, Weighting::Members)
         );
         assert_eq!(
-            name_of(detector(r#"{"weighting": "loudest"}"#).unwrap_err()),
+            refusal(detector(r#"{"weighting": "loudest"}"#)),
             "weighting"
         );
     }
@@ -232,7 +220,7 @@ mod tests {
         );
         assert!(text_classifier(r#"{"linear_loss": "cubic"}"#).is_err());
         assert_eq!(
-            name_of(text_classifier(r#"{"char_ngrams": [3]}"#).unwrap_err()),
+            refusal(text_classifier(r#"{"char_ngrams": [3]}"#)),
             "char_ngrams"
         );
         let docs = doc_autoencoder(r#"{"bottleneck": 16, "hashing": 1024}"#).unwrap();
@@ -241,7 +229,7 @@ mod tests {
             (16, Some(1024))
         );
         assert_eq!(
-            name_of(doc_autoencoder(r#"{"pooling": "mean"}"#).unwrap_err()),
+            refusal(doc_autoencoder(r#"{"pooling": "mean"}"#)),
             "unknown pooling"
         );
     }

@@ -5,6 +5,8 @@
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 
 use super::batches::{Pairs, TrainingData, to_tensor};
 use super::config::TrainingConfig;
@@ -73,6 +75,20 @@ pub trait BurnTrainable: Module {
     fn inference_rows(&self) -> usize {
         INFERENCE_CHUNK
     }
+}
+
+/// Builds a model by `init` from `config.seed`'s generator on the training
+/// device, then fits it as [`fit`] does.
+pub fn fit_from_seed<M: BurnTrainable>(
+    init: impl FnOnce(&mut StdRng, &Device) -> M,
+    config: &TrainingConfig,
+    data: &TrainingData<'_>,
+    validation: Option<Pairs<'_>>,
+    observer: &mut dyn TrainingObserver,
+) -> crate::error::Result<(M, History)> {
+    let device = crate::backend::training_device();
+    let model = init(&mut StdRng::seed_from_u64(config.seed), &device);
+    fit(model, config, data, validation, &device, observer)
 }
 
 /// Trains `model` (on an autodiff `device`) with burn's autodiff and

@@ -208,20 +208,17 @@ pub fn run<E: Engine>(
             break;
         }
         last_good = (engine.snapshot(), epoch);
-        if let Some(patience) = config.patience {
-            let improved = best
-                .as_ref()
-                .is_none_or(|(b, _, _)| monitored < b - config.min_delta);
-            if improved {
-                best = Some((monitored, engine.snapshot(), epoch));
-                since_best = 0;
-            } else {
-                since_best += 1;
-                if since_best >= patience {
-                    history.stop_reason = StopReason::EarlyStopped;
-                    break;
-                }
-            }
+        if let Some(patience) = config.patience
+            && patience_ran_out(
+                &mut best,
+                &mut since_best,
+                (monitored, epoch),
+                (config.min_delta, patience),
+                || Some(engine.snapshot()),
+            )
+        {
+            history.stop_reason = StopReason::EarlyStopped;
+            break;
         }
         if stop {
             history.stop_reason = StopReason::StopRequested;
@@ -251,6 +248,30 @@ pub fn run<E: Engine>(
     };
     history.kept_epoch = kept_epoch;
     Ok((engine.into_model(kept), history))
+}
+
+/// Early stopping's step after an epoch whose monitored loss is
+/// `monitored`: an improvement on `best` by more than `min_delta` becomes
+/// the best (its weights from `snapshot`), any other epoch counts against
+/// `patience`. True when patience has run out.
+pub(crate) fn patience_ran_out<S>(
+    best: &mut Option<(f64, S, usize)>,
+    since_best: &mut usize,
+    (monitored, epoch): (f64, usize),
+    (min_delta, patience): (f64, usize),
+    snapshot: impl FnOnce() -> Option<S>,
+) -> bool {
+    if best
+        .as_ref()
+        .is_none_or(|(b, _, _)| monitored < b - min_delta)
+    {
+        *best = snapshot().map(|s| (monitored, s, epoch));
+        *since_best = 0;
+        false
+    } else {
+        *since_best += 1;
+        *since_best >= patience
+    }
 }
 
 #[cfg(test)]

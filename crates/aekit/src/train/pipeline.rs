@@ -118,23 +118,20 @@ mod tests {
             skipped_text: vec![],
             skipped_empty: vec![],
         };
-        let (stops, _) = train_observed(
-            &mut No,
-            &start,
-            |o| Ok((o.on_epoch_start(1, 1, 1).is_stop(), History::default())),
-            |_| Ok(None),
-        )
-        .unwrap();
-        assert!(stops);
+        // Whether the training step's observer asks to stop at epoch 1.
+        let stops = |observer: &mut dyn TrainingObserver| {
+            train_observed(
+                observer,
+                &start,
+                |o| Ok((o.on_epoch_start(1, 1, 1).is_stop(), History::default())),
+                |_| Ok(None),
+            )
+            .unwrap()
+            .0
+        };
+        assert!(stops(&mut No));
         let mut epochs = |_: &EpochRecord| Control::Continue;
-        let (stops, _) = train_observed(
-            &mut epochs,
-            &start,
-            |o| Ok((o.on_epoch_start(1, 1, 1).is_stop(), History::default())),
-            |_| Ok(None),
-        )
-        .unwrap();
-        assert!(!stops);
+        assert!(!stops(&mut epochs));
     }
 
     #[test]

@@ -170,37 +170,6 @@ impl ConvAutoencoderConfig {
     /// channels, with each layer's output shape.
     pub fn summary(&self, image: ImageShape, out_channels: usize) -> ModelSummary {
         let mut rows = Vec::new();
-        let k2 = KERNEL * KERNEL;
-        let conv_rows = |rows: &mut Vec<SummaryRow>,
-                         name: String,
-                         kind: &str,
-                         from: Grid,
-                         to: Grid,
-                         norm: bool,
-                         activation: Activation| {
-            rows.push(SummaryRow {
-                layer: format!("{name} ({kind} {KERNEL}x{KERNEL}/{STRIDE})"),
-                shape: to.to_vec(),
-                trainable: from[0] * to[0] * k2 + to[0],
-                non_trainable: 0,
-            });
-            if norm {
-                rows.push(SummaryRow {
-                    layer: format!("{name} (BatchNormalization)"),
-                    shape: to.to_vec(),
-                    trainable: 2 * to[0],
-                    non_trainable: 2 * to[0],
-                });
-            }
-            if activation != Activation::Linear {
-                rows.push(SummaryRow {
-                    layer: format!("{name} ({})", activation.layer_name()),
-                    shape: to.to_vec(),
-                    trainable: 0,
-                    non_trainable: 0,
-                });
-            }
-        };
         let dense_rows = |rows: &mut Vec<SummaryRow>,
                           name: &str,
                           d_in: usize,
@@ -223,9 +192,9 @@ impl ConvAutoencoderConfig {
         };
         let enc = self.encoder_grids(image);
         for (i, pair) in enc.windows(2).enumerate() {
-            conv_rows(
+            conv_layer_rows(
                 &mut rows,
-                format!("encoder.{i}"),
+                &format!("encoder.{i}"),
                 "Conv2D",
                 pair[0],
                 pair[1],
@@ -262,7 +231,6 @@ impl ConvAutoencoderConfig {
         out_channels: usize,
     ) {
         let flat = self.flat_width(image);
-        let k2 = KERNEL * KERNEL;
         rows.push(SummaryRow {
             layer: "decoder.code (Dense)".into(),
             shape: vec![flat],
@@ -288,35 +256,57 @@ impl ConvAutoencoderConfig {
         for (i, pair) in dec.windows(2).enumerate() {
             let last = i + 1 == n;
             let (from, to) = (pair[0], pair[1]);
-            let name = format!("decoder.{i}");
-            rows.push(SummaryRow {
-                layer: format!("{name} (Conv2DTranspose {KERNEL}x{KERNEL}/{STRIDE})"),
-                shape: to.to_vec(),
-                trainable: from[0] * to[0] * k2 + to[0],
-                non_trainable: 0,
-            });
-            if self.batch_norm && !last {
-                rows.push(SummaryRow {
-                    layer: format!("{name} (BatchNormalization)"),
-                    shape: to.to_vec(),
-                    trainable: 2 * to[0],
-                    non_trainable: 2 * to[0],
-                });
-            }
             let activation = if last {
                 self.output_activation
             } else {
                 self.activation
             };
-            if activation != Activation::Linear {
-                rows.push(SummaryRow {
-                    layer: format!("{name} ({})", activation.layer_name()),
-                    shape: to.to_vec(),
-                    trainable: 0,
-                    non_trainable: 0,
-                });
-            }
+            conv_layer_rows(
+                rows,
+                &format!("decoder.{i}"),
+                "Conv2DTranspose",
+                from,
+                to,
+                self.batch_norm && !last,
+                activation,
+            );
         }
+    }
+}
+
+/// The summary rows of one (transposed) convolution `name` of `kind` from
+/// grid `from` to `to`: the convolution, its batch norm when `norm`, its
+/// activation unless linear.
+fn conv_layer_rows(
+    rows: &mut Vec<SummaryRow>,
+    name: &str,
+    kind: &str,
+    from: Grid,
+    to: Grid,
+    norm: bool,
+    activation: Activation,
+) {
+    rows.push(SummaryRow {
+        layer: format!("{name} ({kind} {KERNEL}x{KERNEL}/{STRIDE})"),
+        shape: to.to_vec(),
+        trainable: from[0] * to[0] * KERNEL * KERNEL + to[0],
+        non_trainable: 0,
+    });
+    if norm {
+        rows.push(SummaryRow {
+            layer: format!("{name} (BatchNormalization)"),
+            shape: to.to_vec(),
+            trainable: 2 * to[0],
+            non_trainable: 2 * to[0],
+        });
+    }
+    if activation != Activation::Linear {
+        rows.push(SummaryRow {
+            layer: format!("{name} ({})", activation.layer_name()),
+            shape: to.to_vec(),
+            trainable: 0,
+            non_trainable: 0,
+        });
     }
 }
 

@@ -1,13 +1,12 @@
 //! Training the conv kind on burn's generic engine.
 
+use burn::tensor::Device;
 use burn::tensor::Tensor;
-use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::config::ConvAutoencoderConfig;
 use super::fitted::ConvFitted;
 use super::module::ConvAutoencoder;
-use crate::backend;
 use crate::data::ImageShape;
 use crate::train::burn_engine::{self, BurnTrainable, TrainingForward};
 use crate::train::{History, Pairs, TrainingConfig, TrainingData, TrainingObserver};
@@ -34,10 +33,8 @@ pub fn fit(
     training: &TrainingConfig,
     observer: &mut dyn TrainingObserver,
 ) -> crate::error::Result<(ConvFitted, History)> {
-    let device = backend::training_device();
-    let mut rng = StdRng::seed_from_u64(training.seed);
-    let model = config.init(image, out_channels, &mut rng, &device);
-    let (model, history) = burn_engine::fit(model, training, data, validation, &device, observer)?;
+    let init = |rng: &mut StdRng, device: &Device| config.init(image, out_channels, rng, device);
+    let (model, history) = burn_engine::fit_from_seed(init, training, data, validation, observer)?;
     Ok((
         ConvFitted::new(model, config.clone(), image, out_channels),
         history,

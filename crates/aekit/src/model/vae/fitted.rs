@@ -14,7 +14,7 @@ use crate::data::{ImageShape, Matrix};
 use crate::error::{AekitError, Result};
 use crate::model::burn_inference::map_rows;
 use crate::model::capability::{
-    Decode, Encode, FittedNetwork, Predict, Sample, check_width, offers, row_errors,
+    Decode, Encode, FittedNetwork, Predict, Sample, check_width, offers, target_errors,
 };
 use crate::model::summary::ModelSummary;
 use crate::model::weights::NamedTensor;
@@ -145,15 +145,7 @@ impl Predict for VaeFitted {
     }
 
     fn prediction_errors(&self, inputs: &Matrix, targets: &Matrix) -> Result<Vec<f32>> {
-        check_width("score against targets", self.n_outputs, targets.n_cols)?;
-        if inputs.n_rows() != targets.n_rows() {
-            return Err(AekitError::Width {
-                operation: "score: rows of inputs and targets",
-                expected: inputs.n_rows(),
-                got: targets.n_rows(),
-            });
-        }
-        Ok(row_errors(&self.predict(inputs)?, targets))
+        target_errors(self.n_outputs, inputs, targets, |x| self.predict(x))
     }
 }
 

@@ -1,14 +1,13 @@
 //! Training the variational kind on burn's generic engine: the KL term
 //! enters through the trainer's penalty hook.
 
+use burn::tensor::Device;
 use burn::tensor::Tensor;
-use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::config::VaeConfig;
 use super::fitted::VaeFitted;
 use super::module::Vae;
-use crate::backend;
 use crate::data::ImageShape;
 use crate::train::burn_engine::{self, BurnTrainable, TrainingForward};
 use crate::train::{History, Pairs, TrainingConfig, TrainingData, TrainingObserver};
@@ -36,10 +35,9 @@ pub fn fit(
     training: &TrainingConfig,
     observer: &mut dyn TrainingObserver,
 ) -> crate::error::Result<(VaeFitted, History)> {
-    let device = backend::training_device();
-    let mut rng = StdRng::seed_from_u64(training.seed);
-    let model = config.init(n_inputs, image, n_outputs, &mut rng, &device);
-    let (model, history) = burn_engine::fit(model, training, data, validation, &device, observer)?;
+    let init =
+        |rng: &mut StdRng, device: &Device| config.init(n_inputs, image, n_outputs, rng, device);
+    let (model, history) = burn_engine::fit_from_seed(init, training, data, validation, observer)?;
     Ok((
         VaeFitted::new(model, config.clone(), n_inputs, image, n_outputs),
         history,

@@ -6,48 +6,51 @@ use crate::data::ReadOptions;
 use crate::data::parquet::write::ParquetSink;
 use parquet::arrow::ArrowWriter;
 
-fn write_batch(path: &Path, batch: &RecordBatch) {
-    let file = File::create(path).unwrap();
-    let mut w = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-    w.write(batch).unwrap();
+/// `t.parquet` in a fresh folder (kept while the guard lives), holding
+/// one batch of `columns`.
+fn parquet_file(columns: Vec<(&str, ArrayRef)>) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.parquet");
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let mut w = ArrowWriter::try_new(File::create(&path).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
     w.close().unwrap();
+    (dir, path)
 }
 
-fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
-    RecordBatch::try_from_iter(columns).unwrap()
+/// A column of 64-bit floats (`None` cells are nulls).
+fn f64s(values: impl Into<arrow_array::Float64Array>) -> ArrayRef {
+    Arc::new(values.into())
+}
+
+/// The file at `path` read with the default options.
+fn read(path: &Path) -> Result<Table> {
+    Table::read(path, &ReadOptions::default())
 }
 
 #[test]
 fn numbers_of_every_width_and_text_read_as_the_csv_would() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.parquet");
-    write_batch(
-        &path,
-        &batch(vec![
-            ("i8", Arc::new(arrow_array::Int8Array::from(vec![-3i8, 4]))),
-            (
-                "u64",
-                Arc::new(arrow_array::UInt64Array::from(vec![7u64, 8])),
-            ),
-            (
-                "f32",
-                Arc::new(arrow_array::Float32Array::from(vec![5.1f32, 0.1])),
-            ),
-            (
-                "f64",
-                Arc::new(arrow_array::Float64Array::from(vec![5.1f64, 1e-7])),
-            ),
-            (
-                "b",
-                Arc::new(arrow_array::BooleanArray::from(vec![true, false])),
-            ),
-            (
-                "s",
-                Arc::new(arrow_array::StringArray::from(vec!["x, y", "z"])),
-            ),
-        ]),
-    );
-    let t = Table::read(&path, &ReadOptions::default()).unwrap();
+    let (_dir, path) = parquet_file(vec![
+        ("i8", Arc::new(arrow_array::Int8Array::from(vec![-3i8, 4]))),
+        (
+            "u64",
+            Arc::new(arrow_array::UInt64Array::from(vec![7u64, 8])),
+        ),
+        (
+            "f32",
+            Arc::new(arrow_array::Float32Array::from(vec![5.1f32, 0.1])),
+        ),
+        ("f64", f64s(vec![5.1f64, 1e-7])),
+        (
+            "b",
+            Arc::new(arrow_array::BooleanArray::from(vec![true, false])),
+        ),
+        (
+            "s",
+            Arc::new(arrow_array::StringArray::from(vec!["x, y", "z"])),
+        ),
+    ]);
+    let t = read(&path).unwrap();
     assert_eq!(t.headers(), &["i8", "u64", "f32", "f64", "b", "s"]);
     assert_eq!(t.n_rows(), 2);
     assert_eq!(t.cell(0, 5), "x, y");
@@ -58,30 +61,22 @@ fn numbers_of_every_width_and_text_read_as_the_csv_would() {
 
 #[test]
 fn float_columns_reach_the_matrix_as_numbers() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.parquet");
-    write_batch(
-        &path,
-        &batch(vec![
-            (
-                "a",
-                Arc::new(arrow_array::Float64Array::from(vec![0.1, 2.5e-8, -3.0])) as ArrayRef,
-            ),
-            (
-                "b",
-                Arc::new(arrow_array::Float32Array::from(vec![
-                    1.5f32,
-                    f32::MIN_POSITIVE,
-                    7.0,
-                ])),
-            ),
-            (
-                "s",
-                Arc::new(arrow_array::StringArray::from(vec!["x", "y", "z"])),
-            ),
-        ]),
-    );
-    let t = Table::read(&path, &ReadOptions::default()).unwrap();
+    let (_dir, path) = parquet_file(vec![
+        ("a", f64s(vec![0.1, 2.5e-8, -3.0])),
+        (
+            "b",
+            Arc::new(arrow_array::Float32Array::from(vec![
+                1.5f32,
+                f32::MIN_POSITIVE,
+                7.0,
+            ])),
+        ),
+        (
+            "s",
+            Arc::new(arrow_array::StringArray::from(vec!["x", "y", "z"])),
+        ),
+    ]);
+    let t = read(&path).unwrap();
     // The decoded arrays are kept as they are: no text column in between.
     assert_eq!(t.column(0).data_type(), &DataType::Float64);
     assert_eq!(t.column(1).data_type(), &DataType::Float32);
@@ -94,27 +89,11 @@ fn float_columns_reach_the_matrix_as_numbers() {
 
 #[test]
 fn nan_infinity_and_huge_values_are_errors_naming_row_and_column() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.parquet");
-    write_batch(
-        &path,
-        &batch(vec![
-            (
-                "ok",
-                Arc::new(arrow_array::Float64Array::from(vec![1.0; 4])) as ArrayRef,
-            ),
-            (
-                "v",
-                Arc::new(arrow_array::Float64Array::from(vec![
-                    1.0,
-                    f64::NAN,
-                    f64::NEG_INFINITY,
-                    1e300,
-                ])),
-            ),
-        ]),
-    );
-    let t = Table::read(&path, &ReadOptions::default()).unwrap();
+    let (_dir, path) = parquet_file(vec![
+        ("ok", f64s(vec![1.0; 4])),
+        ("v", f64s(vec![1.0, f64::NAN, f64::NEG_INFINITY, 1e300])),
+    ]);
+    let t = read(&path).unwrap();
     let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
     assert!(
         e.contains("row 2") && e.contains("column 'v'") && e.contains("'NaN' is not finite"),
@@ -141,62 +120,35 @@ fn nan_infinity_and_huge_values_are_errors_naming_row_and_column() {
 
 #[test]
 fn the_first_bad_cell_in_row_order_is_named() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.parquet");
     let mut a = vec![Some(1.0); 600];
     let mut b = vec![Some(1.0); 600];
     a[400] = None;
     b[300] = Some(f64::INFINITY);
-    write_batch(
-        &path,
-        &batch(vec![
-            (
-                "a",
-                Arc::new(arrow_array::Float64Array::from(a)) as ArrayRef,
-            ),
-            ("b", Arc::new(arrow_array::Float64Array::from(b))),
-        ]),
-    );
-    let t = Table::read(&path, &ReadOptions::default()).unwrap();
+    let (_dir, path) = parquet_file(vec![("a", f64s(a)), ("b", f64s(b))]);
+    let t = read(&path).unwrap();
     let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
     assert!(e.contains("row 301") && e.contains("column 'b'"), "{e}");
 }
 
 #[test]
 fn dictionary_strings_read_as_text() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.parquet");
     let dict: arrow_array::DictionaryArray<arrow_array::types::Int32Type> =
         vec!["a", "b", "a"].into_iter().collect();
-    write_batch(
-        &path,
-        &batch(vec![
-            ("c", Arc::new(dict) as ArrayRef),
-            ("x", Arc::new(arrow_array::Int32Array::from(vec![1, 2, 3]))),
-        ]),
-    );
-    let t = Table::read(&path, &ReadOptions::default()).unwrap();
+    let (_dir, path) = parquet_file(vec![
+        ("c", Arc::new(dict) as ArrayRef),
+        ("x", Arc::new(arrow_array::Int32Array::from(vec![1, 2, 3]))),
+    ]);
+    let t = read(&path).unwrap();
     assert_eq!([t.cell(0, 0), t.cell(1, 0), t.cell(2, 0)], ["a", "b", "a"]);
 }
 
 #[test]
 fn a_null_is_a_missing_value_naming_row_and_column() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.parquet");
-    write_batch(
-        &path,
-        &batch(vec![
-            (
-                "a",
-                Arc::new(arrow_array::Float64Array::from(vec![Some(1.0), None])),
-            ),
-            (
-                "b",
-                Arc::new(arrow_array::Float64Array::from(vec![1.0, 2.0])),
-            ),
-        ]),
-    );
-    let t = Table::read(&path, &ReadOptions::default()).unwrap();
+    let (_dir, path) = parquet_file(vec![
+        ("a", f64s(vec![Some(1.0), None])),
+        ("b", f64s(vec![1.0, 2.0])),
+    ]);
+    let t = read(&path).unwrap();
     let e = t.numeric_matrix(&[0, 1]).unwrap_err().to_string();
     assert!(
         e.contains("t.parquet") && e.contains("row 2") && e.contains("column 'a'"),
@@ -207,38 +159,21 @@ fn a_null_is_a_missing_value_naming_row_and_column() {
 
 #[test]
 fn unsupported_types_and_garbage_are_clear_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.parquet");
-    write_batch(
-        &path,
-        &batch(vec![(
-            "when",
-            Arc::new(arrow_array::Date32Array::from(vec![1, 2])) as ArrayRef,
-        )]),
-    );
-    let e = Table::read(&path, &ReadOptions::default())
-        .unwrap_err()
-        .to_string();
+    let (_dir, path) = parquet_file(vec![(
+        "when",
+        Arc::new(arrow_array::Date32Array::from(vec![1, 2])) as ArrayRef,
+    )]);
+    let e = read(&path).unwrap_err().to_string();
     assert!(e.contains("column 'when'") && e.contains("Date32"), "{e}");
     std::fs::write(&path, b"a,b\n1,2\n").unwrap();
-    let e = Table::read(&path, &ReadOptions::default())
-        .unwrap_err()
-        .to_string();
+    let e = read(&path).unwrap_err().to_string();
     assert!(e.contains("not a readable Parquet file"), "{e}");
 }
 
 #[test]
 fn chunks_split_batches_and_count_rows() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.parquet");
     let values: Vec<f64> = (0..10).map(f64::from).collect();
-    write_batch(
-        &path,
-        &batch(vec![(
-            "v",
-            Arc::new(arrow_array::Float64Array::from(values)) as ArrayRef,
-        )]),
-    );
+    let (_dir, path) = parquet_file(vec![("v", f64s(values))]);
     let mut chunks = ParquetChunks::open(&path).unwrap();
     let mut sizes = Vec::new();
     while let Some(t) = chunks.next_chunk(4).unwrap() {
@@ -273,7 +208,7 @@ fn sink_writes_typed_columns_that_read_back() {
         types,
         vec![DataType::Float32, DataType::Int64, DataType::Utf8]
     );
-    let t = Table::read(&path, &ReadOptions::default()).unwrap();
+    let t = read(&path).unwrap();
     assert_eq!(t.cell(0, 0), "0.25");
     assert_eq!(t.cell(1, 0), "-0.001");
     assert_eq!(t.cell(0, 2), "007");

@@ -34,23 +34,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.pipeline import FeatureUnion
 
+from text import read, write  # the same CSV of text,label as the classifier bench
+
 # Words as aekit's UAX #29 tokens keep them: apostrophes inside a word
 # stay in it ("don't"), one-letter words count.
 WORD = r"(?u)\b\w+(?:['\u2019]\w+)*\b"
 C_GRID = [0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0]
-
-
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    return [r["text"] for r in rows], [r["label"] for r in rows]
-
-
-def write(path, texts, labels):
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["text", "label"])
-        w.writerows(zip(texts, labels))
 
 
 def flag(flags, name, default):
